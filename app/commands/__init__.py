@@ -1,0 +1,1 @@
+"""Subcommands of the ``nwn`` command line, one module each."""

@@ -1,0 +1,1 @@
+"""Fitting and stochastic analysis of two-terminal conductance traces."""

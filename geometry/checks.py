@@ -1,0 +1,113 @@
+"""Argument checks shared by every layer.
+
+Each check raises a :class:`ValueError` whose one-line message names the argument, the value
+it got and what is allowed, e.g. ``length must be > 0 (got -1e-06)``. The CLI prints that line
+and exits with code 2; the GUI shows it next to the field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "InputError",
+    "check_choice",
+    "check_finite",
+    "check_finite_array",
+    "check_int",
+    "check_positive",
+    "check_nonnegative",
+    "check_range",
+]
+
+
+class InputError(ValueError):
+    """Bad user input: one line naming the field, the value and what is allowed."""
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value)
+
+
+def check_finite(name: str, value: Any) -> float:
+    """Return ``value`` as a float, refusing non-numbers, NaN and infinity."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number (got {_fmt(value)})") from None
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise InputError(f"{name} must be a finite number (got {_fmt(value)})")
+    return number
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is finite and > 0."""
+    number = check_finite(name, value)
+    if number <= 0:
+        raise InputError(f"{name} must be > 0 (got {_fmt(value)})")
+    return number
+
+
+def check_nonnegative(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is finite and >= 0."""
+    number = check_finite(name, value)
+    if number < 0:
+        raise InputError(f"{name} must be >= 0 (got {_fmt(value)})")
+    return number
+
+
+def check_range(
+    name: str, value: Any, low: float, high: float, *, inclusive: bool = True
+) -> float:
+    """Return ``value`` as a float if it lies in [low, high] (or (low, high))."""
+    number = check_finite(name, value)
+    inside = low <= number <= high if inclusive else low < number < high
+    if not inside:
+        bounds = f"[{low:g}, {high:g}]" if inclusive else f"({low:g}, {high:g})"
+        raise InputError(f"{name} must be in {bounds} (got {_fmt(value)})")
+    return number
+
+
+def check_int(name: str, value: Any, *, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is integral and within the optional bounds."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise InputError(f"{name} must be an integer (got {_fmt(value)})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise InputError(f"{name} must be >= {minimum} (got {value})")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{name} must be <= {maximum} (got {value})")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``."""
+    options = tuple(choices)
+    if value not in options:
+        allowed = ", ".join(repr(c) for c in options)
+        raise InputError(f"{name} must be one of {allowed} (got {_fmt(value)})")
+    return value
+
+
+def check_finite_array(name: str, array: Any, *, shape_tail: tuple[int, ...] = ()) -> np.ndarray:
+    """Return ``array`` as float64, refusing NaN/inf and a wrong trailing shape."""
+    values = np.asarray(array, dtype=np.float64)
+    if shape_tail and values.shape[values.ndim - len(shape_tail):] != shape_tail:
+        raise InputError(
+            f"{name} must have shape (..., {', '.join(map(str, shape_tail))}) "
+            f"(got {values.shape})"
+        )
+    if not np.all(np.isfinite(values)):
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        raise InputError(f"{name} must hold finite numbers (got {bad} NaN or infinite values)")
+    return values
