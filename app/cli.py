@@ -1,0 +1,79 @@
+"""The ``nwn`` command line: one subcommand per module in :mod:`nwn.app.commands`.
+
+Every subcommand module has ``register(subparsers)``, which adds its parser and sets
+``func=run``, and ``run(args) -> int``. Bad input anywhere below raises :class:`ValueError`
+(our :class:`~nwn.geometry.checks.InputError` included); this module turns it into the single
+line ``nwn: error: <message>`` and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Subcommand modules, in the order ``nwn --help`` lists them.
+COMMANDS = ("run", "validate", "presets", "fit")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(EXIT_BAD_INPUT, f"nwn: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``nwn`` parser with every available subcommand registered."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package_version = version("nwn-studio")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        package_version = "unknown"
+    parser = _Parser(
+        prog="nwn",
+        description="Simulate self-organizing memristive nanowire networks.",
+    )
+    parser.add_argument("--version", action="version", version=f"nwn-studio {package_version}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"nwn.app.commands.{name}")
+        except ModuleNotFoundError as error:
+            # Only a missing subcommand module is tolerated; a broken dependency is a bug.
+            if error.name != f"nwn.app.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nwn`` command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if isinstance(error, OSError) and error.filename is not None:
+            message = f"{error.strerror}: {error.filename}"
+        print(f"nwn: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("nwn: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""``nwn run``: simulate a scenario headless and write the results to HDF5."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run", help="simulate a scenario and write results to HDF5",
+        description="Simulate a scenario (file or preset name) and write the results to an "
+                    "HDF5 file, with a progress bar. Ctrl-C stops the run and keeps the file.")
+    parser.add_argument("scenario", help="scenario TOML file or preset name (see `nwn presets`)")
+    parser.add_argument("-o", "--output", default=None,
+                        help="results file (default: <scenario name>.h5 in the current folder)")
+    parser.add_argument("--seed", type=int, help="override the scenario's seed")
+    parser.add_argument("--duration", type=float, help="override run.duration (s)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from nwn.app.commands._common import resolve_scenario
+    from nwn.app.progress import ProgressBar
+    from nwn.engine.build import build_simulation
+    from nwn.engine.recording import HDF5Recorder
+    from nwn.engine.scenario import parse_scenario, scenario_to_toml
+    from nwn.geometry.checks import check_int, check_positive
+
+    scenario, text = resolve_scenario(args.scenario)
+    if args.seed is not None:
+        check_int("--seed", args.seed, minimum=0)
+        scenario = dataclasses.replace(scenario, seed=args.seed)
+    if args.duration is not None:
+        check_positive("--duration", args.duration)
+        scenario = dataclasses.replace(
+            scenario, run=dataclasses.replace(scenario.run, duration=args.duration))
+    if args.seed is not None or args.duration is not None:
+        # Store exactly what ran: re-validate and write the overridden scenario.
+        text = scenario_to_toml(scenario)
+        parse_scenario(text, base_dir=scenario.base_dir)
+    output = Path(args.output) if args.output else Path(
+        Path(args.scenario).stem + ".h5")
+    if output.exists() and output.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(output))
+    simulation = build_simulation(scenario)
+    network = simulation.network
+    if not args.quiet:
+        print(f"{scenario.name or args.scenario}: {len(network.wires)} wires, "
+              f"{network.n_junctions} junctions, {scenario.run.n_steps} steps",
+              file=sys.stderr)
+    recorder = HDF5Recorder(output, record_every=scenario.run.record_every,
+                            junction_every=scenario.run.junction_every,
+                            snapshot_every=scenario.run.snapshot_every,
+                            scenario_text=text, seed=scenario.seed)
+    simulation.recorders.append(recorder)
+    progress = None if args.quiet else ProgressBar("running")
+    complete = False
+    try:
+        simulation.run(scenario.run.duration, progress=progress)
+        complete = True
+    except KeyboardInterrupt:
+        print(f"\nnwn: interrupted at t={simulation.t:.4g} s; {output} holds the run so far",
+              file=sys.stderr)
+        return 130
+    finally:
+        recorder.close(complete=complete)
+    snapshot = simulation.snapshot()
+    if not args.quiet:
+        summary = f"wrote {output}"
+        if snapshot.conductance == snapshot.conductance:  # not NaN
+            summary += f"; final two-terminal conductance {snapshot.conductance:.4g} S"
+        print(summary, file=sys.stderr)
+    return 0

@@ -1,0 +1,42 @@
+"""``nwn validate``: check a scenario completely without running it."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate", help="check a scenario (keys, values, geometry) without running it",
+        description="Check a scenario file: every key and value, then build the network "
+                    "and check that the electrodes touch wires and are connected.")
+    parser.add_argument("scenario", help="scenario TOML file or preset name")
+    parser.add_argument("--seed", type=int, help="override the scenario's seed")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from nwn.app.commands._common import resolve_scenario
+    from nwn.engine.build import build_simulation
+
+    scenario, _ = resolve_scenario(args.scenario)
+    simulation = build_simulation(scenario, seed=args.seed)
+    network = simulation.network
+    wires = network.wires
+    box = scenario.network.box
+    lengths = wires.lengths
+    nl2 = len(wires) / (box[0] * box[1]) * float(lengths.mean()) ** 2
+    print(f"{scenario.name or args.scenario}: valid")
+    print(f"  wires {len(wires)}, junctions {network.n_junctions}, "
+          f"n*l^2 = {nl2:.3g} (spanning threshold ~5.64)")
+    print(f"  graph {network.mode}: {network.n_nodes} nodes, {network.n_edges} edges")
+    report = simulation.solver.report() if hasattr(simulation.solver, "report") else ""
+    if report:
+        print("  " + report.replace("\n", "\n  "))
+    steps = scenario.run.n_steps
+    print(f"  run: {steps} steps of dt = {scenario.run.dt:g} s "
+          f"({scenario.run.duration:g} s), model {scenario.junction.model}")
+    if not math.isfinite(nl2):
+        return 1
+    return 0

@@ -1,0 +1,122 @@
+"""From a :class:`~nwn.engine.scenario.Scenario` to a ready :class:`Simulation`.
+
+Randomness: one :class:`numpy.random.SeedSequence` from the scenario's seed is spawned into
+independent streams, one for the geometry (wire deposition) and one for the junction agents
+(parameter spread, initial state and every junction's own dynamics stream), so changing, say,
+the junction model never changes the wires, and the same scenario and seed give bit-identical
+runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nwn.engine.scenario import Scenario
+from nwn.engine.simulation import Drive, Simulation
+from nwn.geometry.checks import InputError
+
+__all__ = ["BuiltNetwork", "build_network_from", "build_simulation", "seed_streams"]
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltNetwork:
+    """Wires, junctions, electrodes and the circuit graph of a scenario."""
+
+    wires: Any
+    junctions: Any
+    electrodes: tuple
+    network: Any
+
+
+def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Independent generators for (geometry, junction agents) from one seed."""
+    geometry_seq, junction_seq = np.random.SeedSequence(int(seed)).spawn(2)
+    return np.random.default_rng(geometry_seq), np.random.default_rng(junction_seq)
+
+
+def build_network_from(scenario: Scenario, *, seed: int | None = None) -> BuiltNetwork:
+    """Deposit (or load) the wires, find junctions and build the circuit graph.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int, optional
+        Overrides ``scenario.seed``.
+
+    Raises
+    ------
+    InputError
+        For geometry that cannot be simulated, e.g. an electrode touching no wire.
+    """
+    from nwn.geometry import Electrode, build_network, drop_wires, find_junctions, load_wires
+
+    geometry_rng, _ = seed_streams(scenario.seed if seed is None else seed)
+    spec = scenario.network
+    if spec.wire_file is not None:
+        wires = load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
+    else:
+        options: dict[str, Any] = {"box": spec.box, "length": spec.length,
+                                   "diameter": spec.diameter, "rng": geometry_rng}
+        if spec.angle is not None:
+            options["angle"] = spec.angle
+        if spec.centre is not None:
+            options["centre"] = spec.centre
+        if spec.n_wires is not None:
+            wires = drop_wires(spec.n_wires, **options)
+        else:
+            wires = drop_wires(density=spec.density, **options)
+    junctions = find_junctions(wires)
+    electrodes = tuple(Electrode(e.name, e.geometry()) for e in scenario.electrodes)
+    network = build_network(wires, junctions, list(electrodes), mode=spec.mode,
+                            wire_resistivity=spec.wire_resistivity,
+                            contact_resistance=spec.contact_resistance)
+    return BuiltNetwork(wires=wires, junctions=junctions, electrodes=electrodes,
+                        network=network)
+
+
+def make_drives(scenario: Scenario) -> dict[str, Drive]:
+    """The :class:`Drive` of every electrode of the scenario."""
+    from nwn.engine.stimuli import make_stimulus
+
+    drives = {}
+    for electrode in scenario.electrodes:
+        source = electrode.source
+        stimulus = None
+        if source.waveform is not None:
+            stimulus = make_stimulus(source.waveform, base_dir=scenario.base_dir)
+        drives[electrode.name] = Drive(source.kind, stimulus, source.series_resistance)
+    return drives
+
+
+def build_simulation(scenario: Scenario, *, seed: int | None = None,
+                     built: BuiltNetwork | None = None, recorders=()) -> Simulation:
+    """Build the network, the junction agents and the drives of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int, optional
+        Overrides ``scenario.seed``.
+    built : BuiltNetwork, optional
+        A network already built from this scenario (e.g. deposited live in the GUI).
+    recorders : sequence
+        Recorders for the simulation.
+    """
+    from nwn.engine.junctions import make_model
+
+    seed = scenario.seed if seed is None else int(seed)
+    if built is None:
+        built = build_network_from(scenario, seed=seed)
+    _, junction_rng = seed_streams(seed)
+    network = built.network
+    if network.n_junctions == 0:
+        raise InputError("network has no junctions: increase network.n_wires or "
+                         "network.density, or the wire length")
+    junction = scenario.junction
+    model = make_model(junction.model, network.n_junctions, params=junction.params,
+                       spread=junction.spread, initial=junction.initial, rng=junction_rng)
+    return Simulation(network, model, make_drives(scenario), dt=scenario.run.dt,
+                      recorders=recorders)

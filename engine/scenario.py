@@ -1,0 +1,707 @@
+"""Scenario files: everything one run needs, in one TOML document.
+
+A scenario is read with :func:`load_scenario` (from a file) or :func:`parse_scenario` (from a
+mapping or TOML text), checked completely before anything runs, and written back with
+:func:`scenario_to_toml` (the GUI saves the same files it loads). Every refusal is one line that
+names the key path, the value and what is allowed, e.g.::
+
+    network.length must be > 0 (got -7e-06)
+    electrodes[1].source.kind must be one of 'voltage', 'current', 'ground', 'floating' (got 'volt')
+    run: unknown key 'duraton' (allowed: dt, duration, record_every, snapshot_every, junction_every)
+
+Layout (SI units throughout: m, s, V, A, S)::
+
+    seed = 42                              # integer >= 0
+    name = "..."                           # optional text
+    description = "..."                    # optional text
+
+    [network]
+    box = [100e-6, 100e-6]                 # substrate width, height (m), origin at (0, 0)
+    n_wires = 1000                         # or: density = 3e11 (wires per m^2), not both
+    length = 7e-6                          # or {distribution = "normal", mean = 7e-6, std = 1e-6}
+    angle = {distribution = "uniform"}     # or {distribution = "vonmises", direction = 0.0, kappa = 2.0}
+    centre = {distribution = "uniform"}    # or {distribution = "gennorm", scale = 30e-6, beta = 2}
+    diameter = 60e-9
+    mode = "jda"                           # or "mnr"
+    wire_resistivity = 22.6e-9             # ohm m (MNR wire segments)
+    contact_resistance = 1.0               # ohm, each wire-electrode contact
+    # wire_file = "wires.npz"              # instead of deposition: NPZ/CSV of endpoints
+
+    [[electrodes]]
+    name = "left"
+    shape = {type = "rectangle", bounds = [0, 0, 5e-6, 100e-6]}   # xmin, ymin, xmax, ymax
+    # or {type = "polygon", points = [[x, y], ...]}, {type = "line", points = [[x, y], [x, y]]},
+    #    {type = "point", centre = [x, y], radius = 2e-6}
+    source = {kind = "voltage", series_resistance = 0.0,
+              waveform = {kind = "pulse", amplitude = 2.0, width = 0.1, period = 0.2, count = 5}}
+
+    [[electrodes]]
+    name = "right"
+    shape = {type = "rectangle", bounds = [95e-6, 0, 100e-6, 100e-6]}
+    source = {kind = "ground"}             # or "floating", or {kind = "current", waveform = {...}}
+
+    [junction]
+    model = "rate"                         # rate | filament | ou_jump | threshold | ohmic
+    params = {kp0 = 1e-4, eta_p = 10.0}    # model parameters; defaults fill the rest
+    spread = {g_max = {distribution = "lognormal", relative_width = 0.1}}
+    initial = {value = 0.0}                # or {uniform = [0.0, 0.1]}
+
+    [run]
+    dt = 1e-3                              # s
+    duration = 1.0                         # s
+    record_every = 1                       # steps between rows of terminal traces
+    snapshot_every = 10                    # steps between stored node voltages
+    junction_every = 10                    # steps between stored junction states
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nwn.geometry.checks import (
+    InputError,
+    check_choice,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
+
+__all__ = [
+    "ElectrodeSpec",
+    "JunctionSpec",
+    "NetworkSpec",
+    "RunSpec",
+    "Scenario",
+    "SourceSpec",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_to_toml",
+]
+
+SOURCE_KINDS = ("voltage", "current", "ground", "floating")
+SHAPE_TYPES = ("rectangle", "polygon", "line", "point")
+MODES = ("jda", "mnr")
+
+# The largest step count one run may ask for: beyond it even the time axis alone outgrows memory
+# and disk budgets; a typo such as duration = 1e9 is caught here rather than after hours.
+MAX_STEPS = 10**9
+
+
+def _check_keys(path: str, table: Mapping[str, Any], allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> None:
+    if not isinstance(table, Mapping):
+        raise InputError(f"{path} must be a table (got {table!r})")
+    for key in table:
+        if key not in allowed:
+            raise InputError(
+                f"{path}: unknown key {key!r} (allowed: {', '.join(allowed)})"
+            )
+    for key in required:
+        if key not in table:
+            raise InputError(f"{path}: missing key {key!r}")
+
+
+def _pair(path: str, value: Any) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise InputError(f"{path} must be a pair [x, y] (got {value!r})")
+    return (check_finite(f"{path}[0]", value[0]), check_finite(f"{path}[1]", value[1]))
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+# --------------------------------------------------------------------------------------------
+# Dataclasses
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """How to make the wires and the circuit graph.
+
+    Attributes
+    ----------
+    box : tuple of float
+        Substrate width and height (m).
+    n_wires, density : int or None, float or None
+        Wire count, or number density (wires per m^2); exactly one unless ``wire_file``.
+    length, angle, centre : float or dict
+        Deposition distributions, passed to :func:`nwn.geometry.drop_wires`.
+    diameter : float
+        Wire diameter (m).
+    mode : {"jda", "mnr"}
+        Circuit-graph representation.
+    wire_resistivity : float
+        Wire resistivity (ohm m), used by MNR.
+    contact_resistance : float
+        Resistance of each wire-electrode contact (ohm).
+    wire_file : str or None
+        NPZ/CSV of wire endpoints, resolved against the scenario's folder.
+    """
+
+    box: tuple[float, float] = (100e-6, 100e-6)
+    n_wires: int | None = None
+    density: float | None = None
+    length: float | dict = 7e-6
+    angle: dict | None = None
+    centre: dict | None = None
+    diameter: float = 60e-9
+    mode: str = "jda"
+    wire_resistivity: float = 22.6e-9
+    contact_resistance: float = 1.0
+    wire_file: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What drives an electrode's terminal.
+
+    Attributes
+    ----------
+    kind : {"voltage", "current", "ground", "floating"}
+    waveform : dict or None
+        Stimulus description for voltage (V) and current (A) sources, see
+        :func:`nwn.engine.stimuli.make_stimulus`.
+    series_resistance : float
+        Series resistance of a voltage source (ohm), 0 for an ideal source.
+    """
+
+    kind: str = "floating"
+    waveform: dict | None = None
+    series_resistance: float = 0.0
+
+
+@dataclass(frozen=True)
+class ElectrodeSpec:
+    """An electrode: a named shape on the substrate and its source.
+
+    Attributes
+    ----------
+    name : str
+    shape : dict
+        ``{"type": "rectangle", "bounds": [xmin, ymin, xmax, ymax]}``,
+        ``{"type": "polygon", "points": [[x, y], ...]}``,
+        ``{"type": "line", "points": [[x, y], ...]}`` or
+        ``{"type": "point", "centre": [x, y], "radius": r}``; coordinates in m.
+    source : SourceSpec
+    """
+
+    name: str
+    shape: dict
+    source: SourceSpec = field(default_factory=SourceSpec)
+
+    def geometry(self):
+        """Return the electrode's shapely geometry."""
+        import shapely
+
+        kind = self.shape["type"]
+        if kind == "rectangle":
+            return shapely.box(*self.shape["bounds"])
+        if kind == "polygon":
+            return shapely.Polygon(self.shape["points"])
+        if kind == "line":
+            return shapely.LineString(self.shape["points"])
+        centre = self.shape["centre"]
+        return shapely.Point(centre).buffer(self.shape["radius"])
+
+
+@dataclass(frozen=True)
+class JunctionSpec:
+    """The junction model and its parameters (see :mod:`nwn.engine.junctions`)."""
+
+    model: str = "rate"
+    params: dict = field(default_factory=dict)
+    spread: dict = field(default_factory=dict)
+    initial: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Time stepping and recording.
+
+    Attributes
+    ----------
+    dt : float
+        Time step (s); stimuli are held constant over each step.
+    duration : float
+        Simulated time (s).
+    record_every : int
+        Steps between recorded rows of terminal traces and network conductance.
+    snapshot_every : int
+        Steps between stored node voltages.
+    junction_every : int
+        Steps between stored junction states and conductances.
+    """
+
+    dt: float = 1e-3
+    duration: float = 1.0
+    record_every: int = 1
+    snapshot_every: int = 10
+    junction_every: int = 10
+
+    @property
+    def n_steps(self) -> int:
+        """Number of time steps, ``round(duration / dt)``."""
+        return int(round(self.duration / self.dt))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated run description.
+
+    Attributes
+    ----------
+    seed : int
+    network : NetworkSpec
+    electrodes : tuple of ElectrodeSpec
+    junction : JunctionSpec
+    run : RunSpec
+    name, description : str
+    base_dir : pathlib.Path or None
+        Folder relative paths (``wire_file``, CSV waveforms) are resolved against.
+    """
+
+    seed: int = 0
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    electrodes: tuple[ElectrodeSpec, ...] = ()
+    junction: JunctionSpec = field(default_factory=JunctionSpec)
+    run: RunSpec = field(default_factory=RunSpec)
+    name: str = ""
+    description: str = ""
+    base_dir: Path | None = field(default=None, compare=False)
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text (see :func:`scenario_to_toml`)."""
+        return scenario_to_toml(self)
+
+    def electrode(self, name: str) -> ElectrodeSpec:
+        """The electrode called ``name``."""
+        for spec in self.electrodes:
+            if spec.name == name:
+                return spec
+        raise InputError(f"electrode {name!r} does not exist")
+
+    def resolve(self, relative: str) -> Path:
+        """Resolve a path from the scenario file against its folder."""
+        path = Path(relative).expanduser()
+        if not path.is_absolute() and self.base_dir is not None:
+            path = self.base_dir / path
+        return path
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_distribution(path: str, value: Any, kinds: dict[str, tuple[str, ...]]) -> dict:
+    _check_keys(path, value, ("distribution",) + tuple(sorted({k for v in kinds.values()
+                                                                 for k in v})))
+    kind = check_choice(f"{path}.distribution", value.get("distribution"), tuple(kinds))
+    out: dict[str, Any] = {"distribution": kind}
+    for key in kinds[kind]:
+        if key not in value:
+            raise InputError(f"{path}: distribution {kind!r} needs key {key!r}")
+        out[key] = check_finite(f"{path}.{key}", value[key])
+    for key in value:
+        if key != "distribution" and key not in kinds[kind]:
+            raise InputError(
+                f"{path}: key {key!r} does not apply to distribution {kind!r} "
+                f"(allowed: {', '.join(kinds[kind]) or 'none'})"
+            )
+    return out
+
+
+_LENGTH_DISTRIBUTIONS = {"normal": ("mean", "std"), "lognormal": ("mean", "std"),
+                         "gamma": ("mean", "std"), "fixed": ("value",)}
+_ANGLE_DISTRIBUTIONS = {"uniform": (), "vonmises": ("direction", "kappa")}
+_CENTRE_DISTRIBUTIONS = {"uniform": (), "gennorm": ("scale", "beta")}
+
+
+def _parse_network(data: Any) -> NetworkSpec:
+    path = "network"
+    allowed = ("box", "n_wires", "density", "length", "angle", "centre", "diameter", "mode",
+               "wire_resistivity", "contact_resistance", "wire_file")
+    _check_keys(path, data, allowed)
+    box = _pair(f"{path}.box", data.get("box", NetworkSpec.box))
+    for i, size in enumerate(box):
+        check_positive(f"{path}.box[{i}]", size)
+    wire_file = data.get("wire_file")
+    n_wires = data.get("n_wires")
+    density = data.get("density")
+    if wire_file is not None:
+        if not isinstance(wire_file, str) or not wire_file:
+            raise InputError(f"{path}.wire_file must be a file path (got {wire_file!r})")
+        if n_wires is not None or density is not None:
+            raise InputError(f"{path}: give wire_file or n_wires/density, not both")
+    else:
+        if n_wires is not None and density is not None:
+            raise InputError(f"{path}: give n_wires or density, not both "
+                             f"(got n_wires={n_wires!r}, density={density!r})")
+        if n_wires is None and density is None:
+            raise InputError(f"{path}: missing key 'n_wires' (or 'density' or 'wire_file')")
+        if n_wires is not None:
+            n_wires = check_int(f"{path}.n_wires", n_wires, minimum=1, maximum=50_000_000)
+        if density is not None:
+            density = check_positive(f"{path}.density", density)
+            expected = density * box[0] * box[1]
+            if expected > 50_000_000:
+                raise InputError(f"{path}.density gives {expected:.3g} wires in the box "
+                                 f"(allowed: at most 5e7)")
+    length = data.get("length", NetworkSpec.length)
+    if isinstance(length, Mapping):
+        length = _parse_distribution(f"{path}.length", length, _LENGTH_DISTRIBUTIONS)
+        for key in ("mean", "value"):
+            if key in length:
+                check_positive(f"{path}.length.{key}", length[key])
+        if "std" in length:
+            check_nonnegative(f"{path}.length.std", length["std"])
+    else:
+        length = check_positive(f"{path}.length", length)
+    angle = data.get("angle")
+    if angle is not None:
+        angle = _parse_distribution(f"{path}.angle", angle, _ANGLE_DISTRIBUTIONS)
+        if "kappa" in angle:
+            check_nonnegative(f"{path}.angle.kappa", angle["kappa"])
+    centre = data.get("centre")
+    if centre is not None:
+        centre = _parse_distribution(f"{path}.centre", centre, _CENTRE_DISTRIBUTIONS)
+        for key in ("scale", "beta"):
+            if key in centre:
+                check_positive(f"{path}.centre.{key}", centre[key])
+    return NetworkSpec(
+        box=box,
+        n_wires=n_wires,
+        density=density,
+        length=length,
+        angle=angle,
+        centre=centre,
+        diameter=check_positive(f"{path}.diameter", data.get("diameter", NetworkSpec.diameter)),
+        mode=check_choice(f"{path}.mode", data.get("mode", "jda"), MODES),
+        wire_resistivity=check_positive(
+            f"{path}.wire_resistivity", data.get("wire_resistivity", NetworkSpec.wire_resistivity)
+        ),
+        contact_resistance=check_positive(
+            f"{path}.contact_resistance",
+            data.get("contact_resistance", NetworkSpec.contact_resistance),
+        ),
+        wire_file=wire_file,
+    )
+
+
+def _parse_shape(path: str, data: Any) -> dict:
+    if not isinstance(data, Mapping):
+        raise InputError(f"{path} must be a table with a 'type' (got {data!r})")
+    kind = check_choice(f"{path}.type", data.get("type"), SHAPE_TYPES)
+    keys = {"rectangle": ("bounds",), "polygon": ("points",), "line": ("points",),
+            "point": ("centre", "radius")}[kind]
+    _check_keys(path, data, ("type",) + keys, required=keys)
+    if kind == "rectangle":
+        bounds = data["bounds"]
+        if not isinstance(bounds, (list, tuple)) or len(bounds) != 4:
+            raise InputError(f"{path}.bounds must be [xmin, ymin, xmax, ymax] (got {bounds!r})")
+        bounds = [check_finite(f"{path}.bounds[{i}]", b) for i, b in enumerate(bounds)]
+        if not (bounds[2] > bounds[0] and bounds[3] > bounds[1]):
+            raise InputError(f"{path}.bounds must have xmax > xmin and ymax > ymin "
+                             f"(got {bounds!r})")
+        return {"type": kind, "bounds": bounds}
+    if kind == "point":
+        return {"type": kind, "centre": list(_pair(f"{path}.centre", data["centre"])),
+                "radius": check_positive(f"{path}.radius", data["radius"])}
+    points = data["points"]
+    minimum = 3 if kind == "polygon" else 2
+    if not isinstance(points, (list, tuple)) or len(points) < minimum:
+        raise InputError(f"{path}.points must be a list of at least {minimum} [x, y] pairs "
+                         f"(got {points!r})")
+    points = [list(_pair(f"{path}.points[{i}]", p)) for i, p in enumerate(points)]
+    if kind == "polygon":
+        import shapely
+
+        polygon = shapely.Polygon(points)
+        if not polygon.is_valid or polygon.area <= 0:
+            raise InputError(f"{path}.points must outline a simple polygon with area > 0 "
+                             f"(got {points!r})")
+    return {"type": kind, "points": points}
+
+
+def _parse_source(path: str, data: Any, base_dir: Path | None) -> SourceSpec:
+    if isinstance(data, str):
+        data = {"kind": data}
+    _check_keys(path, data, ("kind", "waveform", "series_resistance"), required=("kind",))
+    kind = check_choice(f"{path}.kind", data["kind"], SOURCE_KINDS)
+    waveform = data.get("waveform")
+    series = check_nonnegative(f"{path}.series_resistance", data.get("series_resistance", 0.0))
+    if kind in ("voltage", "current"):
+        if waveform is None:
+            raise InputError(f"{path}: a {kind} source needs a 'waveform' "
+                             f"(e.g. {{kind = \"dc\", value = 1.0}})")
+        waveform = _check_waveform(f"{path}.waveform", waveform, base_dir)
+    elif waveform is not None:
+        raise InputError(f"{path}: a {kind} electrode takes no waveform")
+    if series and kind != "voltage":
+        raise InputError(f"{path}.series_resistance applies to voltage sources only "
+                         f"(got kind {kind!r})")
+    return SourceSpec(kind=kind, waveform=waveform, series_resistance=series)
+
+
+def _check_waveform(path: str, waveform: Any, base_dir: Path | None) -> dict:
+    from nwn.engine.stimuli import make_stimulus
+
+    if not isinstance(waveform, Mapping):
+        raise InputError(f"{path} must be a table with a 'kind' (got {waveform!r})")
+    waveform = _plain(waveform)
+    try:
+        make_stimulus(waveform, base_dir=base_dir)
+    except InputError as error:
+        # make_stimulus names fields relative to the waveform; give the full key path.
+        message = str(error)
+        prefix = "source.waveform"
+        raise InputError(
+            message.replace(prefix, path) if prefix in message else f"{path}: {message}"
+        ) from None
+    return waveform
+
+
+def _plain(value: Any) -> Any:
+    """Deep-copy TOML data into plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _parse_electrodes(data: Any, base_dir: Path | None) -> tuple[ElectrodeSpec, ...]:
+    if not isinstance(data, list):
+        raise InputError(f"electrodes must be an array of tables [[electrodes]] (got {data!r})")
+    specs = []
+    names: set[str] = set()
+    for i, item in enumerate(data):
+        path = f"electrodes[{i}]"
+        _check_keys(path, item, ("name", "shape", "source"), required=("name", "shape"))
+        name = item["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"{path}.name must be a non-empty text (got {name!r})")
+        if name in names:
+            raise InputError(f"{path}.name {name!r} is used by another electrode "
+                             f"(names must be unique)")
+        names.add(name)
+        specs.append(ElectrodeSpec(
+            name=name,
+            shape=_parse_shape(f"{path}.shape", item["shape"]),
+            source=_parse_source(f"{path}.source", item.get("source", "floating"), base_dir),
+        ))
+    return tuple(specs)
+
+
+def _parse_junction(data: Any) -> JunctionSpec:
+    from nwn.engine.junctions import MODELS
+
+    path = "junction"
+    _check_keys(path, data, ("model", "params", "spread", "initial"))
+    model = check_choice(f"{path}.model", data.get("model", "rate"), tuple(MODELS))
+    params = _plain(data.get("params", {}))
+    spread = _plain(data.get("spread", {}))
+    initial = _plain(data.get("initial", {}))
+    for key, value in (("params", params), ("spread", spread), ("initial", initial)):
+        if not isinstance(value, Mapping):
+            raise InputError(f"{path}.{key} must be a table (got {value!r})")
+    spec = JunctionSpec(model=model, params=params, spread=spread, initial=initial)
+    _check_junction_model(spec)
+    return spec
+
+
+def _check_junction_model(spec: JunctionSpec) -> None:
+    """Let the model itself validate parameters, spread and initial state on two agents."""
+    import numpy as np
+
+    from nwn.engine.junctions import make_model
+
+    make_model(spec.model, 2, params=spec.params, spread=spec.spread, initial=spec.initial,
+               rng=np.random.default_rng(0))
+
+
+def _parse_run(data: Any) -> RunSpec:
+    path = "run"
+    _check_keys(path, data, ("dt", "duration", "record_every", "snapshot_every",
+                             "junction_every"))
+    dt = check_positive(f"{path}.dt", data.get("dt", RunSpec.dt))
+    duration = check_positive(f"{path}.duration", data.get("duration", RunSpec.duration))
+    steps = duration / dt
+    if steps > MAX_STEPS:
+        raise InputError(f"{path}.duration / run.dt gives {steps:.3g} steps "
+                         f"(allowed: at most {MAX_STEPS:.0e})")
+    if steps < 0.5:
+        raise InputError(f"{path}.duration must be at least one step of dt={dt:g} s "
+                         f"(got {duration:g})")
+    every = {}
+    for key in ("record_every", "snapshot_every", "junction_every"):
+        every[key] = check_int(f"{path}.{key}", data.get(key, getattr(RunSpec, key)),
+                               minimum=1, maximum=MAX_STEPS)
+    return RunSpec(dt=dt, duration=duration, **every)
+
+
+def parse_scenario(data: Mapping[str, Any] | str, *, base_dir: str | Path | None = None
+                   ) -> Scenario:
+    """Validate a scenario given as a mapping or as TOML text.
+
+    Parameters
+    ----------
+    data : mapping or str
+        The parsed TOML document, or its text.
+    base_dir : path, optional
+        Folder for relative paths in the scenario.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        One line naming the key path, the value and what is allowed.
+    """
+    base = Path(base_dir) if base_dir is not None else None
+    if isinstance(data, str):
+        try:
+            data = tomllib.loads(data)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"scenario is not valid TOML: {error}") from None
+    _check_keys("scenario", data,
+                ("seed", "name", "description", "network", "electrodes", "junction", "run"),
+                required=("network", "electrodes"))
+    seed = check_int("seed", data.get("seed", 0), minimum=0, maximum=2**63 - 1)
+    for key in ("name", "description"):
+        if not isinstance(data.get(key, ""), str):
+            raise InputError(f"{key} must be text (got {data[key]!r})")
+    electrodes = _parse_electrodes(data["electrodes"], base)
+    if not any(e.source.kind != "floating" for e in electrodes):
+        raise InputError("electrodes: at least one electrode must be driven or grounded "
+                         "(all are floating)")
+    return Scenario(
+        seed=seed,
+        network=_parse_network(data["network"]),
+        electrodes=electrodes,
+        junction=_parse_junction(data.get("junction", {})),
+        run=_parse_run(data.get("run", {})),
+        name=data.get("name", ""),
+        description=data.get("description", ""),
+        base_dir=base,
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not TOML, or holds a bad value (one line, with the key path).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"scenario file {str(path)!r} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"scenario file {str(path)!r} cannot be read: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"scenario file {str(path)!r} is not valid TOML: {error}") from None
+    return parse_scenario(data, base_dir=path.parent)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise InputError(f"cannot write non-finite number {value!r} to a scenario")
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    raise InputError(f"cannot write {value!r} to a scenario")
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """Write a scenario as TOML text that :func:`parse_scenario` reads back identically."""
+    lines = []
+    if scenario.name:
+        lines.append(f"name = {_toml_value(scenario.name)}")
+    if scenario.description:
+        lines.append(f"description = {_toml_value(scenario.description)}")
+    lines.append(f"seed = {scenario.seed}")
+    net = scenario.network
+    lines += ["", "[network]", f"box = {_toml_value(list(net.box))}"]
+    if net.wire_file is not None:
+        lines.append(f"wire_file = {_toml_value(net.wire_file)}")
+    if net.n_wires is not None:
+        lines.append(f"n_wires = {net.n_wires}")
+    if net.density is not None:
+        lines.append(f"density = {_toml_value(net.density)}")
+    lines.append(f"length = {_toml_value(net.length)}")
+    if net.angle is not None:
+        lines.append(f"angle = {_toml_value(net.angle)}")
+    if net.centre is not None:
+        lines.append(f"centre = {_toml_value(net.centre)}")
+    lines += [
+        f"diameter = {_toml_value(net.diameter)}",
+        f"mode = {_toml_value(net.mode)}",
+        f"wire_resistivity = {_toml_value(net.wire_resistivity)}",
+        f"contact_resistance = {_toml_value(net.contact_resistance)}",
+    ]
+    for electrode in scenario.electrodes:
+        source: dict[str, Any] = {"kind": electrode.source.kind}
+        if electrode.source.series_resistance:
+            source["series_resistance"] = electrode.source.series_resistance
+        if electrode.source.waveform is not None:
+            source["waveform"] = electrode.source.waveform
+        lines += [
+            "",
+            "[[electrodes]]",
+            f"name = {_toml_value(electrode.name)}",
+            f"shape = {_toml_value(electrode.shape)}",
+            f"source = {_toml_value(source)}",
+        ]
+    junction = scenario.junction
+    lines += ["", "[junction]", f"model = {_toml_value(junction.model)}"]
+    for key in ("params", "spread", "initial"):
+        value = getattr(junction, key)
+        if value:
+            lines.append(f"{key} = {_toml_value(value)}")
+    run = scenario.run
+    lines += [
+        "",
+        "[run]",
+        f"dt = {_toml_value(run.dt)}",
+        f"duration = {_toml_value(run.duration)}",
+        f"record_every = {run.record_every}",
+        f"snapshot_every = {run.snapshot_every}",
+        f"junction_every = {run.junction_every}",
+    ]
+    return "\n".join(lines) + "\n"

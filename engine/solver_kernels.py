@@ -1,0 +1,265 @@
+"""Numba kernels of the Kirchhoff nodal solver (see :mod:`nwn.engine.solver`).
+
+Every kernel loops sequentially in a fixed order, so results are bit-identical from run to run
+whatever the number of threads. The matrices enter as CSR/CSC ``indptr, indices, data``
+triplets. The reduced Laplacian is symmetric, so its CSR arrays are also its CSC arrays.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__: list[str] = []
+
+#: Terminal kind codes used inside the kernels.
+KIND_VOLTAGE = 0
+KIND_CURRENT = 1
+KIND_GROUND = 2
+KIND_FLOATING = 3
+
+
+@numba.njit(cache=True)
+def assemble(junction_conductance, edge_conductance, edge_junction, edge_nodes,
+             edge_offdiag_ab, edge_offdiag_ba, edge_diag_a, edge_diag_b,
+             node_free, node_fixed_voltage,
+             terminal_kind, terminal_free, terminal_series_g, terminal_value,
+             diag_pos, data, rhs, edge_g):
+    """Rewrite the values of the reduced Laplacian and its right-hand side.
+
+    Parameters
+    ----------
+    junction_conductance : (M,) float64, S
+    edge_conductance : (E,) float64, S, fixed edges (NaN on junction edges)
+    edge_junction : (E,) int64, junction index or -1
+    edge_nodes : (E, 2) int64
+    edge_offdiag_ab, edge_offdiag_ba : (E,) int64
+        Position in ``data`` of entry (a, b) and (b, a), -1 unless both ends are free.
+    edge_diag_a, edge_diag_b : (E,) int64
+        Position in ``data`` of the diagonal entry of end a / b, -1 where that end is not free.
+    node_free : (N,) int64, reduced index of each node, -1 for fixed/excluded nodes
+    node_fixed_voltage : (N,) float64, V, voltage of each Dirichlet node (0 elsewhere)
+    terminal_kind : (K,) int64, ``KIND_*`` code
+    terminal_free : (K,) int64, reduced index of the terminal node or -1
+    terminal_series_g : (K,) float64, S, 1/series resistance (0 for ideal sources)
+    terminal_value : (K,) float64, source voltage (V) or current (A)
+    diag_pos : (n,) int64, position in ``data`` of each diagonal entry
+    data : (nnz,) float64, out
+    rhs : (n,) float64, out, injected current (A)
+    edge_g : (E,) float64, out, conductance of every edge this step (S)
+
+    Returns
+    -------
+    int
+        -1 if every junction conductance is finite and > 0, else the first bad junction.
+    """
+    for k in range(data.shape[0]):
+        data[k] = 0.0
+    for k in range(rhs.shape[0]):
+        rhs[k] = 0.0
+    n_edges = edge_nodes.shape[0]
+    for e in range(n_edges):
+        j = edge_junction[e]
+        if j >= 0:
+            g = junction_conductance[j]
+            if not (g > 0.0 and g < np.inf):
+                return j
+        else:
+            g = edge_conductance[e]
+        edge_g[e] = g
+        a = edge_nodes[e, 0]
+        b = edge_nodes[e, 1]
+        ra = node_free[a]
+        rb = node_free[b]
+        if ra >= 0:
+            data[edge_diag_a[e]] += g
+            if rb >= 0:
+                data[edge_offdiag_ab[e]] -= g
+                data[edge_offdiag_ba[e]] -= g
+            else:
+                rhs[ra] += g * node_fixed_voltage[b]
+        if rb >= 0:
+            data[edge_diag_b[e]] += g
+            if ra < 0:
+                rhs[rb] += g * node_fixed_voltage[a]
+    for t in range(terminal_kind.shape[0]):
+        r = terminal_free[t]
+        if r < 0:
+            continue
+        kind = terminal_kind[t]
+        if kind == KIND_CURRENT:
+            rhs[r] += terminal_value[t]
+        elif kind == KIND_VOLTAGE or kind == KIND_GROUND:
+            # series resistance: the ideal source node is eliminated into this free node
+            gs = terminal_series_g[t]
+            data[diag_pos[r]] += gs
+            if kind == KIND_VOLTAGE:
+                rhs[r] += gs * terminal_value[t]
+    return -1
+
+
+@numba.njit(cache=True)
+def _matvec(indptr, indices, data, x, out):
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        s = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            s += data[k] * x[indices[k]]
+        out[i] = s
+
+
+@numba.njit(cache=True)
+def _precondition(l_indptr, l_indices, l_data, inv_diag, r, z):
+    """z = (L D L^T)^{-1} r with L unit lower triangular (strict part stored, CSC)."""
+    n = r.shape[0]
+    for i in range(n):
+        z[i] = r[i]
+    for j in range(n):
+        zj = z[j]
+        if zj != 0.0:
+            for k in range(l_indptr[j], l_indptr[j + 1]):
+                z[l_indices[k]] -= l_data[k] * zj
+    for j in range(n):
+        z[j] *= inv_diag[j]
+    for j in range(n - 1, -1, -1):
+        s = z[j]
+        for k in range(l_indptr[j], l_indptr[j + 1]):
+            s -= l_data[k] * z[l_indices[k]]
+        z[j] = s
+
+
+@numba.njit(cache=True)
+def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
+        rtol, max_iterations, r, z, p, q):
+    """Preconditioned conjugate gradient, started from ``x`` (updated in place).
+
+    The preconditioner is M = L D L^T, an exact factorization of an earlier matrix. Because
+    M is close to A, z = M^{-1} r is a sharp estimate of the voltage error A^{-1} r; the
+    iteration stops when max|z| <= rtol * max|x| and the true residual, recomputed at the
+    end, passes the same test.
+
+    Returns
+    -------
+    (int, bool)
+        Iterations done, and whether the tolerance was met.
+    """
+    n = rhs.shape[0]
+    _matvec(indptr, indices, data, x, q)
+    for i in range(n):
+        r[i] = rhs[i] - q[i]
+    _precondition(l_indptr, l_indices, l_data, inv_diag, r, z)
+    rz = 0.0
+    for i in range(n):
+        p[i] = z[i]
+        rz += r[i] * z[i]
+    iterations = 0
+    while True:
+        error = 0.0
+        scale = 0.0
+        for i in range(n):
+            error = max(error, abs(z[i]))
+            scale = max(scale, abs(x[i]))
+        if error <= rtol * scale:
+            break
+        if iterations >= max_iterations or not rz > 0.0:
+            return iterations, False
+        _matvec(indptr, indices, data, p, q)
+        pq = 0.0
+        for i in range(n):
+            pq += p[i] * q[i]
+        if not pq > 0.0:
+            return iterations, False
+        alpha = rz / pq
+        for i in range(n):
+            x[i] += alpha * p[i]
+            r[i] -= alpha * q[i]
+        _precondition(l_indptr, l_indices, l_data, inv_diag, r, z)
+        rz_new = 0.0
+        for i in range(n):
+            rz_new += r[i] * z[i]
+        beta = rz_new / rz
+        rz = rz_new
+        for i in range(n):
+            p[i] = z[i] + beta * p[i]
+        iterations += 1
+    # the recursive residual drifts from the true one: confirm with the true residual
+    _matvec(indptr, indices, data, x, q)
+    for i in range(n):
+        r[i] = rhs[i] - q[i]
+    _precondition(l_indptr, l_indices, l_data, inv_diag, r, z)
+    error = 0.0
+    scale = 0.0
+    for i in range(n):
+        error = max(error, abs(z[i]))
+        scale = max(scale, abs(x[i]))
+    return iterations, error <= rtol * scale
+
+
+@numba.njit(cache=True)
+def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, edge_nodes,
+                     edge_g, node_terminal, terminal_kind, terminal_free, terminal_series_g,
+                     terminal_value, terminal_solved, node_voltage, edge_current,
+                     terminal_current, terminal_voltage):
+    """Node voltages, edge currents and terminal currents/voltages from the reduced solution.
+
+    Parameters
+    ----------
+    x : (n,) float64, V, voltages of the free nodes in reduced order
+    free_node : (n,) int64, node of each reduced index
+    node_free : (N,) int64, reduced index or -1
+    node_fixed_voltage : (N,) float64, V, Dirichlet voltages
+    node_solved : (N,) bool, False on excluded nodes
+    edge_nodes : (E, 2) int64
+    edge_g : (E,) float64, S
+    node_terminal : (N,) int64, terminal index of each node, -1 for wire nodes
+    terminal_kind, terminal_free, terminal_series_g, terminal_value : (K,)
+        As in :func:`assemble`.
+    terminal_solved : (K,) bool
+    node_voltage : (N,) float64, out, V (NaN on excluded nodes)
+    edge_current : (E,) float64, out, A from edge_nodes[:, 0] to edge_nodes[:, 1]
+        (0 in excluded clusters, where no current can flow)
+    terminal_current : (K,) float64, out, A into the network
+    terminal_voltage : (K,) float64, out, V
+    """
+    n_nodes = node_free.shape[0]
+    for v in range(n_nodes):
+        if node_free[v] >= 0:
+            continue
+        node_voltage[v] = node_fixed_voltage[v] if node_solved[v] else np.nan
+    for i in range(free_node.shape[0]):
+        node_voltage[free_node[i]] = x[i]
+    for t in range(terminal_kind.shape[0]):
+        terminal_current[t] = 0.0
+    for e in range(edge_nodes.shape[0]):
+        a = edge_nodes[e, 0]
+        b = edge_nodes[e, 1]
+        if node_solved[a]:
+            current = edge_g[e] * (node_voltage[a] - node_voltage[b])
+        else:
+            current = 0.0
+        edge_current[e] = current
+        ta = node_terminal[a]
+        if ta >= 0:
+            terminal_current[ta] += current
+        tb = node_terminal[b]
+        if tb >= 0:
+            terminal_current[tb] -= current
+    for t in range(terminal_kind.shape[0]):
+        kind = terminal_kind[t]
+        r = terminal_free[t]
+        if kind == KIND_FLOATING:
+            terminal_current[t] = 0.0
+        elif kind == KIND_CURRENT:
+            terminal_current[t] = terminal_value[t]
+        elif r >= 0:
+            # source behind a series resistance: its current is what crosses the resistance
+            source = terminal_value[t] if kind == KIND_VOLTAGE else 0.0
+            terminal_current[t] = terminal_series_g[t] * (source - x[r])
+        if not terminal_solved[t]:
+            terminal_voltage[t] = np.nan
+        elif r >= 0 or kind == KIND_FLOATING:
+            terminal_voltage[t] = x[r] if r >= 0 else np.nan
+        elif kind == KIND_VOLTAGE:
+            terminal_voltage[t] = terminal_value[t]
+        else:
+            terminal_voltage[t] = 0.0
