@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-
 from nwn.geometry.checks import InputError, check_finite, check_int
 
 __all__ = ["Param", "JunctionModel"]
@@ -243,8 +242,8 @@ class JunctionModel:
         return arrays
 
     def _draw_initial(self, initial: Mapping[str, Any] | None, rng) -> np.ndarray | None:
-        if initial is None:
-            return None
+        if initial is None or (isinstance(initial, Mapping) and len(initial) == 0):
+            return None  # an empty table (a scenario without [junction.initial]) = default
         if not self.HAS_INITIAL:
             raise InputError(f"junction.initial is not used by model {self.name!r}; remove it")
         if not isinstance(initial, Mapping) or len(initial) != 1:
