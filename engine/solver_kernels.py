@@ -69,6 +69,8 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_nodes,
         edge_g[e] = g
         a = edge_nodes[e, 0]
         b = edge_nodes[e, 1]
+        if a == b:
+            continue
         ra = node_free[a]
         rb = node_free[b]
         if ra >= 0:
@@ -122,10 +124,23 @@ def _precondition(l_indptr, l_indices, l_data, inv_diag, r, z):
     for j in range(n):
         z[j] *= inv_diag[j]
     for j in range(n - 1, -1, -1):
-        s = z[j]
-        for k in range(l_indptr[j], l_indptr[j + 1]):
-            s -= l_data[k] * z[l_indices[k]]
-        z[j] = s
+        # four partial sums break the dependency chain of one long dot product
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        k = l_indptr[j]
+        stop = l_indptr[j + 1]
+        while k + 3 < stop:
+            s0 += l_data[k] * z[l_indices[k]]
+            s1 += l_data[k + 1] * z[l_indices[k + 1]]
+            s2 += l_data[k + 2] * z[l_indices[k + 2]]
+            s3 += l_data[k + 3] * z[l_indices[k + 3]]
+            k += 4
+        while k < stop:
+            s0 += l_data[k] * z[l_indices[k]]
+            k += 1
+        z[j] -= (s0 + s1) + (s2 + s3)
 
 
 @numba.njit(cache=True)
@@ -257,9 +272,112 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
             terminal_current[t] = terminal_series_g[t] * (source - x[r])
         if not terminal_solved[t]:
             terminal_voltage[t] = np.nan
-        elif r >= 0 or kind == KIND_FLOATING:
-            terminal_voltage[t] = x[r] if r >= 0 else np.nan
+        elif r >= 0:
+            terminal_voltage[t] = x[r]
         elif kind == KIND_VOLTAGE:
             terminal_voltage[t] = terminal_value[t]
         else:
             terminal_voltage[t] = 0.0
+
+
+@numba.njit(cache=True)
+def ldl_symbolic(indptr, indices):
+    """Pattern of L for A = L D L^T (A symmetric, CSR, any row order of indices).
+
+    Returns
+    -------
+    l_indptr : (n + 1,) int64
+        Column pointers of the strict lower triangle of L (CSC).
+    l_indices : (nnz_L,) int32
+        Row of each entry, ascending within each column.
+    row_indptr : (n + 1,) int64
+    row_columns : (nnz_L,) int32
+        Columns of each row of L, ascending: the order in which the up-looking
+        factorization of row k uses earlier columns.
+    """
+    n = indptr.shape[0] - 1
+    parent = np.full(n, -1, dtype=np.int64)
+    flag = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    row_count = np.zeros(n, dtype=np.int64)
+    # elimination tree and column counts, one row subtree at a time
+    for k in range(n):
+        flag[k] = k
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i >= k:
+                continue
+            while flag[i] != k:
+                if parent[i] == -1:
+                    parent[i] = k
+                count[i] += 1
+                row_count[k] += 1
+                flag[i] = k
+                i = parent[i]
+    l_indptr = np.zeros(n + 1, dtype=np.int64)
+    row_indptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        l_indptr[k + 1] = l_indptr[k] + count[k]
+        row_indptr[k + 1] = row_indptr[k] + row_count[k]
+    nnz = l_indptr[n]
+    l_indices = np.empty(nnz, dtype=np.int32)
+    row_columns = np.empty(nnz, dtype=np.int32)
+    filled = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        flag[k] = -2 - k  # distinct from the first pass's marks
+        start = row_indptr[k]
+        top = start
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i >= k:
+                continue
+            while flag[i] != -2 - k:
+                row_columns[top] = i
+                top += 1
+                flag[i] = -2 - k
+                i = parent[i]
+        row_columns[start:top].sort()
+        for q in range(start, top):
+            i = row_columns[q]
+            l_indices[l_indptr[i] + filled[i]] = k
+            filled[i] += 1
+    return l_indptr, l_indices, row_indptr, row_columns
+
+
+@numba.njit(cache=True)
+def ldl_numeric(indptr, indices, data, l_indptr, l_indices, row_indptr, row_columns,
+                l_data, inv_diag, work, filled):
+    """Up-looking LDL^T factorization of a symmetric positive definite CSR matrix.
+
+    Fills ``l_data`` (strict lower L, CSC, pattern from :func:`ldl_symbolic`) and
+    ``inv_diag`` = 1/D. ``work`` (n,) and ``filled`` (n,) are scratch. Returns -1 on success,
+    else the first row whose pivot is not > 0.
+    """
+    n = indptr.shape[0] - 1
+    for k in range(n):
+        work[k] = 0.0
+        filled[k] = 0
+    for k in range(n):
+        # row k of L solves L[:k, :k] D y = A[:k, k]; start from the upper part of column k
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i <= k:
+                work[i] += data[p]
+        d = work[k]
+        work[k] = 0.0
+        for q in range(row_indptr[k], row_indptr[k + 1]):
+            i = row_columns[q]
+            yi = work[i]
+            work[i] = 0.0
+            start = l_indptr[i]
+            stop = start + filled[i]
+            for p in range(start, stop):
+                work[l_indices[p]] -= l_data[p] * yi
+            lki = yi * inv_diag[i]
+            d -= lki * yi
+            l_data[stop] = lki
+            filled[i] += 1
+        if not d > 0.0:
+            return k
+        inv_diag[k] = 1.0 / d
+    return -1
