@@ -1,0 +1,629 @@
+"""The network canvas: wires, junctions, electrodes, colour bar and scale bar (pyqtgraph).
+
+All wires are one :class:`~nwn.app.layers.SegmentLayer` and all junctions one
+:class:`~nwn.app.layers.PointLayer`; colour maps are binned into a few pens and the brightness
+and width of a wire grow with the current it carries, so conduction pathways stand out. The
+canvas draws from a :class:`~nwn.engine.simulation.Snapshot` (:meth:`NetworkCanvas.show_snapshot`)
+or from a deposition state (:meth:`NetworkCanvas.show_deposition`) and needs no main window:
+:meth:`NetworkCanvas.render_image` renders it offscreen, which is how movie frames are made.
+
+Scene coordinates are micrometres (what people read); the model's metres are converted at the
+boundary (``UM``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from nwn.app.layers import PointLayer, SegmentLayer
+from nwn.app.scene import COLOR_MODES, ColorScale, NetworkScene, bin_values, lowest_resistance_path
+from PySide6 import QtCore, QtGui, QtWidgets
+
+__all__ = ["NetworkCanvas", "ROLE_COLORS", "PATH_COLOR", "UM", "shape_to_path"]
+
+#: metres -> scene units (micrometres)
+UM = 1e6
+N_COLOR_BINS = 16
+#: fill colour of each electrode role (RGB)
+ROLE_COLORS = {
+    "voltage": (235, 110, 20),
+    "current": (205, 40, 170),
+    "ground": (40, 120, 230),
+    "floating": (150, 150, 150),
+}
+#: colour of the lowest-resistance path (RGB)
+PATH_COLOR = (0, 255, 140)
+BACKGROUND = (16, 20, 26)
+_NEUTRAL_WIRE = (150, 160, 180)
+_CMAPS = {"state": "viridis", "conductance": "viridis", "current": "inferno",
+          "voltage": "plasma"}
+# Cluster palette for deposition (PAL-relaxed-like muted hues; the spanning cluster is white).
+_CLUSTER_COLORS = [(102, 194, 165), (252, 141, 98), (141, 160, 203), (231, 138, 195),
+                   (166, 216, 84), (255, 217, 47), (229, 196, 148), (120, 180, 230)]
+_TOOLS = ("select", "rectangle", "polygon", "line", "point")
+
+
+def shape_to_path(shape: dict) -> QtGui.QPainterPath:
+    """A scenario electrode shape dict (metres) as a QPainterPath in scene units."""
+    path = QtGui.QPainterPath()
+    kind = shape["type"]
+    if kind == "rectangle":
+        x0, y0, x1, y1 = (v * UM for v in shape["bounds"])
+        path.addRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+    elif kind == "point":
+        cx, cy = (v * UM for v in shape["centre"])
+        r = shape["radius"] * UM
+        path.addEllipse(QtCore.QPointF(cx, cy), r, r)
+    else:
+        points = [QtCore.QPointF(x * UM, y * UM) for x, y in shape["points"]]
+        path.moveTo(points[0])
+        for point in points[1:]:
+            path.lineTo(point)
+        if kind == "polygon":
+            path.closeSubpath()
+    return path
+
+
+def _centroid(shape: dict) -> tuple[float, float]:
+    kind = shape["type"]
+    if kind == "rectangle":
+        x0, y0, x1, y1 = shape["bounds"]
+        return 0.5 * (x0 + x1) * UM, 0.5 * (y0 + y1) * UM
+    if kind == "point":
+        return shape["centre"][0] * UM, shape["centre"][1] * UM
+    points = np.asarray(shape["points"]) * UM
+    return float(points[:, 0].mean()), float(points[:, 1].mean())
+
+
+def _pen(rgb, width: float, alpha: int = 255, *, round_cap: bool = False) -> QtGui.QPen:
+    pen = QtGui.QPen(QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha))
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    if round_cap:
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+    return pen
+
+
+class CanvasViewBox(pg.ViewBox):
+    """A ViewBox whose mouse draws electrode shapes when a drawing tool is active."""
+
+    def __init__(self, canvas: NetworkCanvas) -> None:
+        super().__init__(lockAspect=True, invertY=False)
+        self._canvas = canvas
+        self.tool = "select"
+        self._start: QtCore.QPointF | None = None
+        self._polygon: list[QtCore.QPointF] = []
+        self._rubber = QtWidgets.QGraphicsPathItem()
+        self._rubber.setPen(_pen((255, 255, 255), 1.5))
+        self._rubber.setZValue(100)
+        self.addItem(self._rubber, ignoreBounds=True)
+
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self._polygon = []
+        self._start = None
+        self._rubber.setPath(QtGui.QPainterPath())
+
+    def _shape(self, start: QtCore.QPointF, end: QtCore.QPointF) -> dict | None:
+        x0, y0, x1, y1 = start.x() / UM, start.y() / UM, end.x() / UM, end.y() / UM
+        if self.tool == "rectangle":
+            if x0 == x1 or y0 == y1:
+                return None
+            return {"type": "rectangle",
+                    "bounds": [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]}
+        if self.tool == "line":
+            if (x0, y0) == (x1, y1):
+                return None
+            return {"type": "line", "points": [[x0, y0], [x1, y1]]}
+        radius = float(np.hypot(x1 - x0, y1 - y0))
+        return {"type": "point", "centre": [x0, y0],
+                "radius": radius if radius > 0 else self._canvas.default_contact_radius}
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph API
+        if self.tool not in ("rectangle", "line", "point") or \
+                ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        here = self.mapSceneToView(ev.scenePos())
+        if ev.isStart():
+            self._start = self.mapSceneToView(ev.buttonDownScenePos())
+        if self._start is None:
+            return
+        shape = self._shape(self._start, here)
+        self._rubber.setPath(shape_to_path(shape) if shape else QtGui.QPainterPath())
+        if ev.isFinish():
+            self._rubber.setPath(QtGui.QPainterPath())
+            self._start = None
+            if shape is not None:
+                self._canvas.electrodeDrawn.emit(shape)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph API
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.tool == "select":
+            if self.tool == "select" and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+                ev.accept()
+                self._canvas._pick(self.mapSceneToView(ev.scenePos()), clicked=True)
+                return
+            super().mouseClickEvent(ev)
+            return
+        ev.accept()
+        here = self.mapSceneToView(ev.scenePos())
+        if self.tool == "point":
+            self._canvas.electrodeDrawn.emit(
+                {"type": "point", "centre": [here.x() / UM, here.y() / UM],
+                 "radius": self._canvas.default_contact_radius})
+        elif self.tool == "polygon":
+            self._polygon.append(here)
+            closing = ev.double() and len(self._polygon) >= 3
+            if closing:
+                points = [[p.x() / UM, p.y() / UM] for p in self._polygon]
+                # a double click also delivered its first click: drop the duplicate vertex
+                if len(points) > 3 and points[-1] == points[-2]:
+                    points.pop()
+                self._polygon = []
+                self._rubber.setPath(QtGui.QPainterPath())
+                self._canvas.electrodeDrawn.emit({"type": "polygon", "points": points})
+                return
+            path = QtGui.QPainterPath(self._polygon[0])
+            for point in self._polygon[1:]:
+                path.lineTo(point)
+            self._rubber.setPath(path)
+
+    def finish_polygon(self) -> None:
+        """Close the polygon being drawn (Enter key)."""
+        if self.tool == "polygon" and len(self._polygon) >= 3:
+            points = [[p.x() / UM, p.y() / UM] for p in self._polygon]
+            self._polygon = []
+            self._rubber.setPath(QtGui.QPainterPath())
+            self._canvas.electrodeDrawn.emit({"type": "polygon", "points": points})
+
+
+class NetworkCanvas(pg.GraphicsLayoutWidget):
+    """Draws a network, its electrodes and the state of a run.
+
+    Signals
+    -------
+    electrodeDrawn(dict)
+        A new electrode shape (scenario shape dict, metres) was drawn with a tool.
+    electrodeEdited(str, dict)
+        The named electrode was moved or resized with the mouse; its new shape dict.
+    hovered(str, int)
+        ``("junction" | "wire" | "", index)`` under the mouse.
+    picked(str, int)
+        Same, on a click.
+    """
+
+    electrodeDrawn = QtCore.Signal(dict)
+    electrodeEdited = QtCore.Signal(str, dict)
+    hovered = QtCore.Signal(str, int)
+    picked = QtCore.Signal(str, int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground(BACKGROUND)
+        self.view = CanvasViewBox(self)
+        self.addItem(self.view, row=0, col=0)
+        self.wires = SegmentLayer()
+        self.junctions = PointLayer()
+        self.path_layer = SegmentLayer()
+        self.highlight_layer = SegmentLayer()
+        for z, item in enumerate((self.wires, self.highlight_layer, self.junctions,
+                                  self.path_layer)):
+            item.setZValue(10 + z)
+            self.view.addItem(item)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"),
+                                        interactive=False, width=14, label="")
+        self.addItem(self.colorbar, row=0, col=1)
+        self.colorbar.hide()
+        self.scale_bar = pg.ScaleBar(10, width=4, brush=pg.mkBrush(230, 230, 230),
+                                     suffix="m", offset=(-20, -20))
+        self.scale_bar.setParentItem(self.view)
+        self.scale_bar.anchor((1, 1), (1, 1), offset=(-20, -20))
+        self.banner = pg.TextItem("", color=(255, 255, 255), anchor=(0, 0))
+        self.banner.setParentItem(self.view)
+        self.banner.setPos(8, 8)
+        self.default_contact_radius = 2e-6
+        self.network = None
+        self.scene_data: NetworkScene | None = None
+        self.snapshot = None
+        self.color_mode = "state"
+        self.log_scale: bool | None = None
+        self.backbone_fraction: float | None = None
+        self.path_between: tuple[str, str] | None = None
+        self.path_edges = np.zeros(0, dtype=np.int64)
+        self.last_scale: ColorScale | None = None
+        self._electrodes: list = []
+        self._electrode_items: list[QtWidgets.QGraphicsItem] = []
+        self._rois: dict[str, pg.ROI] = {}
+        self._editable = False
+        self._flagged: set[str] = set()
+        self._junction_tree = None
+        self._wire_xy_um = np.zeros((0, 2, 2))
+        self._rebuild_rois_pending = False
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    # -- content ------------------------------------------------------------------------------
+
+    def set_box(self, box: tuple[float, float]) -> None:
+        """Frame the substrate ``(width, height)`` (m) and size the scale bar to it."""
+        width, height = box[0] * UM, box[1] * UM
+        self.view.setRange(QtCore.QRectF(0, 0, width, height), padding=0.04)
+        self.default_contact_radius = 0.02 * min(box)
+        nice = _nice_length(width / 5)
+        self.scale_bar.size = nice
+        self.scale_bar.text.setText(f"{nice:g} µm")
+        self.scale_bar.updateBar()
+
+    def _set_wire_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self._wire_xy_um = np.asarray(wire_xy, dtype=np.float64) * UM
+        self.wires.set_segments(self._wire_xy_um)
+        junction_um = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2) * UM
+        self.junctions.set_points(junction_um)
+        self._junction_tree = cKDTree(junction_um) if len(junction_um) else None
+
+    def set_network(self, network) -> None:
+        """Show a built network (no run state yet): neutral wires, junction dots."""
+        self.network = network
+        self.scene_data = NetworkScene(network) if network is not None else None
+        self.snapshot = None
+        self.path_edges = np.zeros(0, dtype=np.int64)
+        self.path_layer.set_segments(np.zeros((0, 2, 2)))
+        if network is None:
+            self._set_wire_geometry(np.zeros((0, 2, 2)), np.zeros((0, 2)))
+            return
+        self._set_wire_geometry(self.scene_data.wire_xy, self.scene_data.junction_xy)
+        if network.wires is not None and network.wires.box is not None:
+            self.set_box(network.wires.box)
+        self._draw_plain()
+        self._update_highlight()
+
+    def _draw_plain(self) -> None:
+        n_wires = self.wires.n_segments
+        self.wires.set_style(np.zeros(n_wires, dtype=np.int64), [_pen(_NEUTRAL_WIRE, 1.0, 170)])
+        self.junctions.set_style(np.zeros(self.junctions.n_points, dtype=np.int64),
+                                 [_pen((220, 220, 120), 3.0, 200, round_cap=True)])
+        self.colorbar.hide()
+
+    def show_deposition(self, wire_xy: np.ndarray, wire_cluster: np.ndarray,
+                        junction_xy: np.ndarray, *, spanning_cluster: int = -1) -> None:
+        """Show a network being deposited, wires coloured by connected cluster.
+
+        Parameters
+        ----------
+        wire_xy : ndarray, shape (W, 2, 2)
+            Wires deposited so far (m).
+        wire_cluster : ndarray of int, shape (W,)
+            Cluster label of each wire.
+        junction_xy : ndarray, shape (M, 2)
+            Junction points (m).
+        spanning_cluster : int
+            Label of the cluster that bridges two electrodes, drawn bright white; -1 if none.
+        """
+        self.network = None
+        self.scene_data = None
+        self.snapshot = None
+        self.path_layer.set_segments(np.zeros((0, 2, 2)))
+        self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
+        self._set_wire_geometry(wire_xy, junction_xy)
+        cluster = np.asarray(wire_cluster, dtype=np.int64)
+        n = len(_CLUSTER_COLORS)
+        group = np.zeros(cluster.shape, dtype=np.int64)
+        if cluster.size:
+            _, inverse, counts = np.unique(cluster, return_inverse=True, return_counts=True)
+            size = counts[inverse]
+            # Isolated wires stay grey; clusters get hues; the spanning one is white and thick.
+            group = np.where(size > 1, 1 + (cluster % n), 0)
+            group[cluster == spanning_cluster] = n + 1
+        pens = [_pen((110, 115, 125), 1.0, 150)]
+        pens += [_pen(rgb, 1.3, 230) for rgb in _CLUSTER_COLORS]
+        pens.append(_pen((255, 255, 255), 2.5))
+        self.wires.set_style(group, pens)
+        self.junctions.set_style(np.zeros(self.junctions.n_points, dtype=np.int64),
+                                 [_pen((255, 235, 120), 3.0, 220, round_cap=True)])
+        self.colorbar.hide()
+
+    def set_electrodes(self, electrodes, *, flagged=()) -> None:
+        """Draw electrodes: a sequence of objects with ``name``, ``shape`` (dict, m) and
+        ``source.kind``; names in ``flagged`` (touching no wire) get a red warning outline."""
+        self._electrodes = list(electrodes)
+        self._flagged = set(flagged)
+        for item in self._electrode_items:
+            self.view.removeItem(item)
+        self._electrode_items = []
+        for electrode in self._electrodes:
+            rgb = ROLE_COLORS.get(electrode.source.kind, ROLE_COLORS["floating"])
+            item = QtWidgets.QGraphicsPathItem(shape_to_path(electrode.shape))
+            bad = electrode.name in self._flagged
+            line_shape = electrode.shape["type"] == "line"
+            outline = _pen((255, 40, 40) if bad else rgb, 4.0 if line_shape else 2.0)
+            if bad:
+                outline.setStyle(QtCore.Qt.PenStyle.DashLine)
+            item.setPen(outline)
+            if not line_shape:
+                item.setBrush(QtGui.QBrush(QtGui.QColor(*rgb, 150)))
+            item.setZValue(5)
+            self.view.addItem(item)
+            label = pg.TextItem(electrode.name + ("  ⚠ touches no wire" if bad else ""),
+                                color=(255, 90, 90) if bad else (255, 255, 255),
+                                anchor=(0.5, 0.5))
+            font = label.textItem.font()
+            font.setBold(True)
+            label.setFont(font)
+            label.setPos(*_centroid(electrode.shape))
+            label.setZValue(50)
+            self.view.addItem(label)
+            self._electrode_items += [item, label]
+        self._update_highlight()
+        if self._editable:
+            self._schedule_roi_rebuild()
+
+    # -- run state ----------------------------------------------------------------------------
+
+    def set_color_mode(self, mode: str, *, log: bool | None = None) -> None:
+        """Colour by ``"state" | "conductance" | "current" | "voltage"``; ``log`` None picks
+        the mode's default scale."""
+        if mode not in COLOR_MODES:
+            raise ValueError(f"mode must be one of {', '.join(COLOR_MODES)} (got {mode!r})")
+        self.color_mode = mode
+        self.log_scale = log
+        self._redraw()
+
+    def set_backbone(self, fraction: float | None) -> None:
+        """Show only edges carrying more than ``fraction`` of the terminal current (None: all)."""
+        self.backbone_fraction = fraction
+        self._redraw()
+
+    def set_path(self, electrodes: tuple[str, str] | None) -> None:
+        """Highlight the lowest-resistance path between two electrodes (None: off)."""
+        self.path_between = electrodes
+        self._redraw()
+
+    def show_snapshot(self, snapshot) -> None:
+        """Draw the network state of a :class:`~nwn.engine.simulation.Snapshot`."""
+        self.snapshot = snapshot
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self.scene_data is None:
+            return
+        if self.snapshot is None:
+            self._draw_plain()
+            self._draw_path(None)
+            return
+        scene, snapshot, mode = self.scene_data, self.snapshot, self.color_mode
+        log = COLOR_MODES[mode][1] if self.log_scale is None else self.log_scale
+        junction_values = scene.junction_values(snapshot, mode)
+        wire_values = scene.wire_values(snapshot, mode)
+        fit_values = junction_values if wire_values is None else np.concatenate(
+            [wire_values, junction_values])
+        fixed = (0.0, 1.0) if mode == "state" and not log else None
+        scale = ColorScale.fit(fit_values, log=log, n_bins=N_COLOR_BINS, fixed=fixed)
+        self.last_scale = scale
+        lut = pg.colormap.get(_CMAPS[mode]).getLookupTable(nPts=N_COLOR_BINS, alpha=False)
+        # Width/brightness from the current each wire carries, relative to the busiest wire.
+        wire_current = scene.wire_current(snapshot)
+        peak = np.nanmax(wire_current) if wire_current.size else 0.0
+        fraction = (np.nan_to_num(wire_current) / peak if peak and np.isfinite(peak)
+                    else np.zeros_like(wire_current))
+        width_bin = np.digitize(fraction, (0.02, 0.2))
+        widths, alphas = (1.0, 1.6, 3.2), (80, 200, 255)
+        if wire_values is None:
+            color_bin = np.zeros(scene.n_wires, dtype=np.int64)
+            colors = [_NEUTRAL_WIRE]
+        else:
+            color_bin = bin_values(wire_values, scale)
+            colors = [tuple(c) for c in lut]
+        n_colors = len(colors)
+        # group = colour * 3 + width; unsolved wires (no value) go to one dim extra group.
+        group = np.where(color_bin >= 0, np.maximum(color_bin, 0) * 3 + width_bin,
+                         n_colors * 3)
+        pens = [_pen(colors[c], widths[w], alphas[w]) for c in range(n_colors) for w in range(3)]
+        pens.append(_pen((90, 90, 100), 1.0, 90))
+        junction_bin = bin_values(junction_values, scale)
+        junction_group = np.where(junction_bin >= 0, junction_bin, N_COLOR_BINS)
+        junction_pens = [_pen(tuple(c), 4.0, 255, round_cap=True) for c in lut]
+        junction_pens.append(_pen((90, 90, 100), 2.0, 120, round_cap=True))
+        if self.backbone_fraction is not None:
+            wire_mask, junction_mask = scene.backbone(snapshot, self.backbone_fraction)
+            group = np.where(wire_mask, group, -1)
+            junction_group = np.where(junction_mask, junction_group, -1)
+        self.wires.set_style(group, pens)
+        self.junctions.set_style(junction_group, junction_pens)
+        self._update_colorbar(scale, mode, log)
+        self._draw_path(snapshot)
+
+    def _update_colorbar(self, scale: ColorScale, mode: str, log: bool) -> None:
+        label = COLOR_MODES[mode][0]
+        low, high = scale.low, scale.high
+        if log:
+            low, high = np.log10(low), np.log10(high)
+            label = "log10 " + label
+        self.colorbar.setColorMap(pg.colormap.get(_CMAPS[mode]))
+        self.colorbar.setLevels((low, high))
+        self.colorbar.axis.setLabel(label)
+        self.colorbar.show()
+
+    def _draw_path(self, snapshot) -> None:
+        self.path_edges = np.zeros(0, dtype=np.int64)
+        if self.path_between is None or self.scene_data is None:
+            self.path_layer.set_segments(np.zeros((0, 2, 2)))
+            return
+        names = self.network.electrode_names
+        a, b = self.path_between
+        if a not in names or b not in names or a == b:
+            self.path_layer.set_segments(np.zeros((0, 2, 2)))
+            return
+        if snapshot is not None:
+            conductance = self.scene_data.edge_conductance(snapshot)
+        else:
+            # Before a run every junction counts alike: the path with fewest junctions.
+            conductance = np.array(self.network.edge_conductance, dtype=np.float64, copy=True)
+            conductance[np.isnan(conductance)] = 1.0
+        self.path_edges = lowest_resistance_path(self.network, conductance, a, b)
+        points = self.scene_data.path_points(self.path_edges) * UM
+        if len(points) < 2:
+            self.path_layer.set_segments(np.zeros((0, 2, 2)))
+            return
+        segments = np.stack([points[:-1], points[1:]], axis=1)
+        self.path_layer.set_segments(segments)
+        self.path_layer.set_style(np.zeros(len(segments), dtype=np.int64),
+                                  [_pen(PATH_COLOR, 4.0)])
+
+    def _update_highlight(self) -> None:
+        """Outline the wires touching each electrode, so contacts are visible."""
+        if self.network is None or not self._electrodes or self._wire_xy_um.size == 0:
+            self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
+            return
+        import shapely
+
+        lines = shapely.linestrings(self._wire_xy_um / UM)
+        tree = shapely.STRtree(lines)
+        touching = []
+        for electrode in self._electrodes:
+            from nwn.app.document import electrode_geometry
+
+            touching.append(tree.query(electrode_geometry(electrode.shape),
+                                       predicate="intersects"))
+        index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
+        self.highlight_layer.set_segments(self._wire_xy_um[index])
+        self.highlight_layer.set_style(np.zeros(index.size, dtype=np.int64),
+                                       [_pen((255, 255, 255), 3.0, 110)])
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        """Mouse tool: ``"select"`` (pan, zoom, inspect) or a shape to draw."""
+        if tool not in _TOOLS:
+            raise ValueError(f"tool must be one of {', '.join(_TOOLS)} (got {tool!r})")
+        self.view.set_tool(tool)
+
+    def set_editable(self, editable: bool) -> None:
+        """Show move/resize handles (ROIs) on every electrode."""
+        self._editable = editable
+        self._rebuild_rois()
+
+    def _schedule_roi_rebuild(self) -> None:
+        # An ROI must not be deleted from inside its own signal: rebuild on the next loop pass.
+        if not self._rebuild_rois_pending:
+            self._rebuild_rois_pending = True
+            QtCore.QTimer.singleShot(0, self._rebuild_rois)
+
+    def _rebuild_rois(self) -> None:
+        self._rebuild_rois_pending = False
+        for roi in self._rois.values():
+            self.view.removeItem(roi)
+        self._rois = {}
+        if not self._editable:
+            return
+        for electrode in self._electrodes:
+            roi = _make_roi(electrode.shape)
+            roi.setZValue(60)
+            roi.sigRegionChangeFinished.connect(
+                lambda r, name=electrode.name, kind=electrode.shape["type"]:
+                self.electrodeEdited.emit(name, _roi_shape(r, kind)))
+            self.view.addItem(roi)
+            self._rois[electrode.name] = roi
+
+    def roi(self, name: str) -> pg.ROI:
+        """The move/resize handle of electrode ``name`` (while editable)."""
+        return self._rois[name]
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def nearest(self, x: float, y: float, *, radius: float) -> tuple[str, int]:
+        """The junction (preferred) or wire nearest to scene point ``(x, y)`` within
+        ``radius`` scene units: ``("junction" | "wire" | "", index)``."""
+        if self._junction_tree is not None:
+            distance, index = self._junction_tree.query((x, y))
+            if distance <= radius:
+                return "junction", int(index)
+        xy = self._wire_xy_um
+        if xy.size:
+            a, b = xy[:, 0], xy[:, 1]
+            d = b - a
+            t = np.clip(((x - a[:, 0]) * d[:, 0] + (y - a[:, 1]) * d[:, 1])
+                        / np.maximum((d * d).sum(axis=1), 1e-30), 0, 1)
+            distance = np.hypot(a[:, 0] + t * d[:, 0] - x, a[:, 1] + t * d[:, 1] - y)
+            index = int(np.argmin(distance))
+            if distance[index] <= radius:
+                return "wire", index
+        return "", -1
+
+    def _pick(self, point: QtCore.QPointF, *, clicked: bool) -> None:
+        pixel = self.view.viewPixelSize()
+        kind, index = self.nearest(point.x(), point.y(), radius=6 * max(pixel))
+        (self.picked if clicked else self.hovered).emit(kind, index)
+
+    def _mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        if self.view.tool != "select" or not self.view.sceneBoundingRect().contains(scene_pos):
+            return
+        self._pick(self.view.mapSceneToView(scene_pos), clicked=False)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            self.view.finish_polygon()
+            return
+        super().keyPressEvent(event)
+
+    # -- output -------------------------------------------------------------------------------
+
+    def render_image(self, width: int, height: int) -> QtGui.QImage:
+        """Render the canvas offscreen to an image of ``width`` x ``height`` pixels."""
+        self.resize(width, height)
+        layout = self.ci.layout
+        layout.activate()
+        QtWidgets.QApplication.processEvents()
+        image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGB32)
+        image.fill(QtGui.QColor(*BACKGROUND))
+        painter = QtGui.QPainter(image)
+        try:
+            self.render(painter)
+        finally:
+            painter.end()
+        return image
+
+
+def _nice_length(length: float) -> float:
+    """1, 2 or 5 times a power of ten, at most ``length``."""
+    if length <= 0:
+        return 1.0
+    power = 10 ** np.floor(np.log10(length))
+    for factor in (5, 2, 1):
+        if factor * power <= length:
+            return float(factor * power)
+    return float(power)
+
+
+def _make_roi(shape: dict) -> pg.ROI:
+    pen = pg.mkPen(255, 255, 255, width=1.5)
+    kind = shape["type"]
+    if kind == "rectangle":
+        x0, y0, x1, y1 = (v * UM for v in shape["bounds"])
+        return pg.RectROI((x0, y0), (x1 - x0, y1 - y0), pen=pen)
+    if kind == "point":
+        cx, cy = (v * UM for v in shape["centre"])
+        r = shape["radius"] * UM
+        return pg.CircleROI((cx - r, cy - r), (2 * r, 2 * r), pen=pen)
+    points = [(x * UM, y * UM) for x, y in shape["points"]]
+    if kind == "line" and len(points) == 2:
+        return pg.LineSegmentROI(points, pen=pen)
+    return pg.PolyLineROI(points, closed=kind == "polygon", pen=pen)
+
+
+def _roi_shape(roi: pg.ROI, kind: str) -> dict:
+    """The shape dict (metres) an ROI now outlines."""
+    if kind == "rectangle":
+        x, y = roi.pos()
+        w, h = roi.size()
+        x0, x1 = sorted((x, x + w))
+        y0, y1 = sorted((y, y + h))
+        return {"type": "rectangle", "bounds": [x0 / UM, y0 / UM, x1 / UM, y1 / UM]}
+    if kind == "point":
+        x, y = roi.pos()
+        w, _ = roi.size()
+        r = abs(w) / 2
+        return {"type": "point", "centre": [(x + r) / UM, (y + r) / UM], "radius": r / UM}
+    points = [roi.mapToParent(handle.pos()) for handle in roi.getHandles()]
+    return {"type": kind, "points": [[p.x() / UM, p.y() / UM] for p in points]}

@@ -1,0 +1,422 @@
+"""The studio's document: the scenario being edited, its deposited network, undo/redo.
+
+Qt-free (napari style): views subscribe with :meth:`Events.connect` and the Qt adapter in
+:mod:`nwn.app.studio` relays the events as signals. Every change goes through a method here, so
+the dirty flag, the undo stack and the built network never disagree with the scenario.
+
+Events (name, payload):
+
+* ``"scenario"``: any part of the scenario changed (``Scenario``)
+* ``"electrodes"``: electrodes changed (tuple of ``ElectrodeSpec``)
+* ``"network"``: the built network changed or was dropped (``BuiltNetwork`` or None)
+* ``"dirty"``: unsaved-changes flag (bool)
+* ``"path"``: the file the document is saved in (``Path`` or None)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from nwn.engine.scenario import (
+    ElectrodeSpec,
+    Scenario,
+    SourceSpec,
+    load_scenario,
+    parse_scenario,
+    scenario_to_toml,
+)
+from nwn.geometry.checks import InputError, check_choice
+
+__all__ = ["Document", "Events", "check_electrode", "default_scenario", "deposit_wires",
+           "electrode_geometry", "unique_name"]
+
+_SOURCE_KINDS = ("voltage", "current", "ground", "floating")
+
+
+class Events:
+    """Minimal synchronous observer list: ``connect(callback)``, ``emit(name, payload)``."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[str, object], None]] = []
+
+    def connect(self, callback: Callable[[str, object], None]) -> None:
+        self._callbacks.append(callback)
+
+    def disconnect(self, callback: Callable[[str, object], None]) -> None:
+        self._callbacks.remove(callback)
+
+    def emit(self, name: str, payload: object = None) -> None:
+        for callback in list(self._callbacks):
+            callback(name, payload)
+
+
+def electrode_geometry(shape: dict):
+    """The shapely geometry of a scenario shape dict (metres)."""
+    return ElectrodeSpec("electrode", shape).geometry()
+
+
+def check_electrode(spec: ElectrodeSpec, *, where: str = "electrode") -> None:
+    """Refuse an electrode the scenario format would refuse (one line, naming the field)."""
+    if not isinstance(spec.name, str) or not spec.name.strip():
+        raise InputError(f"{where}.name must be a non-empty text (got {spec.name!r})")
+    shape = spec.shape
+    kind = check_choice(f"{where}.shape.type", shape.get("type"),
+                        ("rectangle", "polygon", "line", "point"))
+    if kind == "rectangle":
+        x0, y0, x1, y1 = shape["bounds"]
+        if not (x1 > x0 and y1 > y0):
+            raise InputError(f"{where}.shape.bounds must have xmax > xmin and ymax > ymin "
+                             f"(got {shape['bounds']!r})")
+    elif kind == "point":
+        if not shape["radius"] > 0:
+            raise InputError(f"{where}.shape.radius must be > 0 (got {shape['radius']!r})")
+    else:
+        geometry = electrode_geometry(shape)
+        if kind == "polygon" and (not geometry.is_valid or geometry.area <= 0):
+            raise InputError(f"{where}.shape.points must outline a simple polygon with "
+                             f"area > 0 (got {len(shape['points'])} points)")
+        if kind == "line" and geometry.length <= 0:
+            raise InputError(f"{where}.shape.points must give a line of length > 0")
+    source = spec.source
+    check_choice(f"{where}.source.kind", source.kind, _SOURCE_KINDS)
+    if source.kind in ("voltage", "current"):
+        if source.waveform is None:
+            raise InputError(f"{where}.source: a {source.kind} source needs a waveform")
+        from nwn.engine.stimuli import make_stimulus
+
+        make_stimulus(source.waveform)
+    elif source.waveform is not None:
+        raise InputError(f"{where}.source: a {source.kind} electrode takes no waveform")
+
+
+def unique_name(existing: Sequence[str], stem: str = "E") -> str:
+    """``stem1``, ``stem2``, ... : the first not in ``existing``."""
+    taken = set(existing)
+    k = 1
+    while f"{stem}{k}" in taken:
+        k += 1
+    return f"{stem}{k}"
+
+
+def _floats(value):
+    """Plain Python floats in nested lists (ROIs and numpy give float64/float32)."""
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_floats(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def default_scenario() -> Scenario:
+    """A small two-terminal scenario to start from when no file or preset is given."""
+    text = """
+seed = 1
+name = "untitled"
+[network]
+box = [60e-6, 60e-6]
+n_wires = 400
+length = 7e-6
+[[electrodes]]
+name = "left"
+shape = {type = "rectangle", bounds = [0.0, 0.0, 4e-6, 60e-6]}
+source = {kind = "voltage", waveform = {kind = "dc", value = 1.0}}
+[[electrodes]]
+name = "right"
+shape = {type = "rectangle", bounds = [56e-6, 0.0, 60e-6, 60e-6]}
+source = {kind = "ground"}
+[junction]
+model = "rate"
+[run]
+dt = 1e-3
+duration = 1.0
+"""
+    return parse_scenario(text)
+
+
+class Document:
+    """The scenario being edited, the network deposited for it and the undo history.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        Starting scenario (default: :func:`default_scenario`).
+    path : path, optional
+        File it came from.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, path: str | Path | None = None
+                 ) -> None:
+        self.events = Events()
+        self.scenario = scenario if scenario is not None else default_scenario()
+        self.path = Path(path) if path is not None else None
+        self.dirty = False
+        self.built = None
+        self.flagged: tuple[str, ...] = ()
+        self.network_error: str | None = None
+        self._wires = None
+        self._junctions = None
+        self._undo: list[tuple[str, Scenario, Scenario]] = []
+        self._redo: list[tuple[str, Scenario, Scenario]] = []
+
+    # -- files --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> Document:
+        """A document for a scenario file (validated; InputError on bad content)."""
+        return cls(load_scenario(path), path=path)
+
+    @classmethod
+    def from_preset(cls, name: str) -> Document:
+        """A document for a shipped preset (unsaved: saving asks for a path)."""
+        from nwn.resources import preset_path
+
+        scenario = load_scenario(preset_path(name))
+        return cls(scenario)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the scenario TOML (to ``path`` or the document's file) and clear dirty."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise InputError("no file name: choose where to save the scenario")
+        text = scenario_to_toml(self.scenario)
+        target.write_text(text, encoding="utf-8")
+        if target != self.path:
+            self.path = target
+            self.events.emit("path", target)
+        self._set_dirty(False)
+        return target
+
+    def _set_dirty(self, dirty: bool) -> None:
+        if dirty != self.dirty:
+            self.dirty = dirty
+            self.events.emit("dirty", dirty)
+
+    # -- scenario parts -----------------------------------------------------------------------
+
+    def replace(self, **changes) -> None:
+        """Replace top-level parts of the scenario (``network=``, ``junction=``, ``run=``,
+        ``seed=``, ``name=``...). Changing the network or the seed drops the deposited wires."""
+        old = self.scenario
+        new = dataclasses.replace(old, **changes)
+        if new == old:
+            return
+        wire_keys = ("box", "n_wires", "density", "length", "angle", "centre", "diameter",
+                     "wire_file")
+        wires_changed = new.seed != old.seed or any(
+            getattr(new.network, k) != getattr(old.network, k) for k in wire_keys)
+        self.scenario = new
+        self._set_dirty(True)
+        self.events.emit("scenario", new)
+        if wires_changed and self._wires is not None:
+            self.clear_network()
+        elif new.network != old.network:
+            self._rebuild()  # graph mode or resistances: same wires, new circuit graph
+
+    def validate(self) -> Scenario:
+        """The scenario as a run would see it, fully checked (InputError says what is wrong)."""
+        return parse_scenario(_scenario_dict(self.scenario), base_dir=self.scenario.base_dir)
+
+    def problems(self) -> list[str]:
+        """Reasons a run cannot start now, in words; empty when it can."""
+        out = []
+        try:
+            self.validate()
+        except InputError as error:
+            out.append(str(error))
+        if self.flagged:
+            out.append(f"electrode {self.flagged[0]!r} touches no wire: move it onto the "
+                       f"network or delete it")
+        elif self.built is None:
+            out.append(self.network_error or "no network yet: press Deposit")
+        return out
+
+    # -- electrodes (undoable) ----------------------------------------------------------------
+
+    @property
+    def electrodes(self) -> tuple[ElectrodeSpec, ...]:
+        return self.scenario.electrodes
+
+    def _commit_electrodes(self, label: str, electrodes: tuple[ElectrodeSpec, ...]) -> None:
+        names = [e.name for e in electrodes]
+        if len(set(names)) != len(names):
+            duplicate = next(n for n in names if names.count(n) > 1)
+            raise InputError(f"electrode name {duplicate!r} is used twice (names must be unique)")
+        for k, electrode in enumerate(electrodes):
+            check_electrode(electrode, where=f"electrodes[{k}]")
+        before = self.scenario
+        after = dataclasses.replace(before, electrodes=tuple(electrodes))
+        if after == before:
+            return
+        self._undo.append((label, before, after))
+        self._redo.clear()
+        self._apply(after)
+
+    def _apply(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._set_dirty(True)
+        self.events.emit("scenario", scenario)
+        self.events.emit("electrodes", scenario.electrodes)
+        self._rebuild()
+
+    def add_electrode(self, shape: dict, *, name: str | None = None,
+                      source: SourceSpec | None = None) -> str:
+        """Add an electrode (floating unless ``source``); returns its name."""
+        name = name or unique_name([e.name for e in self.electrodes])
+        spec = ElectrodeSpec(name, _floats(shape), source or SourceSpec("floating"))
+        self._commit_electrodes(f"add electrode {name}", self.electrodes + (spec,))
+        return name
+
+    def edit_electrode(self, name: str, *, shape: dict | None = None,
+                       source: SourceSpec | None = None, new_name: str | None = None) -> None:
+        """Change an electrode's shape, source or name."""
+        spec = self.scenario.electrode(name)
+        changed = dataclasses.replace(
+            spec,
+            name=spec.name if new_name is None else new_name.strip(),
+            shape=spec.shape if shape is None else _floats(shape),
+            source=spec.source if source is None else source,
+        )
+        what = "rename" if new_name is not None else ("move" if shape is not None else "edit")
+        self._commit_electrodes(f"{what} electrode {name}",
+                                tuple(changed if e.name == name else e
+                                      for e in self.electrodes))
+
+    def remove_electrode(self, name: str) -> None:
+        self.scenario.electrode(name)
+        self._commit_electrodes(f"delete electrode {name}",
+                                tuple(e for e in self.electrodes if e.name != name))
+
+    def set_electrodes(self, electrodes: Sequence[ElectrodeSpec], *,
+                       label: str = "set electrodes") -> None:
+        """Replace all electrodes at once (layout presets, layouts loaded from a file)."""
+        self._commit_electrodes(label, tuple(
+            dataclasses.replace(e, shape=_floats(e.shape)) for e in electrodes))
+
+    def undo_text(self) -> str | None:
+        return self._undo[-1][0] if self._undo else None
+
+    def redo_text(self) -> str | None:
+        return self._redo[-1][0] if self._redo else None
+
+    def undo(self) -> None:
+        if not self._undo:
+            return
+        entry = self._undo.pop()
+        self._redo.append(entry)
+        self._apply(entry[1])
+
+    def redo(self) -> None:
+        if not self._redo:
+            return
+        entry = self._redo.pop()
+        self._undo.append(entry)
+        self._apply(entry[2])
+
+    # -- network ------------------------------------------------------------------------------
+
+    def deposit_all(self) -> None:
+        """Deposit every wire of the scenario at once (the same wires a headless run builds)."""
+        self.set_wires(deposit_wires(self.scenario))
+
+    def set_wires(self, wires, junctions=None) -> None:
+        """Use these wires (and their junctions, found here if not given)."""
+        if junctions is None:
+            from nwn.geometry import find_junctions
+
+            junctions = find_junctions(wires)
+        self._wires = wires
+        self._junctions = junctions
+        self._rebuild()
+
+    def clear_network(self) -> None:
+        self._wires = None
+        self._junctions = None
+        self.built = None
+        self.flagged = ()
+        self.network_error = None
+        self.events.emit("network", None)
+
+    @property
+    def wires(self):
+        return self._wires
+
+    @property
+    def junctions(self):
+        return self._junctions
+
+    def touching_wires(self) -> dict[str, np.ndarray]:
+        """Indices of the wires each electrode touches, by electrode name."""
+        if self._wires is None:
+            return {}
+        import shapely
+
+        tree = shapely.STRtree(self._wires.geometries())
+        return {e.name: np.sort(tree.query(e.geometry(), predicate="intersects"))
+                for e in self.electrodes}
+
+    def _rebuild(self) -> None:
+        if self._wires is None:
+            return
+        touching = self.touching_wires()
+        self.flagged = tuple(name for name, index in touching.items() if index.size == 0)
+        self.built = None
+        self.network_error = None
+        if self.flagged:
+            self.network_error = f"electrode {self.flagged[0]!r} touches no wire"
+        elif not self.electrodes:
+            self.network_error = "no electrodes: draw some or pick a layout"
+        else:
+            from nwn.engine.build import BuiltNetwork
+            from nwn.geometry import Electrode, build_network
+
+            spec = self.scenario.network
+            electrodes = tuple(Electrode(e.name, e.geometry()) for e in self.electrodes)
+            try:
+                network = build_network(self._wires, self._junctions, list(electrodes),
+                                        mode=spec.mode,
+                                        wire_resistivity=spec.wire_resistivity,
+                                        contact_resistance=spec.contact_resistance)
+            except ValueError as error:
+                self.network_error = str(error).splitlines()[0]
+            else:
+                self.built = BuiltNetwork(wires=self._wires, junctions=self._junctions,
+                                          electrodes=electrodes, network=network)
+        self.events.emit("network", self.built)
+
+
+def deposit_wires(scenario: Scenario):
+    """The wires :func:`nwn.engine.build.build_network_from` deposits for ``scenario``.
+
+    Same generator (the scenario seed's geometry stream) and the same options, so the GUI's
+    network is bit-identical to the one ``nwn run`` simulates (a test checks it).
+    """
+    from nwn.engine.build import seed_streams
+    from nwn.geometry import drop_wires, load_wires
+
+    spec = scenario.network
+    if spec.wire_file is not None:
+        return load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
+    geometry_rng, _ = seed_streams(scenario.seed)
+    options = {"box": spec.box, "length": spec.length, "diameter": spec.diameter,
+               "rng": geometry_rng}
+    if spec.angle is not None:
+        options["angle"] = spec.angle
+    if spec.centre is not None:
+        options["centre"] = spec.centre
+    if spec.n_wires is not None:
+        return drop_wires(spec.n_wires, **options)
+    return drop_wires(density=spec.density, **options)
+
+
+def _scenario_dict(scenario: Scenario) -> dict:
+    """The scenario as the mapping :func:`parse_scenario` reads (via its TOML text)."""
+    import tomllib
+
+    return tomllib.loads(scenario_to_toml(scenario))

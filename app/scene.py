@@ -1,0 +1,302 @@
+"""What the canvas shows, computed without Qt: per-wire and per-junction values, binning,
+the current backbone and the lowest-resistance path between two electrodes.
+
+Everything here is array in, array out, so the movie exporter and tests use exactly the numbers
+the canvas draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from nwn.geometry.checks import InputError, check_choice
+
+__all__ = [
+    "COLOR_MODES",
+    "ColorScale",
+    "NetworkScene",
+    "bin_values",
+    "lowest_resistance_path",
+]
+
+#: What wires and junctions can be coloured by, with the colour-bar label and default scale.
+COLOR_MODES = {
+    "state": ("junction state x", False),
+    "conductance": ("junction conductance (S)", True),
+    "current": ("|current| (A)", True),
+    "voltage": ("node voltage (V)", False),
+}
+
+
+@dataclass(frozen=True)
+class ColorScale:
+    """A value range mapped onto ``n_bins`` colour bins, linear or logarithmic."""
+
+    low: float
+    high: float
+    log: bool
+    n_bins: int
+
+    @classmethod
+    def fit(cls, values: np.ndarray, *, log: bool, n_bins: int,
+            fixed: tuple[float, float] | None = None) -> ColorScale:
+        """A scale spanning the finite (and, for log, positive) ``values``."""
+        if fixed is not None:
+            return cls(float(fixed[0]), float(fixed[1]), log, n_bins)
+        finite = values[np.isfinite(values)]
+        if log:
+            finite = finite[finite > 0]
+        if finite.size == 0:
+            return cls(1e-12 if log else 0.0, 1.0, log, n_bins)
+        low, high = float(finite.min()), float(finite.max())
+        if log:
+            # Six decades below the maximum are enough to see pathways; smaller is noise.
+            low = max(low, high * 1e-6)
+        if high <= low:
+            high = low * 10 if log else low + 1.0
+        return cls(low, high, log, n_bins)
+
+
+def bin_values(values: np.ndarray, scale: ColorScale) -> np.ndarray:
+    """Colour bin of each value, 0 .. n_bins - 1, and -1 where it has no value (NaN).
+
+    Parameters
+    ----------
+    values : ndarray, shape (P,)
+    scale : ColorScale
+
+    Returns
+    -------
+    ndarray of int64, shape (P,)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if scale.log:
+            position = (np.log10(values) - np.log10(scale.low)) / (
+                np.log10(scale.high) - np.log10(scale.low))
+            position[values <= 0] = 0.0
+        else:
+            position = (values - scale.low) / (scale.high - scale.low)
+    out = np.full(values.shape, -1, dtype=np.int64)
+    finite = np.isfinite(position)
+    out[finite] = np.clip((position[finite] * scale.n_bins).astype(np.int64), 0,
+                          scale.n_bins - 1)
+    return out
+
+
+def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
+                           target: str) -> np.ndarray:
+    """Edges of the lowest-resistance path between two electrodes.
+
+    The path minimizes the sum of edge resistances 1/G (Dijkstra), i.e. the single chain of
+    wires and junctions that would carry most current if it were alone.
+
+    Parameters
+    ----------
+    network : Network
+    edge_conductance : ndarray, shape (E,)
+        Conductance of every edge (S); junction edges included.
+    source, target : str
+        Electrode names.
+
+    Returns
+    -------
+    ndarray of int64
+        Edge indices from ``source`` to ``target``; empty when they are not connected.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    start = network.terminal(source)
+    end = network.terminal(target)
+    conductance = np.asarray(edge_conductance, dtype=np.float64)
+    usable = np.isfinite(conductance) & (conductance > 0)
+    edges = np.flatnonzero(usable)
+    a = network.edge_nodes[edges, 0]
+    b = network.edge_nodes[edges, 1]
+    resistance = 1.0 / conductance[edges]
+    n = network.n_nodes
+    # Keep the lowest resistance among parallel edges; csgraph would sum duplicates.
+    order = np.lexsort((resistance, np.minimum(a, b), np.maximum(a, b)))
+    key = np.minimum(a, b)[order] * n + np.maximum(a, b)[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    keep = order[first]
+    matrix = coo_matrix((resistance[keep], (a[keep], b[keep])), shape=(n, n)).tocsr()
+    _, predecessors = dijkstra(matrix, directed=False, indices=start,
+                               return_predecessors=True)
+    if predecessors[end] < 0:
+        return np.zeros(0, dtype=np.int64)
+    # Map each (node, node) pair back to its best edge.
+    best = {}
+    for index in keep:
+        best[(int(a[index]), int(b[index]))] = int(edges[index])
+        best[(int(b[index]), int(a[index]))] = int(edges[index])
+    path = []
+    node = end
+    while node != start:
+        previous = int(predecessors[node])
+        path.append(best[(previous, int(node))])
+        node = previous
+    return np.asarray(path[::-1], dtype=np.int64)
+
+
+class NetworkScene:
+    """Per-wire and per-junction display values of one network.
+
+    Parameters
+    ----------
+    network : Network
+        Must carry ``wires`` and ``junctions`` (as built by :func:`nwn.geometry.build_network`).
+    """
+
+    def __init__(self, network) -> None:
+        self.network = network
+        wires = network.wires
+        if wires is None:
+            raise InputError("network has no wires to draw (network.wires is None)")
+        self.wire_xy = np.asarray(wires.endpoints, dtype=np.float64)
+        self.n_wires = self.wire_xy.shape[0]
+        self.junction_xy = (np.asarray(network.junctions.points, dtype=np.float64)
+                            if network.junctions is not None else np.zeros((0, 2)))
+        nodes = network.edge_nodes
+        self._edge_a = nodes[:, 0]
+        self._edge_b = nodes[:, 1]
+        node_wire = np.asarray(network.node_wire)
+        self._wire_node = np.flatnonzero(node_wire >= 0)
+        self._wire_of_node = node_wire[self._wire_node]
+        self._nodes_per_wire = np.bincount(self._wire_of_node, minlength=self.n_wires)
+        # JDA: node i is wire i, so per-wire reductions are plain indexing.
+        self._one_node_per_wire = bool(
+            self._wire_node.size == self.n_wires
+            and np.array_equal(self._wire_of_node, np.arange(self.n_wires)))
+        self._junction_edge = np.asarray(network.junction_edge)
+        self._junction_a = nodes[self._junction_edge, 0]
+        self._junction_b = nodes[self._junction_edge, 1]
+        self.wire_component = np.full(self.n_wires, -1, dtype=np.int64)
+        self.wire_component[self._wire_of_node] = np.asarray(network.component)[
+            self._wire_node]
+
+    # -- reductions ---------------------------------------------------------------------------
+
+    def _per_wire_max(self, node_values: np.ndarray) -> np.ndarray:
+        if self._one_node_per_wire:
+            return node_values[self._wire_node]
+        out = np.full(self.n_wires, -np.inf)
+        np.maximum.at(out, self._wire_of_node, node_values[self._wire_node])
+        out[np.isinf(out)] = np.nan
+        return out
+
+    def _per_wire_mean(self, node_values: np.ndarray) -> np.ndarray:
+        if self._one_node_per_wire:
+            return node_values[self._wire_node]
+        total = np.bincount(self._wire_of_node, weights=node_values[self._wire_node],
+                            minlength=self.n_wires)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / self._nodes_per_wire
+
+    def node_throughput(self, edge_current: np.ndarray) -> np.ndarray:
+        """Current through each node (A), shape (N,): half the sum of |I| of its edges."""
+        magnitude = np.abs(np.nan_to_num(edge_current))
+        n = self.network.n_nodes
+        return 0.5 * (np.bincount(self._edge_a, magnitude, minlength=n)
+                      + np.bincount(self._edge_b, magnitude, minlength=n))
+
+    def wire_current(self, snapshot) -> np.ndarray:
+        """Largest current carried anywhere along each wire (A), shape (W,)."""
+        return self._per_wire_max(self.node_throughput(snapshot.edge_current))
+
+    def wire_voltage(self, snapshot) -> np.ndarray:
+        """Mean potential of each wire (V), shape (W,); NaN on unsolved clusters."""
+        return self._per_wire_mean(np.asarray(snapshot.node_voltage))
+
+    def junction_values(self, snapshot, mode: str) -> np.ndarray:
+        """Value of every junction for colour mode ``mode``, shape (M,)."""
+        check_choice("mode", mode, tuple(COLOR_MODES))
+        if mode == "state":
+            return np.asarray(snapshot.junction_state, dtype=np.float64)
+        if mode == "conductance":
+            return np.asarray(snapshot.junction_conductance, dtype=np.float64)
+        if mode == "current":
+            return np.abs(np.asarray(snapshot.edge_current)[self._junction_edge])
+        voltage = np.asarray(snapshot.node_voltage)
+        return 0.5 * (voltage[self._junction_a] + voltage[self._junction_b])
+
+    def wire_values(self, snapshot, mode: str) -> np.ndarray | None:
+        """Value of every wire for ``mode``, shape (W,), or None where wires are not coloured
+        by it (junction state and conductance live on junctions)."""
+        if mode == "current":
+            return self.wire_current(snapshot)
+        if mode == "voltage":
+            return self.wire_voltage(snapshot)
+        return None
+
+    @staticmethod
+    def total_current(snapshot) -> float:
+        """Current entering the network through all electrodes together (A)."""
+        current = np.asarray(snapshot.terminal_current, dtype=np.float64)
+        return float(np.nansum(current[current > 0]))
+
+    def backbone(self, snapshot, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        """Wires and junctions carrying more than ``fraction`` of the total terminal current.
+
+        Returns
+        -------
+        wire_mask : ndarray of bool, shape (W,)
+        junction_mask : ndarray of bool, shape (M,)
+        """
+        threshold = fraction * self.total_current(snapshot)
+        wire = self.wire_current(snapshot)
+        junction = np.abs(np.asarray(snapshot.edge_current)[self._junction_edge])
+        if threshold <= 0:
+            return np.zeros(self.n_wires, bool), np.zeros(junction.shape, bool)
+        return np.nan_to_num(wire) > threshold, np.nan_to_num(junction) > threshold
+
+    def path_points(self, edges: np.ndarray) -> np.ndarray:
+        """Polyline (m), shape (P, 2), along the wires of a path of edges (see
+        :func:`lowest_resistance_path`): contact, junction and wire-node points in order."""
+        network = self.network
+        position = np.asarray(network.node_position)
+        terminals = set(int(t) for t in network.terminal_nodes)
+        edge_junction = np.asarray(network.edge_junction)
+        points: list[np.ndarray] = []
+        for edge in edges:
+            a, b = (int(n) for n in network.edge_nodes[edge])
+            junction = int(edge_junction[edge])
+            if junction >= 0:
+                points.append(self.junction_xy[junction])
+                continue
+            if a in terminals or b in terminals:
+                node, terminal = (b, a) if a in terminals else (a, b)
+                points.append(self._contact_point(node, terminal) if self._one_node_per_wire
+                              else position[node])
+            else:
+                points.extend((position[a], position[b]))
+        if not points:
+            return np.zeros((0, 2))
+        out = np.asarray(points, dtype=np.float64)
+        keep = np.ones(len(out), dtype=bool)
+        keep[1:] = np.any(out[1:] != out[:-1], axis=1)
+        return out[keep]
+
+    def _contact_point(self, node: int, terminal: int) -> np.ndarray:
+        """Where a JDA wire node meets the electrode of ``terminal`` (its wire's middle of the
+        overlap), since JDA node positions are wire midpoints, not contact points."""
+        import shapely
+
+        network = self.network
+        k = int(np.flatnonzero(np.asarray(network.terminal_nodes) == terminal)[0])
+        wire = int(network.node_wire[node])
+        line = shapely.LineString(self.wire_xy[wire])
+        overlap = shapely.intersection(line, network.electrodes[k].shape)
+        if overlap.is_empty:
+            return np.asarray(network.node_position[node])
+        point = overlap.interpolate(0.5, normalized=True)
+        return np.array([point.x, point.y])
+
+    def edge_conductance(self, snapshot) -> np.ndarray:
+        """Conductance of every edge (S), shape (E,): fixed edges plus the junctions now."""
+        conductance = np.array(self.network.edge_conductance, dtype=np.float64, copy=True)
+        conductance[self._junction_edge] = snapshot.junction_conductance
+        return conductance

@@ -1,0 +1,376 @@
+"""The one worker-thread boundary: a simulation runs in a QThread, the GUI draws from the
+latest snapshot.
+
+The worker drives :meth:`Simulation.iter_run` and *publishes* each snapshot into a
+lock-protected :class:`LatestSlot` (overwriting the previous one) and a bounded
+:class:`SnapshotHistory`; it never waits for the GUI. The GUI polls the slot on a timer at
+display rate and redraws only when something new arrived, so a slow frame skips snapshots
+instead of slowing the physics. Terminal traces come from :class:`LiveTraceRecorder`, an
+engine recorder filled on every step by the worker and read (copied under a lock) by the plots.
+
+Pause, step and stop all go through :meth:`Simulation.stop` (thread-safe); the simulation
+object is touched by the GUI thread only while no run is in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6 import QtCore
+
+__all__ = ["LatestSlot", "LiveTraceRecorder", "RunController", "SimulationWorker",
+           "SnapshotHistory", "error_message"]
+
+#: frames per second the optional real-time pacing aims at
+PACE_FPS = 30.0
+
+
+def error_message(error: BaseException) -> str:
+    """One line for the user: the message of our input/circuit errors, the type otherwise."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, ValueError):
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class LatestSlot:
+    """Holds only the newest value; ``take`` returns it once (None if nothing new)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = None
+        self._fresh = False
+
+    def put(self, value) -> None:
+        with self._lock:
+            self._value = value
+            self._fresh = True
+
+    def take(self):
+        with self._lock:
+            if not self._fresh:
+                return None
+            self._fresh = False
+            return self._value
+
+    def peek(self):
+        with self._lock:
+            return self._value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._value = None
+            self._fresh = False
+
+
+def _snapshot_bytes(snapshot) -> int:
+    return sum(getattr(snapshot, name).nbytes for name in (
+        "node_voltage", "edge_current", "terminal_current", "terminal_voltage",
+        "junction_conductance", "junction_state", "junction_voltage"))
+
+
+class SnapshotHistory:
+    """The snapshots of a run, bounded in memory, for the time slider.
+
+    When the budget is reached every other snapshot is dropped and only every second later one
+    is kept, so the history always spans the whole run at a coarser spacing.
+
+    Parameters
+    ----------
+    budget_bytes : int
+        Memory the stored snapshots may use.
+    max_count : int
+        Most snapshots kept, whatever their size.
+    """
+
+    def __init__(self, *, budget_bytes: int = 256 * 2**20, max_count: int = 2000) -> None:
+        self._lock = threading.Lock()
+        self.budget_bytes = int(budget_bytes)
+        self.max_count = int(max_count)
+        self._items: list = []
+        self._stride = 1
+        self._seen = 0
+        self._capacity: int | None = None
+
+    def append(self, snapshot) -> None:
+        with self._lock:
+            if self._capacity is None:
+                size = max(_snapshot_bytes(snapshot), 1)
+                self._capacity = max(4, min(self.max_count, self.budget_bytes // size))
+            keep = self._seen % self._stride == 0
+            self._seen += 1
+            if not keep:
+                return
+            self._items.append(snapshot)
+            if len(self._items) > self._capacity:
+                del self._items[1::2]
+                self._stride *= 2
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def __getitem__(self, index: int):
+        with self._lock:
+            return self._items[index]
+
+    def times(self) -> np.ndarray:
+        with self._lock:
+            return np.array([s.t for s in self._items])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items = []
+            self._stride = 1
+            self._seen = 0
+            self._capacity = None
+
+
+class LiveTraceRecorder:
+    """Engine recorder keeping terminal traces and one probed junction's trace in memory.
+
+    Filled by the worker thread; :meth:`arrays` copies everything under a lock for the plots.
+    Rows are decimated by two whenever ``max_rows`` is reached (bounded memory, whole run).
+
+    Attributes
+    ----------
+    probe : int
+        Junction whose conductance and voltage are traced (-1: none); set from the GUI.
+    """
+
+    def __init__(self, *, max_rows: int = 20_000) -> None:
+        self._lock = threading.Lock()
+        self.max_rows = int(max_rows)
+        self.probe = -1
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._every = 1
+            self._rows: list[tuple] = []
+            self._probe_rows: list[tuple[float, float, float]] = []
+            self._probe_of_rows = -1
+
+    def start(self, simulation) -> None:
+        pass
+
+    def finish(self, simulation) -> None:
+        pass
+
+    def record(self, simulation, step: int, t: float, solution, junction_voltage) -> None:
+        probe = self.probe
+        with self._lock:
+            if probe != self._probe_of_rows:
+                self._probe_rows = []
+                self._probe_of_rows = probe
+            if 0 <= probe < len(junction_voltage):
+                conductance = simulation.model.conductance()[probe]
+                self._probe_rows.append((t, float(conductance), float(junction_voltage[probe])))
+                if len(self._probe_rows) > self.max_rows:
+                    del self._probe_rows[::2]
+            if step % self._every:
+                return
+            self._rows.append((t, np.array(solution.terminal_current, copy=True),
+                               np.array(solution.terminal_voltage, copy=True),
+                               float(solution.conductance)))
+            if len(self._rows) >= self.max_rows:
+                del self._rows[1::2]
+                self._every *= 2
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Copies: ``t`` (T,), ``current`` (T, K) A, ``voltage`` (T, K) V, ``conductance``
+        (T,) S, and ``probe`` (P, 3) rows of (t, G, V) of the probed junction."""
+        with self._lock:
+            rows = list(self._rows)
+            probe = np.array(self._probe_rows, dtype=np.float64).reshape(-1, 3)
+        if not rows:
+            empty = np.zeros(0)
+            return {"t": empty, "current": np.zeros((0, 0)), "voltage": np.zeros((0, 0)),
+                    "conductance": empty, "probe": probe}
+        return {"t": np.array([r[0] for r in rows]),
+                "current": np.array([r[1] for r in rows]),
+                "voltage": np.array([r[2] for r in rows]),
+                "conductance": np.array([r[3] for r in rows]),
+                "probe": probe}
+
+
+class SimulationWorker(QtCore.QObject):
+    """Lives in the worker thread; runs the simulation when asked (queued signal)."""
+
+    started = QtCore.Signal()
+    finished = QtCore.Signal(str)   # "done" | "paused" | "stepped"
+    failed = QtCore.Signal(str)
+    progress = QtCore.Signal(float, float)
+
+    def __init__(self, slot: LatestSlot, history: SnapshotHistory) -> None:
+        super().__init__()
+        self.slot = slot
+        self.history = history
+        self.simulation = None
+        self.steps_per_frame = 10
+        self.paced = True
+        self.draw_enabled = True
+
+    @QtCore.Slot(float, str)
+    def run(self, duration: float, reason: str) -> None:
+        """Advance ``duration`` seconds, publishing a snapshot every ``steps_per_frame``."""
+        simulation = self.simulation
+        if simulation is None:
+            self.failed.emit("no simulation to run")
+            return
+        self.started.emit()
+        every = max(1, int(self.steps_per_frame))
+        frame = 1.0 / PACE_FPS
+        next_frame = time.monotonic()
+        steps_asked = simulation.steps_for(duration)
+        first_step = simulation.step_index
+        try:
+            for snapshot in simulation.iter_run(
+                    duration, snapshot_every=every if self.draw_enabled else steps_asked,
+                    progress=lambda fraction, t: self.progress.emit(fraction, t)):
+                self.slot.put(snapshot)
+                self.history.append(snapshot)
+                if self.paced:
+                    # Pace to the display rate: a fixed clock, never the GUI's drawing.
+                    next_frame += frame
+                    delay = next_frame - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                    else:
+                        next_frame = time.monotonic()
+        except Exception as error:  # noqa: BLE001 - shown as one line in the window
+            self.failed.emit(error_message(error))
+            return
+        done = simulation.step_index - first_step >= steps_asked
+        self.finished.emit(reason if done else "paused")
+
+
+class RunController(QtCore.QObject):
+    """Owns the worker thread and the run state machine (idle/running, pause, step, stop).
+
+    Signals
+    -------
+    stateChanged(str)
+        ``"idle"``, ``"running"``, ``"paused"``, ``"done"`` or ``"failed"``.
+    failed(str)
+        One-line error from the run.
+    progress(float, float)
+        Fraction of the requested run done and simulated time (s).
+    """
+
+    stateChanged = QtCore.Signal(str)
+    failed = QtCore.Signal(str)
+    progress = QtCore.Signal(float, float)
+    _request = QtCore.Signal(float, str)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.slot = LatestSlot()
+        self.history = SnapshotHistory()
+        self.traces = LiveTraceRecorder()
+        self.worker = SimulationWorker(self.slot, self.history)
+        self.thread = QtCore.QThread()
+        self.thread.setObjectName("nwn-simulation")
+        self.worker.moveToThread(self.thread)
+        self._request.connect(self.worker.run, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.progress.connect(self.progress)
+        self.thread.start()
+        self.state = "idle"
+        self.simulation = None
+        self.duration = 0.0
+        self.hdf5 = None
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def set_simulation(self, simulation, *, duration: float, recorders: Sequence = ()) -> None:
+        """Use a new simulation (only while no run is in flight)."""
+        if self.busy:
+            raise RuntimeError("cannot replace the simulation during a run")
+        self.simulation = simulation
+        self.duration = float(duration)
+        self.worker.simulation = simulation
+        self.slot.clear()
+        self.history.clear()
+        self.traces.reset()
+        simulation.recorders.append(self.traces)
+        simulation.recorders.extend(recorders)
+        initial = simulation.snapshot()
+        self.slot.put(initial)
+        self.history.append(initial)
+        self._set_state("idle")
+
+    @property
+    def busy(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def remaining(self) -> float:
+        """Simulated time left of the scenario's duration (s)."""
+        if self.simulation is None:
+            return 0.0
+        return max(0.0, self.duration - self.simulation.t)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.stateChanged.emit(state)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Run (or resume) to the end of the scenario's duration."""
+        if self.simulation is None or self.busy:
+            return False
+        remaining = self.remaining
+        if remaining < 0.5 * self.simulation.dt:
+            self._set_state("done")
+            return False
+        self._set_state("running")
+        self._request.emit(remaining, "done")
+        return True
+
+    def step(self, n: int = 1) -> bool:
+        """Advance ``n`` steps and pause."""
+        if self.simulation is None or self.busy:
+            return False
+        self._set_state("running")
+        self._request.emit(n * self.simulation.dt, "stepped")
+        return True
+
+    def pause(self) -> None:
+        """Stop after the current step; :meth:`start` resumes."""
+        if self.simulation is not None and self.busy:
+            self.simulation.stop()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block (processing events) until no run is in flight; for shutdown and tests."""
+        deadline = time.monotonic() + timeout
+        while self.busy and time.monotonic() < deadline:
+            QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents,
+                                                  20)
+            time.sleep(0.002)
+        return not self.busy
+
+    def shutdown(self) -> None:
+        """Stop any run and join the worker thread (window closing)."""
+        if self.simulation is not None:
+            self.simulation.stop()
+        self.thread.quit()
+        self.thread.wait(10_000)
+
+    # -- worker replies -----------------------------------------------------------------------
+
+    def _on_finished(self, reason: str) -> None:
+        if reason == "stepped":
+            reason = "paused"
+        if reason == "done" and self.remaining >= 0.5 * self.simulation.dt:
+            reason = "paused"
+        self._set_state(reason)
+
+    def _on_failed(self, message: str) -> None:
+        self._set_state("failed")
+        self.failed.emit(message)
