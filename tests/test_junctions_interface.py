@@ -199,3 +199,11 @@ def test_bad_advance_and_set_state_arguments():
         model.set_state({**state, "rng": np.zeros((4, 4), np.uint64)})
     with pytest.raises(InputError, match="out must be"):
         model.conductance(out=np.zeros(3))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_zero_junctions(name):
+    model = make_model(name, 0, rng=np.random.default_rng(0))
+    model.advance(np.zeros(0), 1e-3)
+    assert model.conductance().shape == model.state().shape == (0,)
+    model.set_state(model.get_state())
