@@ -43,8 +43,9 @@ DT = 2e-3  # s
 RATE = dict(kp0=1e-4, eta_p=10.0, kd0=0.5, eta_d=1.0, g_min=1e-3, g_max=1e-1)
 
 
-def jda_network(n_wires: int, seed: int) -> Network:
-    """Random 7 um sticks at 0.3 /um^2 with left/right bar electrodes, as a JDA Network."""
+def jda_network(n_wires: int, seed: int) -> tuple[Network, float]:
+    """Random 7 um sticks at 0.3 /um^2 with left/right bar electrodes, as a JDA Network
+    (and the box side, m)."""
     rng = np.random.default_rng(seed)
     side = math.sqrt(n_wires / DENSITY)
     centre = rng.uniform(0.0, side, (n_wires, 2))
@@ -210,6 +211,8 @@ def run_candidates(solver, network, x, g, args, steps, t_sp) -> None:
     v_jac = 0.0
     it_jac = 0
     xj = solver._x.copy()
+    matrix, rhs = reduced_system(solver)
+    jacobi_pcg(solver._indptr, solver._indices, matrix.data, rhs, xj.copy(), 1e-13, 2)  # jit
     n_cand = max(5, steps // 4)
     for _ in range(n_cand):
         solver.solve(g, out=sol)
