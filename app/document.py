@@ -328,7 +328,7 @@ class Document:
     def set_wires(self, wires, junctions=None) -> None:
         """Use these wires (and their junctions, found here if not given)."""
         if junctions is None:
-            from nwn.geometry import find_junctions
+            from nwn.geometry.junctions import find_junctions
 
             junctions = find_junctions(wires)
         self._wires = wires
@@ -398,10 +398,12 @@ def deposit_wires(scenario: Scenario):
     network is bit-identical to the one ``nwn run`` simulates (a test checks it).
     """
     from nwn.engine.build import seed_streams
-    from nwn.geometry import drop_wires, load_wires
+    from nwn.geometry import drop_wires
 
     spec = scenario.network
     if spec.wire_file is not None:
+        from nwn.geometry import load_wires
+
         return load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
     geometry_rng, _ = seed_streams(scenario.seed)
     options = {"box": spec.box, "length": spec.length, "diameter": spec.diameter,

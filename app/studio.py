@@ -1,0 +1,796 @@
+"""``nwn-studio``: the main window.
+
+Deposit a network (animated, clusters coloured, percolation marked), draw electrodes, set the
+junction model and the run, then run it in the worker thread and watch the conduction pathways
+form. The canvas redraws from the latest snapshot on a timer; the time slider scrubs back through
+the snapshots of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from nwn.app.canvas import NetworkCanvas
+from nwn.app.deposition import DepositionReplay
+from nwn.app.document import Document, deposit_wires
+from nwn.app.panels import (
+    DepositionPanel,
+    ElectrodePanel,
+    InspectorPanel,
+    ParameterPanel,
+    PlotsPanel,
+)
+from nwn.app.worker import RunController, error_message
+from PySide6 import QtCore, QtGui, QtWidgets
+
+__all__ = ["MainWindow", "main"]
+
+FRAME_INTERVAL_MS = 33
+MAX_RECENT = 8
+
+
+def _settings() -> QtCore.QSettings:
+    return QtCore.QSettings("nwn-studio", "nwn-studio")
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The studio window.
+
+    Parameters
+    ----------
+    document : Document, optional
+    settings : QSettings, optional
+        Where recent files and the window layout are kept (tests pass a temporary file).
+    """
+
+    def __init__(self, document: Document | None = None, *,
+                 settings: QtCore.QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else _settings()
+        self.document = document if document is not None else Document()
+        self.controller = RunController(self)
+        self.replay: DepositionReplay | None = None
+        self._deposit_count = 0
+        self._deposit_wires = None
+        self._sim_stale = True
+        self._live = True
+        self._results_dir = Path(tempfile.mkdtemp(prefix="nwn-studio-"))
+        self._results_path: Path | None = None
+        self._hdf5 = None
+        self._selected: tuple[str, int] = ("", -1)
+        #: ``ask_unsaved() -> "save" | "discard" | "cancel"``; replaced in tests.
+        self.ask_unsaved = self._ask_unsaved_dialog
+        self.setWindowTitle("nwn-studio")
+        self._build_ui()
+        self._connect()
+        self.frame_timer = QtCore.QTimer(self)
+        self.frame_timer.setInterval(FRAME_INTERVAL_MS)
+        self.frame_timer.timeout.connect(self._frame)
+        self.frame_timer.start()
+        self.deposit_timer = QtCore.QTimer(self)
+        self.deposit_timer.setInterval(30)
+        self.deposit_timer.timeout.connect(self._deposit_tick)
+        self._restore_layout()
+        self._document_changed()
+
+    # -- UI -----------------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        self.canvas = NetworkCanvas()
+        central = QtWidgets.QWidget()
+        vbox = QtWidgets.QVBoxLayout(central)
+        vbox.setContentsMargins(2, 2, 2, 2)
+        self.error_bar = QtWidgets.QLabel("")
+        self.error_bar.setObjectName("errorBar")
+        self.error_bar.setWordWrap(True)
+        self.error_bar.setStyleSheet("QLabel { background: #6b1d1d; color: white; "
+                                     "padding: 4px; }")
+        self.error_bar.hide()
+        vbox.addWidget(self.error_bar)
+        vbox.addWidget(self.canvas, 1)
+        slider_row = QtWidgets.QHBoxLayout()
+        self.time_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.time_slider.setRange(0, 0)
+        self.time_slider.setToolTip("scrub back through the snapshots of this run")
+        self.time_label = QtWidgets.QLabel("t = 0 s")
+        self.time_label.setMinimumWidth(150)
+        slider_row.addWidget(QtWidgets.QLabel("time"))
+        slider_row.addWidget(self.time_slider, 1)
+        slider_row.addWidget(self.time_label)
+        vbox.addLayout(slider_row)
+        self.setCentralWidget(central)
+
+        # Left dock: parameters and electrodes.
+        self.parameters = ParameterPanel(self.document)
+        self.electrodes = ElectrodePanel(self.document)
+        tabs = QtWidgets.QTabWidget()
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.parameters)
+        tabs.addTab(scroll, "Parameters")
+        tabs.addTab(self.electrodes, "Electrodes")
+        self.deposition_panel = DepositionPanel()
+        tabs.addTab(self.deposition_panel, "Deposition")
+        self.left_tabs = tabs
+        left = QtWidgets.QDockWidget("Setup", self)
+        left.setObjectName("setupDock")
+        left.setWidget(tabs)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, left)
+        # Right dock: live plots and inspector.
+        self.plots = PlotsPanel()
+        self.inspector = InspectorPanel()
+        right_widget = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        right_widget.addWidget(self.plots)
+        right_widget.addWidget(self.inspector)
+        right_widget.setStretchFactor(0, 3)
+        right = QtWidgets.QDockWidget("Measurements", self)
+        right.setObjectName("plotsDock")
+        right.setWidget(right_widget)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, right)
+
+        # Run toolbar.
+        run_bar = self.addToolBar("Run")
+        run_bar.setObjectName("runToolbar")
+        self.deposit_button = QtWidgets.QPushButton("Deposit")
+        self.deposit_button.setToolTip("drop the wires in batches and watch clusters join")
+        run_bar.addWidget(self.deposit_button)
+        run_bar.addWidget(QtWidgets.QLabel(" speed "))
+        self.deposit_speed = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.deposit_speed.setRange(1, 400)
+        self.deposit_speed.setValue(20)
+        self.deposit_speed.setMaximumWidth(110)
+        self.deposit_speed.setToolTip("wires per animation frame")
+        run_bar.addWidget(self.deposit_speed)
+        run_bar.addSeparator()
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.pause_button = QtWidgets.QPushButton("Pause")
+        self.step_button = QtWidgets.QPushButton("Step")
+        self.stop_button = QtWidgets.QPushButton("Stop")
+        self.reset_button = QtWidgets.QPushButton("Reset")
+        for button in (self.run_button, self.pause_button, self.step_button,
+                       self.stop_button, self.reset_button):
+            run_bar.addWidget(button)
+        run_bar.addWidget(QtWidgets.QLabel(" steps/frame "))
+        self.steps_per_frame = QtWidgets.QSpinBox()
+        self.steps_per_frame.setRange(1, 100_000)
+        self.steps_per_frame.setValue(10)
+        run_bar.addWidget(self.steps_per_frame)
+        self.paced = QtWidgets.QCheckBox("real-time pace")
+        self.paced.setChecked(True)
+        self.paced.setToolTip("limit to one frame of steps per display frame; off = flat out")
+        run_bar.addWidget(self.paced)
+        self.run_reason = QtWidgets.QLabel("")
+        self.run_reason.setObjectName("runReason")
+        self.run_reason.setStyleSheet("color: #ff9060;")
+        run_bar.addWidget(self.run_reason)
+
+        # View toolbar.
+        view_bar = QtWidgets.QToolBar("View")
+        view_bar.setObjectName("viewToolbar")
+        self.addToolBarBreak()
+        self.addToolBar(view_bar)
+        view_bar.addWidget(QtWidgets.QLabel("colour by "))
+        self.color_mode = QtWidgets.QComboBox()
+        self.color_mode.addItems(["state", "conductance", "current", "voltage"])
+        view_bar.addWidget(self.color_mode)
+        self.log_check = QtWidgets.QCheckBox("log")
+        self.log_check.setTristate(False)
+        view_bar.addWidget(self.log_check)
+        self.backbone_check = QtWidgets.QCheckBox("backbone >")
+        view_bar.addWidget(self.backbone_check)
+        self.backbone_fraction = QtWidgets.QDoubleSpinBox()
+        self.backbone_fraction.setRange(0.001, 1.0)
+        self.backbone_fraction.setSingleStep(0.01)
+        self.backbone_fraction.setDecimals(3)
+        self.backbone_fraction.setValue(0.05)
+        self.backbone_fraction.setSuffix(" × I")
+        view_bar.addWidget(self.backbone_fraction)
+        self.path_check = QtWidgets.QCheckBox("lowest-R path")
+        view_bar.addWidget(self.path_check)
+        self.path_a = QtWidgets.QComboBox()
+        self.path_b = QtWidgets.QComboBox()
+        view_bar.addWidget(self.path_a)
+        view_bar.addWidget(QtWidgets.QLabel("→"))
+        view_bar.addWidget(self.path_b)
+        self.log_g_check = QtWidgets.QCheckBox("log G(t)")
+        view_bar.addWidget(self.log_g_check)
+
+        self._build_menus()
+        self.statusBar().showMessage("ready")
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.action_new = file_menu.addAction("New", self.new_document)
+        self.action_open = file_menu.addAction("Open scenario…", self.open_dialog)
+        self.action_open.setShortcut(QtGui.QKeySequence.StandardKey.Open)
+        self.preset_menu = file_menu.addMenu("Open preset")
+        try:
+            from nwn.resources import list_presets
+
+            for name, title in list_presets():
+                self.preset_menu.addAction(f"{name} — {title}" if title else name,
+                                           lambda n=name: self.open_preset(n))
+        except (OSError, ValueError):
+            pass
+        self.recent_menu = file_menu.addMenu("Recent files")
+        self.action_save = file_menu.addAction("Save scenario", self.save)
+        self.action_save.setShortcut(QtGui.QKeySequence.StandardKey.Save)
+        file_menu.addAction("Save scenario as…", self.save_as_dialog)
+        file_menu.addAction("Load electrode layout from scenario…", self.load_layout_dialog)
+        file_menu.addAction("Save results (HDF5)…", self.save_results_dialog)
+        file_menu.addSeparator()
+        file_menu.addAction("Quit", self.close)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.action_undo = edit_menu.addAction("Undo", self.document_undo)
+        self.action_undo.setShortcut(QtGui.QKeySequence.StandardKey.Undo)
+        self.action_redo = edit_menu.addAction("Redo", self.document_redo)
+        self.action_redo.setShortcut(QtGui.QKeySequence.StandardKey.Redo)
+        self._refresh_recent()
+
+    def _connect(self) -> None:
+        self.document.events.connect(self._on_document_event)
+        self.canvas.electrodeDrawn.connect(self._electrode_drawn)
+        self.canvas.electrodeEdited.connect(self._electrode_edited)
+        self.canvas.hovered.connect(lambda k, i: self._inspect(k, i, clicked=False))
+        self.canvas.picked.connect(lambda k, i: self._inspect(k, i, clicked=True))
+        self.electrodes.toolChosen.connect(self._tool_chosen)
+        self.electrodes.message.connect(self.show_error)
+        self.parameters.validityChanged.connect(self._update_run_state)
+        self.deposit_button.clicked.connect(self.deposit)
+        self.run_button.clicked.connect(self.run)
+        self.pause_button.clicked.connect(self.controller.pause)
+        self.step_button.clicked.connect(lambda: self.step(1))
+        self.stop_button.clicked.connect(self.stop)
+        self.reset_button.clicked.connect(self.reset)
+        self.steps_per_frame.valueChanged.connect(
+            lambda v: setattr(self.controller.worker, "steps_per_frame", int(v)))
+        self.paced.toggled.connect(lambda v: setattr(self.controller.worker, "paced", bool(v)))
+        self.controller.stateChanged.connect(self._run_state_changed)
+        self.controller.failed.connect(self.show_error)
+        self.color_mode.currentTextChanged.connect(self._view_changed)
+        self.log_check.toggled.connect(self._view_changed)
+        self.backbone_check.toggled.connect(self._view_changed)
+        self.backbone_fraction.valueChanged.connect(self._view_changed)
+        self.path_check.toggled.connect(self._view_changed)
+        self.path_a.currentTextChanged.connect(self._view_changed)
+        self.path_b.currentTextChanged.connect(self._view_changed)
+        self.log_g_check.toggled.connect(self.plots.set_log_conductance)
+        self.time_slider.valueChanged.connect(self._slider_moved)
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        """Show a one-line error in the window (never a traceback)."""
+        if not message:
+            return
+        self.error_bar.setText(message)
+        self.error_bar.show()
+        self.statusBar().showMessage(message, 10_000)
+
+    def clear_error(self) -> None:
+        self.error_bar.hide()
+        self.error_bar.setText("")
+
+    # -- document -----------------------------------------------------------------------------
+
+    def _on_document_event(self, name: str, payload) -> None:
+        if name in ("scenario", "electrodes", "network"):
+            self._sim_stale = True
+        if name == "network":
+            self._show_network()
+        elif name == "electrodes":
+            self._show_electrodes()
+        elif name in ("dirty", "path"):
+            self._update_title()
+        self._update_run_state()
+
+    def _document_changed(self) -> None:
+        """Show a (new) document completely."""
+        self.canvas.set_box(self.document.scenario.network.box)
+        self.parameters.refresh()
+        self.electrodes.refresh()
+        self._show_network()
+        self._update_title()
+        self._update_run_state()
+
+    def _show_network(self) -> None:
+        built = self.document.built
+        if built is not None:
+            self.canvas.set_network(built.network)
+        elif self.document.wires is not None:
+            wires = self.document.wires
+            self.canvas.set_network(None)
+            self.canvas.show_deposition(wires.endpoints, np.zeros(len(wires), np.int64),
+                                        self.document.junctions.points)
+        else:
+            self.canvas.set_network(None)
+        self._show_electrodes()
+
+    def _show_electrodes(self) -> None:
+        self.canvas.set_electrodes(self.document.electrodes, flagged=self.document.flagged)
+        names = [e.name for e in self.document.electrodes]
+        for combo, default in ((self.path_a, 0), (self.path_b, -1)):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            if current in names:
+                combo.setCurrentText(current)
+            elif names:
+                combo.setCurrentIndex(default % len(names))
+            combo.blockSignals(False)
+        self.plots.set_electrodes(names)
+        self._view_changed()
+
+    def _update_title(self) -> None:
+        name = self.document.path.name if self.document.path else (
+            self.document.scenario.name or "untitled")
+        self.setWindowTitle(f"{name}{' *' if self.document.dirty else ''} — nwn-studio")
+
+    def document_undo(self) -> None:
+        self.document.undo()
+
+    def document_redo(self) -> None:
+        self.document.redo()
+
+    def _set_document(self, document: Document) -> None:
+        self._stop_everything()
+        self.document.events.disconnect(self._on_document_event)
+        self.document = document
+        self.parameters.document = document
+        self.electrodes.document = document
+        document.events.connect(self.parameters._document_event)
+        document.events.connect(self.electrodes._document_event)
+        document.events.connect(self._on_document_event)
+        self.electrodes.undo_button.clicked.disconnect()
+        self.electrodes.redo_button.clicked.disconnect()
+        self.electrodes.undo_button.clicked.connect(document.undo)
+        self.electrodes.redo_button.clicked.connect(document.redo)
+        self._sim_stale = True
+        self.controller.simulation = None
+        self.controller.worker.simulation = None
+        self.controller.slot.clear()
+        self.controller.history.clear()
+        self.time_slider.setRange(0, 0)
+        self.clear_error()
+        self._document_changed()
+
+    # -- files --------------------------------------------------------------------------------
+
+    def _ask_unsaved_dialog(self) -> str:
+        answer = QtWidgets.QMessageBox.question(
+            self, "Unsaved changes", "The scenario has unsaved changes. Save them?",
+            QtWidgets.QMessageBox.StandardButton.Save
+            | QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel)
+        return {QtWidgets.QMessageBox.StandardButton.Save: "save",
+                QtWidgets.QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the document (saved, or the user said so)."""
+        if not self.document.dirty:
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self._set_document(Document())
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a scenario file; errors are shown in the window."""
+        if not self.maybe_save():
+            return False
+        try:
+            document = Document.open(path)
+        except ValueError as error:
+            self.show_error(error_message(error))
+            return False
+        self._set_document(document)
+        self._add_recent(Path(path))
+        return True
+
+    def open_preset(self, name: str) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            document = Document.from_preset(name)
+        except ValueError as error:
+            self.show_error(error_message(error))
+            return False
+        self._set_document(document)
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", "",
+                                                        "Scenario (*.toml)")
+        if path:
+            self.open_path(path)
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.document.path)
+
+    def save_to(self, path: str | Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except (ValueError, OSError) as error:
+            self.show_error(error_message(error))
+            return False
+        self._add_recent(saved)
+        self.statusBar().showMessage(f"saved {saved}", 5000)
+        return True
+
+    def save_as_dialog(self) -> bool:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save scenario", "",
+                                                        "Scenario (*.toml)")
+        return self.save_to(path) if path else False
+
+    def load_layout_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Electrode layout from scenario",
+                                                        "", "Scenario (*.toml)")
+        if path:
+            self.load_layout(path)
+
+    def load_layout(self, path: str | Path) -> None:
+        """Take the electrodes of another scenario file onto this network (undoable)."""
+        try:
+            other = Document.open(path).scenario
+            self.document.set_electrodes(other.electrodes, label=f"layout from {Path(path).name}")
+        except ValueError as error:
+            self.show_error(error_message(error))
+
+    def save_results(self, path: str | Path) -> bool:
+        """Copy this run's HDF5 results (engine format) to ``path``."""
+        if self._hdf5 is None or self._results_path is None:
+            self.show_error("no results yet: run the simulation first")
+            return False
+        if self.controller.busy:
+            self.show_error("pause the run before saving results")
+            return False
+        try:
+            self._hdf5.flush()
+            shutil.copyfile(self._results_path, path)
+        except OSError as error:
+            self.show_error(error_message(error))
+            return False
+        self.statusBar().showMessage(f"results saved to {path}", 5000)
+        return True
+
+    def save_results_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save results", "",
+                                                        "HDF5 (*.h5)")
+        if path:
+            self.save_results(path)
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: Path) -> None:
+        entries = [str(Path(path).resolve())] + [p for p in self._recent()
+                                                 if p != str(Path(path).resolve())]
+        self.settings.setValue("recent", entries[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for entry in self._recent():
+            self.recent_menu.addAction(entry, lambda p=entry: self.open_path(p))
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 900)
+        if state is not None:
+            self.restoreState(state)
+
+    # -- deposition ---------------------------------------------------------------------------
+
+    def deposit(self) -> None:
+        """Start the animated deposition of the scenario's wires."""
+        self.clear_error()
+        self._stop_run()
+        try:
+            wires = deposit_wires(self.document.scenario)
+            from nwn.geometry.junctions import find_junctions
+
+            junctions = find_junctions(wires)
+            self.replay = DepositionReplay(
+                wires, junctions, [e.geometry() for e in self.document.electrodes],
+                box=self.document.scenario.network.box)
+        except ValueError as error:
+            self.show_error(error_message(error))
+            return
+        self.document.clear_network()
+        self._deposit_wires = (wires, junctions)
+        self._deposit_count = 0
+        self.canvas.banner.setText("")
+        self.left_tabs.setCurrentWidget(self.deposition_panel)
+        self.deposit_timer.start()
+
+    def _deposit_tick(self) -> None:
+        replay = self.replay
+        if replay is None:
+            self.deposit_timer.stop()
+            return
+        self._deposit_count = min(replay.n_total, self._deposit_count + self.deposit_speed.value())
+        self._show_deposition_state(self._deposit_count)
+        if self._deposit_count >= replay.n_total:
+            self.finish_deposition()
+
+    def _show_deposition_state(self, n_wires: int) -> None:
+        replay = self.replay
+        state = replay.state(n_wires)
+        wires, junctions = self._deposit_wires
+        self.canvas.show_deposition(
+            wires.endpoints[:n_wires], state.wire_cluster,
+            np.asarray(junctions.points)[replay.junction_indices_after(n_wires)],
+            spanning_cluster=state.spanning_cluster)
+        self.canvas.set_electrodes(self.document.electrodes)
+        if state.percolation_wire is not None:
+            self.canvas.banner.setText(
+                f"percolation: two electrodes joined at wire {state.percolation_wire} "
+                f"(n·l² = {state.percolation_wire / n_wires * state.density_l2:.2f})")
+        self.deposition_panel.show_state(state, replay.n_total)
+        self.deposition_state = state
+
+    def finish_deposition(self) -> None:
+        """Land every remaining wire now and build the circuit graph."""
+        self.deposit_timer.stop()
+        if self.replay is None:
+            return
+        self._show_deposition_state(self.replay.n_total)
+        wires, junctions = self._deposit_wires
+        self.replay = None
+        self.document.set_wires(wires, junctions)
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run_problems(self) -> list[str]:
+        problems = list(self.parameters.errors.values())
+        problems += self.document.problems()
+        return problems
+
+    def _update_run_state(self) -> None:
+        problems = self.run_problems()
+        busy = self.controller.busy
+        self.run_button.setEnabled(not problems and not busy)
+        self.step_button.setEnabled(not problems and not busy)
+        self.run_reason.setText(f"  cannot run: {problems[0]}" if problems else "")
+        self.run_button.setToolTip(problems[0] if problems else "run to the end of duration")
+        self.pause_button.setEnabled(busy)
+        self.deposit_button.setEnabled(not busy)
+
+    def _ensure_simulation(self) -> bool:
+        if not self._sim_stale and self.controller.simulation is not None:
+            return True
+        from nwn.engine.build import build_simulation
+        from nwn.engine.recording import HDF5Recorder
+
+        try:
+            scenario = self.document.validate()
+            self._close_results()
+            self._results_path = self._results_dir / "run.h5"
+            self._hdf5 = HDF5Recorder(self._results_path, record_every=scenario.run.record_every,
+                                      junction_every=scenario.run.junction_every,
+                                      snapshot_every=scenario.run.snapshot_every,
+                                      scenario_text=scenario.to_toml(), seed=scenario.seed)
+            simulation = build_simulation(scenario, built=self.document.built)
+        except ValueError as error:
+            self.show_error(error_message(error))
+            return False
+        self.controller.set_simulation(simulation, duration=scenario.run.duration,
+                                       recorders=[self._hdf5])
+        self._sim_stale = False
+        self._live = True
+        return True
+
+    def _close_results(self) -> None:
+        if self._hdf5 is not None:
+            try:
+                self._hdf5.close(complete=False)
+            except (OSError, ValueError):
+                pass
+            self._hdf5 = None
+
+    def run(self) -> bool:
+        self.clear_error()
+        if self.run_problems():
+            self.show_error(f"cannot run: {self.run_problems()[0]}")
+            return False
+        if not self._ensure_simulation():
+            return False
+        self._sync_worker()
+        self._live = True
+        return self.controller.start()
+
+    def step(self, n: int = 1) -> bool:
+        self.clear_error()
+        if self.run_problems() or not self._ensure_simulation():
+            return False
+        self._sync_worker()
+        return self.controller.step(n)
+
+    def _sync_worker(self) -> None:
+        worker = self.controller.worker
+        worker.steps_per_frame = self.steps_per_frame.value()
+        worker.paced = self.paced.isChecked()
+
+    def stop(self) -> None:
+        """End the run here (the next Run starts again from t = 0)."""
+        self._stop_run()
+        self._sim_stale = True
+
+    def reset(self) -> None:
+        """Drop the run and start over from t = 0 with the same network."""
+        self._stop_run()
+        self._sim_stale = True
+        self.controller.slot.clear()
+        self.controller.history.clear()
+        self.controller.traces.reset()
+        self.time_slider.setRange(0, 0)
+        self.canvas.show_snapshot(None)
+        self.plots.update_traces(self.controller.traces.arrays())
+        self._ensure_simulation()
+
+    def _stop_run(self) -> None:
+        self.controller.pause()
+        self.controller.wait_idle()
+
+    def _stop_everything(self) -> None:
+        self.deposit_timer.stop()
+        self.replay = None
+        self._stop_run()
+
+    def _run_state_changed(self, state: str) -> None:
+        self._update_run_state()
+        self.statusBar().showMessage(f"run {state}", 3000)
+
+    # -- display ------------------------------------------------------------------------------
+
+    def _frame(self) -> None:
+        """Display-rate redraw from the latest snapshot (never waits for the worker)."""
+        snapshot = self.controller.slot.take()
+        if snapshot is None:
+            return
+        count = len(self.controller.history)
+        at_end = self.time_slider.value() >= self.time_slider.maximum()
+        self.time_slider.blockSignals(True)
+        self.time_slider.setRange(0, max(count - 1, 0))
+        if self._live or at_end:
+            self.time_slider.setValue(max(count - 1, 0))
+        self.time_slider.blockSignals(False)
+        traces = self.controller.traces.arrays()
+        self.plots.update_traces(traces)
+        self.inspector.show_trace(traces["probe"])
+        if self._live:
+            self._display(snapshot)
+
+    def _display(self, snapshot) -> None:
+        self.canvas.show_snapshot(snapshot)
+        self.plots.update_snapshot(snapshot)
+        self.time_label.setText(f"t = {snapshot.t:.6g} s  (step {snapshot.step})")
+        if self._selected[0]:
+            self._inspect(*self._selected, clicked=False)
+
+    def _slider_moved(self, value: int) -> None:
+        history = self.controller.history
+        if len(history) == 0:
+            return
+        value = min(value, len(history) - 1)
+        self._live = value >= self.time_slider.maximum()
+        self._display(history[value])
+
+    def displayed_snapshot(self):
+        return self.canvas.snapshot
+
+    def _view_changed(self, *_args) -> None:
+        mode = self.color_mode.currentText()
+        if self.sender() is self.color_mode:
+            from nwn.app.scene import COLOR_MODES
+
+            self.log_check.blockSignals(True)
+            self.log_check.setChecked(COLOR_MODES[mode][1])
+            self.log_check.blockSignals(False)
+        self.canvas.set_color_mode(mode, log=self.log_check.isChecked())
+        self.canvas.set_backbone(self.backbone_fraction.value()
+                                 if self.backbone_check.isChecked() else None)
+        pair = (self.path_a.currentText(), self.path_b.currentText())
+        self.canvas.set_path(pair if self.path_check.isChecked() and all(pair) else None)
+
+    def _inspect(self, kind: str, index: int, *, clicked: bool) -> None:
+        network = self.canvas.network
+        if clicked:
+            self._selected = (kind, index)
+            self.controller.traces.probe = index if kind == "junction" else -1
+        if not kind and self._selected[0] and not clicked:
+            kind, index = self._selected
+        self.inspector.label.setText(self.inspector.describe(
+            kind, index, network, self.canvas.snapshot, self.canvas.scene_data))
+
+    # -- electrode designer -------------------------------------------------------------------
+
+    def _tool_chosen(self, tool: str) -> None:
+        self.canvas.set_tool(tool)
+        self.canvas.set_editable(tool == "select")
+
+    def _electrode_drawn(self, shape: dict) -> None:
+        try:
+            name = self.document.add_electrode(shape)
+        except ValueError as error:
+            self.show_error(error_message(error))
+            return
+        self.clear_error()
+        self.electrodes.select(name)
+
+    def _electrode_edited(self, name: str, shape: dict) -> None:
+        try:
+            self.document.edit_electrode(name, shape=shape)
+        except ValueError as error:
+            self.show_error(error_message(error))
+            self._show_electrodes()
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.frame_timer.stop()
+        self.deposit_timer.stop()
+        self.controller.shutdown()
+        self._close_results()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.settings.sync()
+        shutil.rmtree(self._results_dir, ignore_errors=True)
+        event.accept()
+
+
+def _document_for(argument: str | None) -> Document:
+    if argument is None:
+        return Document()
+    path = Path(argument)
+    if path.suffix == ".toml" or path.exists():
+        return Document.open(path)
+    return Document.from_preset(argument)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the studio window, optionally with a scenario file or a preset name."""
+    parser = argparse.ArgumentParser(prog="nwn-studio",
+                                     description="Nanowire network studio (GUI).")
+    parser.add_argument("scenario", nargs="?",
+                        help="scenario TOML file or preset name (see `nwn presets`)")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        document = _document_for(args.scenario)
+    except ValueError as error:
+        print(f"nwn-studio: error: {error_message(error)}", file=sys.stderr)
+        return 2
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("nwn-studio")
+    window = MainWindow(document)
+    window.show()
+    if args.scenario is not None:
+        window.deposit()  # a scenario was asked for: show its network forming right away
+    return int(app.exec())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

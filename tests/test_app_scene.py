@@ -1,0 +1,152 @@
+"""Qt-free display logic of the studio: binning, lowest-resistance path, deposition replay,
+layout presets, bounded snapshot history."""
+
+import itertools
+
+import numpy as np
+import pytest
+import shapely
+from nwn.app.deposition import DepositionReplay
+from nwn.app.layouts import LAYOUTS, make_layout
+from nwn.app.scene import ColorScale, bin_values, lowest_resistance_path
+from nwn.geometry.junctions import find_junctions
+from nwn.geometry.network import Network
+from nwn.geometry.wires import Wires, drop_wires
+
+
+def _graph_network(edges, n_nodes, terminals, names=("a", "b")):
+    edges = np.asarray(edges, dtype=np.int64)
+    return Network(mode="jda", n_nodes=n_nodes, edge_nodes=edges,
+                   edge_kind=np.zeros(len(edges), np.int8),
+                   edge_conductance=np.ones(len(edges)), junction_edge=np.arange(len(edges)),
+                   edge_junction=np.arange(len(edges)), electrode_names=tuple(names),
+                   terminal_nodes=np.asarray(terminals), node_position=np.zeros((n_nodes, 2)),
+                   node_wire=np.arange(n_nodes), component=np.zeros(n_nodes, np.int64))
+
+
+def test_bin_values_linear_log_and_nan():
+    scale = ColorScale(0.0, 1.0, False, 4)
+    assert bin_values(np.array([0.0, 0.24, 0.26, 0.99, 1.0, np.nan]), scale).tolist() == \
+        [0, 0, 1, 3, 3, -1]
+    log = ColorScale(1e-6, 1e-2, True, 4)
+    assert bin_values(np.array([1e-7, 1e-6, 1e-5, 1e-3, 1e-2, 0.0]), log).tolist() == \
+        [0, 0, 1, 3, 3, 0]
+
+
+def test_lowest_resistance_path_matches_brute_force():
+    rng = np.random.default_rng(3)
+    n = 7
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.5]
+    edges += [(0, 1), (1, 6)]
+    network = _graph_network(edges, n, [0, 6])
+    conductance = rng.uniform(0.1, 10.0, len(edges))
+    path = lowest_resistance_path(network, conductance, "a", "b")
+    # brute force: every simple path from node 0 to node 6 over the edge list
+    best = np.inf
+    for length in range(1, n):
+        for chain in itertools.permutations(range(1, 6), length - 1):
+            nodes = (0, *chain, 6)
+            total = 0.0
+            for u, v in itertools.pairwise(nodes):
+                options = [1 / conductance[k] for k, e in enumerate(edges) if set(e) == {u, v}]
+                if not options:
+                    break
+                total += min(options)
+            else:
+                best = min(best, total)
+    assert np.isclose(np.sum(1 / conductance[path]), best)
+    walk = {0}
+    for edge in path:  # the edges chain from terminal a to terminal b
+        a, b = edges[edge]
+        assert a in walk or b in walk
+        walk |= {a, b}
+    assert 6 in walk
+
+
+def test_lowest_resistance_path_empty_when_disconnected():
+    network = _graph_network([(0, 1), (2, 3)], 4, [0, 3])
+    assert lowest_resistance_path(network, np.ones(2), "a", "b").size == 0
+
+
+def test_deposition_replay_percolation_moment_is_exact():
+    box = (30e-6, 30e-6)
+    wires = drop_wires(260, box=box, length=7e-6, rng=5)
+    junctions = find_junctions(wires)
+    left = shapely.box(0, 0, 2e-6, box[1])
+    right = shapely.box(box[0] - 2e-6, 0, box[0], box[1])
+    replay = DepositionReplay(wires, junctions, [left, right], box=box)
+    final = replay.state(len(wires))
+    assert final.n_junctions == len(junctions.pairs)
+    moment = replay.percolation_wire
+    assert moment is not None, "this seed percolates at n l^2 = 14"
+
+    def bridged(k):
+        # independent check: flood fill from the left electrode over the first k wires
+        sub = wires[np.arange(k)]
+        lines = sub.geometries()
+        reached = set(np.flatnonzero(shapely.intersects(lines, left)))
+        frontier = list(reached)
+        pairs = np.asarray(junctions.pairs)
+        pairs = pairs[pairs.max(axis=1) < k]
+        while frontier:
+            w = frontier.pop()
+            for a, b in pairs[(pairs[:, 0] == w) | (pairs[:, 1] == w)]:
+                other = b if a == w else a
+                if other not in reached:
+                    reached.add(other)
+                    frontier.append(other)
+        return any(shapely.intersects(lines[list(reached)], right)) if reached else False
+
+    assert bridged(moment) and not bridged(moment - 1)
+    middle = replay.state(len(wires) // 2)
+    assert middle.wire_cluster.shape == (len(wires) // 2,)
+    assert 0 < middle.largest_fraction <= 1
+    assert np.isclose(final.density_l2, 260 / (30 * 30) * 49)
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_layouts_fit_in_box_and_are_runnable(kind):
+    box = (100e-6, 80e-6)
+    electrodes = make_layout(kind, box, n=6)
+    roles = [e.source.kind for e in electrodes]
+    assert roles[0] == "voltage" and roles[-1] == "ground"
+    outline = shapely.box(0, 0, *box)
+    for electrode in electrodes:
+        assert outline.buffer(1e-12).contains(electrode.geometry())
+    shapes = [e.geometry() for e in electrodes]
+    for a, b in itertools.combinations(shapes, 2):
+        assert not a.intersects(b)
+
+
+def test_layout_refuses_pads_that_do_not_fit():
+    with pytest.raises(ValueError, match="does not fit"):
+        make_layout("row", (50e-6, 50e-6), n=20, size=5e-6, pitch=6e-6)
+
+
+def test_snapshot_history_stays_bounded_and_spans_the_run():
+    from types import SimpleNamespace
+
+    from nwn.app.worker import SnapshotHistory
+
+    def snap(t):
+        zero = np.zeros(100)
+        return SimpleNamespace(t=t, node_voltage=zero, edge_current=zero,
+                               terminal_current=zero, terminal_voltage=zero,
+                               junction_conductance=zero, junction_state=zero,
+                               junction_voltage=zero)
+
+    history = SnapshotHistory(budget_bytes=7 * 800 * 20)
+    for k in range(1000):
+        history.append(snap(float(k)))
+    assert 10 <= len(history) <= 20
+    times = history.times()
+    assert times[0] == 0.0 and times[-1] > 900
+    assert np.all(np.diff(times) > 0)
+
+
+def test_wires_touching_helpers_agree_with_shapely():
+    wires = Wires.from_endpoints([[[0, 0], [2, 2]], [[5, 5], [6, 6]]])
+    from nwn.app.document import electrode_geometry
+
+    geometry = electrode_geometry({"type": "point", "centre": [1.0, 1.0], "radius": 0.1})
+    assert shapely.intersects(wires.geometries(), geometry).tolist() == [True, False]
