@@ -159,7 +159,7 @@ class Wires:
     def __getitem__(self, index: Any) -> Wires:
         """Select wires by slice, integer array or boolean mask (always returns ``Wires``)."""
         if isinstance(index, (int, np.integer)):
-            index = slice(int(index), int(index) + 1 if int(index) != -1 else None)
+            index = [int(index)]
         return Wires(
             endpoints=_readonly(np.array(self.endpoints[index])),
             lengths=_readonly(np.array(self.lengths[index])),
