@@ -57,6 +57,8 @@ class StochasticResult:
         One-step innovations of the residual, S.
     centred : ndarray, shape (T - 1,)
         Innovations minus their running median (the fit's slowly varying error), S.
+    near_switch : ndarray of bool, shape (T - 1,)
+        Increments within ``settle`` steps of a voltage change (left out of the statistics).
     core_std : float
         Robust standard deviation of the innovations (Gaussian core), S.
     sigma : float
@@ -92,6 +94,7 @@ class StochasticResult:
     residual: np.ndarray
     innovations: np.ndarray
     centred: np.ndarray
+    near_switch: np.ndarray
     core_std: float
     sigma: float
     sigma_state: float
@@ -256,7 +259,8 @@ def analyze_residuals(fit: FitResult, *, threshold: float = 5.0, window: int = 1
         acf = autocorrelation(segment, max_lag=min(run.size - 1, 300))
         acf_lag = np.arange(acf.size) * step
     return StochasticResult(
-        residual=residual, innovations=innovations, centred=centred, core_std=core_std, sigma=sigma,
+        residual=residual, innovations=innovations, centred=centred, near_switch=near_switch,
+        core_std=core_std, sigma=sigma,
         sigma_state=sigma_state, jump_index=jumps.index, jump_times=jumps.times,
         jump_sizes=jumps.sizes, threshold=threshold, rate=rate, rate_low=rate_low,
         rate_high=rate_high, power_law=power_law, toward_attractor=fraction, toward_low=low,
