@@ -121,7 +121,7 @@ seed = 1
 name = "untitled"
 [network]
 box = [60e-6, 60e-6]
-n_wires = 400
+n_wires = 600
 length = 7e-6
 [[electrodes]]
 name = "left"
@@ -374,7 +374,8 @@ class Document:
             self.network_error = "no electrodes: draw some or pick a layout"
         else:
             from nwn.engine.build import BuiltNetwork
-            from nwn.geometry import Electrode, build_network
+            from nwn.geometry.circuit import build_network
+            from nwn.geometry.electrodes import Electrode
 
             spec = self.scenario.network
             electrodes = tuple(Electrode(e.name, e.geometry()) for e in self.electrodes)
@@ -398,11 +399,11 @@ def deposit_wires(scenario: Scenario):
     network is bit-identical to the one ``nwn run`` simulates (a test checks it).
     """
     from nwn.engine.build import seed_streams
-    from nwn.geometry import drop_wires
+    from nwn.geometry.wires import drop_wires
 
     spec = scenario.network
     if spec.wire_file is not None:
-        from nwn.geometry import load_wires
+        from nwn.geometry.wire_io import load_wires
 
         return load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
     geometry_rng, _ = seed_streams(scenario.seed)

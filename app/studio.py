@@ -591,7 +591,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                       snapshot_every=scenario.run.snapshot_every,
                                       scenario_text=scenario.to_toml(), seed=scenario.seed)
             simulation = build_simulation(scenario, built=self.document.built)
-        except ValueError as error:
+        except Exception as error:  # noqa: BLE001 - engine errors become one line in the window
             self.show_error(error_message(error))
             return False
         self.controller.set_simulation(simulation, duration=scenario.run.duration,
