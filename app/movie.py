@@ -1,0 +1,964 @@
+"""Movies of a run or of a deposition: frames drawn by the app's canvas, streamed to ffmpeg.
+
+Frames come from :meth:`nwn.app.canvas.NetworkCanvas.render_image` (offscreen Qt), so a movie
+looks like the app. Overlays (simulated time, deposition counters) and the optional side panel
+with the G(t) or terminal-current trace drawn up to the current frame are painted with
+:class:`QtGui.QPainter` on top. Each frame goes straight to the encoder
+(:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p) and GIF uses a per-frame palette, both
+through the ffmpeg binary that the imageio-ffmpeg wheel carries, so memory stays bounded
+whatever the length. (imageio's Pillow GIF writer keeps every frame until it closes, which is
+why GIF also goes through ffmpeg.)
+
+The movie is written to a hidden temporary file next to the target and renamed on success, so
+a cancelled or failed export leaves nothing under the target name.
+
+Time: a movie covers ``[start, end]`` simulated seconds; ``speed`` is simulated seconds per
+movie second, so the movie has ``(end - start) / speed * fps + 1`` frames.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
+
+__all__ = [
+    "COLOR_FIELDS",
+    "TRACES",
+    "ExportCancelled",
+    "FrameRenderer",
+    "MovieOptions",
+    "MovieWriter",
+    "NoneRefcountGuard",
+    "SnapshotSource",
+    "deposition_movie",
+    "ensure_qapp",
+    "format_si",
+    "frame_schedule",
+    "movie_format",
+    "movie_from_results",
+    "parse_size",
+    "write_movie",
+]
+
+#: What the network can be coloured by (see :data:`nwn.app.scene.COLOR_MODES`).
+COLOR_FIELDS = ("state", "conductance", "current", "voltage")
+#: What the side panel can plot.
+TRACES = ("conductance", "current")
+_FORMATS = {".mp4": "mp4", ".gif": "gif"}
+#: Default length of a movie whose speed is not given (s of movie), if the run has enough rows.
+DEFAULT_DURATION = 10.0
+_MAX_SIZE = 7680
+
+
+class NoneRefcountGuard:
+    """Undo PySide6 6.12's over-release of ``None`` (Python 3.11).
+
+    In this PySide6 every Qt method returning void decrements ``None``'s reference count once
+    without having incremented it (about 300 times per movie frame); on Python < 3.12,
+    where ``None`` is not immortal, the count reaches zero after a few hundred frames and the
+    interpreter aborts ("none_dealloc"). :meth:`repay` puts back what was taken since the
+    guard was made; the movie loops call it after every frame.
+    """
+
+    def __init__(self) -> None:
+        import sys
+
+        self._getrefcount = sys.getrefcount
+        self.baseline = sys.getrefcount(None)
+
+    def repay(self) -> int:
+        """Restore ``None``'s count to at least the baseline; returns references added."""
+        if self._getrefcount(None) >= self.baseline:
+            return 0
+        import ctypes
+
+        added = 0
+        incref = ctypes.pythonapi.Py_IncRef
+        incref.argtypes = [ctypes.py_object]
+        while self._getrefcount(None) < self.baseline:
+            incref(None)
+            added += 1
+        return added
+
+
+class ExportCancelled(Exception):
+    """The user cancelled an export; nothing was left under the target name."""
+
+
+# -- options ----------------------------------------------------------------------------------
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"WxH"`` as ``(width, height)`` pixels; InputError names the option and the text."""
+    parts = str(text).lower().replace("×", "x").split("x")
+    try:
+        width, height = (int(p) for p in parts)
+    except ValueError:
+        raise InputError(f"size must be WIDTHxHEIGHT in pixels, e.g. 1280x720 (got {text!r})"
+                         ) from None
+    return check_size((width, height))
+
+
+def check_size(size) -> tuple[int, int]:
+    """Return ``size`` as a ``(width, height)`` pair of ints in [64, 7680]."""
+    try:
+        width, height = size
+    except (TypeError, ValueError):
+        raise InputError(f"size must be a (width, height) pair in pixels (got {size!r})"
+                         ) from None
+    width = check_int("size width", width, minimum=64, maximum=_MAX_SIZE)
+    height = check_int("size height", height, minimum=64, maximum=_MAX_SIZE)
+    return width, height
+
+
+def movie_format(path: str | Path) -> str:
+    """``"mp4"`` or ``"gif"`` from the file name; InputError for anything else."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _FORMATS:
+        raise InputError(f"movie file must end in .mp4 or .gif (got {str(path)!r})")
+    return _FORMATS[suffix]
+
+
+@dataclass(frozen=True)
+class MovieOptions:
+    """What a movie shows and how it is encoded.
+
+    Attributes
+    ----------
+    fps : float
+        Frames per movie second, (0, 120].
+    size : (int, int)
+        Frame width and height (pixels); even numbers for MP4 (H.264 4:2:0).
+    speed : float or None
+        Simulated seconds per movie second; None picks a speed that shows every recorded
+        state once, for at most :data:`DEFAULT_DURATION` movie seconds.
+    start, end : float or None
+        Simulated time range (s); None for the first / last recorded state.
+    color : str
+        One of :data:`COLOR_FIELDS`.
+    log : bool or None
+        Logarithmic colour scale; None uses the field's default.
+    show_time, show_scale_bar, show_colorbar, show_names : bool
+        Overlays: simulated time, scale bar, colour bar, electrode names.
+    trace : str or None
+        Side panel: ``"conductance"`` (two-terminal G(t)) or ``"current"`` (terminal
+        currents), drawn up to the current frame; None for no panel.
+    trace_log : bool
+        Logarithmic y axis of the side panel (conductance only).
+    quality : int
+        H.264 constant rate factor (lower is better and bigger), 0..51.
+    """
+
+    fps: float = 30.0
+    size: tuple[int, int] = (1280, 720)
+    speed: float | None = None
+    start: float | None = None
+    end: float | None = None
+    color: str = "state"
+    log: bool | None = None
+    show_time: bool = True
+    show_scale_bar: bool = True
+    show_colorbar: bool = True
+    show_names: bool = True
+    trace: str | None = None
+    trace_log: bool = False
+    quality: int = 20
+
+    def checked(self, *, fmt: str | None = None) -> MovieOptions:
+        """These options validated (InputError names the option, value and what is allowed)."""
+        fps = check_positive("fps", self.fps)
+        if fps > 120:
+            raise InputError(f"fps must be in (0, 120] (got {self.fps})")
+        width, height = check_size(self.size)
+        if fmt == "mp4" and (width % 2 or height % 2):
+            raise InputError(f"size must have an even width and height for MP4 (got "
+                             f"{width}x{height})")
+        speed = None if self.speed is None else check_positive("speed", self.speed)
+        check_choice("color", self.color, COLOR_FIELDS)
+        if self.trace is not None:
+            check_choice("trace", self.trace, TRACES)
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float))
+                                          and math.isfinite(value) and value >= 0):
+                raise InputError(f"{name} must be a time >= 0 in seconds (got {value!r})")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise InputError(f"end must be later than start (got start={self.start}, "
+                             f"end={self.end})")
+        check_int("quality", self.quality, minimum=0, maximum=51)
+        return replace(self, fps=fps, size=(width, height), speed=speed)
+
+
+def frame_schedule(times: np.ndarray, options: MovieOptions) -> np.ndarray:
+    """Simulated time of every movie frame (s).
+
+    Parameters
+    ----------
+    times : ndarray, shape (F,)
+        Recorded state times (s), increasing.
+    options : MovieOptions
+
+    Returns
+    -------
+    ndarray, shape (n_frames,)
+        ``start + k * speed / fps`` up to ``end``.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if times.size == 0:
+        raise InputError("the results hold no recorded network state to make a movie of")
+    first, last = float(times[0]), float(times[-1])
+    start = first if options.start is None else float(options.start)
+    end = last if options.end is None else float(options.end)
+    if not first <= start <= last:
+        raise InputError(f"start must be within the recorded times [{first:.6g}, {last:.6g}] s "
+                         f"(got {start:g})")
+    end = min(end, last)
+    if end < start:
+        raise InputError(f"end must be later than start (got start={start:g}, end={end:g})")
+    span = end - start
+    if options.speed is None:
+        in_range = int(np.count_nonzero((times >= start) & (times <= end)))
+        n_frames = max(1, min(in_range, int(round(DEFAULT_DURATION * options.fps))))
+        return np.linspace(start, end, n_frames) if n_frames > 1 else np.array([start])
+    step = options.speed / options.fps
+    n_frames = int(math.floor(span / step * (1 + 1e-12))) + 1
+    return start + step * np.arange(n_frames)
+
+
+# -- encoding ---------------------------------------------------------------------------------
+
+
+class MovieWriter:
+    """Stream frames to an MP4 or GIF file through ffmpeg.
+
+    Parameters
+    ----------
+    path : str or Path
+        Target file (``.mp4`` or ``.gif``); written only when :meth:`close` succeeds.
+    size : (int, int)
+        Frame width and height (pixels).
+    fps : float
+    quality : int
+        H.264 constant rate factor (MP4 only).
+
+    Frames are ``QImage`` objects in ``Format_RGB32`` (or ``(H, W, 4)`` uint8 BGRA arrays), the
+    canvas's native format, handed to ffmpeg as raw BGRA without conversion in Python.
+    """
+
+    def __init__(self, path: str | Path, size: tuple[int, int], fps: float, *,
+                 quality: int = 20) -> None:
+        import imageio_ffmpeg
+
+        self.path = Path(path)
+        self.format = movie_format(self.path)
+        self.size = check_size(size)
+        self.n_frames = 0
+        if not self.path.parent.is_dir():
+            raise InputError(f"output folder {str(self.path.parent)!r} does not exist")
+        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.",
+                                        suffix=f".part{self.path.suffix}")
+        os.close(handle)
+        # mkstemp makes the file private; a movie gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        self.temp_path = Path(temp)
+        if self.format == "mp4":
+            options = {"codec": "libx264", "pix_fmt_out": "yuv420p", "quality": None,
+                       "macro_block_size": 2,
+                       "output_params": ["-crf", str(int(quality)), "-preset", "fast",
+                                         "-movflags", "+faststart"]}
+        else:
+            # One palette per frame, computed as the frame arrives: streamed, and each frame
+            # keeps its own colours (a global palette would need every frame first).
+            options = {"codec": "gif", "pix_fmt_out": "pal8", "quality": None,
+                       "macro_block_size": 1,
+                       "output_params": ["-vf", "split[a][b];[a]palettegen=stats_mode=single:"
+                                         "max_colors=256[p];[b][p]paletteuse=new=1:"
+                                         "dither=bayer:bayer_scale=3"]}
+        fraction = _fps_fraction(fps)
+        self._generator = imageio_ffmpeg.write_frames(
+            str(self.temp_path), self.size, fps=fraction, pix_fmt_in="bgra",
+            ffmpeg_log_level="error", **options)
+        try:
+            self._generator.send(None)  # start ffmpeg
+        except BaseException:
+            self._discard()
+            raise
+        self._open = True
+
+    def write(self, frame) -> None:
+        """Append one frame (QImage RGB32 of the writer's size, or (H, W, 4) BGRA uint8)."""
+        width, height = self.size
+        if hasattr(frame, "constBits"):
+            if (frame.width(), frame.height()) != (width, height):
+                raise InputError(f"frame must be {width}x{height} pixels (got "
+                                 f"{frame.width()}x{frame.height()})")
+            data = _qimage_bgra(frame)
+        else:
+            data = np.ascontiguousarray(frame, dtype=np.uint8)
+            if data.shape != (height, width, 4):
+                raise InputError(f"frame must have shape ({height}, {width}, 4) (got "
+                                 f"{data.shape})")
+        self._generator.send(data)
+        self.n_frames += 1
+
+    def close(self) -> Path:
+        """Finish the file and move it to the target name; returns the target path."""
+        if not self._open:
+            return self.path
+        self._open = False
+        try:
+            self._generator.close()
+            if self.n_frames == 0:
+                raise InputError("a movie needs at least one frame (got none)")
+            os.replace(self.temp_path, self.path)
+        except BaseException:
+            self._discard()
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        """Stop ffmpeg and delete the partial file; nothing appears under the target name."""
+        if self._open:
+            self._open = False
+            try:
+                self._generator.close()
+            except Exception:  # noqa: BLE001 - the partial file is deleted either way
+                pass
+        self._discard()
+
+    def _discard(self) -> None:
+        try:
+            self.temp_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self) -> MovieWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _fps_fraction(fps: float):
+    from fractions import Fraction
+
+    return Fraction(float(fps)).limit_denominator(1001)
+
+
+def _qimage_bgra(image) -> memoryview:
+    """The pixels of an RGB32/ARGB32 QImage as raw BGRA bytes (little-endian byte order)."""
+    from PySide6 import QtGui
+
+    if image.format() not in (QtGui.QImage.Format.Format_RGB32,
+                              QtGui.QImage.Format.Format_ARGB32):
+        image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    if image.bytesPerLine() != 4 * image.width():
+        image = image.copy()
+    view = memoryview(image.constBits())
+    return bytes(view[: image.sizeInBytes()])
+
+
+# -- drawing ----------------------------------------------------------------------------------
+
+_SI_PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"),
+                (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
+
+
+def format_si(value: float, unit: str, *, digits: int = 3) -> str:
+    """``value`` with an SI prefix, e.g. ``format_si(0.0123, "s") == "12.3 ms"``."""
+    if value is None or not math.isfinite(value):
+        return f"– {unit}"
+    if value == 0:
+        return f"0 {unit}"
+    magnitude = abs(value)
+    for factor, prefix in _SI_PREFIXES:
+        if magnitude >= factor * 0.9995:
+            return f"{value / factor:.{digits}g} {prefix}{unit}"
+    factor, prefix = _SI_PREFIXES[-1]
+    return f"{value / factor:.{digits}g} {prefix}{unit}"
+
+
+def ensure_qapp():
+    """The QApplication, created offscreen when there is no display (CLI, tests)."""
+    import sys
+
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") \
+            and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication([])
+    return app
+
+
+@dataclass
+class _Trace:
+    """A trace for the side panel: time (s) and one or more series."""
+
+    t: np.ndarray
+    series: list[tuple[str, np.ndarray]]
+    label: str
+    unit: str
+    log: bool
+
+
+class SnapshotSource:
+    """Frames from snapshots held in memory (e.g. the app's snapshot history).
+
+    Parameters
+    ----------
+    network : Network
+    electrodes : sequence
+        Objects with ``name``, ``shape`` (dict, m) and ``source.kind``, as the canvas draws.
+    box : (float, float)
+        Substrate size (m).
+    snapshots : sequence of Snapshot
+        In time order; indexable.
+    trace_t : ndarray, shape (T,), optional
+        Times of the terminal traces (s).
+    terminal_current : ndarray, shape (T, K), optional
+    conductance : ndarray, shape (T,), optional
+    """
+
+    def __init__(self, network, electrodes, box, snapshots: Sequence, *, trace_t=None,
+                 terminal_current=None, conductance=None) -> None:
+        self.network = network
+        self.electrodes = tuple(electrodes)
+        self.electrode_names = tuple(network.electrode_names)
+        self.box = tuple(box)
+        self._snapshots = snapshots
+        self._times = np.array([s.t for s in snapshots], dtype=np.float64)
+        self.t = np.zeros(0) if trace_t is None else np.asarray(trace_t, dtype=np.float64)
+        k = len(self.electrode_names)
+        self.terminal_current = (np.zeros((0, k)) if terminal_current is None
+                                 else np.asarray(terminal_current, dtype=np.float64))
+        self.conductance = (np.zeros(0) if conductance is None
+                            else np.asarray(conductance, dtype=np.float64))
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        return self._times
+
+    def snapshot_at(self, t: float):
+        row = int(np.searchsorted(self._times, t * (1 + 1e-12) + 1e-300, side="right")) - 1
+        return self._snapshots[max(row, 0)]
+
+
+def _trace_of(source, kind: str, log: bool) -> _Trace:
+    t = np.asarray(source.t, dtype=np.float64)
+    if kind == "conductance":
+        g = np.asarray(source.conductance, dtype=np.float64)
+        if not np.any(np.isfinite(g)):
+            raise InputError("trace 'conductance' needs exactly two driven electrodes (the "
+                             "results hold no two-terminal conductance); use trace='current'")
+        return _Trace(t, [("G", g)], "G", "S", log)
+    current = np.asarray(source.terminal_current, dtype=np.float64)
+    names = source.electrode_names
+    # Plot the electrodes that carry current (ground/driven), not floating probes.
+    series = [(names[k], current[:, k]) for k in range(current.shape[1])
+              if np.nanmax(np.abs(current[:, k]), initial=0.0) > 0]
+    return _Trace(t, series or [(names[0], current[:, 0])], "I", "A", False)
+
+
+_SERIES_COLORS = ((255, 196, 61), (90, 200, 250), (255, 110, 140), (140, 230, 120),
+                  (200, 150, 255), (255, 160, 80))
+_TEXT = (235, 238, 245)
+_AXIS = (120, 128, 140)
+
+
+def _nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return np.array([low])
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = min((m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw), default=power)
+    first = math.ceil(low / step) * step
+    return np.arange(first, high + step * 1e-9, step)
+
+
+class _TracePanel:
+    """Draws a trace up to the current time in a rectangle, with axes, in a QPainter."""
+
+    def __init__(self, trace: _Trace, t_range: tuple[float, float]) -> None:
+        self.trace = trace
+        t0, t1 = t_range
+        if t1 <= t0:
+            t1 = t0 + 1.0
+        self.t_range = (t0, t1)
+        values = np.concatenate([v[(trace.t >= t0) & (trace.t <= t1)]
+                                 for _, v in trace.series]) if trace.series else np.zeros(0)
+        values = values[np.isfinite(values)]
+        if trace.log:
+            values = values[values > 0]
+            low, high = (np.log10(values.min()), np.log10(values.max())) if values.size \
+                else (-9.0, -3.0)
+        else:
+            low, high = (float(values.min()), float(values.max())) if values.size else (0, 1)
+            if trace.unit == "S":
+                low = min(low, 0.0)
+        if high <= low:
+            pad = abs(high) * 0.1 if high else 1.0
+            low, high = low - pad, high + pad
+        pad = 0.06 * (high - low)
+        self.v_range = (low - pad, high + pad)
+        self._time_unit = _unit_scale(max(abs(t0), abs(t1)))
+        self._value_unit = None if trace.log else _unit_scale(max(abs(low), abs(high)))
+
+    def _values(self, v: np.ndarray) -> np.ndarray:
+        if self.trace.log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(v > 0, np.log10(v), np.nan)
+        return v
+
+    def draw(self, painter, rect, t_now: float) -> None:
+        from PySide6 import QtCore, QtGui
+
+        font = painter.font()
+        font.setPixelSize(int(max(11, rect.height() / 34)))
+        painter.setFont(font)
+        metrics = QtGui.QFontMetricsF(font)
+        left = rect.left() + metrics.horizontalAdvance("-0.000") + 1.6 * metrics.height()
+        top = rect.top() + 2.2 * metrics.height()
+        right = rect.right() - 0.8 * metrics.height()
+        bottom = rect.bottom() - 2.6 * metrics.height()
+        plot = QtCore.QRectF(QtCore.QPointF(left, top), QtCore.QPointF(right, bottom))
+        t0, t1 = self.t_range
+        v0, v1 = self.v_range
+
+        def x_of(t):
+            return plot.left() + (np.asarray(t) - t0) / (t1 - t0) * plot.width()
+
+        def y_of(v):
+            return plot.bottom() - (np.asarray(v) - v0) / (v1 - v0) * plot.height()
+
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        axis_pen = QtGui.QPen(QtGui.QColor(*_AXIS))
+        axis_pen.setWidthF(1.0)
+        text_pen = QtGui.QPen(QtGui.QColor(*_TEXT))
+        # Axes, ticks and labels.
+        t_factor, t_prefix = self._time_unit
+        for tick in _nice_ticks(t0, t1):
+            x = float(x_of(tick))
+            painter.setPen(axis_pen)
+            painter.drawLine(QtCore.QPointF(x, plot.bottom()),
+                             QtCore.QPointF(x, plot.bottom() + 4))
+            painter.setPen(text_pen)
+            painter.drawText(QtCore.QRectF(x - 50, plot.bottom() + 5, 100, metrics.height()),
+                             QtCore.Qt.AlignmentFlag.AlignHCenter, f"{tick / t_factor:g}")
+        for tick in _nice_ticks(v0, v1, 4):
+            y = float(y_of(tick))
+            painter.setPen(axis_pen)
+            painter.drawLine(QtCore.QPointF(plot.left() - 4, y), QtCore.QPointF(plot.left(), y))
+            painter.setPen(text_pen)
+            if self.trace.log:
+                label = f"1e{tick:g}"
+            else:
+                label = f"{tick / self._value_unit[0]:.3g}"
+            painter.drawText(QtCore.QRectF(rect.left(), y - metrics.height() / 2,
+                                           plot.left() - rect.left() - 6, metrics.height()),
+                             QtCore.Qt.AlignmentFlag.AlignRight
+                             | QtCore.Qt.AlignmentFlag.AlignVCenter, label)
+        painter.setPen(axis_pen)
+        painter.drawRect(plot)
+        painter.setPen(text_pen)
+        painter.drawText(QtCore.QRectF(plot.left(), plot.bottom() + 1.3 * metrics.height(),
+                                       plot.width(), metrics.height() * 1.2),
+                         QtCore.Qt.AlignmentFlag.AlignHCenter, f"time ({t_prefix}s)")
+        unit = f"{self.trace.unit}" if self.trace.log else f"{self._value_unit[1]}" \
+            f"{self.trace.unit}"
+        title = {"S": "conductance", "A": "current"}[self.trace.unit]
+        painter.drawText(QtCore.QRectF(plot.left(), rect.top() + 0.4 * metrics.height(),
+                                       plot.width(), metrics.height() * 1.4),
+                         QtCore.Qt.AlignmentFlag.AlignLeft,
+                         f"{title} {self.trace.label} ({unit})")
+        # Series up to now: the future stays hidden, the present is a dot.
+        t = self.trace.t
+        shown = (t >= t0) & (t <= t_now * (1 + 1e-12) + 1e-300)
+        painter.setClipRect(plot)
+        for k, (_name, values) in enumerate(self.trace.series):
+            color = QtGui.QColor(*_SERIES_COLORS[k % len(_SERIES_COLORS)])
+            pen = QtGui.QPen(color)
+            pen.setWidthF(max(1.5, rect.height() / 400))
+            painter.setPen(pen)
+            xs, ys = x_of(t[shown]), y_of(self._values(np.asarray(values)[shown]))
+            finite = np.isfinite(ys)
+            if np.count_nonzero(finite) >= 2:
+                painter.drawPolyline(QtGui.QPolygonF(
+                    [QtCore.QPointF(x, y) for x, y in _thin(xs[finite], ys[finite])]))
+            if np.any(finite):
+                painter.setBrush(color)
+                radius = max(3.0, rect.height() / 180)
+                painter.drawEllipse(QtCore.QPointF(xs[finite][-1], ys[finite][-1]), radius,
+                                    radius)
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.setClipping(False)
+        if len(self.trace.series) > 1:
+            y = plot.top() + 0.3 * metrics.height()
+            for k, (name, _) in enumerate(self.trace.series):
+                painter.setPen(QtGui.QColor(*_SERIES_COLORS[k % len(_SERIES_COLORS)]))
+                painter.drawText(QtCore.QRectF(plot.left() + 8, y, plot.width() - 16,
+                                               metrics.height()),
+                                 QtCore.Qt.AlignmentFlag.AlignLeft, name)
+                y += metrics.height()
+
+
+def _thin(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Keep the min and max y of each pixel column: same picture, bounded point count."""
+    points = np.stack([xs, ys], axis=1)
+    if len(points) < 4000:
+        return points
+    column = np.floor(xs).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+    low = np.minimum.reduceat(ys, starts)
+    high = np.maximum.reduceat(ys, starts)
+    x = xs[starts]
+    return np.stack([np.repeat(x, 2), np.stack([low, high], axis=1).ravel()], axis=1)
+
+
+def _unit_scale(magnitude: float) -> tuple[float, str]:
+    for factor, prefix in _SI_PREFIXES:
+        if magnitude >= factor * 0.9995:
+            return factor, prefix
+    return _SI_PREFIXES[-1]
+
+
+class FrameRenderer:
+    """Renders movie frames of a network with the app's canvas, plus overlays.
+
+    Parameters
+    ----------
+    network : Network or None
+        None for a deposition movie (wires come with every frame).
+    electrodes : sequence
+        Objects with ``name``, ``shape`` (dict, m) and ``source.kind``.
+    box : (float, float)
+        Substrate size (m).
+    options : MovieOptions
+    trace : _Trace or None
+        What the side panel plots.
+    t_range : (float, float)
+        Time span of the side panel (s).
+    """
+
+    def __init__(self, network, electrodes, box, options: MovieOptions, *, trace=None,
+                 t_range=(0.0, 1.0)) -> None:
+        from nwn.app.canvas import NetworkCanvas
+
+        ensure_qapp()
+        self.options = options
+        width, height = options.size
+        self.size = (width, height)
+        self.panel_width = 0
+        self.panel = None
+        if trace is not None:
+            # The network is square-ish: give the spare width (at least 30 %) to the trace.
+            self.panel_width = int(max(0.3 * width, width - 1.12 * height))
+            self.panel = _TracePanel(trace, t_range)
+        self.canvas = NetworkCanvas()
+        self.canvas.set_network(network)
+        if network is None:
+            self.canvas.set_box(box)
+        names = options.show_names
+        self.canvas.set_electrodes([_Unnamed(e) if not names else e for e in electrodes])
+        self.canvas.set_box(box)
+        self.canvas.scale_bar.setVisible(options.show_scale_bar)
+        self._color_set = False
+
+    def close(self) -> None:
+        """Delete the offscreen canvas now (left to interpreter exit, Qt tears down in the
+        wrong order and crashes)."""
+        from PySide6 import QtCore
+
+        if self.canvas is not None:
+            self.canvas.deleteLater()
+            self.canvas = None
+            QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+    def _compose(self, network_image, lines: Sequence[str], t_now: float | None):
+        from PySide6 import QtCore, QtGui
+
+        width, height = self.size
+        if self.panel is None and not lines:
+            return network_image
+        if self.panel is None:
+            image = network_image
+        else:
+            image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGB32)
+            image.fill(QtGui.QColor(16, 20, 26))
+        painter = QtGui.QPainter(image)
+        try:
+            if self.panel is not None:
+                painter.drawImage(0, 0, network_image)
+                panel_rect = QtCore.QRectF(width - self.panel_width, 0, self.panel_width,
+                                           height).adjusted(8, 12, -8, -12)
+                self.panel.draw(painter, panel_rect, t_now if t_now is not None else 0.0)
+            if lines:
+                font = painter.font()
+                font.setPixelSize(int(max(12, height / 28)))
+                font.setBold(True)
+                painter.setFont(font)
+                metrics = QtGui.QFontMetricsF(font)
+                painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+                y = 0.6 * metrics.height()
+                for line in lines:
+                    box = QtCore.QRectF(14, y, width - self.panel_width - 28,
+                                        metrics.height())
+                    # A dark halo keeps the text readable over bright wires.
+                    painter.setPen(QtGui.QColor(0, 0, 0, 200))
+                    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+                        painter.drawText(box.translated(dx, dy),
+                                         QtCore.Qt.AlignmentFlag.AlignLeft, line)
+                    painter.setPen(QtGui.QColor(*_TEXT))
+                    painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignLeft, line)
+                    y += 1.15 * metrics.height()
+        finally:
+            painter.end()
+        return image
+
+    def render_snapshot(self, snapshot):
+        """The frame (QImage RGB32) of one network state."""
+        options = self.options
+        if not self._color_set:
+            self.canvas.set_color_mode(options.color, log=options.log)
+            self._color_set = True
+        self.canvas.show_snapshot(snapshot)
+        self.canvas.colorbar.setVisible(options.show_colorbar)
+        image = self.canvas.render_image(self.size[0] - self.panel_width, self.size[1])
+        lines = [f"t = {format_si(snapshot.t, 's')}"] if options.show_time else []
+        return self._compose(image, lines, snapshot.t)
+
+    def render_deposition(self, wire_xy, wire_cluster, junction_xy, spanning_cluster, step, *,
+                          extra: Sequence[str] = ()):
+        """The frame (QImage RGB32) of a film being deposited.
+
+        Parameters
+        ----------
+        wire_xy : ndarray, shape (W, 2, 2)
+            Wires so far (m).
+        wire_cluster : ndarray of int, shape (W,)
+            Cluster label of each wire.
+        junction_xy : ndarray, shape (M, 2)
+            Junction points (m).
+        spanning_cluster : int
+            Label of the cluster joining two electrodes, -1 if none.
+        step : DepositionStep
+            Counters shown in the overlay.
+        extra : sequence of str
+            More overlay lines.
+        """
+        self.canvas.show_deposition(wire_xy, wire_cluster, junction_xy,
+                                    spanning_cluster=spanning_cluster)
+        image = self.canvas.render_image(self.size[0] - self.panel_width, self.size[1])
+        lines = [f"{step.n_wires} wires   {step.n_junctions} junctions   "
+                 f"n·l² = {step.density_ratio:.2f}",
+                 f"{step.n_clusters} clusters, largest {100 * step.largest_cluster_fraction:.0f} %"]
+        lines += list(extra)
+        return self._compose(image, lines, None)
+
+
+class _Unnamed:
+    """An electrode drawn without its name label."""
+
+    def __init__(self, electrode) -> None:
+        self.name = ""
+        self.shape = electrode.shape
+        self.source = electrode.source
+
+
+# -- whole movies -----------------------------------------------------------------------------
+
+
+def _cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def write_movie(source, path: str | Path, options: MovieOptions | None = None, *,
+                progress: Callable[[int, int], None] | None = None,
+                cancel=None) -> Path:
+    """Render a recorded run to a movie file.
+
+    Parameters
+    ----------
+    source : Results or SnapshotSource
+        Has ``network``, ``electrodes``, ``box``, ``frame_times``, ``snapshot_at(t)`` and the
+        traces ``t``, ``conductance``, ``terminal_current``, ``electrode_names``.
+    path : str or Path
+        ``.mp4`` or ``.gif``.
+    options : MovieOptions
+    progress : callable, optional
+        ``progress(frames_done, n_frames)`` after every frame.
+    cancel : threading.Event or callable, optional
+        Checked before every frame; when set the export stops, the partial file is deleted
+        and :class:`ExportCancelled` is raised.
+
+    Returns
+    -------
+    Path
+        The movie file.
+    """
+    fmt = movie_format(path)
+    options = (options or MovieOptions()).checked(fmt=fmt)
+    times = frame_schedule(source.frame_times, options)
+    trace = None
+    if options.trace is not None:
+        trace = _trace_of(source, options.trace, options.trace_log)
+    renderer = FrameRenderer(source.network, source.electrodes, source.box, options,
+                             trace=trace, t_range=(float(times[0]), float(times[-1])))
+    guard = NoneRefcountGuard()
+    try:
+        with MovieWriter(path, options.size, options.fps, quality=options.quality) as writer:
+            for k, t in enumerate(times):
+                if _cancelled(cancel):
+                    raise ExportCancelled(f"export of {path} cancelled")
+                writer.write(renderer.render_snapshot(source.snapshot_at(float(t))))
+                guard.repay()
+                if progress is not None:
+                    progress(k + 1, len(times))
+    finally:
+        renderer.close()
+        guard.repay()
+    return Path(path)
+
+
+def movie_from_results(results_path: str | Path, movie_path: str | Path, *,
+                       progress: Callable[[int, int], None] | None = None, cancel=None,
+                       **options) -> Path:
+    """Make a movie of a results file; ``options`` are :class:`MovieOptions` fields.
+
+    This is what ``nwn movie`` and ``nwn run --movie`` call.
+
+    Examples
+    --------
+    >>> movie_from_results("run.h5", "run.mp4", fps=30, speed=0.01, trace="conductance")
+    ... # doctest: +SKIP
+    """
+    from nwn.app.results import Results
+
+    unknown = set(options) - set(MovieOptions.__dataclass_fields__)
+    if unknown:
+        allowed = ", ".join(MovieOptions.__dataclass_fields__)
+        raise InputError(f"unknown movie option {sorted(unknown)[0]!r} (allowed: {allowed})")
+    movie_format(movie_path)
+    movie_options = MovieOptions(**options)
+    with Results(results_path) as results:
+        return write_movie(results, movie_path, movie_options, progress=progress,
+                           cancel=cancel)
+
+
+def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = None, *,
+                     duration: float = 8.0, until: str = "all", hold: float = 1.5,
+                     progress: Callable[[int, int], None] | None = None,
+                     cancel=None) -> Path:
+    """A movie of a scenario's film forming, batch by batch, wires coloured by cluster.
+
+    Wires are dropped with :class:`nwn.geometry.deposition.Deposition` (the scenario's
+    deposition laws and its geometry seed stream), which keeps junctions and clusters up to
+    date and reports the percolation moment (a cluster touching two electrodes); that cluster
+    is drawn white and the moment is written on the frame.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``network`` gives the box, the wire laws and the wire count (``n_wires`` or
+        ``density`` times the box area).
+    path : str or Path
+        ``.mp4`` or ``.gif``.
+    options : MovieOptions
+        ``fps``, ``size``, ``quality`` and ``show_names``, ``show_scale_bar`` are used.
+    duration : float
+        Movie seconds of the deposition itself.
+    until : {"all", "percolation"}
+        Drop every wire of the scenario, or stop at the batch that percolates.
+    hold : float
+        Movie seconds the last frame stays on screen.
+    progress, cancel :
+        As in :func:`write_movie`.
+
+    Returns
+    -------
+    Path
+    """
+    from nwn.engine.build import seed_streams
+    from nwn.geometry import Electrode
+    from nwn.geometry.deposition import Deposition
+
+    fmt = movie_format(path)
+    options = (options or MovieOptions()).checked(fmt=fmt)
+    check_positive("duration", duration)
+    check_choice("until", until, ("all", "percolation"))
+    hold = float(hold)
+    if not (math.isfinite(hold) and hold >= 0):
+        raise InputError(f"hold must be a time >= 0 in seconds (got {hold!r})")
+    spec = scenario.network
+    if spec.wire_file is not None:
+        raise InputError("network.wire_file: a deposition movie needs wires dropped at random "
+                         "(n_wires or density), not a wire file")
+    box = tuple(spec.box)
+    total = int(spec.n_wires) if spec.n_wires is not None else \
+        int(round(spec.density * box[0] * box[1]))
+    if total < 1:
+        raise InputError(f"network: a deposition movie needs at least one wire (got {total})")
+    geometry_rng, _ = seed_streams(scenario.seed)
+    laws = {"length": spec.length, "diameter": spec.diameter}
+    if spec.angle is not None:
+        laws["angle"] = spec.angle
+    if spec.centre is not None:
+        laws["centre"] = spec.centre
+    deposition = Deposition(box, [Electrode(e.name, e.geometry()) for e in scenario.electrodes],
+                            rng=geometry_rng, **laws)
+    n_batches = max(1, min(total, int(round(duration * options.fps))))
+    batch = -(-total // n_batches)
+    n_hold = int(round(hold * options.fps))
+    renderer = FrameRenderer(None, scenario.electrodes, box, options)
+    guard = NoneRefcountGuard()
+    try:
+        with MovieWriter(path, options.size, options.fps, quality=options.quality) as writer:
+            frame = None
+            for k in range(n_batches):
+                if _cancelled(cancel):
+                    raise ExportCancelled(f"export of {path} cancelled")
+                step = deposition.add(min(batch, total - len(deposition)))
+                labels = deposition.cluster_labels()
+                spanning = int(labels[step.percolation_wire]) if step.percolated else -1
+                extra = []
+                if step.percolated:
+                    a, b = step.percolation_electrodes
+                    extra.append(f"percolation at wire {step.percolation_wire + 1}: "
+                                 f"{a} joined to {b}")
+                frame = renderer.render_deposition(
+                    deposition.wires.endpoints, labels, deposition.junctions.points,
+                    spanning, step, extra=extra)
+                writer.write(frame)
+                guard.repay()
+                if progress is not None:
+                    progress(k + 1, n_batches + n_hold)
+                if len(deposition) >= total or (until == "percolation" and step.percolated):
+                    break
+            for j in range(n_hold):
+                if _cancelled(cancel):
+                    raise ExportCancelled(f"export of {path} cancelled")
+                writer.write(frame)
+                if progress is not None:
+                    progress(k + 2 + j, n_batches + n_hold)
+    finally:
+        renderer.close()
+        guard.repay()
+    return Path(path)
