@@ -1,0 +1,93 @@
+"""``nwn movie``: render a results file (or a scenario's deposition) to MP4 or GIF, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "movie", help="render a results file or a deposition to an MP4/GIF movie",
+        description="Render the recorded network states of a results file to a movie (.mp4 or "
+                    ".gif), drawn as the app draws them; with --deposition, a movie of a "
+                    "scenario's film forming batch by batch up to and past percolation.")
+    parser.add_argument("source", help="results file (HDF5), or with --deposition a scenario "
+                                       "TOML file or preset name")
+    parser.add_argument("-o", "--output", required=True, help="movie file, .mp4 or .gif")
+    parser.add_argument("--deposition", action="store_true",
+                        help="SOURCE is a scenario: show its deposition")
+    parser.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
+    parser.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT pixels (1280x720)")
+    parser.add_argument("--speed", type=float,
+                        help="simulated seconds per movie second (default: every recorded "
+                             "state once, at most 10 s of movie)")
+    parser.add_argument("--start", type=float, help="first simulated time (s)")
+    parser.add_argument("--end", type=float, help="last simulated time (s)")
+    parser.add_argument("--color", default="state",
+                        help="colour by state | conductance | current | voltage (state)")
+    parser.add_argument("--log", action="store_true", default=None,
+                        help="logarithmic colour scale")
+    parser.add_argument("--trace", nargs="?", const="conductance", default=None,
+                        help="side panel with the conductance (default) or current trace")
+    parser.add_argument("--no-time", action="store_true", help="hide the simulated time")
+    parser.add_argument("--no-scale-bar", action="store_true", help="hide the scale bar")
+    parser.add_argument("--no-colorbar", action="store_true", help="hide the colour bar")
+    parser.add_argument("--no-names", action="store_true", help="hide electrode names")
+    parser.add_argument("--duration", type=float, default=8.0,
+                        help="with --deposition: movie seconds of deposition (8)")
+    parser.add_argument("--until", default="all",
+                        help="with --deposition: all | percolation (all)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def options_from(args: argparse.Namespace):
+    """:class:`MovieOptions` from parsed arguments (validated)."""
+    from nwn.app.movie import MovieOptions, movie_format, parse_size
+
+    return MovieOptions(
+        fps=args.fps, size=parse_size(args.size), speed=args.speed, start=args.start,
+        end=args.end, color=args.color, log=args.log, trace=args.trace,
+        show_time=not args.no_time, show_scale_bar=not args.no_scale_bar,
+        show_colorbar=not args.no_colorbar, show_names=not args.no_names,
+    ).checked(fmt=movie_format(args.output))
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nwn.app.movie import deposition_movie, ensure_qapp, write_movie
+    from nwn.app.results import Results
+
+    options = options_from(args)
+    output = Path(args.output)
+    if output.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(output))
+    ensure_qapp()
+    tty = sys.stderr.isatty()
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        # One line redrawn on a terminal; every 10 % in logs.
+        percent = 100 * done // total
+        if args.quiet or (not tty and percent // 10 == shown[0] // 10 and done < total):
+            return
+        shown[0] = percent
+        start = "\r" if tty else ""
+        end = "\n" if not tty or done == total else ""
+        print(f"{start}rendering frame {done}/{total} ({percent}%)", end=end,
+              file=sys.stderr, flush=True)
+
+    if args.deposition:
+        from nwn.app.commands._common import resolve_scenario
+
+        scenario, _ = resolve_scenario(args.source)
+        deposition_movie(scenario, output, options, duration=args.duration, until=args.until,
+                         progress=progress)
+    else:
+        with Results(args.source) as results:
+            write_movie(results, output, options, progress=progress)
+    if not args.quiet:
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
