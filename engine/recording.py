@@ -18,9 +18,12 @@ attribute)::
 Root attributes: ``electrode_names``, ``scenario`` (TOML text), ``seed``, ``dt``, ``mode``,
 ``model``, ``versions`` (JSON), ``complete`` (False until the run ends normally).
 
-The file is opened in SWMR mode and rows are appended in blocks and flushed at least every
-``flush_interval`` seconds of wall time, so a run killed half-way leaves a readable file with
-everything up to the last flush, and memory stays bounded however long the run.
+Rows are buffered in memory and appended in blocks, written and flushed at least every
+``flush_interval`` seconds of wall time. Between flushes nothing touches the file, so a run
+killed half-way leaves a file that any HDF5 tool opens normally, with everything up to the last
+flush (the ``complete`` attribute stays False); memory stays bounded however long the run. (SWMR
+mode would also survive a kill *during* a flush, but its files then refuse ordinary readers
+until ``h5clear`` is run, which is worse for the people who open them.)
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ class HDF5Recorder:
         network = simulation.network
         n_terminals, n_junctions = network.n_terminals, network.n_junctions
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        file = h5py.File(self.path, "w", libver="latest")
+        file = h5py.File(self.path, "w")
         self._file = file
         file.attrs["format"] = "nwn-studio results 1"
         file.attrs["electrode_names"] = list(network.electrode_names)
@@ -169,8 +172,6 @@ class HDF5Recorder:
             "node_voltage": _Series(nodes, "voltage", network.n_nodes, np.float64, "V",
                                     rows_for(network.n_nodes)),
         }
-        # SWMR: the file stays consistent for readers (and after a crash) between flushes.
-        file.swmr_mode = True
         file.flush()
         self._last_flush = time.monotonic()
 
@@ -231,13 +232,9 @@ class HDF5Recorder:
         if self._file is None:
             return
         self.flush()
-        # Attributes cannot be written in SWMR mode; reopen briefly to mark completion.
+        self._file.attrs["complete"] = bool(complete)
         self._file.close()
         self._file = None
-        import h5py
-
-        with h5py.File(self.path, "r+") as file:
-            file.attrs["complete"] = bool(complete)
 
     def __enter__(self) -> HDF5Recorder:
         return self
