@@ -155,8 +155,9 @@ def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
 
     Returns
     -------
-    (int, bool)
-        Iterations done, and whether the tolerance was met.
+    (int, bool, float)
+        Iterations done, whether the tolerance was met, and the final error estimate
+        max|z| / max|x| from the true residual.
     """
     n = rhs.shape[0]
     _matvec(indptr, indices, data, x, q)
@@ -177,13 +178,13 @@ def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
         if error <= rtol * scale:
             break
         if iterations >= max_iterations or not rz > 0.0:
-            return iterations, False
+            break
         _matvec(indptr, indices, data, p, q)
         pq = 0.0
         for i in range(n):
             pq += p[i] * q[i]
         if not pq > 0.0:
-            return iterations, False
+            break
         alpha = rz / pq
         for i in range(n):
             x[i] += alpha * p[i]
@@ -207,14 +208,15 @@ def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
     for i in range(n):
         error = max(error, abs(z[i]))
         scale = max(scale, abs(x[i]))
-    return iterations, error <= rtol * scale
+    relative = error / scale if scale > 0.0 else (0.0 if error == 0.0 else np.inf)
+    return iterations, error <= rtol * scale, relative
 
 
 @numba.njit(cache=True)
 def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, edge_nodes,
-                     edge_g, node_terminal, terminal_kind, terminal_free, terminal_series_g,
-                     terminal_value, terminal_solved, node_voltage, edge_current,
-                     terminal_current, terminal_voltage):
+                     edge_g, edge_kcl_node, data, diag_pos, node_terminal, terminal_kind,
+                     terminal_free, terminal_series_g, terminal_value, terminal_solved,
+                     node_net, node_voltage, edge_current, terminal_current, terminal_voltage):
     """Node voltages, edge currents and terminal currents/voltages from the reduced solution.
 
     Parameters
@@ -226,10 +228,19 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
     node_solved : (N,) bool, False on excluded nodes
     edge_nodes : (E, 2) int64
     edge_g : (E,) float64, S
+    edge_kcl_node : (E,) int64
+        For an edge from an ideal-source terminal to a wire node that touches no other
+        ideal source: that wire node, else -1. When the edge's conductance outweighs all
+        others at that node, its current is taken from Kirchhoff's law at the node (the
+        sum of the well-resolved currents through the other edges) rather than from
+        g * dV across it, which loses digits to cancellation when g is huge.
+    data : (nnz,) float64, S, the reduced Laplacian's values this step
+    diag_pos : (n,) int64, position of each diagonal entry in ``data``
     node_terminal : (N,) int64, terminal index of each node, -1 for wire nodes
     terminal_kind, terminal_free, terminal_series_g, terminal_value : (K,)
         As in :func:`assemble`.
     terminal_solved : (K,) bool
+    node_net : (N,) float64, scratch
     node_voltage : (N,) float64, out, V (NaN on excluded nodes)
     edge_current : (E,) float64, out, A from edge_nodes[:, 0] to edge_nodes[:, 1]
         (0 in excluded clusters, where no current can flow)
@@ -245,7 +256,10 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
         node_voltage[free_node[i]] = x[i]
     for t in range(terminal_kind.shape[0]):
         terminal_current[t] = 0.0
-    for e in range(edge_nodes.shape[0]):
+    for v in range(n_nodes):
+        node_net[v] = 0.0
+    n_edges = edge_nodes.shape[0]
+    for e in range(n_edges):
         a = edge_nodes[e, 0]
         b = edge_nodes[e, 1]
         if node_solved[a]:
@@ -253,6 +267,20 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
         else:
             current = 0.0
         edge_current[e] = current
+        if edge_kcl_node[e] < 0:
+            # current leaving each end through edges other than ideal-source contacts
+            node_net[a] += current
+            node_net[b] -= current
+    for e in range(n_edges):
+        u = edge_kcl_node[e]
+        if u < 0 or not 2.0 * edge_g[e] > data[diag_pos[node_free[u]]]:
+            continue
+        # Kirchhoff at u: what enters through the contact leaves through the rest
+        edge_current[e] = node_net[u] if edge_nodes[e, 1] == u else -node_net[u]
+    for e in range(n_edges):
+        a = edge_nodes[e, 0]
+        b = edge_nodes[e, 1]
+        current = edge_current[e]
         ta = node_terminal[a]
         if ta >= 0:
             terminal_current[ta] += current

@@ -446,3 +446,45 @@ def test_out_is_filled_in_place_and_fixed_refactor_threshold():
     assert again is sol and sol.node_voltage is arrays[0] and sol.edge_current is arrays[1]
     v_ref, _ = dense_mna(network, g * 1.01, sources)
     assert np.nanmax(np.abs(sol.node_voltage - v_ref)) <= 1e-9
+
+
+def test_huge_contact_conductance_keeps_terminal_current_precise():
+    # 1 nOhm contacts around one 6 mS junction: the current from g * dV across a contact
+    # would keep only ~5 digits; Kirchhoff at the wire node keeps them all
+    network = make_network(2, junctions=[(0, 1)],
+                           contacts={"left": [(0, 1e9)], "bottom": [(1, 1e9)]})
+    g = 0.00595
+    sol = CircuitSolver(network, {"left": ("voltage", 0.8), "bottom": ("ground",)}).solve(
+        np.array([g]))
+    expected = 1 / (1 / g + 2e-9)
+    assert sol.conductance == pytest.approx(expected, rel=1e-13)
+    np.testing.assert_allclose(sol.terminal_current, [0.8 * expected, -0.8 * expected],
+                               rtol=1e-13)
+    assert sol.edge_current[0] == pytest.approx(0.8 * expected, rel=1e-13)
+
+
+def test_extreme_contrast_solves_to_what_float64_allows():
+    # wire segments of 1e4 S beside 1e-3 S junctions and 1e6 S contacts: rtol=1e-13 is out
+    # of reach, the solver settles at the attainable accuracy instead of failing
+    network, rng = random_network(21, n=150, radius=0.14)
+    strong = make_network(
+        network.n_nodes - network.n_terminals,
+        junctions=[tuple(e) for e in network.edge_nodes[network.edge_junction >= 0]],
+        wire_edges=[(int(a), int(b), 1e4) for (a, b), j in
+                    zip(network.edge_nodes, network.edge_junction, strict=True)
+                    if j < 0 and max(a, b) < network.n_nodes - network.n_terminals],
+        contacts={"left": [(int(w), 1e6) for t, w in network.edge_nodes
+                           if t == network.terminal("left")],
+                  "right": [(int(w), 1e6) for t, w in network.edge_nodes
+                            if t == network.terminal("right")]},
+    )
+    sources = {"left": ("voltage", 1.0), "right": ("ground",)}
+    solver = CircuitSolver(strong, sources)
+    g = 10 ** rng.uniform(-3, -1, strong.n_junctions)
+    for _ in range(5):
+        g = g * np.exp(rng.normal(0, 0.05, g.size))
+        sol = solver.solve(g)
+        v_ref, i_ref = dense_mna(strong, g, sources)
+        assert np.nanmax(np.abs(sol.node_voltage - v_ref)) <= 1e-9
+        assert sol.terminal_current[0] == pytest.approx(i_ref["left"], rel=1e-7)
+    assert 0 < solver.get_state()["error_floor"] <= 1e-9  # the attainable-accuracy path ran

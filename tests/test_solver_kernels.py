@@ -70,8 +70,9 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix():
     rhs = rng.normal(size=300)
     x = np.zeros(300)
     work = np.zeros((4, 300))
-    iterations, converged = kernels.pcg(drifted.indptr, drifted.indices, drifted.data, rhs, x,
-                                        lp, li, lx, inv_diag, 1e-13, 100, *work)
-    assert converged and 1 < iterations < 30
+    iterations, converged, error = kernels.pcg(
+        drifted.indptr, drifted.indices, drifted.data, rhs, x, lp, li, lx, inv_diag, 1e-13,
+        100, *work)
+    assert converged and 1 < iterations < 30 and error <= 1e-13
     reference = np.linalg.solve(drifted.toarray(), rhs)
     assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
