@@ -1,0 +1,202 @@
+"""Movies, figures and CSV exports of a small seeded run, read back independently."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import h5py  # noqa: E402
+import imageio.v3 as iio  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from nwn.app.cli import main  # noqa: E402
+from nwn.app.export import read_csv, write_junction_table, write_traces_csv, write_wire_table  # noqa: E402,E501
+from nwn.app.movie import (  # noqa: E402,E501
+    ExportCancelled,
+    MovieOptions,
+    frame_schedule,
+    movie_from_results,
+    write_movie,
+)
+from nwn.app.results import Results  # noqa: E402
+from nwn.engine.build import build_simulation  # noqa: E402
+from nwn.engine.recording import HDF5Recorder  # noqa: E402
+from nwn.engine.scenario import parse_scenario  # noqa: E402
+
+SCENARIO = """
+seed = 3
+[network]
+box = [30e-6, 30e-6]
+n_wires = 160
+length = 7e-6
+[[electrodes]]
+name = "left"
+shape = {type = "rectangle", bounds = [0.0, 0.0, 3e-6, 30e-6]}
+source = {kind = "voltage", waveform = {kind = "dc", value = 5.0}}
+[[electrodes]]
+name = "right"
+shape = {type = "rectangle", bounds = [27e-6, 0.0, 30e-6, 30e-6]}
+source = {kind = "ground"}
+[junction]
+model = "filament"
+params = {n_max = 20}
+[run]
+dt = 1e-3
+duration = 0.06
+"""
+
+
+@pytest.fixture(scope="module")
+def results_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("run") / "run.h5"
+    scenario = parse_scenario(SCENARIO)
+    simulation = build_simulation(scenario)
+    recorder = HDF5Recorder(path, junction_every=5, snapshot_every=5, scenario_text=SCENARIO,
+                            seed=scenario.seed)
+    simulation.recorders.append(recorder)
+    simulation.run(scenario.run.duration)
+    recorder.close()
+    return path
+
+
+def test_snapshot_currents_obey_ohm_and_kirchhoff(results_path):
+    with Results(results_path) as results:
+        snapshot = results.snapshot_at(results.frame_times[-1])
+        network = results.network
+        with h5py.File(results_path) as file:
+            voltage = file["nodes/voltage"][-1]
+            g_junction = file["junctions/conductance"][-1]
+        # Independent check: KCL at every free node (net current out of it is zero).
+        current = np.nan_to_num(snapshot.edge_current)
+        net = np.zeros(network.n_nodes)
+        np.add.at(net, network.edge_nodes[:, 0], current)
+        np.add.at(net, network.edge_nodes[:, 1], -current)
+        free = np.ones(network.n_nodes, bool)
+        free[network.terminal_nodes] = False
+        scale = np.abs(current).max()
+        assert np.abs(net[free]).max() < 1e-8 * scale
+        # Terminal currents match the recorded ones (net current out of each terminal node).
+        np.testing.assert_allclose(net[network.terminal_nodes], snapshot.terminal_current,
+                                   rtol=1e-6, atol=1e-9 * scale)
+        edge = network.junction_edge[0]
+        a, b = network.edge_nodes[edge]
+        assert snapshot.edge_current[edge] == pytest.approx(
+            g_junction[0] * (voltage[a] - voltage[b]))
+
+
+def test_mp4_has_expected_frames_and_changes(results_path, tmp_path):
+    target = tmp_path / "run.mp4"
+    movie_from_results(results_path, target, fps=10, size=(320, 240), speed=0.1,
+                       trace="conductance")
+    import imageio.v2 as iio2
+
+    reader = iio2.get_reader(target)
+    frames = [frame for frame in reader]
+    reader.close()
+    # 0.06 s at 0.1 s per movie second and 10 fps: a frame every 10 ms, 7 frames.
+    assert len(frames) == 7
+    assert frames[0].shape == (240, 320, 3)
+    # Junctions grew: the network's picture (left part) changed between first and last.
+    difference = np.abs(frames[-1].astype(int) - frames[0].astype(int))[:, :200].mean()
+    assert difference > 1.0
+    assert not list(tmp_path.glob(".run.*"))
+
+
+def test_gif_reads_back(results_path, tmp_path):
+    target = tmp_path / "run.gif"
+    movie_from_results(results_path, target, fps=20, size=(200, 160), color="current")
+    frames = iio.imread(target)
+    with Results(results_path) as results:
+        expected = len(results.frame_times)
+    assert frames.shape[0] == expected
+    assert frames.shape[1:3] == (160, 200)
+    assert np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean() > 0.5
+
+
+def test_frame_schedule_counts():
+    times = np.linspace(0.0, 1.0, 101)
+    schedule = frame_schedule(times, MovieOptions(fps=25, speed=0.5).checked())
+    assert len(schedule) == 51 and schedule[-1] == pytest.approx(1.0)
+    assert len(frame_schedule(times, MovieOptions(fps=5).checked())) == 50  # 10 s cap
+    clipped = frame_schedule(times, MovieOptions(fps=10, speed=1, start=0.2, end=0.5).checked())
+    np.testing.assert_allclose(clipped, [0.2, 0.3, 0.4, 0.5])
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_cancel_leaves_no_file(results_path, tmp_path, suffix):
+    target = tmp_path / f"cancelled{suffix}"
+    seen = []
+
+    def cancel():
+        return len(seen) >= 3
+
+    with Results(results_path) as results, pytest.raises(ExportCancelled):
+        write_movie(results, target, MovieOptions(fps=10, size=(160, 128)),
+                    progress=lambda done, total: seen.append(done), cancel=cancel)
+    assert seen == [1, 2, 3]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (["--fps", "0"], "fps"),
+    (["--color", "pressure"], "color"),
+    (["--size", "wide"], "size"),
+    (["--size", "321x240"], "even"),
+])
+def test_bad_movie_options_exit_2_with_one_line(results_path, tmp_path, capsys, options,
+                                                 fragment):
+    code = main(["movie", str(results_path), "-o", str(tmp_path / "m.mp4"), *options])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and fragment in err and err.startswith("nwn: error:")
+    assert not (tmp_path / "m.mp4").exists()
+
+
+def test_missing_results_file_exit_2(tmp_path, capsys):
+    code = main(["movie", str(tmp_path / "nope.h5"), "-o", str(tmp_path / "m.mp4")])
+    err = capsys.readouterr().err
+    assert code == 2 and "does not exist" in err and err.count("\n") == 1
+
+
+def test_plot_and_csv_exports_read_back(results_path, tmp_path):
+    assert main(["plot", str(results_path), "-o", str(tmp_path / "fig.png"),
+                 "--csv", str(tmp_path / "traces.csv")]) == 0
+    image = iio.imread(tmp_path / "fig.png")
+    assert image.shape[:2] == (900, 1000)
+    assert main(["plot", str(results_path), "-o", str(tmp_path / "fig.svg"), "--log"]) == 0
+    assert (tmp_path / "fig.svg").read_text().lstrip().startswith("<?xml")
+    header, rows = read_csv(tmp_path / "traces.csv")
+    with Results(results_path) as results:
+        assert header == ["t_s", "V_left_V", "V_right_V", "I_left_A", "I_right_A", "G_S"]
+        np.testing.assert_array_equal(rows[:, 0], results.t)
+        np.testing.assert_array_equal(rows[:, 3], results.terminal_current[:, 0])
+        np.testing.assert_array_equal(rows[:, 5], results.conductance)
+        snapshot = results.snapshot_at(results.frame_times[-1])
+        write_wire_table(tmp_path / "wires.csv", results.network, snapshot)
+        write_junction_table(tmp_path / "junctions.csv", results.network, snapshot)
+        header, wires = read_csv(tmp_path / "wires.csv")
+        assert wires.shape == (len(results.network.wires), len(header))
+        np.testing.assert_allclose(wires[:, 5], results.network.wires.lengths)
+        header, junctions = read_csv(tmp_path / "junctions.csv")
+        assert junctions.shape[0] == results.network.n_junctions
+        np.testing.assert_array_equal(junctions[:, 6], snapshot.junction_conductance)
+        # Ohm's law per junction row (junctions of unsolved clusters carry no current: NaN).
+        solved = np.isfinite(junctions[:, 8])
+        assert solved.sum() > 10
+        np.testing.assert_allclose(junctions[solved, 8],
+                                   junctions[solved, 6] * junctions[solved, 7], rtol=1e-9,
+                                   atol=1e-15)
+    with Results(results_path) as results:
+        write_traces_csv(tmp_path / "again.csv", results)
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "traces.csv").read_bytes()
+
+
+def test_deposition_movie_cli(tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    target = tmp_path / "deposit.gif"
+    assert main(["movie", "--deposition", str(scenario), "-o", str(target), "--fps", "5",
+                 "--size", "160x128", "--duration", "2", "-q"]) == 0
+    frames = iio.imread(target)
+    # 2 s at 5 fps of deposition, then 1.5 s held at the end.
+    assert frames.shape[0] == 10 + 8
+    assert np.abs(frames[9].astype(int) - frames[0].astype(int)).mean() > 0.5
