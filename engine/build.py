@@ -18,7 +18,8 @@ from nwn.engine.scenario import Scenario
 from nwn.engine.simulation import Drive, Simulation
 from nwn.geometry.checks import InputError
 
-__all__ = ["BuiltNetwork", "build_network_from", "build_simulation", "seed_streams"]
+__all__ = ["BuiltNetwork", "build_network_from", "build_simulation", "deposit_wires",
+           "make_drives", "seed_streams"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +38,37 @@ def seed_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     return np.random.default_rng(geometry_seq), np.random.default_rng(junction_seq)
 
 
+def deposit_wires(scenario: Scenario, *, seed: int | None = None):
+    """The scenario's wires: deposited from its geometry stream, or read from its wire file.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int, optional
+        Overrides ``scenario.seed``.
+
+    Returns
+    -------
+    Wires
+        Identical for the same scenario network section and seed.
+    """
+    from nwn.geometry import drop_wires, load_wires
+
+    geometry_rng, _ = seed_streams(scenario.seed if seed is None else seed)
+    spec = scenario.network
+    if spec.wire_file is not None:
+        return load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
+    options: dict[str, Any] = {"box": spec.box, "length": spec.length,
+                               "diameter": spec.diameter, "rng": geometry_rng}
+    if spec.angle is not None:
+        options["angle"] = spec.angle
+    if spec.centre is not None:
+        options["centre"] = spec.centre
+    if spec.n_wires is not None:
+        return drop_wires(spec.n_wires, **options)
+    return drop_wires(density=spec.density, **options)
+
+
 def build_network_from(scenario: Scenario, *, seed: int | None = None) -> BuiltNetwork:
     """Deposit (or load) the wires, find junctions and build the circuit graph.
 
@@ -51,23 +83,10 @@ def build_network_from(scenario: Scenario, *, seed: int | None = None) -> BuiltN
     InputError
         For geometry that cannot be simulated, e.g. an electrode touching no wire.
     """
-    from nwn.geometry import Electrode, build_network, drop_wires, find_junctions, load_wires
+    from nwn.geometry import Electrode, build_network, find_junctions
 
-    geometry_rng, _ = seed_streams(scenario.seed if seed is None else seed)
     spec = scenario.network
-    if spec.wire_file is not None:
-        wires = load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
-    else:
-        options: dict[str, Any] = {"box": spec.box, "length": spec.length,
-                                   "diameter": spec.diameter, "rng": geometry_rng}
-        if spec.angle is not None:
-            options["angle"] = spec.angle
-        if spec.centre is not None:
-            options["centre"] = spec.centre
-        if spec.n_wires is not None:
-            wires = drop_wires(spec.n_wires, **options)
-        else:
-            wires = drop_wires(density=spec.density, **options)
+    wires = deposit_wires(scenario, seed=seed)
     junctions = find_junctions(wires)
     electrodes = tuple(Electrode(e.name, e.geometry()) for e in scenario.electrodes)
     network = build_network(wires, junctions, list(electrodes), mode=spec.mode,
