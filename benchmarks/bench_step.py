@@ -1,0 +1,139 @@
+"""Whole time steps of the real simulation stack against one plain ``spsolve``.
+
+Reference workload (issue 3): wires of 7 um at 0.3 wires/um^2 in a square box (n l^2 = 14.7),
+left/right side-bar electrodes (DC voltage / ground), JDA graph, ``rate`` junctions with the
+published connectome parameters, a DC field of 0.15 V/um so that junctions evolve. Everything
+goes through the public API: ``drop_wires`` -> ``find_junctions`` -> ``build_network`` ->
+``make_model`` -> ``Simulation`` with a ``TraceRecorder`` attached (recording included).
+
+Printed per size: the whole step (ms), its split (value assembly, solve incl. amortized
+refactorization, scatter of voltages/currents, junction agents, recording and loop overhead),
+and the ratio of the whole step to one plain ``scipy.sparse.linalg.spsolve`` of the same
+reduced system, timed in the same process (the system is assembled here independently of the
+solver, from the Laplacian of the network).
+
+Usage::
+
+    python benchmarks/bench_step.py [--sizes 500 2000 10000] [--steps 300] [--big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import spsolve
+
+from nwn.engine.junctions import make_model
+from nwn.engine.recording import TraceRecorder
+from nwn.engine.simulation import Drive, Simulation
+from nwn.engine.stimuli import make_stimulus
+from nwn.geometry import build_network, drop_wires, find_junctions, side_bars
+
+LENGTH = 7e-6
+DENSITY = 0.3e12
+FIELD = 0.15e6  # V/m
+
+
+def build(n_wires: int, seed: int):
+    side = math.sqrt(n_wires / DENSITY)
+    box = (side, side)
+    wires = drop_wires(n_wires, box=box, length=LENGTH, rng=seed)
+    junctions = find_junctions(wires)
+    network = build_network(wires, junctions, side_bars(box, width=0.02 * side), mode="jda")
+    return network, side
+
+
+def plain_system(network, junction_conductance: np.ndarray, volts: float):
+    """The reduced nodal system, built independently from the network's Laplacian."""
+    g = network.edge_conductance.copy()
+    g[network.junction_edge] = junction_conductance
+    a, b = network.edge_nodes.T
+    n = network.n_nodes
+    laplacian = sp.coo_matrix(
+        (np.concatenate([g, g, -g, -g]), (np.concatenate([a, b, a, b]),
+                                          np.concatenate([a, b, b, a]))), shape=(n, n)).tocsr()
+    adjacency = sp.coo_matrix((np.ones(a.size), (a, b)), shape=(n, n))
+    _, label = connected_components(adjacency, directed=False)
+    source, drain = network.terminal_nodes[:2]
+    fixed = np.zeros(n, dtype=bool)
+    fixed[[source, drain]] = True
+    active = label == label[source]
+    free = np.flatnonzero(active & ~fixed)
+    potentials = np.zeros(n)
+    potentials[source] = volts
+    rhs = -laplacian[free][:, [source, drain]] @ potentials[[source, drain]]
+    return laplacian[free][:, free].tocsc(), rhs
+
+
+def time_spsolve(matrix, rhs, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        spsolve(matrix, rhs)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def run_size(n_wires: int, steps: int) -> None:
+    t0 = time.perf_counter()
+    network, side = build(n_wires, seed=n_wires)
+    t_build = time.perf_counter() - t0
+    volts = FIELD * side
+    model = make_model("rate", network.n_junctions, rng=np.random.default_rng(1),
+                       initial={"uniform": [0.0, 0.05]})
+    left, right = network.electrode_names[:2]
+    trace = TraceRecorder()
+    sim = Simulation(network, model, {left: Drive("voltage", make_stimulus(
+        {"kind": "dc", "value": volts})), right: Drive("ground")}, dt=2e-3, recorders=[trace])
+    sim.run(20 * sim.dt)  # compile and settle the preconditioner
+    timings = sim.solver.timings
+    for key in list(timings):
+        timings[key] = 0
+    # Agents timed alone on the same voltages, same number of steps, on a copy of the state.
+    twin = make_model("rate", network.n_junctions, rng=np.random.default_rng(1),
+                      initial={"uniform": [0.0, 0.05]})
+    voltage = sim.snapshot().junction_voltage.copy()
+    conductance = np.empty(network.n_junctions)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        twin.advance(voltage, sim.dt)
+        twin.conductance(out=conductance)
+    t_agents = (time.perf_counter() - t0) / steps
+
+    t0 = time.perf_counter()
+    sim.run(steps * sim.dt)
+    t_step = (time.perf_counter() - t0) / steps
+    per = {key: timings[key] / steps for key in ("assembly", "solve", "factorize", "scatter")}
+    iterations = timings["iterations"] / steps
+
+    matrix, rhs = plain_system(network, sim.snapshot().junction_conductance, volts)
+    t_sp = time_spsolve(matrix, rhs, 3 if n_wires > 20000 else 7)
+    other = t_step - sum(per.values()) - t_agents
+    print(f"{n_wires:>7} wires  {network.n_junctions:>7} junctions  free nodes {matrix.shape[0]:>7}"
+          f"  (built in {t_build:.2f} s)")
+    print(f"        whole step {t_step * 1e3:8.3f} ms = assembly {per['assembly'] * 1e3:.3f}"
+          f" + solve {per['solve'] * 1e3:.3f} + refactor {per['factorize'] * 1e3:.3f}"
+          f" + scatter {per['scatter'] * 1e3:.3f} + agents {t_agents * 1e3:.3f}"
+          f" + recording/loop {other * 1e3:.3f} ms   ({iterations:.1f} CG it/step)")
+    print(f"        plain spsolve {t_sp * 1e3:8.3f} ms   ratio whole step / spsolve = "
+          f"{t_step / t_sp:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--big", action="store_true", help="add 30,000 and 100,000 wires")
+    args = parser.parse_args()
+    sizes = list(args.sizes) + ([30000, 100000] if args.big else [])
+    for n_wires in sizes:
+        run_size(n_wires, args.steps if n_wires <= 10000 else max(20, args.steps // 10))
+
+
+if __name__ == "__main__":
+    main()
