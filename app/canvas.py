@@ -570,18 +570,26 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     # -- output -------------------------------------------------------------------------------
 
     def render_image(self, width: int, height: int) -> QtGui.QImage:
-        """Render the canvas offscreen to an image of ``width`` x ``height`` pixels."""
+        """Render the canvas offscreen to an image of ``width`` x ``height`` pixels.
+
+        The image is ``Format_RGBX8888``: its bytes are R, G, B, 255 per pixel on every
+        platform, so ``np.frombuffer(image.constBits(), np.uint8).reshape(height, width, 4)``
+        holds RGB in channel order (``Format_RGB32`` would be B, G, R on little-endian
+        machines). A canvas docked in a window gets its on-screen size back afterwards.
+        """
+        on_screen = self.size() if self.isVisible() else None
         self.resize(width, height)
-        layout = self.ci.layout
-        layout.activate()
+        self.ci.layout.activate()
         QtWidgets.QApplication.processEvents()
-        image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGB32)
+        image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGBX8888)
         image.fill(QtGui.QColor(*BACKGROUND))
         painter = QtGui.QPainter(image)
         try:
             self.render(painter)
         finally:
             painter.end()
+        if on_screen is not None and on_screen != self.size():
+            self.resize(on_screen)
         return image
 
 
