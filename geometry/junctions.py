@@ -321,15 +321,28 @@ def strtree_candidates(
 
 
 @numba.njit(cache=True)
-def _grid_bin(cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
-              item_ends):
-    """Fill the cell -> wire lists (CSR; wires in increasing order within each cell).
+def _grid_order(first_cell, n_cells, order):
+    """Counting sort of the wires by the cell of their bounding box's lower-left corner."""
+    counts = np.zeros(n_cells + 1, dtype=np.int64)
+    for w in range(first_cell.shape[0]):
+        counts[first_cell[w] + 1] += 1
+    for c in range(n_cells):
+        counts[c + 1] += counts[c]
+    for w in range(first_cell.shape[0]):
+        order[counts[first_cell[w]]] = w
+        counts[first_cell[w]] += 1
 
-    Each item also carries its wire's ends, so scanning a cell reads contiguous memory.
+
+@numba.njit(cache=True)
+def _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
+              item_ends, item_origin):
+    """Fill the cell -> wire lists (CSR), visiting wires in spatial ``order``.
+
+    Each item also carries its wire's ends and the cell of its box's lower-left corner, so
+    scanning a cell reads contiguous memory.
     """
-    n = cell_x0.shape[0]
     counts = np.zeros(nx * ny + 1, dtype=np.int64)
-    for w in range(n):
+    for w in range(cell_x0.shape[0]):
         for cy in range(cell_y0[w], cell_y1[w] + 1):
             for cx in range(cell_x0[w], cell_x1[w] + 1):
                 counts[cy * nx + cx + 1] += 1
@@ -337,7 +350,8 @@ def _grid_bin(cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item
         counts[c + 1] += counts[c]
     cell_start[:] = counts
     cursor = counts[:-1].copy()
-    for w in range(n):
+    for k in range(order.shape[0]):
+        w = order[k]
         for cy in range(cell_y0[w], cell_y1[w] + 1):
             for cx in range(cell_x0[w], cell_x1[w] + 1):
                 cell = cy * nx + cx
@@ -347,27 +361,34 @@ def _grid_bin(cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item
                 item_ends[p, 1] = ends[w, 0, 1]
                 item_ends[p, 2] = ends[w, 1, 0]
                 item_ends[p, 3] = ends[w, 1, 1]
+                item_origin[p, 0] = cell_x0[w]
+                item_origin[p, 1] = cell_y0[w]
                 cursor[cell] += 1
 
 
 @numba.njit(cache=True)
-def _grid_junctions(ends, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx, ny,
-                    cell_start, item_wire, item_ends, start_wire, counts,
-                    out_pairs, out_position, out_points, out_unsure):
-    """Find the junctions of wires ``start_wire, start_wire + 1, ...`` with higher wires.
+def _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx, ny,
+                    cell_start, item_wire, item_ends, item_origin, start, counts, row_start,
+                    row_count, out_pairs, out_position, out_points, out_unsure):
+    """Find the junctions of wires ``order[start:]`` with higher-numbered wires.
 
-    For wire i, every j > i sharing a cell is a candidate; a pair is taken only from the cell
-    holding the lower-left corner of the overlap of the two bounding boxes, so it is seen
-    once. Partners are sorted, so junctions come out in lexicographic order. ``counts`` holds
-    (junctions written, unsure pairs written) and is updated. Returns the first wire not done:
-    less than the number of wires when an output array would overflow.
+    Wires are visited in spatial order, so neighbouring cells stay in cache. For wire i, every
+    j > i sharing a cell is a candidate; a pair is taken only from the cell holding the
+    lower-left corner of the overlap of the two bounding boxes (the cell index is monotone in
+    the coordinate, so that is the larger of the two boxes' corner cells, in integers), so it is
+    seen once. Wire i's
+    junctions are written as one block of rows, sorted by j: rows ``row_start[i] ..
+    row_start[i] + row_count[i]``. ``counts`` holds (rows written, unsure pairs written) and is
+    updated. Returns the position in ``order`` reached: less than the number of wires when an
+    output array would overflow.
     """
-    n = ends.shape[0]
+    n = order.shape[0]
     cap_hit = out_pairs.shape[0]
     cap_unsure = out_unsure.shape[0]
     partner = np.empty(64, dtype=np.int64)
     record = np.empty(64, dtype=np.int64)
-    for i in range(start_wire, n):
+    for k in range(start, n):
+        i = order[k]
         ax = ends[i, 0, 0]
         ay = ends[i, 0, 1]
         bx = ends[i, 1, 0]
@@ -376,29 +397,20 @@ def _grid_junctions(ends, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx,
         hi_x = max(ax, bx)
         lo_y = min(ay, by)
         hi_y = max(ay, by)
+        origin_x = cell_x0[i]
+        origin_y = cell_y0[i]
         count = 0
         for cy in range(cell_y0[i], cell_y1[i] + 1):
             for cx in range(cell_x0[i], cell_x1[i] + 1):
                 cell = cy * nx + cx
-                # wires are in increasing order in a cell: jump past those <= i
-                low = cell_start[cell]
-                high = cell_start[cell + 1]
-                while low < high:
-                    middle = (low + high) >> 1
-                    if item_wire[middle] <= i:
-                        low = middle + 1
-                    else:
-                        high = middle
-                for p in range(low, cell_start[cell + 1]):
-                    jx0 = min(item_ends[p, 0], item_ends[p, 2])
-                    jx1 = max(item_ends[p, 0], item_ends[p, 2])
-                    jy0 = min(item_ends[p, 1], item_ends[p, 3])
-                    jy1 = max(item_ends[p, 1], item_ends[p, 3])
-                    if hi_x < jx0 or jx1 < lo_x or hi_y < jy0 or jy1 < lo_y:
+                for p in range(cell_start[cell], cell_start[cell + 1]):
+                    if (max(origin_x, item_origin[p, 0]) != cx
+                            or max(origin_y, item_origin[p, 1]) != cy or item_wire[p] <= i):
                         continue
-                    corner_x = min(max(int((max(lo_x, jx0) - x0) * inv_h), 0), nx - 1)
-                    corner_y = min(max(int((max(lo_y, jy0) - y0) * inv_h), 0), ny - 1)
-                    if corner_x != cx or corner_y != cy:
+                    if (hi_x < min(item_ends[p, 0], item_ends[p, 2])
+                            or max(item_ends[p, 0], item_ends[p, 2]) < lo_x
+                            or hi_y < min(item_ends[p, 1], item_ends[p, 3])
+                            or max(item_ends[p, 1], item_ends[p, 3]) < lo_y):
                         continue
                     if count == partner.shape[0]:
                         partner = np.concatenate((partner, np.empty_like(partner)))
@@ -407,7 +419,7 @@ def _grid_junctions(ends, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx,
                     record[count] = p
                     count += 1
         if counts[0] + count > cap_hit or counts[1] + count > cap_unsure:
-            return i
+            return k
         # insertion sort by partner index: a wire has a handful of partners
         for a in range(1, count):
             wire = partner[a]
@@ -419,34 +431,52 @@ def _grid_junctions(ends, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx,
                 b -= 1
             partner[b + 1] = wire
             record[b + 1] = rec
+        row_start[i] = counts[0]
         for a in range(count):
             p = record[a]
             code, t, u, x, y = _decide(ax, ay, bx, by, item_ends[p, 0], item_ends[p, 1],
                                        item_ends[p, 2], item_ends[p, 3])
             if code == 1:
-                k = counts[0]
-                out_pairs[k, 0] = i
-                out_pairs[k, 1] = partner[a]
-                out_position[k, 0] = t
-                out_position[k, 1] = u
-                out_points[k, 0] = x
-                out_points[k, 1] = y
-                counts[0] = k + 1
+                row = counts[0]
+                out_pairs[row, 0] = i
+                out_pairs[row, 1] = partner[a]
+                out_position[row, 0] = t
+                out_position[row, 1] = u
+                out_points[row, 0] = x
+                out_points[row, 1] = y
+                counts[0] = row + 1
             elif code == 2:
-                k = counts[1]
-                out_unsure[k, 0] = i
-                out_unsure[k, 1] = partner[a]
-                counts[1] = k + 1
+                row = counts[1]
+                out_unsure[row, 0] = i
+                out_unsure[row, 1] = partner[a]
+                counts[1] = row + 1
+        row_count[i] = counts[0] - row_start[i]
     return n
+
+
+@numba.njit(cache=True)
+def _gather_blocks(row_start, row_count, pairs, position, points, out_pairs, out_position,
+                   out_points):
+    """Copy each wire's block of rows, wire by wire, into lexicographic order."""
+    row = 0
+    for i in range(row_start.shape[0]):
+        source = row_start[i]
+        for r in range(row_count[i]):
+            out_pairs[row, 0] = pairs[source + r, 0]
+            out_pairs[row, 1] = pairs[source + r, 1]
+            out_position[row, 0] = position[source + r, 0]
+            out_position[row, 1] = position[source + r, 1]
+            out_points[row, 0] = points[source + r, 0]
+            out_points[row, 1] = points[source + r, 1]
+            row += 1
 
 
 def _grid_junctions_of(ends: np.ndarray, lengths: np.ndarray) -> Junctions:
     """All junctions by the uniform-grid method (see :func:`find_junctions`)."""
     n = ends.shape[0]
-    empty = (np.empty((0, 2), np.int64), np.empty((0, 2)), np.empty((0, 2)),
-             np.empty((0, 2), np.int64))
     if n < 2:
-        return _settle(ends, *empty, n, lengths)
+        return _settle(ends, np.empty((0, 2), np.int64), np.empty((0, 2)), np.empty((0, 2)),
+                       np.empty((0, 2), np.int64), n, lengths)
     lo = ends.min(axis=1)
     hi = ends.max(axis=1)
     x0, y0 = lo.min(axis=0)
@@ -465,31 +495,44 @@ def _grid_junctions_of(ends: np.ndarray, lengths: np.ndarray) -> Junctions:
 
     cell_x0, cell_x1 = index(lo[:, 0], x0, nx), index(hi[:, 0], x0, nx)
     cell_y0, cell_y1 = index(lo[:, 1], y0, ny), index(hi[:, 1], y0, ny)
+    order = np.empty(n, dtype=np.int64)
+    _grid_order(cell_y0 * nx + cell_x0, nx * ny, order)
     n_items = int(np.sum((cell_x1 - cell_x0 + 1) * (cell_y1 - cell_y0 + 1)))
     cell_start = np.empty(nx * ny + 1, dtype=np.int64)
     item_wire = np.empty(n_items, dtype=np.int64)
     item_ends = np.empty((n_items, 4))
-    _grid_bin(cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
-              item_ends)
+    item_origin = np.empty((n_items, 2), dtype=np.int64)
+    _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
+              item_ends, item_origin)
     counts = np.zeros(2, dtype=np.int64)
+    row_start = np.zeros(n, dtype=np.int64)
+    row_count = np.zeros(n, dtype=np.int64)
     capacity = 8 * n + 1024
-    chunks = []
-    start = 0
-    while start < n:
-        pairs = np.empty((capacity, 2), dtype=np.int64)
-        position = np.empty((capacity, 2))
-        points = np.empty((capacity, 2))
-        unsure = np.empty((capacity, 2), dtype=np.int64)
-        counts[:] = 0
-        start = _grid_junctions(ends, cell_x0, cell_x1, cell_y0, cell_y1, float(x0), float(y0),
-                                inv_h, nx, ny, cell_start, item_wire, item_ends, start, counts,
-                                pairs, position, points, unsure)
-        n_hit, n_unsure = int(counts[0]), int(counts[1])
-        chunks.append((pairs[:n_hit], position[:n_hit], points[:n_hit], unsure[:n_unsure]))
-        capacity = max(capacity, 4 * n_hit + 1024)
-    columns = [chunks[0][c] if len(chunks) == 1 else np.concatenate([ch[c] for ch in chunks])
-               for c in range(4)]
-    return _settle(ends, *columns, n, lengths)
+    pairs = np.empty((capacity, 2), dtype=np.int64)
+    position = np.empty((capacity, 2))
+    points = np.empty((capacity, 2))
+    unsure = np.empty((capacity, 2), dtype=np.int64)
+    done = 0
+    while True:
+        done = _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, float(x0),
+                               float(y0), inv_h, nx, ny, cell_start, item_wire, item_ends,
+                               item_origin, done, counts, row_start, row_count, pairs, position,
+                               points, unsure)
+        if done == n:
+            break
+        # dense network: grow the outputs, keeping what is written, and carry on
+        capacity *= 2
+        pairs, position, points, unsure = (
+            np.concatenate([array, np.empty_like(array)]) for array in (pairs, position, points,
+                                                                        unsure))
+    n_hit = int(counts[0])
+    sorted_pairs = np.empty((n_hit, 2), dtype=np.int64)
+    sorted_position = np.empty((n_hit, 2))
+    sorted_points = np.empty((n_hit, 2))
+    _gather_blocks(row_start, row_count, pairs, position, points, sorted_pairs, sorted_position,
+                   sorted_points)
+    return _settle(ends, sorted_pairs, sorted_position, sorted_points, unsure[:counts[1]], n,
+                   lengths)
 
 
 def find_junctions(wires: Any, *, method: str = "grid") -> Junctions:
