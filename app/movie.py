@@ -281,8 +281,8 @@ class MovieWriter:
             options = {"codec": "gif", "pix_fmt_out": "pal8", "quality": None,
                        "macro_block_size": 1,
                        "output_params": ["-vf", "split[a][b];[a]palettegen=stats_mode=single:"
-                                         "max_colors=256[p];[b][p]paletteuse=new=1:"
-                                         "dither=bayer:bayer_scale=3"]}
+                                         "max_colors=128[p];[b][p]paletteuse=new=1:"
+                                         "dither=none"]}
         fraction = _fps_fraction(fps)
         self._generator = imageio_ffmpeg.write_frames(
             str(self.temp_path), self.size, fps=fraction, pix_fmt_in="bgra",
@@ -581,8 +581,8 @@ class _TracePanel:
         unit = f"{self.trace.unit}" if self.trace.log else f"{self._value_unit[1]}" \
             f"{self.trace.unit}"
         title = {"S": "conductance", "A": "current"}[self.trace.unit]
-        painter.drawText(QtCore.QRectF(plot.left(), rect.top() + 0.4 * metrics.height(),
-                                       plot.width(), metrics.height() * 1.4),
+        painter.drawText(QtCore.QRectF(rect.left(), rect.top() + 0.4 * metrics.height(),
+                                       rect.width(), metrics.height() * 1.4),
                          QtCore.Qt.AlignmentFlag.AlignLeft,
                          f"{title} {self.trace.label} ({unit})")
         # Series up to now: the future stays hidden, the present is a dot.
