@@ -430,12 +430,12 @@ class SnapshotSource:
         In time order; indexable.
     trace_t : ndarray, shape (T,), optional
         Times of the terminal traces (s).
-    terminal_current : ndarray, shape (T, K), optional
+    terminal_current, terminal_voltage : ndarray, shape (T, K), optional
     conductance : ndarray, shape (T,), optional
     """
 
     def __init__(self, network, electrodes, box, snapshots: Sequence, *, trace_t=None,
-                 terminal_current=None, conductance=None) -> None:
+                 terminal_current=None, terminal_voltage=None, conductance=None) -> None:
         self.network = network
         self.electrodes = tuple(electrodes)
         self.electrode_names = tuple(network.electrode_names)
@@ -446,6 +446,8 @@ class SnapshotSource:
         k = len(self.electrode_names)
         self.terminal_current = (np.zeros((0, k)) if terminal_current is None
                                  else np.asarray(terminal_current, dtype=np.float64))
+        self.terminal_voltage = (np.zeros((0, k)) if terminal_voltage is None
+                                 else np.asarray(terminal_voltage, dtype=np.float64))
         self.conductance = (np.zeros(0) if conductance is None
                             else np.asarray(conductance, dtype=np.float64))
 
