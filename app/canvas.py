@@ -477,15 +477,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
             return
         import shapely
+        from nwn.app.document import electrode_geometry
+        from nwn.geometry import Electrode, touching_wires
 
-        lines = shapely.linestrings(self._wire_xy_um / UM)
-        tree = shapely.STRtree(lines)
-        touching = []
-        for electrode in self._electrodes:
-            from nwn.app.document import electrode_geometry
-
-            touching.append(tree.query(electrode_geometry(electrode.shape),
-                                       predicate="intersects"))
+        wires = self.network.wires
+        tree = shapely.STRtree(wires.geometries())
+        touching = [touching_wires(wires, Electrode(e.name, electrode_geometry(e.shape)),
+                                   tree=tree) for e in self._electrodes]
         index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
         self.highlight_layer.set_segments(self._wire_xy_um[index])
         self.highlight_layer.set_style(np.zeros(index.size, dtype=np.int64),

@@ -6,6 +6,13 @@ has landed. Clusters are the connected components of the wires plus one virtual 
 electrode (joined to every wire that touches it), so "a cluster bridges two electrodes" is
 "two electrode nodes share a component"; the first ``k`` at which that happens (the
 percolation moment) is found exactly by bisection between batches.
+
+Why not :class:`nwn.geometry.Deposition`: that class drops its own wires batch by batch, so its
+film differs from the wires :func:`nwn.engine.build.deposit_wires` makes for the scenario (one
+:func:`~nwn.geometry.drop_wires` call), which is what ``nwn run`` simulates. The studio must show
+the network it will simulate, so it replays those wires in order instead; clusters and contacts
+come from the geometry layer (:func:`~nwn.geometry.clusters.component_labels`,
+:func:`~nwn.geometry.touching_wires`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from nwn.geometry import touching_wires
 from nwn.geometry.checks import check_int
+from nwn.geometry.clusters import component_labels
 
 __all__ = ["DepositionReplay", "DepositionState"]
 
@@ -59,13 +68,13 @@ class DepositionReplay:
         All wires, in drop order.
     junctions : Junctions
         Their junctions (``pairs`` with ``i < j``).
-    electrode_shapes : sequence of shapely geometries
-        Electrodes whose bridging marks percolation.
+    electrodes : sequence of Electrode
+        Electrodes (:class:`nwn.geometry.Electrode`) whose bridging marks percolation.
     box : (float, float)
         Substrate size (m), for n l^2.
     """
 
-    def __init__(self, wires, junctions, electrode_shapes, *, box) -> None:
+    def __init__(self, wires, junctions, electrodes, *, box) -> None:
         import shapely
 
         self.wires = wires
@@ -78,11 +87,11 @@ class DepositionReplay:
         self._pairs = pairs[order]
         self._landed = landed[order]
         self._junction_order = order
-        self.n_electrodes = len(electrode_shapes)
+        self.n_electrodes = len(electrodes)
         tree = shapely.STRtree(wires.geometries())
         contacts = []
-        for k, shape in enumerate(electrode_shapes):
-            touching = tree.query(shape, predicate="intersects")
+        for k, electrode in enumerate(electrodes):
+            touching = touching_wires(wires, electrode, tree=tree)
             contacts.append(np.stack([touching, np.full(touching.size, k)], axis=1))
         self._contacts = (np.concatenate(contacts) if contacts
                           else np.zeros((0, 2), np.int64)).astype(np.int64)
@@ -99,18 +108,14 @@ class DepositionReplay:
         """Indices (into ``junctions``) of the junctions present after ``n_wires`` drops."""
         return self._junction_order[: self.junctions_after(n_wires)]
 
-    def _components(self, n_wires: int) -> tuple[int, np.ndarray]:
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
+    def _components(self, n_wires: int) -> np.ndarray:
+        """Component label of each wire (first ``n_wires``) and then of each electrode."""
         m = self.junctions_after(n_wires)
         pairs = self._pairs[:m]
         contacts = self._contacts[self._contacts[:, 0] < n_wires]
-        rows = np.concatenate([pairs[:, 0], contacts[:, 0]])
-        cols = np.concatenate([pairs[:, 1], n_wires + contacts[:, 1]])
-        n = n_wires + self.n_electrodes
-        graph = coo_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(n, n))
-        return connected_components(graph, directed=False)
+        edges = np.concatenate([pairs, np.stack([contacts[:, 0], n_wires + contacts[:, 1]],
+                                                axis=1)])
+        return component_labels(n_wires + self.n_electrodes, edges)
 
     def _spanning(self, labels: np.ndarray, n_wires: int) -> int:
         electrode_labels = labels[n_wires:]
@@ -121,7 +126,7 @@ class DepositionReplay:
     def state(self, n_wires: int) -> DepositionState:
         """The film after ``n_wires`` drops (0 .. total)."""
         n_wires = check_int("n_wires", n_wires, minimum=0, maximum=self.n_total)
-        _, labels = self._components(n_wires)
+        labels = self._components(n_wires)
         spanning = self._spanning(labels, n_wires)
         if spanning >= 0 and self.percolation_wire is None:
             self.percolation_wire = self._bisect(self._checked_up_to, n_wires)
@@ -144,7 +149,7 @@ class DepositionReplay:
         """Smallest wire count in (low, high] at which two electrodes share a cluster."""
         while high - low > 1:
             middle = (low + high) // 2
-            _, labels = self._components(middle)
+            labels = self._components(middle)
             if self._spanning(labels, middle) >= 0:
                 high = middle
             else:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from nwn.engine.build import BuiltNetwork, deposit_wires
 from nwn.engine.scenario import (
     ElectrodeSpec,
     Scenario,
@@ -28,10 +29,11 @@ from nwn.engine.scenario import (
     parse_scenario,
     scenario_to_toml,
 )
+from nwn.geometry import Electrode, build_network, find_junctions, touching_wires
 from nwn.geometry.checks import InputError, check_choice
 
-__all__ = ["Document", "Events", "check_electrode", "default_scenario", "deposit_wires",
-           "electrode_geometry", "unique_name"]
+__all__ = ["Document", "Events", "check_electrode", "default_scenario", "electrode_geometry",
+           "geometry_electrodes", "unique_name"]
 
 _SOURCE_KINDS = ("voltage", "current", "ground", "floating")
 
@@ -56,6 +58,11 @@ class Events:
 def electrode_geometry(shape: dict):
     """The shapely geometry of a scenario shape dict (metres)."""
     return ElectrodeSpec("electrode", shape).geometry()
+
+
+def geometry_electrodes(specs: Sequence[ElectrodeSpec]) -> tuple[Electrode, ...]:
+    """Scenario electrodes as :class:`nwn.geometry.Electrode` (name and shapely shape)."""
+    return tuple(Electrode(spec.name, spec.geometry()) for spec in specs)
 
 
 def check_electrode(spec: ElectrodeSpec, *, where: str = "electrode") -> None:
@@ -322,14 +329,13 @@ class Document:
     # -- network ------------------------------------------------------------------------------
 
     def deposit_all(self) -> None:
-        """Deposit every wire of the scenario at once (the same wires a headless run builds)."""
+        """Deposit every wire of the scenario at once: :func:`nwn.engine.build.deposit_wires`,
+        the same wires ``nwn run`` builds for this scenario and seed."""
         self.set_wires(deposit_wires(self.scenario))
 
     def set_wires(self, wires, junctions=None) -> None:
         """Use these wires (and their junctions, found here if not given)."""
         if junctions is None:
-            from nwn.geometry.junctions import find_junctions
-
             junctions = find_junctions(wires)
         self._wires = wires
         self._junctions = junctions
@@ -358,8 +364,8 @@ class Document:
         import shapely
 
         tree = shapely.STRtree(self._wires.geometries())
-        return {e.name: np.sort(tree.query(e.geometry(), predicate="intersects"))
-                for e in self.electrodes}
+        return {e.name: touching_wires(self._wires, e, tree=tree)
+                for e in geometry_electrodes(self.electrodes)}
 
     def _rebuild(self) -> None:
         if self._wires is None:
@@ -373,12 +379,8 @@ class Document:
         elif not self.electrodes:
             self.network_error = "no electrodes: draw some or pick a layout"
         else:
-            from nwn.engine.build import BuiltNetwork
-            from nwn.geometry.circuit import build_network
-            from nwn.geometry.electrodes import Electrode
-
             spec = self.scenario.network
-            electrodes = tuple(Electrode(e.name, e.geometry()) for e in self.electrodes)
+            electrodes = geometry_electrodes(self.electrodes)
             try:
                 network = build_network(self._wires, self._junctions, list(electrodes),
                                         mode=spec.mode,
@@ -390,32 +392,6 @@ class Document:
                 self.built = BuiltNetwork(wires=self._wires, junctions=self._junctions,
                                           electrodes=electrodes, network=network)
         self.events.emit("network", self.built)
-
-
-def deposit_wires(scenario: Scenario):
-    """The wires :func:`nwn.engine.build.build_network_from` deposits for ``scenario``.
-
-    Same generator (the scenario seed's geometry stream) and the same options, so the GUI's
-    network is bit-identical to the one ``nwn run`` simulates (a test checks it).
-    """
-    from nwn.engine.build import seed_streams
-    from nwn.geometry.wires import drop_wires
-
-    spec = scenario.network
-    if spec.wire_file is not None:
-        from nwn.geometry.wire_io import load_wires
-
-        return load_wires(scenario.resolve(spec.wire_file), diameter=spec.diameter)
-    geometry_rng, _ = seed_streams(scenario.seed)
-    options = {"box": spec.box, "length": spec.length, "diameter": spec.diameter,
-               "rng": geometry_rng}
-    if spec.angle is not None:
-        options["angle"] = spec.angle
-    if spec.centre is not None:
-        options["centre"] = spec.centre
-    if spec.n_wires is not None:
-        return drop_wires(spec.n_wires, **options)
-    return drop_wires(density=spec.density, **options)
 
 
 def _scenario_dict(scenario: Scenario) -> dict:

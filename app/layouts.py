@@ -1,39 +1,61 @@
 """Electrode layout presets as scenario electrodes (shape dicts in metres, with roles).
 
-Two side bars, 4-probe, and a row, ring or grid of N square pads of chosen size and pitch,
-centred on the substrate. The first electrode of each preset is a voltage source, the last is
-ground and the rest float (they measure their potential), which is a runnable starting point the
-user then edits.
+The shapes come from the geometry layer's layouts (:func:`nwn.geometry.side_bars`,
+:func:`~nwn.geometry.four_probe`, :func:`~nwn.geometry.pad_row`, :func:`~nwn.geometry.pad_ring`,
+:func:`~nwn.geometry.pad_grid`); this module picks sizes the studio's form leaves on "auto",
+turns the shapely shapes into scenario shape dicts (:func:`shape_dict`) and gives each
+electrode a role: the first is a 1 V dc source, the last is ground and the rest float (they
+measure their potential), a runnable starting point the user then edits.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+import shapely
 from nwn.engine.scenario import ElectrodeSpec, SourceSpec
+from nwn.geometry import four_probe, pad_grid, pad_ring, pad_row, side_bars
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
-__all__ = ["LAYOUTS", "make_layout"]
+__all__ = ["LAYOUTS", "make_layout", "shape_dict"]
 
 LAYOUTS = ("side bars", "4-probe", "row", "ring", "grid")
 
 _DRIVE = SourceSpec("voltage", {"kind": "dc", "value": 1.0})
 
 
-def _rect(cx: float, cy: float, w: float, h: float) -> dict:
-    return {"type": "rectangle", "bounds": [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]}
+def shape_dict(geometry) -> dict:
+    """A shapely electrode shape as a scenario shape dict (metres).
+
+    Axis-aligned rectangles become ``rectangle``, discs (buffered points, as made by
+    :func:`nwn.geometry.point_contact`) ``point``, line strings ``line`` and any other polygon
+    ``polygon``.
+    """
+    if geometry.geom_type == "LineString":
+        return {"type": "line", "points": np.asarray(geometry.coords).tolist()}
+    if geometry.geom_type != "Polygon" or len(geometry.interiors):
+        raise InputError(f"electrode shape must be a polygon or a line (got "
+                         f"{geometry.geom_type})")
+    x0, y0, x1, y1 = geometry.bounds
+    if geometry.equals(shapely.box(x0, y0, x1, y1)):
+        return {"type": "rectangle", "bounds": [x0, y0, x1, y1]}
+    ring = np.asarray(geometry.exterior.coords)[:-1]
+    centre = np.array([0.5 * (x0 + x1), 0.5 * (y0 + y1)])
+    radius = np.hypot(*(ring - centre).T)
+    # A buffered point: many vertices, all at one distance from the centre of its bounds.
+    if ring.shape[0] >= 16 and np.ptp(radius) <= 1e-9 * radius.max():
+        return {"type": "point", "centre": centre.tolist(), "radius": float(radius.max())}
+    return {"type": "polygon", "points": ring.tolist()}
 
 
-def _with_roles(names: list[str], shapes: list[dict]) -> tuple[ElectrodeSpec, ...]:
+def _with_roles(electrodes) -> tuple[ElectrodeSpec, ...]:
     specs = []
-    for k, (name, shape) in enumerate(zip(names, shapes, strict=True)):
-        if k == 0:
-            source = _DRIVE
-        elif k == len(shapes) - 1:
-            source = SourceSpec("ground")
-        else:
-            source = SourceSpec("floating")
-        specs.append(ElectrodeSpec(name, shape, source))
+    last = len(electrodes) - 1
+    for k, electrode in enumerate(electrodes):
+        source = _DRIVE if k == 0 else SourceSpec("ground") if k == last else \
+            SourceSpec("floating")
+        specs.append(ElectrodeSpec(electrode.name, shape_dict(electrode.shape), source))
     return tuple(specs)
 
 
@@ -51,7 +73,7 @@ def make_layout(kind: str, box: tuple[float, float], *, n: int = 4, size: float 
     size : float, optional
         Pad side or bar width (m); default 5 % of the smaller box side.
     pitch : float, optional
-        Centre-to-centre pad distance (m) for row and grid, ring circumference spacing for
+        Centre-to-centre pad distance (m) for row and grid, spacing along the circle for
         ring; default spreads the pads over the box.
 
     Returns
@@ -62,49 +84,27 @@ def make_layout(kind: str, box: tuple[float, float], *, n: int = 4, size: float 
     width, height = (check_positive("box width", box[0]), check_positive("box height", box[1]))
     side = min(width, height)
     size = check_positive("size", size) if size is not None else 0.05 * side
-    cx, cy = width / 2, height / 2
     if kind == "side bars":
-        return _with_roles(["left", "right"], [
-            {"type": "rectangle", "bounds": [0.0, 0.0, size, height]},
-            {"type": "rectangle", "bounds": [width - size, 0.0, width, height]}])
+        return _with_roles(side_bars((width, height), width=size))
     if kind == "4-probe":
-        # Outer bars drive current; two inner line probes measure the voltage between them.
-        names = ["I+", "V1", "V2", "I-"]
-        shapes = [
-            {"type": "rectangle", "bounds": [0.0, 0.0, size, height]},
-            {"type": "line", "points": [[width / 3, 0.1 * height], [width / 3, 0.9 * height]]},
-            {"type": "line", "points": [[2 * width / 3, 0.1 * height],
-                                        [2 * width / 3, 0.9 * height]]},
-            {"type": "rectangle", "bounds": [width - size, 0.0, width, height]},
-        ]
-        return _with_roles(names, shapes)
+        # Voltage probes as large as the bars are wide, so they meet wires at usual densities.
+        return _with_roles(four_probe((width, height), width=size,
+                                      probe_radius=min(size / 2, width / 6, height / 2)))
     n = check_int("n", n, minimum=2, maximum=400)
-    names = [f"P{k + 1}" for k in range(n)]
-    if kind == "row":
-        pitch = check_positive("pitch", pitch) if pitch is not None else (width - 2 * size) / n
-        first = cx - pitch * (n - 1) / 2
-        centres = [(first + k * pitch, cy) for k in range(n)]
-    elif kind == "ring":
-        if pitch is not None:
-            radius = check_positive("pitch", pitch) * n / (2 * math.pi)
+    if pitch is not None:
+        pitch = check_positive("pitch", pitch)
+    try:
+        if kind == "row":
+            pads = pad_row((width, height), n, size,
+                           pitch if pitch is not None else (width - 2 * size) / n)
+        elif kind == "ring":
+            radius = pitch * n / (2 * math.pi) if pitch is not None else 0.4 * side
+            pads = pad_ring((width, height), n, size, radius=radius)
         else:
-            radius = 0.4 * side
-        centres = [(cx + radius * math.cos(2 * math.pi * k / n),
-                    cy + radius * math.sin(2 * math.pi * k / n)) for k in range(n)]
-    else:
-        columns = math.ceil(math.sqrt(n))
-        rows = math.ceil(n / columns)
-        pitch = (check_positive("pitch", pitch) if pitch is not None
-                 else (side - 2 * size) / max(columns, rows))
-        x0 = cx - pitch * (columns - 1) / 2
-        y0 = cy - pitch * (rows - 1) / 2
-        centres = [(x0 + (k % columns) * pitch, y0 + (k // columns) * pitch) for k in range(n)]
-    if pitch is not None and kind != "ring" and pitch < size:
-        raise InputError(f"pitch must be >= pad size {size:g} m so pads do not overlap "
-                         f"(got {pitch:g})")
-    for x, y in centres:
-        if not (0 <= x - size / 2 and x + size / 2 <= width and 0 <= y - size / 2
-                and y + size / 2 <= height):
-            raise InputError(f"{kind} of {n} pads (size {size:g} m) does not fit in the box "
-                             f"{width:g} x {height:g} m: reduce n, size or pitch")
-    return _with_roles(names, [_rect(x, y, size, size) for x, y in centres])
+            columns = math.ceil(math.sqrt(n))
+            rows = math.ceil(n / columns)
+            grid_pitch = pitch if pitch is not None else (side - 2 * size) / max(columns, rows)
+            pads = pad_grid((width, height), rows, columns, size, grid_pitch)[:n]
+    except InputError as error:
+        raise InputError(f"{kind} of {n} pads (size {size:g} m): {error}") from None
+    return _with_roles(pads)

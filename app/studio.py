@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from nwn.app.canvas import NetworkCanvas
 from nwn.app.deposition import DepositionReplay
-from nwn.app.document import Document, deposit_wires
+from nwn.app.document import Document, geometry_electrodes
 from nwn.app.panels import (
     DepositionPanel,
     ElectrodePanel,
@@ -27,6 +27,8 @@ from nwn.app.panels import (
     PlotsPanel,
 )
 from nwn.app.worker import RunController, error_message
+from nwn.engine.build import deposit_wires
+from nwn.geometry import find_junctions
 from PySide6 import QtCore, QtGui, QtWidgets
 
 __all__ = ["MainWindow", "main"]
@@ -507,11 +509,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._stop_run()
         try:
             wires = deposit_wires(self.document.scenario)
-            from nwn.geometry.junctions import find_junctions
-
             junctions = find_junctions(wires)
             self.replay = DepositionReplay(
-                wires, junctions, [e.geometry() for e in self.document.electrodes],
+                wires, junctions, geometry_electrodes(self.document.electrodes),
                 box=self.document.scenario.network.box)
         except ValueError as error:
             self.show_error(error_message(error))

@@ -9,6 +9,7 @@ import shapely
 from nwn.app.deposition import DepositionReplay
 from nwn.app.layouts import LAYOUTS, make_layout
 from nwn.app.scene import ColorScale, bin_values, lowest_resistance_path
+from nwn.geometry import Electrode, point_contact, spans
 from nwn.geometry.junctions import find_junctions
 from nwn.geometry.network import Network
 from nwn.geometry.wires import Wires, drop_wires
@@ -72,8 +73,8 @@ def test_deposition_replay_percolation_moment_is_exact():
     box = (30e-6, 30e-6)
     wires = drop_wires(260, box=box, length=7e-6, rng=5)
     junctions = find_junctions(wires)
-    left = shapely.box(0, 0, 2e-6, box[1])
-    right = shapely.box(box[0] - 2e-6, 0, box[0], box[1])
+    left = Electrode("left", shapely.box(0, 0, 2e-6, box[1]))
+    right = Electrode("right", shapely.box(box[0] - 2e-6, 0, box[0], box[1]))
     replay = DepositionReplay(wires, junctions, [left, right], box=box)
     final = replay.state(len(wires))
     assert final.n_junctions == len(junctions.pairs)
@@ -84,7 +85,7 @@ def test_deposition_replay_percolation_moment_is_exact():
         # independent check: flood fill from the left electrode over the first k wires
         sub = wires[np.arange(k)]
         lines = sub.geometries()
-        reached = set(np.flatnonzero(shapely.intersects(lines, left)))
+        reached = set(np.flatnonzero(shapely.intersects(lines, left.shape)))
         frontier = list(reached)
         pairs = np.asarray(junctions.pairs)
         pairs = pairs[pairs.max(axis=1) < k]
@@ -95,9 +96,13 @@ def test_deposition_replay_percolation_moment_is_exact():
                 if other not in reached:
                     reached.add(other)
                     frontier.append(other)
-        return any(shapely.intersects(lines[list(reached)], right)) if reached else False
+        return any(shapely.intersects(lines[list(reached)], right.shape)) if reached else False
 
     assert bridged(moment) and not bridged(moment - 1)
+    # and the geometry layer's own spanning test agrees at the moment and just before it
+    for k in (moment - 1, moment):
+        prefix = wires[np.arange(k)]
+        assert spans(prefix, find_junctions(prefix), left, right) == (k == moment)
     middle = replay.state(len(wires) // 2)
     assert middle.wire_cluster.shape == (len(wires) // 2,)
     assert 0 < middle.largest_fraction <= 1
@@ -150,3 +155,56 @@ def test_wires_touching_helpers_agree_with_shapely():
 
     geometry = electrode_geometry({"type": "point", "centre": [1.0, 1.0], "radius": 0.1})
     assert shapely.intersects(wires.geometries(), geometry).tolist() == [True, False]
+
+
+def test_layout_shapes_come_back_from_geometry_shapes():
+    from nwn.app.layouts import shape_dict
+    from nwn.engine.scenario import ElectrodeSpec
+
+    disc = point_contact("p", 3e-6, 4e-6, 1.5e-6)
+    assert shape_dict(disc.shape) == {"type": "point", "centre": [3e-6, 4e-6],
+                                      "radius": pytest.approx(1.5e-6, rel=1e-12)}
+    box = shapely.box(1e-6, 2e-6, 5e-6, 9e-6)
+    assert shape_dict(box) == {"type": "rectangle", "bounds": [1e-6, 2e-6, 5e-6, 9e-6]}
+    triangle = shapely.Polygon([(0, 0), (4e-6, 0), (0, 3e-6)])
+    back = ElectrodeSpec("t", shape_dict(triangle)).geometry()
+    assert back.equals(triangle)
+    line = shapely.LineString([(0, 0), (1e-6, 2e-6)])
+    assert shape_dict(line) == {"type": "line", "points": [[0.0, 0.0], [1e-6, 2e-6]]}
+
+
+def test_inline_toml_round_trips_waveforms():
+    import tomllib
+
+    from nwn.app.panels import parse_waveform, waveform_text
+
+    waveform = {"kind": "sequence", "steps": [{"kind": "pulse", "amplitude": 2.0,
+                                                "width": 1e-3, "period": 5e-3}],
+                "label": 'a "quoted"\\path', "flag": True, "n": 3}
+    text = waveform_text(waveform)
+    assert tomllib.loads(f"w = {text}")["w"] == waveform
+    dc = {"kind": "dc", "value": 0.1 + 0.2}  # repr keeps every bit
+    assert parse_waveform(waveform_text(dc)) == dc
+    assert waveform_text(None) == ""
+
+
+def test_document_deposits_the_wires_nwn_run_simulates():
+    from nwn.app.document import Document
+    from nwn.engine.build import build_network_from, build_simulation
+    from nwn.engine.scenario import load_scenario
+    from nwn.resources import preset_path
+
+    scenario = load_scenario(preset_path("two_terminal_pulse"))
+    document = Document(scenario)
+    document.deposit_all()
+    headless = build_network_from(scenario)
+    assert np.array_equal(document.wires.endpoints, headless.wires.endpoints)
+    assert np.array_equal(document.junctions.pairs, headless.junctions.pairs)
+    assert np.array_equal(document.built.network.edge_nodes, headless.network.edge_nodes)
+    # the simulation the studio builds steps exactly like the headless one
+    ours = build_simulation(scenario, built=document.built)
+    theirs = build_simulation(scenario)
+    for _ in range(3):
+        ours.step()
+        theirs.step()
+    assert np.array_equal(ours.snapshot().junction_state, theirs.snapshot().junction_state)
