@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``nwn --help`` lists them.
-COMMANDS = ("run", "validate", "presets", "fit", "movie", "plot")
+COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "movie", "plot")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -19,7 +19,6 @@ from nwn.app.movie import (
     FrameRenderer,
     MovieOptions,
     MovieWriter,
-    NoneRefcountGuard,
     _trace_of,
     frame_schedule,
     movie_format,
@@ -70,7 +69,6 @@ class MovieExportJob(QtCore.QObject):
                                    quality=self.options.quality)
         self._thread = threading.Thread(target=self._encode, name="movie-encoder", daemon=True)
         self._next = 0
-        self._guard = NoneRefcountGuard()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
@@ -107,7 +105,6 @@ class MovieExportJob(QtCore.QObject):
             return  # the encoder is behind: let the event loop breathe
         t = float(self.times[self._next])
         image = self._renderer.render_snapshot(self.source.snapshot_at(t))
-        self._guard.repay()
         self._frames.put(image)
         self._next += 1
         self.progress.emit(self._next, len(self.times))

@@ -35,7 +35,6 @@ __all__ = [
     "FrameRenderer",
     "MovieOptions",
     "MovieWriter",
-    "NoneRefcountGuard",
     "SnapshotSource",
     "deposition_movie",
     "ensure_qapp",
@@ -55,37 +54,6 @@ _FORMATS = {".mp4": "mp4", ".gif": "gif"}
 #: Default length of a movie whose speed is not given (s of movie), if the run has enough rows.
 DEFAULT_DURATION = 10.0
 _MAX_SIZE = 7680
-
-
-class NoneRefcountGuard:
-    """Undo PySide6 6.12's over-release of ``None`` (Python 3.11).
-
-    In this PySide6 every Qt method returning void decrements ``None``'s reference count once
-    without having incremented it (about 300 times per movie frame); on Python < 3.12,
-    where ``None`` is not immortal, the count reaches zero after a few hundred frames and the
-    interpreter aborts ("none_dealloc"). :meth:`repay` puts back what was taken since the
-    guard was made; the movie loops call it after every frame.
-    """
-
-    def __init__(self) -> None:
-        import sys
-
-        self._getrefcount = sys.getrefcount
-        self.baseline = sys.getrefcount(None)
-
-    def repay(self) -> int:
-        """Restore ``None``'s count to at least the baseline; returns references added."""
-        if self._getrefcount(None) >= self.baseline:
-            return 0
-        import ctypes
-
-        added = 0
-        incref = ctypes.pythonapi.Py_IncRef
-        incref.argtypes = [ctypes.py_object]
-        while self._getrefcount(None) < self.baseline:
-            incref(None)
-            added += 1
-        return added
 
 
 class ExportCancelled(Exception):
@@ -824,19 +792,16 @@ def write_movie(source, path: str | Path, options: MovieOptions | None = None, *
         trace = _trace_of(source, options.trace, options.trace_log)
     renderer = FrameRenderer(source.network, source.electrodes, source.box, options,
                              trace=trace, t_range=(float(times[0]), float(times[-1])))
-    guard = NoneRefcountGuard()
     try:
         with MovieWriter(path, options.size, options.fps, quality=options.quality) as writer:
             for k, t in enumerate(times):
                 if _cancelled(cancel):
                     raise ExportCancelled(f"export of {path} cancelled")
                 writer.write(renderer.render_snapshot(source.snapshot_at(float(t))))
-                guard.repay()
                 if progress is not None:
                     progress(k + 1, len(times))
     finally:
         renderer.close()
-        guard.repay()
     return Path(path)
 
 
@@ -930,7 +895,6 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
     batch = -(-total // n_batches)
     n_hold = int(round(hold * options.fps))
     renderer = FrameRenderer(None, scenario.electrodes, box, options)
-    guard = NoneRefcountGuard()
     try:
         with MovieWriter(path, options.size, options.fps, quality=options.quality) as writer:
             frame = None
@@ -949,7 +913,6 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
                     deposition.wires.endpoints, labels, deposition.junctions.points,
                     spanning, step, extra=extra)
                 writer.write(frame)
-                guard.repay()
                 if progress is not None:
                     progress(k + 1, n_batches + n_hold)
                 if len(deposition) >= total or (until == "percolation" and step.percolated):
@@ -962,5 +925,4 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
                     progress(k + 2 + j, n_batches + n_hold)
     finally:
         renderer.close()
-        guard.repay()
     return Path(path)

@@ -31,13 +31,15 @@ class ProgressBar:
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_decile = -1
 
-    def __call__(self, fraction: float, t: float) -> None:
+    def __call__(self, fraction: float, t: float | str) -> None:
+        """Draw ``fraction`` done; ``t`` is the simulated time (s) or a short message."""
         fraction = min(max(fraction, 0.0), 1.0)
         elapsed = time.monotonic() - self.started
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else float("nan")
         filled = int(round(fraction * self.width))
         bar = "#" * filled + "." * (self.width - filled)
-        text = f"{self.label} [{bar}] {fraction:4.0%}  t={t:.4g} s  eta {eta:.0f} s"
+        where = t if isinstance(t, str) else f"t={t:.4g} s"
+        text = f"{self.label} [{bar}] {fraction:4.0%}  {where}  eta {eta:.0f} s"
         if self._tty:
             self.stream.write("\r" + text)
             if fraction >= 1:

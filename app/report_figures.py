@@ -23,7 +23,7 @@ import pyqtgraph.exporters  # noqa: E402,F401  (registers ImageExporter)
 from nwn.engine.analysis.fit import FitResult  # noqa: E402
 from nwn.engine.analysis.residuals import StochasticResult  # noqa: E402
 
-__all__ = ["FIGURES", "plot_drift", "plot_increments", "plot_psd", "plot_residuals",
+__all__ = ["FIGURES", "figure_plot", "export_png", "plot_drift", "plot_increments", "plot_psd", "plot_residuals",
            "plot_trace", "write_report_figures"]
 
 WIDTH, HEIGHT = 900, 520
@@ -33,13 +33,17 @@ GUIDE_PEN = pg.mkPen((30, 90, 200), width=2, style=pg.QtCore.Qt.PenStyle.DashLin
 LEVEL_COLOURS = [(200, 40, 40), (30, 90, 200), (20, 150, 60), (180, 120, 0), (120, 40, 160)]
 
 
-def _plot(title: str, x_label: str, y_label: str):
+def figure_plot(title: str, x_label: str, y_label: str):
+    """A white pyqtgraph figure with one titled, labelled plot; returns (widget, plot)."""
     widget = pg.GraphicsLayoutWidget()
     widget.setBackground("w")
     widget.resize(WIDTH, HEIGHT)
     plot = widget.addPlot(title=title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
+    # Units are in the labels already; automatic SI prefixes would turn 0.5 into "500 (x0.001)".
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    plot.getAxis("left").enableAutoSIPrefix(False)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.addLegend(offset=(10, 10))
     return widget, plot
@@ -47,7 +51,7 @@ def _plot(title: str, x_label: str, y_label: str):
 
 def plot_trace(fit: FitResult):
     """Measured conductance (mS) and the fitted model against time."""
-    widget, plot = _plot(f"{fit.source or 'trace'}: {fit.model} fit, RMS relative error "
+    widget, plot = figure_plot(f"{fit.source or 'trace'}: {fit.model} fit, RMS relative error "
                          f"{100 * fit.rms_relative_error:.2f} %", "time (s)", "conductance (mS)")
     plot.plot(fit.t, 1e3 * fit.conductance, pen=DATA_PEN, name="measured")
     plot.plot(fit.t, 1e3 * fit.fitted, pen=FIT_PEN, name="fit")
@@ -56,7 +60,7 @@ def plot_trace(fit: FitResult):
 
 def plot_residuals(fit: FitResult):
     """Relative residual (G_model - G) / G in percent against time."""
-    widget, plot = _plot("relative residual", "time (s)", "(G_model - G) / G (%)")
+    widget, plot = figure_plot("relative residual", "time (s)", "(G_model - G) / G (%)")
     plot.plot(fit.t, 100 * fit.relative_residual, pen=DATA_PEN, name="residual")
     plot.addLine(y=0, pen=pg.mkPen((120, 120, 120)))
     return widget, plot
@@ -64,7 +68,7 @@ def plot_residuals(fit: FitResult):
 
 def plot_increments(stochastic: StochasticResult):
     """Histogram of the innovations (log counts) with the Gaussian core and power-law tail."""
-    widget, plot = _plot("innovations of the residual", "innovation (nS)", "count")
+    widget, plot = figure_plot("innovations of the residual", "innovation (nS)", "count")
     # Increments at voltage switches carry the fit's own error there, not noise or jumps.
     values = stochastic.centred[~stochastic.near_switch]
     core = stochastic.core_std
@@ -105,7 +109,7 @@ def plot_increments(stochastic: StochasticResult):
 
 def plot_psd(stochastic: StochasticResult):
     """Welch PSD of the residual with the log-log slope and the Lorentzian fit."""
-    widget, plot = _plot("power spectral density of the residual", "frequency (Hz)",
+    widget, plot = figure_plot("power spectral density of the residual", "frequency (Hz)",
                          "PSD (S^2/Hz)")
     spectrum = stochastic.spectrum
     if spectrum is None:
@@ -123,7 +127,7 @@ def plot_psd(stochastic: StochasticResult):
 
 def plot_drift(stochastic: StochasticResult):
     """Kramers-Moyal drift of the residual against its value, per voltage level."""
-    widget, plot = _plot("drift of the residual (Kramers-Moyal)", "residual G - G_model (nS)",
+    widget, plot = figure_plot("drift of the residual (Kramers-Moyal)", "residual G - G_model (nS)",
                          "drift (nS/s)")
     for k, (volts, (km, line)) in enumerate(sorted(stochastic.kramers_moyal.items())):
         colour = LEVEL_COLOURS[k % len(LEVEL_COLOURS)]
@@ -163,10 +167,14 @@ def write_report_figures(directory: str | Path, fit: FitResult,
         if kind == "stochastic" and stochastic is None:
             continue
         widget, plot = draw(fit if kind == "fit" else stochastic)
-        exporter = pg.exporters.ImageExporter(plot)
-        exporter.parameters()["width"] = WIDTH
-        path = directory / name
-        exporter.export(str(path))
-        widget.close()
-        written.append(path)
+        written.append(export_png(widget, plot, directory / name))
     return written
+
+
+def export_png(widget, plot, path: str | Path) -> Path:
+    """Export ``plot`` (from :func:`figure_plot`) to a PNG of :data:`WIDTH` pixels; close it."""
+    exporter = pg.exporters.ImageExporter(plot)
+    exporter.parameters()["width"] = WIDTH
+    exporter.export(str(path))
+    widget.close()
+    return Path(path)

@@ -17,6 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="results file (default: <scenario name>.h5 in the current folder)")
     parser.add_argument("--seed", type=int, help="override the scenario's seed")
     parser.add_argument("--duration", type=float, help="override run.duration (s)")
+    parser.add_argument("--movie", metavar="MOVIE",
+                        help="also render the recorded run to a movie (.mp4 or .gif)")
+    parser.add_argument("--movie-color", default="current",
+                        choices=("state", "current", "voltage"),
+                        help="what the movie colours (default: %(default)s)")
+    parser.add_argument("--movie-fps", type=float, default=30.0, help="movie frames per second")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -45,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
         parse_scenario(text, base_dir=scenario.base_dir)
     output = Path(args.output) if args.output else Path(
         Path(args.scenario).stem + ".h5")
+    if args.movie:
+        from nwn.app.movie import MovieOptions, movie_format
+
+        # Refuse a bad movie request before spending the run on it.
+        movie_format(args.movie)
+        MovieOptions(fps=args.movie_fps, color=args.movie_color).checked(
+            fmt=movie_format(args.movie))
     if output.exists() and output.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(output))
     simulation = build_simulation(scenario)
@@ -70,6 +83,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         recorder.close(complete=complete)
     snapshot = simulation.snapshot()
+    if args.movie:
+        from nwn.app.movie import movie_from_results
+
+        bar = None if args.quiet else ProgressBar("movie")
+        movie_progress = (lambda done, total: bar(done / total, f"frame {done}/{total}")) \
+            if bar else None
+        movie_from_results(output, args.movie, fps=args.movie_fps, color=args.movie_color,
+                           trace="conductance", progress=movie_progress)
+        if not args.quiet:
+            print(f"wrote {args.movie}", file=sys.stderr)
     if not args.quiet:
         summary = f"wrote {output}"
         if snapshot.conductance == snapshot.conductance:  # not NaN

@@ -1,0 +1,373 @@
+"""From junction agents to the lumped law: measure the network as the 2025 paper measured devices.
+
+Milano et al. (Nat. Commun. 2025) describe a whole two-terminal device by one Ornstein-Uhlenbeck
+process with jumps for its normalized conductance g::
+
+    dg = theta(V) (g~(V) - g) dt + sigma dW + dJ,
+    theta = kP + kD,  g~ = kP / theta,  kP = kp0 exp(eta_p V),  kD = kd0 exp(-eta_d V).
+
+:func:`run_bridge` drives a simulated agent network at a series of constant voltages (each
+from the same pristine state, then a relaxation at a read voltage), and measures on each
+two-terminal trace what the paper measured on its samples: the relaxation rate theta(V) and the
+attractor g~(V) from an exponential fit of G(t), the noise sigma from one-step OU innovations of
+the residual, and jumps (innovations beyond a multiple of the robust local noise) with their rate
+and bounded power-law exponent. Conductances are normalized between the network's conductance
+with every junction fully dissolved (``g_low``) and fully formed (``g_high``), both computed
+exactly with :func:`~nwn.engine.solver.solve_dc`. Finally the per-voltage rates are turned into
+the lumped kinetics: kP = g~ theta and kD = (1 - g~) theta, so log kP and log kD are straight
+lines in V whose slopes are eta_p and -eta_d and whose intercepts are log kp0 and log kd0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from nwn.engine.analysis.stochastic import (
+    detect_jumps,
+    fit_bounded_power_law,
+    ou_noise_sigma,
+)
+from nwn.engine.build import build_network_from, build_simulation
+from nwn.engine.recording import TraceRecorder
+from nwn.engine.scenario import Scenario, SourceSpec
+from nwn.geometry.checks import InputError, check_finite, check_positive
+
+__all__ = ["BridgeLevel", "BridgeResult", "fit_relaxation", "run_bridge"]
+
+
+@dataclass(frozen=True, eq=False)
+class BridgeLevel:
+    """What one constant-voltage run of the network shows.
+
+    Attributes
+    ----------
+    voltage : float
+        Applied voltage during the hold (V).
+    t : ndarray, shape (T,)
+        Time from the start of the hold (s).
+    conductance : ndarray, shape (T,)
+        Two-terminal conductance (S).
+    hold : float
+        Duration of the hold (s); the read relaxation follows.
+    tau, tau_error : float
+        Relaxation time of G(t) during the hold and its standard error (s).
+    g_steady, g_steady_error : float
+        Steady conductance the hold relaxes to (S).
+    theta : float
+        1 / tau (1/s).
+    attractor : float
+        Normalized steady state g~ = (g_steady - g_low) / (g_high - g_low).
+    relax_tau : float
+        Relaxation time after the hold, at the read voltage (s); NaN if not measurable.
+    sigma : float
+        Noise amplitude of the normalized conductance (1/s^0.5), from the hold's residual.
+    n_jumps : int
+        Innovations beyond ``threshold`` times the local noise during the hold.
+    jump_rate : float
+        Jumps per second during the hold.
+    jump_exponent, jump_exponent_ci : float, tuple
+        Bounded power-law exponent of jump sizes (NaN with fewer than 10 jumps).
+    """
+
+    voltage: float
+    t: np.ndarray
+    conductance: np.ndarray
+    hold: float
+    tau: float
+    tau_error: float
+    g_steady: float
+    g_steady_error: float
+    theta: float
+    attractor: float
+    relax_tau: float
+    sigma: float
+    n_jumps: int
+    jump_rate: float
+    jump_exponent: float
+    jump_exponent_ci: tuple[float, float]
+
+    def summary(self) -> dict:
+        """Scalars of this level (JSON-friendly)."""
+        out = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, np.ndarray):
+                continue
+            out[item.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class BridgeResult:
+    """Per-voltage measurements and the lumped law recovered from them.
+
+    Attributes
+    ----------
+    levels : list of BridgeLevel
+    g_low, g_high : float
+        Network conductance with every junction at its lowest / highest conductance (S).
+    lumped : dict
+        ``kp0``, ``eta_p``, ``kd0``, ``eta_d`` of the lumped law fitted to theta(V) and g~(V)
+        (NaN where fewer than two voltages have a well-determined attractor), and ``used``:
+        the voltages that entered the fit.
+    scenario_name : str
+    """
+
+    levels: list[BridgeLevel]
+    g_low: float
+    g_high: float
+    lumped: dict = field(default_factory=dict)
+    scenario_name: str = ""
+
+    def to_dict(self) -> dict:
+        """Everything but the traces, JSON-friendly."""
+        return {"scenario": self.scenario_name, "g_low": self.g_low, "g_high": self.g_high,
+                "lumped": self.lumped, "levels": [level.summary() for level in self.levels]}
+
+
+def _exponential(t, g_steady, g_start, tau):
+    return g_steady + (g_start - g_steady) * np.exp(-t / tau)
+
+
+def fit_relaxation(t: np.ndarray, conductance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fit G(t) = G_ss + (G_0 - G_ss) exp(-t / tau) by least squares.
+
+    For a given tau the model is linear in (G_ss, G_0), so those are solved exactly and only
+    log(tau) is searched (variable projection): no starting guess, no local minima in the
+    linear parameters, and full float64 precision on an exact exponential.
+
+    Parameters
+    ----------
+    t : ndarray, shape (T,)
+        Time from the start of the segment (s).
+    conductance : ndarray, shape (T,)
+        Conductance (S).
+
+    Returns
+    -------
+    parameters : ndarray, shape (3,)
+        ``(G_ss, G_0, tau)`` in S, S, s.
+    errors : ndarray, shape (3,)
+        Their standard errors from the Gauss-Newton covariance (NaN when the fit cannot tell,
+        e.g. a flat trace).
+    """
+    t = np.asarray(t, float)
+    t = t - t[0]
+    g = np.asarray(conductance, float)
+    nan3 = np.full(3, math.nan)
+    if g.size < 5 or np.ptp(g) == 0 or t[-1] <= 0:
+        return np.array([g[-1], g[0], math.nan]), nan3
+    scale = np.abs(g).max()
+    y = g / scale
+
+    def solve(log_tau):
+        decay = np.exp(-t / math.exp(log_tau))
+        basis = np.stack([1.0 - decay, decay], axis=1)
+        coef, *_ = np.linalg.lstsq(basis, y, rcond=None)
+        return coef, float(np.sum((basis @ coef - y) ** 2))
+
+    step = float(np.min(np.diff(t)))
+    grid = np.linspace(math.log(step / 10), math.log(100 * t[-1]), 121)
+    costs = [solve(x)[1] for x in grid]
+    best = int(np.argmin(costs))
+    low, high = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
+    found = minimize_scalar(lambda x: solve(x)[1], bounds=(low, high), method="bounded",
+                            options={"xatol": 1e-12})
+    log_tau = float(found.x)
+    (g_steady, g_start), cost = solve(log_tau)
+    tau = math.exp(log_tau)
+    params = np.array([g_steady * scale, g_start * scale, tau])
+    decay = np.exp(-t / tau)
+    jacobian = np.stack([1 - decay, decay,
+                         (g_start - g_steady) * scale * decay * t / tau ** 2], axis=1)
+    dof = max(g.size - 3, 1)
+    try:
+        covariance = np.linalg.inv(jacobian.T @ jacobian) * (cost * scale ** 2 / dof)
+        errors = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    except np.linalg.LinAlgError:
+        errors = nan3
+    if best in (0, grid.size - 1):  # tau at the edge of what the trace can show
+        errors = nan3
+    return params, errors
+
+
+def _network_bounds(simulation) -> tuple[float, float]:
+    """Two-terminal conductance with every junction at its lowest and highest conductance."""
+    from nwn.engine.solver import Source, solve_dc
+
+    parameters = simulation.model.parameters
+    pairs = (("g_min", "g_max"), ("g_off", "g_on"))
+    for low_key, high_key in pairs:
+        if low_key in parameters and high_key in parameters:
+            low = simulation.model.parameter_array(low_key) \
+                if hasattr(simulation.model, "parameter_array") else parameters[low_key]
+            high = simulation.model.parameter_array(high_key) \
+                if hasattr(simulation.model, "parameter_array") else parameters[high_key]
+            break
+    else:
+        raise InputError(f"junction.model {simulation.model.name!r} has no conductance bounds "
+                         f"(g_min/g_max): the bridge needs a memristive model")
+    sources = {}
+    for name, drive in simulation.drives.items():
+        if drive.kind == "voltage":
+            sources[name] = Source("voltage", 1.0, drive.series_resistance)
+        else:
+            sources[name] = Source(drive.kind)
+    network = simulation.network
+    result = []
+    for value in (low, high):
+        solution = solve_dc(network, np.broadcast_to(np.asarray(value, float),
+                                                     (network.n_junctions,)), sources)
+        result.append(float(solution.conductance))
+    return result[0], result[1]
+
+
+def _driven_electrode(scenario: Scenario) -> str:
+    voltage = [e.name for e in scenario.electrodes if e.source.kind == "voltage"]
+    grounds = [e.name for e in scenario.electrodes if e.source.kind == "ground"]
+    if len(voltage) != 1 or len(grounds) != 1:
+        raise InputError(
+            "the bridge needs exactly one voltage-driven and one grounded electrode "
+            f"(got voltage: {voltage or 'none'}, ground: {grounds or 'none'})")
+    return voltage[0]
+
+
+def _with_protocol(scenario: Scenario, electrode: str, volts: float, hold: float,
+                   relax: float, read: float) -> Scenario:
+    waveform = {"kind": "sequence", "segments": [
+        {"kind": "dc", "value": volts, "duration": hold},
+        {"kind": "dc", "value": read, "duration": relax + scenario.run.dt},
+    ]}
+    electrodes = tuple(
+        dataclasses.replace(e, source=SourceSpec("voltage", waveform, e.source.series_resistance))
+        if e.name == electrode else e for e in scenario.electrodes)
+    run = dataclasses.replace(scenario.run, duration=hold + relax)
+    return dataclasses.replace(scenario, electrodes=electrodes, run=run)
+
+
+def _measure(volts, t, g, hold, g_low, g_high, threshold) -> BridgeLevel:
+    dt = float(t[1] - t[0])
+    in_hold = t <= hold + 0.5 * dt
+    th, gh = t[in_hold], g[in_hold]
+    (g_steady, g_start, tau), (g_steady_err, _, tau_err) = fit_relaxation(th, gh)
+    span = g_high - g_low
+    attractor = (g_steady - g_low) / span
+    relax_tau = math.nan
+    after = ~in_hold
+    if np.count_nonzero(after) >= 5:
+        (_, _, relax_tau), _ = fit_relaxation(t[after] - t[after][0], g[after])
+    # Noise and jumps from the hold residual's one-step OU innovations (normalized units).
+    theta = 1.0 / tau if tau and math.isfinite(tau) else 0.0
+    fitted = _exponential(th, g_steady, g_start, tau) if math.isfinite(tau) else \
+        np.full_like(gh, g_steady)
+    residual = (gh - fitted) / span
+    decay = math.exp(-theta * dt)
+    innovations = residual[1:] - decay * residual[:-1]
+    sigma = math.nan
+    n_jumps, rate, exponent, ci = 0, 0.0, math.nan, (math.nan, math.nan)
+    if innovations.size >= 20 and np.any(innovations):
+        sigma = float(ou_noise_sigma(innovations, theta, dt, robust=True))
+        window = int(min(101, innovations.size // 2 * 2 - 1))
+        jumps = detect_jumps(innovations, th, threshold=threshold, window=max(window, 5))
+        sizes = np.abs(np.asarray(jumps.sizes, float))
+        n_jumps = int(sizes.size)
+        rate = n_jumps / float(th[-1] - th[0])
+        if n_jumps >= 10 and np.ptp(sizes) > 0:
+            power = fit_bounded_power_law(sizes)
+            exponent = float(power.alpha)
+            ci = (float(power.low), float(power.high))
+    return BridgeLevel(
+        voltage=float(volts), t=t, conductance=g, hold=float(hold), tau=float(tau),
+        tau_error=float(tau_err), g_steady=float(g_steady), g_steady_error=float(g_steady_err),
+        theta=float(theta) if theta else math.nan, attractor=float(attractor),
+        relax_tau=float(relax_tau), sigma=sigma, n_jumps=n_jumps, jump_rate=float(rate),
+        jump_exponent=exponent, jump_exponent_ci=ci)
+
+
+def _lumped_law(levels: Sequence[BridgeLevel]) -> dict:
+    """kp0, eta_p, kd0, eta_d from theta(V) and g~(V) by straight lines in log space."""
+    used = [lv for lv in levels
+            if math.isfinite(lv.theta) and 0.02 < lv.attractor < 0.98]
+    out = {"kp0": math.nan, "eta_p": math.nan, "kd0": math.nan, "eta_d": math.nan,
+           "used": [lv.voltage for lv in used]}
+    if len(used) < 2:
+        return out
+    volts = np.array([lv.voltage for lv in used])
+    kp = np.array([lv.attractor * lv.theta for lv in used])
+    kd = np.array([(1 - lv.attractor) * lv.theta for lv in used])
+    slope_p, intercept_p = np.polyfit(volts, np.log(kp), 1)
+    slope_d, intercept_d = np.polyfit(volts, np.log(kd), 1)
+    out.update(kp0=float(math.exp(intercept_p)), eta_p=float(slope_p),
+               kd0=float(math.exp(intercept_d)), eta_d=float(-slope_d))
+    return out
+
+
+def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, relax: float,
+               read_voltage: float = 0.01, seed: int | None = None, threshold: float = 5.0,
+               progress: Callable[[float, str], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> BridgeResult:
+    """Drive the scenario's network at each voltage and measure the lumped law.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Needs exactly one voltage-driven and one grounded electrode; its waveform is replaced
+        by a hold at each voltage followed by a read.
+    voltages : sequence of float
+        Hold voltages (V).
+    hold, relax : float
+        Duration of the hold and of the read relaxation after it (s).
+    read_voltage : float
+        Voltage during the relaxation (V); small but not zero, so G stays measurable.
+    seed : int, optional
+        Overrides the scenario's seed (same network and junction streams for every voltage).
+    threshold : float
+        Jump detection threshold, in multiples of the robust local noise.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    should_stop : callable, optional
+        Polled between steps; True ends the bridge early (completed levels are kept).
+
+    Returns
+    -------
+    BridgeResult
+    """
+    if len(voltages) == 0:
+        raise InputError("voltages must list at least one voltage (got none)")
+    voltages = [check_finite(f"voltages[{i}]", v) for i, v in enumerate(voltages)]
+    hold = check_positive("hold", hold)
+    relax = check_positive("relax", relax)
+    read_voltage = check_finite("read_voltage", read_voltage)
+    electrode = _driven_electrode(scenario)
+    if hold < 10 * scenario.run.dt:
+        raise InputError(f"hold must span at least 10 steps of run.dt={scenario.run.dt:g} s "
+                         f"(got {hold:g})")
+    built = build_network_from(scenario, seed=seed)
+    levels: list[BridgeLevel] = []
+    g_low = g_high = math.nan
+    for index, volts in enumerate(voltages):
+        protocol = _with_protocol(scenario, electrode, volts, hold, relax, read_voltage)
+        trace = TraceRecorder()
+        simulation = build_simulation(protocol, seed=seed, built=built, recorders=[trace])
+        if index == 0:
+            g_low, g_high = _network_bounds(simulation)
+
+        def report(fraction, t, index=index, volts=volts):
+            if progress is not None:
+                progress((index + fraction) / len(voltages), f"{volts:g} V, t = {t:.3g} s")
+            if should_stop is not None and should_stop():
+                simulation.stop()
+
+        simulation.run(protocol.run.duration, progress=report)
+        if should_stop is not None and should_stop():
+            break
+        levels.append(_measure(volts, trace.t, trace.conductance, hold, g_low, g_high,
+                               threshold))
+    return BridgeResult(levels=levels, g_low=g_low, g_high=g_high, lumped=_lumped_law(levels),
+                        scenario_name=scenario.name)
