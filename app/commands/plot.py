@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nwn.app.export import figure_format, save_plot, trace_figure, write_traces_csv
-    from nwn.app.movie import NoneRefcountGuard, ensure_qapp
+    from nwn.app.movie import ensure_qapp
     from nwn.app.results import Results
     from nwn.geometry.checks import check_int
 
@@ -31,13 +31,11 @@ def run(args: argparse.Namespace) -> int:
     height = check_int("--height", args.height, minimum=64, maximum=16384)
     with Results(args.results) as results:
         ensure_qapp()
-        guard = NoneRefcountGuard()
         figure = trace_figure(results, log=args.log, size=(width, height))
         try:
             save_plot(figure, args.output, width=width)
         finally:
             figure.deleteLater()
-            guard.repay()
         if args.csv:
             write_traces_csv(args.csv, results)
     print(f"wrote {args.output}", file=sys.stderr)
