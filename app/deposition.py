@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from nwn.geometry import touching_wires
 from nwn.geometry.checks import check_int
 from nwn.geometry.clusters import component_labels

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
 from nwn.engine.build import BuiltNetwork, deposit_wires
 from nwn.engine.scenario import (
     ElectrodeSpec,

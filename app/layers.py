@@ -124,7 +124,8 @@ class SegmentLayer(_BulkLayer):
 
 
 class PointLayer(_BulkLayer):
-    """All points (junctions) as one graphics item, drawn as round dots of fixed pixel size."""
+    """All points (junctions) as one graphics item, drawn as dots of fixed pixel size (the
+    pen's width and cap; not antialiased, which keeps the raster engine on its fast path)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,7 +143,7 @@ class PointLayer(_BulkLayer):
         return int(self._xy.shape[0])
 
     def set_style(self, group: np.ndarray, pens: list[QtGui.QPen]) -> None:
-        """Draw point ``p`` with ``pens[group[p]]`` (a round-capped cosmetic pen is a dot)."""
+        """Draw point ``p`` with ``pens[group[p]]`` (a cosmetic pen of width w is a w-pixel dot)."""
         drawables = []
         for pen, index in zip(pens, group_slices(group, len(pens)), strict=True):
             if index.size == 0:
@@ -154,7 +155,7 @@ class PointLayer(_BulkLayer):
         self.update()
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         for pen, polygon in self._drawables:
             painter.setPen(pen)
             painter.drawPoints(polygon)

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import shapely
+
 from nwn.engine.scenario import ElectrodeSpec, SourceSpec
 from nwn.geometry import four_probe, pad_grid, pad_ring, pad_row, side_bars
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive

@@ -11,12 +11,13 @@ import tomllib
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
 from nwn.app.canvas import ROLE_COLORS
 from nwn.app.fields import ValidatedField, parse_integer, parse_number
 from nwn.app.layouts import LAYOUTS, make_layout
 from nwn.engine.scenario import SourceSpec
 from nwn.geometry.checks import InputError
-from PySide6 import QtCore, QtGui, QtWidgets
 
 __all__ = ["DepositionPanel", "ElectrodePanel", "InspectorPanel", "ParameterPanel",
            "PlotsPanel", "inline_toml", "waveform_text", "parse_waveform"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from nwn.geometry.checks import InputError, check_choice
 
 __all__ = [
@@ -118,7 +119,7 @@ def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
     resistance = 1.0 / conductance[edges]
     n = network.n_nodes
     # Keep the lowest resistance among parallel edges; csgraph would sum duplicates.
-    order = np.lexsort((resistance, np.minimum(a, b), np.maximum(a, b)))
+    order = np.lexsort((resistance, np.maximum(a, b), np.minimum(a, b)))
     key = np.minimum(a, b)[order] * n + np.maximum(a, b)[order]
     first = np.ones(order.size, dtype=bool)
     first[1:] = key[1:] != key[:-1]
@@ -128,18 +129,14 @@ def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
                                return_predecessors=True)
     if predecessors[end] < 0:
         return np.zeros(0, dtype=np.int64)
-    # Map each (node, node) pair back to its best edge.
-    best = {}
-    for index in keep:
-        best[(int(a[index]), int(b[index]))] = int(edges[index])
-        best[(int(b[index]), int(a[index]))] = int(edges[index])
-    path = []
-    node = end
-    while node != start:
-        previous = int(predecessors[node])
-        path.append(best[(previous, int(node))])
-        node = previous
-    return np.asarray(path[::-1], dtype=np.int64)
+    nodes = [int(end)]
+    while nodes[-1] != start:
+        nodes.append(int(predecessors[nodes[-1]]))
+    nodes = np.asarray(nodes[::-1], dtype=np.int64)
+    # Map each consecutive node pair back to its best edge: the kept keys are sorted.
+    lo, hi = np.minimum(nodes[:-1], nodes[1:]), np.maximum(nodes[:-1], nodes[1:])
+    found = np.searchsorted(key[first], lo * n + hi)
+    return np.asarray(edges[keep[found]], dtype=np.int64)
 
 
 class NetworkScene:

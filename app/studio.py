@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
 from nwn.app.canvas import NetworkCanvas
 from nwn.app.deposition import DepositionReplay
 from nwn.app.document import Document, geometry_electrodes
@@ -29,7 +31,6 @@ from nwn.app.panels import (
 from nwn.app.worker import RunController, error_message
 from nwn.engine.build import deposit_wires
 from nwn.geometry import find_junctions
-from PySide6 import QtCore, QtGui, QtWidgets
 
 __all__ = ["MainWindow", "main"]
 
@@ -679,10 +680,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.plots.update_traces(traces)
         self.inspector.show_trace(traces["probe"])
         if self._live:
-            self._display(snapshot)
+            self._display(snapshot, live=self.controller.busy)
 
-    def _display(self, snapshot) -> None:
-        self.canvas.show_snapshot(snapshot)
+    def _display(self, snapshot, *, live: bool = False) -> None:
+        self.canvas.show_snapshot(snapshot, live=live)
         self.plots.update_snapshot(snapshot)
         self.time_label.setText(f"t = {snapshot.t:.6g} s  (step {snapshot.step})")
         if self._selected[0]:

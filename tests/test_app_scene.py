@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 import shapely
+
 from nwn.app.deposition import DepositionReplay
 from nwn.app.layouts import LAYOUTS, make_layout
 from nwn.app.scene import ColorScale, bin_values, lowest_resistance_path

@@ -6,10 +6,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PySide6 import QtCore, QtGui, QtTest  # noqa: E402
+
 from nwn.app.canvas import PATH_COLOR, ROLE_COLORS, UM  # noqa: E402
 from nwn.app.document import Document  # noqa: E402
 from nwn.engine.scenario import load_scenario  # noqa: E402
-from PySide6 import QtCore, QtGui, QtTest  # noqa: E402
 
 
 @pytest.fixture
