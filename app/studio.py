@@ -235,6 +235,54 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_redo = edit_menu.addAction("Redo", self.document_redo)
         self.action_redo.setShortcut(QtGui.QKeySequence.StandardKey.Redo)
         self._refresh_recent()
+        from nwn.app.export_dialog import install_export_actions
+
+        #: File > Export actions by name ("movie", "canvas", "plots", "traces", "tables")
+        self.export_actions = install_export_actions(
+            self, canvas=lambda: self.canvas, plots=self._export_plots,
+            movie_source=self._movie_source, traces=self._export_traces,
+            final_state=self._final_state)
+
+    # -- export sources -----------------------------------------------------------------------
+
+    def _export_plots(self) -> dict:
+        plots = self.plots
+        return {"current": plots.current_plot, "voltage": plots.voltage_plot,
+                "conductance": plots.conductance_plot, "states": plots.histogram_plot}
+
+    def _movie_source(self):
+        """The snapshots of this run (the time slider's history) as movie frames."""
+        history = self.controller.history
+        network = self.canvas.network
+        if network is None or len(history) < 2:
+            return None
+        from nwn.app.movie import SnapshotSource
+
+        traces = self.controller.traces.arrays()
+        has_traces = traces["t"].size > 0
+        return SnapshotSource(
+            network, self.document.electrodes, self.document.scenario.network.box,
+            [history[k] for k in range(len(history))],
+            trace_t=traces["t"] if has_traces else None,
+            terminal_current=traces["current"] if has_traces else None,
+            terminal_voltage=traces["voltage"] if has_traces else None,
+            conductance=traces["conductance"] if has_traces else None)
+
+    def _export_traces(self):
+        traces = self.controller.traces.arrays()
+        if traces["t"].size == 0 or self.canvas.network is None:
+            return None
+        from types import SimpleNamespace
+
+        return SimpleNamespace(t=traces["t"], terminal_current=traces["current"],
+                               terminal_voltage=traces["voltage"],
+                               conductance=traces["conductance"],
+                               electrode_names=tuple(self.canvas.network.electrode_names))
+
+    def _final_state(self):
+        if self.canvas.network is None or self.canvas.snapshot is None:
+            return None
+        return self.canvas.network, self.canvas.snapshot
 
     def _connect(self) -> None:
         self.document.events.connect(self._on_document_event)

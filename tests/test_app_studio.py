@@ -151,3 +151,23 @@ def test_screenshot_shows_electrodes_and_pathway(qtbot, window):
     assert count(ROLE_COLORS["voltage"], 80) > 2000
     assert count(ROLE_COLORS["ground"], 80) > 2000
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # not an empty canvas
+
+
+def test_file_export_actions_exist_and_write_traces(qtbot, window, tmp_path):
+    win = window
+    assert set(win.export_actions) >= {"movie", "canvas", "plots", "traces", "tables"}
+    file_menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "&File")
+    export_menu = next(a.menu() for a in file_menu.actions()
+                       if a.menu() is not None and a.text() == "Export")
+    assert win.export_actions["movie"] in export_menu.actions()
+    assert win._movie_source() is None  # nothing recorded yet
+    _deposit(qtbot, win)
+    win.paced.setChecked(False)
+    assert win.step(20)
+    qtbot.waitUntil(lambda: win.controller.state == "paused", timeout=20_000)
+    qtbot.wait(100)
+    source = win._movie_source()
+    assert source is not None and len(source.frame_times) >= 2
+    traces = win._export_traces()
+    assert traces.conductance.shape == traces.t.shape and traces.t.size >= 20
+    assert traces.electrode_names == ("left", "right")
