@@ -82,6 +82,8 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "scenario_to_toml",
+    "toml_key",
+    "toml_value",
 ]
 
 SOURCE_KINDS = ("voltage", "current", "ground", "floating")
@@ -624,56 +626,64 @@ def load_scenario(path: str | Path) -> Scenario:
 # --------------------------------------------------------------------------------------------
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
+def toml_value(value: Any) -> str:
+    """A number, text, bool, list or mapping as inline TOML that reads back to an equal value.
+
+    numpy scalars and arrays are accepted (the GUI's values often are). Non-finite numbers
+    are refused: a scenario never holds them.
+    """
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
         if math.isnan(value) or math.isinf(value):
             raise InputError(f"cannot write non-finite number {value!r} to a scenario")
-        return repr(value)
+        return repr(float(value))
     if isinstance(value, str):
         escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}"
+        return "{" + ", ".join(f"{toml_key(str(k))} = {toml_value(v)}"
                                for k, v in value.items()) + "}"
     raise InputError(f"cannot write {value!r} to a scenario")
 
 
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
+def toml_key(key: str) -> str:
+    """A TOML key: bare when it can be, quoted otherwise."""
+    return key if key and key.replace("_", "").replace("-", "").isalnum() else toml_value(key)
 
 
 def scenario_to_toml(scenario: Scenario) -> str:
     """Write a scenario as TOML text that :func:`parse_scenario` reads back identically."""
     lines = []
     if scenario.name:
-        lines.append(f"name = {_toml_value(scenario.name)}")
+        lines.append(f"name = {toml_value(scenario.name)}")
     if scenario.description:
-        lines.append(f"description = {_toml_value(scenario.description)}")
+        lines.append(f"description = {toml_value(scenario.description)}")
     lines.append(f"seed = {scenario.seed}")
     net = scenario.network
-    lines += ["", "[network]", f"box = {_toml_value(list(net.box))}"]
+    lines += ["", "[network]", f"box = {toml_value(list(net.box))}"]
     if net.wire_file is not None:
-        lines.append(f"wire_file = {_toml_value(net.wire_file)}")
+        lines.append(f"wire_file = {toml_value(net.wire_file)}")
     if net.n_wires is not None:
         lines.append(f"n_wires = {net.n_wires}")
     if net.density is not None:
-        lines.append(f"density = {_toml_value(net.density)}")
-    lines.append(f"length = {_toml_value(net.length)}")
+        lines.append(f"density = {toml_value(net.density)}")
+    lines.append(f"length = {toml_value(net.length)}")
     if net.angle is not None:
-        lines.append(f"angle = {_toml_value(net.angle)}")
+        lines.append(f"angle = {toml_value(net.angle)}")
     if net.centre is not None:
-        lines.append(f"centre = {_toml_value(net.centre)}")
+        lines.append(f"centre = {toml_value(net.centre)}")
     lines += [
-        f"diameter = {_toml_value(net.diameter)}",
-        f"mode = {_toml_value(net.mode)}",
-        f"wire_resistivity = {_toml_value(net.wire_resistivity)}",
-        f"contact_resistance = {_toml_value(net.contact_resistance)}",
+        f"diameter = {toml_value(net.diameter)}",
+        f"mode = {toml_value(net.mode)}",
+        f"wire_resistivity = {toml_value(net.wire_resistivity)}",
+        f"contact_resistance = {toml_value(net.contact_resistance)}",
     ]
     for electrode in scenario.electrodes:
         source: dict[str, Any] = {"kind": electrode.source.kind}
@@ -684,22 +694,22 @@ def scenario_to_toml(scenario: Scenario) -> str:
         lines += [
             "",
             "[[electrodes]]",
-            f"name = {_toml_value(electrode.name)}",
-            f"shape = {_toml_value(electrode.shape)}",
-            f"source = {_toml_value(source)}",
+            f"name = {toml_value(electrode.name)}",
+            f"shape = {toml_value(electrode.shape)}",
+            f"source = {toml_value(source)}",
         ]
     junction = scenario.junction
-    lines += ["", "[junction]", f"model = {_toml_value(junction.model)}"]
+    lines += ["", "[junction]", f"model = {toml_value(junction.model)}"]
     for key in ("params", "spread", "initial"):
         value = getattr(junction, key)
         if value:
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
     run = scenario.run
     lines += [
         "",
         "[run]",
-        f"dt = {_toml_value(run.dt)}",
-        f"duration = {_toml_value(run.duration)}",
+        f"dt = {toml_value(run.dt)}",
+        f"duration = {toml_value(run.duration)}",
         f"record_every = {run.record_every}",
         f"snapshot_every = {run.snapshot_every}",
         f"junction_every = {run.junction_every}",
