@@ -333,7 +333,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             group[cluster == spanning_cluster] = n + 1
         pens = [_pen((110, 115, 125), 1.0, 150)]
         pens += [_pen(rgb, 1.3, 230) for rgb in _CLUSTER_COLORS]
-        pens.append(_pen((255, 255, 255), 2.5))
+        pens.append(_pen((255, 255, 255), 1.6, 235))
         self.wires.set_style(group, pens)
         self.junctions.set_style(np.zeros(self.junctions.n_points, dtype=np.int64),
                                  [_dot_pen((255, 235, 120), 3.0, 220)])
@@ -357,8 +357,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 outline.setStyle(QtCore.Qt.PenStyle.DashLine)
             item.setPen(outline)
             if not line_shape:
-                item.setBrush(QtGui.QBrush(QtGui.QColor(*rgb, 150)))
-            item.setZValue(5)
+                item.setBrush(QtGui.QBrush(QtGui.QColor(*rgb, 120)))
+            # Above the wires (dense films would hide pads), below junctions and the path.
+            item.setZValue(11.5)
             self.view.addItem(item)
             label = pg.TextItem(electrode.name + ("  ⚠ touches no wire" if bad else ""),
                                 color=(255, 90, 90) if bad else (255, 255, 255),

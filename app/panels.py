@@ -343,7 +343,8 @@ class ElectrodePanel(QtWidgets.QWidget):
         layout.addLayout(tools)
         self.table = QtWidgets.QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch)  # all four columns visible, no scrolling
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemChanged.connect(self._item_changed)
@@ -395,6 +396,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.preview = pg.PlotWidget()
         self.preview.setMaximumHeight(120)
         self.preview.setLabel("bottom", "t", units="s")
+        self.preview.setLabel("left", "drive")
         self.preview_curve = self.preview.plot(pen=pg.mkPen(235, 110, 20, width=2))
         source.addRow(self.preview)
         layout.addWidget(source_box)
@@ -555,17 +557,24 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.current_plot = self.addPlot(row=0, col=0)
+        title = {"size": "9pt", "color": "#c8c8c8"}
+        self.current_plot = self.addPlot(row=0, col=0, title="electrode currents", **title)
         self.current_plot.setLabel("left", "I", units="A")
-        self.current_plot.addLegend(offset=(5, 5))
-        self.voltage_plot = self.addPlot(row=1, col=0)
+        # Legend in the top right corner, clear of the traces starting at t = 0.
+        self.current_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.voltage_plot = self.addPlot(row=1, col=0, title="electrode voltages", **title)
         self.voltage_plot.setLabel("left", "V", units="V")
-        self.conductance_plot = self.addPlot(row=2, col=0)
+        self.conductance_plot = self.addPlot(
+            row=2, col=0, title="two-terminal conductance G(t)", **title)
         self.conductance_plot.setLabel("left", "G", units="S")
         self.conductance_plot.setLabel("bottom", "t", units="s")
+        self.hint = pg.TextItem("no run yet: Deposit, then Run", color=(160, 160, 160),
+                                anchor=(0.5, 0.5))
+        self.hint.setPos(0.5, 0.5)
+        self.conductance_plot.addItem(self.hint, ignoreBounds=True)
         for plot in (self.voltage_plot, self.conductance_plot):
             plot.setXLink(self.current_plot)
-        self.histogram_plot = self.addPlot(row=3, col=0)
+        self.histogram_plot = self.addPlot(row=3, col=0, title="junction states now", **title)
         self.histogram_plot.setLabel("bottom", "junction state x")
         self.histogram_plot.setLabel("left", "junctions")
         self.histogram = pg.BarGraphItem(x=[], height=[], width=0.045,
@@ -585,6 +594,9 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
             self.current_plot.legend.clear()
         self._current_curves = []
         self._voltage_curves = []
+        if self.current_plot.legend is not None:
+            # Many pads: a wide legend of a few rows rather than a column over the traces.
+            self.current_plot.legend.setColumnCount(max(1, (len(names) + 1) // 2))
         for k, name in enumerate(names):
             pen = pg.mkPen(*_TRACE_COLORS[k % len(_TRACE_COLORS)], width=1.5)
             self._current_curves.append(self.current_plot.plot(pen=pen, name=name))
@@ -596,6 +608,7 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
 
     def update_traces(self, traces: dict) -> None:
         t = traces["t"]
+        self.hint.setVisible(t.size == 0)
         if t.size == 0:
             for curve in self._current_curves + self._voltage_curves:
                 curve.setData([], [])
@@ -690,4 +703,4 @@ class DepositionPanel(QtWidgets.QWidget):
             self.values["percolation"].setText("not yet")
         else:
             self.values["percolation"].setText(f"at {state.percolation_wire} wires")
-            self.values["percolation"].setStyleSheet("color: #ffffff; font-weight: bold;")
+            self.values["percolation"].setStyleSheet("color: #1a7f37; font-weight: bold;")

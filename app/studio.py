@@ -136,6 +136,9 @@ class MainWindow(QtWidgets.QMainWindow):
         right.setObjectName("plotsDock")
         right.setWidget(right_widget)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, right)
+        # The canvas is what people came for: docks start narrow, the canvas takes the rest.
+        self.canvas.setMinimumWidth(420)
+        self.resizeDocks([left, right], [340, 400], QtCore.Qt.Orientation.Horizontal)
 
         # Run toolbar.
         run_bar = self.addToolBar("Run")
@@ -593,8 +596,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.set_electrodes(self.document.electrodes)
         if state.percolation_wire is not None:
             self.canvas.banner.setText(
-                f"percolation: two electrodes joined at wire {state.percolation_wire} "
-                f"(n·l² = {state.percolation_wire / n_wires * state.density_l2:.2f})")
+                f"percolation at wire {state.percolation_wire}: a cluster joins two "
+                f"electrodes (n·l² = {state.percolation_wire / n_wires * state.density_l2:.2f})")
         self.deposition_panel.show_state(state, replay.n_total)
         self.deposition_state = state
 
@@ -645,6 +648,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.controller.set_simulation(simulation, duration=scenario.run.duration,
                                        recorders=[self._hdf5])
+        self.canvas.banner.setText("")  # the deposition's percolation note is history now
         self._sim_stale = False
         self._live = True
         return True
