@@ -123,6 +123,27 @@ class Recorder(Protocol):
 ProgressCallback = Callable[[float, float], None]
 
 
+def _check_paths(network: Network, drives: Mapping[str, Drive]) -> None:
+    """Refuse driven electrodes that no wire path joins to any other driven electrode.
+
+    Such an electrode would carry no current whatever the stimulus: almost always a network
+    below percolation or an electrode placed where the wires do not reach.
+    """
+    driven = [name for name, drive in drives.items() if drive.kind != "floating"]
+    if len(driven) < 2:
+        return
+    component = {name: int(network.component[network.terminal(name)]) for name in driven}
+    for name in driven:
+        partners = [other for other in driven
+                    if other != name and component[other] == component[name]]
+        if not partners:
+            others = ", ".join(repr(o) for o in driven if o != name)
+            raise InputError(
+                f"electrode {name!r} is not connected to {others} by any wire path "
+                f"(the network does not percolate between them: add wires, lengthen them "
+                f"or move the electrodes)")
+
+
 class Simulation:
     """A nanowire network, its junction agents and the stimuli driving its electrodes.
 
@@ -170,6 +191,7 @@ class Simulation:
         self.model = model
         self.drives = {name: drives.get(name, Drive("floating"))
                        for name in network.electrode_names}
+        _check_paths(network, self.drives)
         self.recorders = list(recorders)
         self.solver = CircuitSolver(network, {
             name: Source(d.kind, 0.0, d.series_resistance) for name, d in self.drives.items()

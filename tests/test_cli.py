@@ -1,0 +1,169 @@
+"""The ``nwn`` command line: exit codes, one-line errors, outputs."""
+
+import subprocess
+import sys
+
+import h5py
+import pytest
+
+from nwn.app.cli import main
+from nwn.resources import list_presets
+
+GOOD = """
+seed = 3
+[network]
+box = [30e-6, 30e-6]
+n_wires = 200
+length = 8e-6
+[[electrodes]]
+name = "left"
+shape = {type = "rectangle", bounds = [0.0, 0.0, 3e-6, 30e-6]}
+source = {kind = "voltage", waveform = {kind = "dc", value = 2.0}}
+[[electrodes]]
+name = "right"
+shape = {type = "rectangle", bounds = [27e-6, 0.0, 30e-6, 30e-6]}
+source = {kind = "ground"}
+[junction]
+model = "rate"
+[run]
+dt = 1e-3
+duration = 0.02
+"""
+
+
+def write(tmp_path, text, name="s.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def one_line_error(capsys, argv):
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.startswith("nwn: error: ")
+    assert "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_presets_lists_every_shipped_preset(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    for name, _ in list_presets():
+        assert name in out
+
+
+def test_validate_reports_the_network(tmp_path, capsys):
+    assert main(["validate", write(tmp_path, GOOD)]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out and "junctions" in out
+
+
+def test_run_writes_results(tmp_path, capsys):
+    out = tmp_path / "r.h5"
+    assert main(["run", write(tmp_path, GOOD), "-o", str(out), "-q"]) == 0
+    with h5py.File(out) as file:
+        assert file["t"].shape == (21,)
+        assert bool(file.attrs["complete"])
+
+
+def test_seed_and_duration_overrides_are_stored(tmp_path):
+    out = tmp_path / "r.h5"
+    assert main(["run", write(tmp_path, GOOD), "-o", str(out), "-q", "--seed", "9",
+                 "--duration", "0.005"]) == 0
+    with h5py.File(out) as file:
+        assert file["t"].shape == (6,)
+        assert file.attrs["seed"] == 9
+        assert "seed = 9" in file.attrs["scenario"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("length = 8e-6", "length = -8e-6"), "network.length must be > 0 (got -8e-06)"),
+        (("n_wires = 200", "n_wires = 200\ndensity = 1e11"), "give n_wires or density"),
+        (("duration = 0.02", "duration = 0.02\nfoo = 1"), "run: unknown key 'foo'"),
+        (("[junction]\nmodel = \"rate\"", "[junction]\nmodel = \"rate\"\nparams = {eta_p = 1e400}"),
+         "junction.params.eta_p"),
+        (("seed = 3", "seed = 3\n[network"), "not valid TOML"),
+        (("[junction]\nmodel = \"rate\"", "[junction]\nmodel = \"rate\"\nparams = {eta_p = inf}"),
+         "junction.params.eta_p"),
+        (("n_wires = 200", "n_wires = 20"), "is not connected to 'right' by any wire path"),
+        (("bounds = [27e-6, 0.0, 30e-6, 30e-6]", "bounds = [29.99e-6, 29.99e-6, 30e-6, 30e-6]"),
+         "electrode 'right'"),
+    ],
+)
+def test_bad_scenarios_exit_2_with_one_line(tmp_path, capsys, edit, expected):
+    old, new = edit
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    for command in (["validate", path], ["run", path, "-o", str(tmp_path / "x.h5"), "-q"]):
+        err = one_line_error(capsys, command)
+        assert expected in err
+
+
+def test_overflowing_voltage_does_not_crash_the_run(tmp_path, capsys):
+    """A huge bias drives exp(eta V) past float range: the junctions saturate, no NaN."""
+    out = tmp_path / "r.h5"
+    text = GOOD.replace("value = 2.0", "value = 1e6")
+    assert main(["run", write(tmp_path, text), "-o", str(out), "-q"]) == 0
+    with h5py.File(out) as file:
+        assert (file["network/conductance"][:] > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "no_such_preset"], "neither a file nor a preset"),
+        (["run", "GOOD", "--duration", "-1"], "--duration must be > 0"),
+        (["run", "GOOD", "--seed", "-4"], "--seed must be >= 0"),
+        (["validate"], "the following arguments are required"),
+        (["bridge", "GOOD", "-o", "OUT", "--voltages", "a,b"], "--voltages must be"),
+        (["ensemble", "GOOD", "-o", "OUT.h5", "--seeds", "0"], "--seeds must be >= 1"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, expected):
+    good = write(tmp_path, GOOD)
+    argv = [good if a == "GOOD" else str(tmp_path / "out") if a == "OUT" else
+            str(tmp_path / "out.h5") if a == "OUT.h5" else a for a in argv]
+    with pytest.raises(SystemExit) if argv == ["validate"] or argv == ["frobnicate"] \
+            else _nullcontext() as info:
+        code = main(argv)
+    err = capsys.readouterr().err.strip()
+    if info is not None and hasattr(info, "value"):
+        code = info.value.code
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_console_script_runs_as_a_module():
+    result = subprocess.run([sys.executable, "-m", "nwn.app.cli", "presets"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "two_terminal_pulse" in result.stdout
+
+
+def test_results_do_not_depend_on_the_numba_thread_count(tmp_path):
+    """Bit-identical output with 1 and 2 numba threads (stochastic filament junctions)."""
+    text = GOOD.replace('model = "rate"', 'model = "filament"')
+    path = write(tmp_path, text)
+    outputs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}.h5"
+        env = {**__import__("os").environ, "NUMBA_NUM_THREADS": threads}
+        subprocess.run([sys.executable, "-m", "nwn.app.cli", "run", path, "-o", str(out), "-q"],
+                       check=True, env=env, timeout=300)
+        with h5py.File(out) as file:
+            outputs.append((file["electrodes/current"][:], file["junctions/state"][:]))
+    assert (outputs[0][0] == outputs[1][0]).all()
+    assert (outputs[0][1] == outputs[1][1]).all()
