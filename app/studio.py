@@ -136,6 +136,16 @@ class MainWindow(QtWidgets.QMainWindow):
         right.setObjectName("plotsDock")
         right.setWidget(right_widget)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, right)
+        from nwn.app.analysis_panel import AnalysisPanel
+
+        self.analysis = AnalysisPanel(self._run_trace)
+        analysis_dock = QtWidgets.QDockWidget("Analysis", self)
+        analysis_dock.setObjectName("analysisDock")
+        analysis_dock.setWidget(self.analysis)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, analysis_dock)
+        self.tabifyDockWidget(right, analysis_dock)
+        right.raise_()
+        self.analysis_dock = analysis_dock
         # The canvas is what people came for: docks start narrow, the canvas takes the rest.
         self.canvas.setMinimumWidth(420)
         self.resizeDocks([left, right], [340, 400], QtCore.Qt.Orientation.Horizontal)
@@ -245,6 +255,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self, canvas=lambda: self.canvas, plots=self._export_plots,
             movie_source=self._movie_source, traces=self._export_traces,
             final_state=self._final_state)
+
+    def _run_trace(self):
+        """The current run's two-terminal trace for the Analysis tab (None before a run)."""
+        from nwn.app.analysis_panel import run_trace
+
+        electrodes = self.document.electrodes
+        return run_trace(self.controller.traces.arrays(), [e.name for e in electrodes],
+                         [e.source.kind for e in electrodes])
 
     # -- export sources -----------------------------------------------------------------------
 

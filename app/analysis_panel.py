@@ -1,0 +1,221 @@
+"""The studio's Analysis tab: the lumped law fitted to a two-terminal trace.
+
+Applies :func:`nwn.engine.analysis.fit.fit_deterministic` and
+:func:`nwn.engine.analysis.residuals.analyze_residuals` to the current run's two-terminal trace
+or to a trace file (:func:`nwn.engine.analysis.traces.read_trace`), in a worker thread (a fit
+takes seconds), and shows the trace with the fit, the histogram of the residual's increments
+and the fitted numbers with one-sigma uncertainties and the RMS relative error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from nwn.app.worker import error_message
+
+__all__ = ["AnalysisPanel", "run_trace", "summary_text"]
+
+#: Units of the fitted parameters, for the table.
+_UNITS = {"g_min": "S", "g_max": "S", "G0": "S", "kp0": "1/s", "kd0": "1/s", "eta_p": "1/V",
+          "eta_d": "1/V"}
+
+
+def run_trace(traces: dict, electrode_names, sources):
+    """The two-terminal :class:`~nwn.engine.analysis.traces.Trace` of a run, or None.
+
+    Parameters
+    ----------
+    traces : dict
+        :meth:`nwn.app.worker.LiveTraceRecorder.arrays`: ``t`` (T,), ``current`` and
+        ``voltage`` (T, K), ``conductance`` (T,).
+    electrode_names : sequence of str, length K
+    sources : sequence of str, length K
+        Source kind of each electrode; the first driven one is the device's top terminal and
+        the voltage is measured against the first ground.
+    """
+    from nwn.engine.analysis.traces import Trace
+
+    t = traces["t"]
+    kinds = list(sources)
+    driven = [k for k, kind in enumerate(kinds) if kind in ("voltage", "current")]
+    if t.size < 3 or not driven:
+        return None
+    top = driven[0]
+    grounds = [k for k, kind in enumerate(kinds) if kind == "ground"]
+    voltage = traces["voltage"][:, top] - (traces["voltage"][:, grounds[0]] if grounds else 0.0)
+    conductance = traces["conductance"]
+    keep = np.isfinite(conductance) & (conductance > 0) & np.isfinite(voltage)
+    if np.count_nonzero(keep) < 3:
+        return None
+    return Trace(t=t[keep], current=traces["current"][keep, top], voltage=voltage[keep],
+                 conductance=conductance[keep], source=f"run ({electrode_names[top]})")
+
+
+def summary_text(fit, stochastic) -> str:
+    """The fitted numbers, one per line, value ± one sigma with units."""
+    lines = [f"{fit.source or 'trace'}: {fit.model} element, {fit.t.size} samples",
+             f"RMS relative error {100 * fit.rms_relative_error:.2f} %  "
+             f"(max {100 * fit.max_relative_error:.1f} %)"]
+    for name, value in fit.parameters.items():
+        sigma = fit.uncertainties.get(name, float("nan"))
+        unit = _UNITS.get(name.rsplit("_", 1)[0] if name.endswith(("_a", "_b")) else name, "")
+        flag = "  (at bound)" if name in fit.at_bound else ""
+        lines.append(f"{name:>7} = {value:.4g} ± {sigma:.2g} {unit}{flag}")
+    if stochastic is not None:
+        lines.append(f"noise σ = {stochastic.sigma:.3g} S/√s, jumps {stochastic.jump_times.size}"
+                     f" at {stochastic.rate:.3g} /s")
+        if stochastic.power_law is not None:
+            law = stochastic.power_law
+            lines.append(f"jump sizes ∝ A^-α, α = {law.alpha:.3g} "
+                         f"[{law.low:.3g}, {law.high:.3g}]")
+    return "\n".join(lines)
+
+
+class AnalysisPanel(QtWidgets.QWidget):
+    """Fit the lumped law to a trace, off the GUI thread.
+
+    Parameters
+    ----------
+    current_trace : callable
+        ``current_trace() -> Trace | None``: the current run's two-terminal trace.
+
+    Signals
+    -------
+    finished(object)
+        ``(fit, stochastic)`` once a fit is done.
+    failed(str)
+        A one-line error.
+    """
+
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, current_trace: Callable[[], object], parent=None) -> None:
+        super().__init__(parent)
+        self.current_trace = current_trace
+        self.result = None
+        self._thread: threading.Thread | None = None
+        layout = QtWidgets.QVBoxLayout(self)
+        buttons = QtWidgets.QHBoxLayout()
+        self.fit_run_button = QtWidgets.QPushButton("Fit this run")
+        self.fit_run_button.setToolTip("fit the lumped law to the run's two-terminal G(t)")
+        self.load_button = QtWidgets.QPushButton("Fit trace file…")
+        self.starts = QtWidgets.QSpinBox()
+        self.starts.setRange(1, 64)
+        self.starts.setValue(12)
+        self.starts.setToolTip("starting points of the least-squares fit")
+        buttons.addWidget(self.fit_run_button)
+        buttons.addWidget(self.load_button)
+        buttons.addWidget(QtWidgets.QLabel("starts"))
+        buttons.addWidget(self.starts)
+        layout.addLayout(buttons)
+        self.status = QtWidgets.QLabel("fit the Milano 2025 lumped law to a trace")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        plots = pg.GraphicsLayoutWidget()
+        title = {"size": "9pt", "color": "#c8c8c8"}
+        self.trace_plot = plots.addPlot(row=0, col=0, title="trace and fit", **title)
+        self.trace_plot.setLabel("left", "G", units="S")
+        self.trace_plot.setLabel("bottom", "t", units="s")
+        self.trace_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.data_curve = self.trace_plot.plot(pen=pg.mkPen(150, 170, 255, width=1),
+                                               name="trace")
+        self.fit_curve = self.trace_plot.plot(pen=pg.mkPen(255, 120, 40, width=2), name="fit")
+        self.histogram_plot = plots.addPlot(row=1, col=0,
+                                            title="increments of the residual", **title)
+        self.histogram_plot.setLabel("bottom", "ΔG", units="S")
+        self.histogram_plot.setLabel("left", "count (log10)")
+        self.histogram_plot.setLogMode(y=True)
+        self.histogram_curve = self.histogram_plot.plot(
+            stepMode="center", fillLevel=0, brush=(80, 200, 160, 150),
+            pen=pg.mkPen(80, 200, 160))
+        layout.addWidget(plots, 1)
+        self.numbers = QtWidgets.QPlainTextEdit()
+        self.numbers.setReadOnly(True)
+        self.numbers.setMaximumHeight(170)
+        font = self.numbers.font()
+        font.setFamily("monospace")
+        self.numbers.setFont(font)
+        layout.addWidget(self.numbers)
+        self.fit_run_button.clicked.connect(self.fit_run)
+        self.load_button.clicked.connect(self._load_dialog)
+        self.finished.connect(self._show)
+        self.failed.connect(self._show_error)
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def fit_run(self) -> bool:
+        """Fit the current run's two-terminal trace."""
+        trace = self.current_trace()
+        if trace is None:
+            self._show_error("no two-terminal trace yet: run a simulation with a driven "
+                             "electrode first")
+            return False
+        return self._start(lambda: trace, f"fitting {trace.source}…")
+
+    def fit_file(self, path) -> bool:
+        """Read a trace file and fit it (both in the worker thread)."""
+        from nwn.engine.analysis.traces import read_trace
+
+        return self._start(lambda: read_trace(path), f"fitting {path}…")
+
+    def _load_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Trace file", "",
+                                                        "Traces (*.txt *.csv *.h5 *.hdf5)")
+        if path:
+            self.fit_file(path)
+
+    def _start(self, make_trace: Callable[[], object], message: str) -> bool:
+        if self.busy:
+            self._show_error("a fit is already running")
+            return False
+        n_starts = self.starts.value()
+
+        def work() -> None:
+            from nwn.engine.analysis.fit import fit_deterministic
+            from nwn.engine.analysis.residuals import analyze_residuals
+
+            try:
+                fit = fit_deterministic(make_trace(), n_starts=n_starts)
+                stochastic = analyze_residuals(fit)
+            except Exception as error:  # noqa: BLE001 - one line in the panel
+                self.failed.emit(error_message(error))
+                return
+            self.finished.emit((fit, stochastic))  # queued to the GUI thread
+
+        self.status.setText(message)
+        self.fit_run_button.setEnabled(False)
+        self.load_button.setEnabled(False)
+        self._thread = threading.Thread(target=work, name="nwn-fit", daemon=True)
+        self._thread.start()
+        return True
+
+    def _done(self) -> None:
+        self.fit_run_button.setEnabled(True)
+        self.load_button.setEnabled(True)
+
+    def _show_error(self, message: str) -> None:
+        self._done()
+        self.status.setText(f"<span style='color:#d04020'>{message}</span>")
+
+    def _show(self, result) -> None:
+        self._done()
+        fit, stochastic = result
+        self.result = result
+        self.data_curve.setData(fit.t, fit.conductance)
+        self.fit_curve.setData(fit.t, fit.fitted)
+        values = stochastic.centred[~stochastic.near_switch]
+        values = values[np.isfinite(values)]
+        if values.size:
+            counts, edges = np.histogram(values, bins=60)
+            # log axis: empty bins drawn at 0.5 (below one count) instead of log(0)
+            self.histogram_curve.setData(edges, np.maximum(counts, 0.5))
+        self.numbers.setPlainText(summary_text(fit, stochastic))
+        self.status.setText(f"done: RMS relative error {100 * fit.rms_relative_error:.2f} %")

@@ -1,0 +1,52 @@
+"""The Analysis tab: lumped-law fit of a measured trace and of the run, off the GUI thread."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
+TRACE = VALIDATION / "milano2022_pulse_2V.txt"
+
+
+@pytest.mark.skipif(not TRACE.exists(), reason="validation traces not present")
+def test_analysis_tab_fits_the_measured_trace_in_a_worker(qtbot):
+    from nwn.app.analysis_panel import AnalysisPanel
+    from nwn.engine.analysis.fit import fit_deterministic
+    from nwn.engine.analysis.traces import read_trace
+
+    panel = AnalysisPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.starts.setValue(3)
+    assert panel.fit_file(TRACE)
+    assert panel.busy  # returned at once: the fit runs in the worker thread
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
+    fit, stochastic = panel.result
+    # the same numbers as the engine's fit on the GUI-free path
+    direct = fit_deterministic(read_trace(TRACE), n_starts=3)
+    assert fit.parameters == pytest.approx(direct.parameters, rel=1e-9)
+    text = panel.numbers.toPlainText()
+    assert "RMS relative error" in text and "±" in text and "kp0" in text
+    assert fit.rms_relative_error < 0.1  # the published law describes the measurement
+    x, y = panel.fit_curve.getData()
+    assert np.array_equal(y, fit.fitted)
+    assert stochastic.centred.size > 0
+    assert panel.fit_run_button.isEnabled()
+
+
+def test_fit_run_without_trace_says_why(qtbot):
+    from nwn.app.analysis_panel import AnalysisPanel, run_trace
+
+    panel = AnalysisPanel(lambda: None)
+    qtbot.addWidget(panel)
+    assert not panel.fit_run()
+    assert "no two-terminal trace" in panel.status.text()
+    t = np.linspace(0, 1, 5)
+    traces = {"t": t, "current": np.stack([t, -t], 1), "voltage": np.stack([2 + 0 * t, 0 * t], 1),
+              "conductance": 0.5 * t}
+    trace = run_trace(traces, ["a", "b"], ["voltage", "ground"])
+    assert trace.t.size == 4  # G = 0 at t = 0 dropped
+    assert np.allclose(trace.voltage, 2.0)
