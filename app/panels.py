@@ -20,7 +20,7 @@ from nwn.engine.scenario import SourceSpec
 from nwn.geometry.checks import InputError
 
 __all__ = ["DepositionPanel", "ElectrodePanel", "InspectorPanel", "ParameterPanel",
-           "PlotsPanel", "inline_toml", "waveform_text", "parse_waveform"]
+           "PlotsPanel", "waveform_text", "parse_waveform"]
 
 _TRACE_COLORS = [(235, 110, 20), (40, 120, 230), (80, 200, 120), (205, 40, 170),
                  (230, 200, 40), (150, 150, 255), (255, 120, 120), (120, 220, 220)]
@@ -256,34 +256,11 @@ class ParameterPanel(QtWidgets.QWidget):
 # ------------------------------------------------------------------------------------------
 
 
-def inline_toml(value) -> str:
-    """A number, text, bool, list or dict as TOML inline text (what :func:`parse_waveform`
-    and :func:`nwn.engine.scenario.parse_scenario` read back to an equal value)."""
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not np.isfinite(value):
-            raise InputError(f"cannot write non-finite number {value!r} as TOML")
-        return repr(float(value))
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return "[" + ", ".join(inline_toml(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(str(k))} = {inline_toml(v)}"
-                               for k, v in value.items()) + "}"
-    raise InputError(f"cannot write {value!r} as TOML")
-
-
-def _toml_key(key: str) -> str:
-    return key if key and key.replace("_", "").replace("-", "").isalnum() else inline_toml(key)
-
-
 def waveform_text(waveform: dict | None) -> str:
     """A waveform dict as an inline TOML table ("" for none)."""
-    return "" if waveform is None else inline_toml(waveform)
+    from nwn.engine.scenario import toml_value
+
+    return "" if waveform is None else toml_value(waveform)
 
 
 def parse_waveform(text: str) -> dict:
