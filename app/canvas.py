@@ -255,6 +255,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._wire_xy_um = np.zeros((0, 2, 2))
         self._rebuild_rois_pending = False
         self._path_time = -np.inf
+        self._colorbar_key: tuple | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
 
     # -- content ------------------------------------------------------------------------------
@@ -463,9 +464,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if log:
             low, high = np.log10(low), np.log10(high)
             label = "log10 " + label
-        self.colorbar.setColorMap(pg.colormap.get(_CMAPS[mode]))
-        self.colorbar.setLevels((low, high))
-        self.colorbar.axis.setLabel(label)
+        # Touch the colour bar only when it changes: re-setting it re-lays out its axis, which
+        # cost a fifth of a movie frame.
+        key = (mode, float(low), float(high), label)
+        if key != getattr(self, "_colorbar_key", None):
+            self._colorbar_key = key
+            self.colorbar.setColorMap(pg.colormap.get(_CMAPS[mode]))
+            self.colorbar.setLevels((low, high))
+            self.colorbar.axis.setLabel(label)
         self.colorbar.show()
 
     def _draw_path(self, snapshot) -> None:

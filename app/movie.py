@@ -241,7 +241,7 @@ class MovieWriter:
         if self.format == "mp4":
             options = {"codec": "libx264", "pix_fmt_out": "yuv420p", "quality": None,
                        "macro_block_size": 2,
-                       "output_params": ["-crf", str(int(quality)), "-preset", "fast",
+                       "output_params": ["-crf", str(int(quality)), "-preset", "veryfast",
                                          "-movflags", "+faststart"]}
         else:
             # One palette per frame, computed as the frame arrives: streamed, and each frame

@@ -66,7 +66,6 @@ def bench(n_wires: int, n_frames: int, folder: Path) -> None:
         FrameRenderer,
         MovieOptions,
         MovieWriter,
-        NoneRefcountGuard,
         _trace_of,
         write_movie,
     )
@@ -79,12 +78,10 @@ def bench(n_wires: int, n_frames: int, folder: Path) -> None:
     renderer = FrameRenderer(source.network, source.electrodes, source.box, options,
                              trace=_trace_of(source, "conductance", False),
                              t_range=(times[0], times[-1]))
-    guard = NoneRefcountGuard()
     renderer.render_snapshot(source.snapshot_at(times[0]))  # warm up
     start = time.perf_counter()
     for k in range(n_frames):
         renderer.render_snapshot(source.snapshot_at(times[k % len(times)]))
-        guard.repay()
     render_fps = n_frames / (time.perf_counter() - start)
     renderer.close()
 
