@@ -219,8 +219,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.addItem(self.view, row=0, col=0)
         self.wires = SegmentLayer()
         self.junctions = PointLayer()
-        self.path_layer = SegmentLayer()
-        self.highlight_layer = SegmentLayer()
+        # A few hundred segments: QPainter paths beat compositing another full-size buffer.
+        self.path_layer = SegmentLayer(raster=False)
+        self.highlight_layer = SegmentLayer(raster=False)
         for z, item in enumerate((self.wires, self.highlight_layer, self.junctions,
                                   self.path_layer)):
             item.setZValue(10 + z)

@@ -2,22 +2,46 @@
 
 A nanowire network has 10^4-10^5 wires and junctions; one ``QGraphicsItem`` per wire would
 make the scene unusable. :class:`SegmentLayer` and :class:`PointLayer` are each *one* item that
-holds all its primitives as arrays and draws them grouped by style: one ``QPainterPath``
-(built by :func:`pyqtgraph.arrayToQPath` with ``connect="pairs"``) or one ``QPolygonF`` per
-style group, so a frame costs a few painter calls whatever the network size.
+holds all its primitives as arrays and draws them grouped by style.
 
 Styles are a short list of pens; every primitive carries a group index into that list (-1 hides
-it). Colour maps are binned into a few pens, which is what keeps the path count small.
+it). Colour maps are binned into a few pens, which keeps the style table small.
+
+Two ways of drawing, same look:
+
+* raster (default, for raster paint devices: the screen, ``QImage``): a numba kernel draws the
+  primitives straight into a premultiplied RGBA buffer at the device's pixel resolution, which
+  is composited with one ``drawImage``. QPainter needs ~8 ms for 38,000 junction dots and
+  ~6 ms for 10,000 wire paths at 1100 x 800 px; the kernel needs ~1 ms for both. The buffer is
+  redrawn only when the view transform, the visible rectangle or the styles change.
+* vector (SVG/PDF/printer devices, or ``raster=False``): one ``QPainterPath`` per group
+  (:func:`pyqtgraph.arrayToQPath`, ``connect="pairs"``) or one ``QPolygonF`` of points, built
+  lazily on the first such paint after a style change.
+
+Both draw groups in order (later groups on top), aliased (no antialiasing); pens are drawn as
+solid lines of their width and colour (cosmetic widths in pixels, others in item units). One
+difference: where two translucent primitives of one group overlap (a few pixels at a wire
+crossing) the raster kernel blends twice, a QPainterPath once; remembering covered pixels
+doubled the kernel's cost for no visible gain.
 """
 
 from __future__ import annotations
 
+import sys
+
+import numba
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import functions as fn
 from PySide6 import QtCore, QtGui
 
 __all__ = ["SegmentLayer", "PointLayer", "group_slices"]
+
+_RASTER = QtGui.QPaintEngine.Type.Raster
+# Destinations stored as bytes R, G, B, A: the buffer uses the same order, so compositing it
+# is a plain premultiplied blend with no channel swizzle.
+_RGBA_FORMATS = (QtGui.QImage.Format.Format_RGBX8888, QtGui.QImage.Format.Format_RGBA8888,
+                 QtGui.QImage.Format.Format_RGBA8888_Premultiplied)
 
 
 def group_slices(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
@@ -45,14 +69,169 @@ def group_slices(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return out
 
 
-class _BulkLayer(pg.GraphicsObject):
-    """Shared bounding-box and style bookkeeping of the bulk layers."""
+# -- raster kernels ---------------------------------------------------------------------------
 
-    def __init__(self) -> None:
+
+@numba.njit(cache=True)
+def _order_by_group(group, n_groups):
+    """Counting sort: primitive indices grouped by group (stable), and group start offsets."""
+    counts = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in group:
+        if 0 <= g < n_groups:
+            counts[g + 1] += 1
+    for g in range(n_groups):
+        counts[g + 1] += counts[g]
+    order = np.empty(counts[n_groups], dtype=np.int64)
+    fill = counts[:n_groups].copy()
+    for i in range(group.shape[0]):
+        g = group[i]
+        if 0 <= g < n_groups:
+            order[fill[g]] = i
+            fill[g] += 1
+    return order, counts
+
+
+@numba.njit(cache=True, inline="always")
+def _blend(out, row, col, color, keep):
+    # Source-over of a premultiplied colour on a packed 4-byte pixel, two channels per
+    # multiply (x / 255 as (t + (t >> 8)) >> 8, rounded); opaque colours just overwrite.
+    if keep == 0:
+        out[row, col] = color
+        return
+    d = np.int64(out[row, col])  # int64 throughout: mixing in uint64 would go to float
+    lo = (d & 0xFF00FF) * keep + 0x800080
+    lo = ((lo + ((lo >> 8) & 0xFF00FF)) >> 8) & 0xFF00FF
+    hi = ((d >> 8) & 0xFF00FF) * keep + 0x800080
+    hi = (hi + ((hi >> 8) & 0xFF00FF)) & 0xFF00FF00
+    out[row, col] = np.uint32(color + lo + hi)
+
+
+@numba.njit(cache=True)
+def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
+    """Draw segments ``xy`` (S, 2, 2) into ``out`` (H, W) packed premultiplied pixels.
+
+    ``matrix`` (m11, m12, m21, m22, dx, dy) maps item to device pixels; ``origin`` is the
+    device pixel of ``out[0, 0]``; ``colors`` (G,) uint32 are premultiplied pixels and
+    ``alphas`` (G,) their alpha bytes; ``widths`` are pixels. Pixels whose centres fall inside a
+    segment's rectangle (square caps) are covered; width <= 1 draws one pixel per step.
+    """
+    n_groups = colors.shape[0]
+    height, width = out.shape[0], out.shape[1]
+    order, start = _order_by_group(group, n_groups)
+    m11, m12, m21, m22, dx, dy = matrix
+    for g in range(n_groups):
+        color = np.int64(colors[g])
+        keep = np.int64(255 - alphas[g])
+        if keep == 255:
+            continue
+        w = widths[g]
+        for n in range(start[g], start[g + 1]):
+            s = order[n]
+            xa = m11 * xy[s, 0, 0] + m21 * xy[s, 0, 1] + dx - origin[0]
+            ya = m12 * xy[s, 0, 0] + m22 * xy[s, 0, 1] + dy - origin[1]
+            xb = m11 * xy[s, 1, 0] + m21 * xy[s, 1, 1] + dx - origin[0]
+            yb = m12 * xy[s, 1, 0] + m22 * xy[s, 1, 1] + dy - origin[1]
+            if not (np.isfinite(xa) and np.isfinite(ya) and np.isfinite(xb) and np.isfinite(yb)):
+                continue
+            ex, ey = xb - xa, yb - ya
+            length = np.sqrt(ex * ex + ey * ey)
+            swap = abs(ey) > abs(ex)
+            if swap:  # walk along the major axis: columns become rows
+                xa, ya, xb, yb, ex, ey = ya, xa, yb, xb, ey, ex
+            if ex < 0:
+                xa, ya, xb, yb, ex, ey = xb, yb, xa, ya, -ex, -ey
+            n_major = height if swap else width
+            n_minor = width if swap else height
+            half = 0.5 * max(w, 1.0)
+            if length > 0:
+                slope = ey / ex
+                cap = half * ex / length
+                span = 0.5 * w * length / ex  # half the minor-axis extent of the stroke
+            else:
+                slope = 0.0
+                cap = half
+                span = half
+            i0 = max(int(np.ceil(xa - cap - 0.5)), 0)
+            i1 = min(int(np.ceil(xb + cap - 0.5)), n_major)
+            for i in range(i0, i1):
+                yc = ya + (i + 0.5 - xa) * slope
+                if w <= 1.0:
+                    j0 = int(np.floor(yc))
+                    j1 = j0 + 1
+                else:
+                    j0 = int(np.ceil(yc - span - 0.5))
+                    j1 = int(np.ceil(yc + span - 0.5))
+                    if j1 <= j0:
+                        j0 = int(np.floor(yc))
+                        j1 = j0 + 1
+                j0 = max(j0, 0)
+                j1 = min(j1, n_minor)
+                for j in range(j0, j1):
+                    if swap:
+                        _blend(out, i, j, color, keep)
+                    else:
+                        _blend(out, j, i, color, keep)
+
+
+@numba.njit(cache=True)
+def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out):
+    """Draw points ``xy`` (P, 2) as square dots of ``sizes`` pixels into ``out`` (H, W)."""
+    n_groups = colors.shape[0]
+    height, width = out.shape[0], out.shape[1]
+    order, start = _order_by_group(group, n_groups)
+    m11, m12, m21, m22, dx, dy = matrix
+    for g in range(n_groups):
+        color = np.int64(colors[g])
+        keep = np.int64(255 - alphas[g])
+        if keep == 255:
+            continue
+        half = 0.5 * sizes[g]
+        for n in range(start[g], start[g + 1]):
+            p = order[n]
+            x = m11 * xy[p, 0] + m21 * xy[p, 1] + dx - origin[0]
+            y = m12 * xy[p, 0] + m22 * xy[p, 1] + dy - origin[1]
+            if not (np.isfinite(x) and np.isfinite(y)):
+                continue
+            i0 = int(np.ceil(x - half - 0.5))
+            i1 = max(int(np.ceil(x + half - 0.5)), i0 + 1)
+            j0 = int(np.ceil(y - half - 0.5))
+            j1 = max(int(np.ceil(y + half - 0.5)), j0 + 1)
+            for j in range(max(j0, 0), min(j1, height)):
+                for i in range(max(i0, 0), min(i1, width)):
+                    _blend(out, j, i, color, keep)
+
+
+# -- graphics items ---------------------------------------------------------------------------
+
+
+def _premultiplied(pen: QtGui.QPen, rgba_order: bool) -> np.ndarray:
+    """A pen's colour as 4 premultiplied bytes in the buffer's byte order."""
+    color = pen.color()
+    a = color.alpha()
+    r, g, b = ((v * a + 127) // 255 for v in (color.red(), color.green(), color.blue()))
+    if rgba_order:
+        return np.array([r, g, b, a], dtype=np.uint8)
+    # ARGB32_Premultiplied is the 32-bit word 0xAARRGGBB: bytes B, G, R, A on little-endian.
+    return np.array([b, g, r, a], dtype=np.uint8)
+
+
+class _BulkLayer(pg.GraphicsObject):
+    """Shared bounding box, style bookkeeping and raster cache of the bulk layers."""
+
+    def __init__(self, *, raster: bool = True) -> None:
         super().__init__()
+        self.raster = bool(raster)
         self._bounds = QtCore.QRectF()
+        self._xy = np.zeros((0, 2))
+        self._xy_sorted = self._xy
+        self._group = np.zeros(0, dtype=np.int64)
         self._pens: list[QtGui.QPen] = []
-        self._drawables: list[tuple[QtGui.QPen, object]] = []
+        self._drawables: list[tuple[QtGui.QPen, object]] | None = []
+        self._version = 0
+        self._cache_key: tuple | None = None
+        self._buffer = np.zeros((0, 0), dtype=np.uint32)
+        self._perm = np.zeros(0, dtype=np.int64)
+        self._image: QtGui.QImage | None = None
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt API
         return self._bounds
@@ -69,28 +248,125 @@ class _BulkLayer(pg.GraphicsObject):
         self._bounds = QtCore.QRectF(lo[0] - pad, lo[1] - pad,
                                      hi[0] - lo[0] + 2 * pad, hi[1] - lo[1] + 2 * pad)
 
+    def _set_order(self, y: np.ndarray) -> None:
+        # The kernels visit primitives in this order (within each group): sorted by y, so
+        # neighbours in time touch neighbouring buffer rows; in data order every dot would be
+        # a cache miss (4x slower at 38,000 junctions).
+        self._perm = np.argsort(y, kind="stable")
+        self._xy_sorted = np.ascontiguousarray(self._xy[self._perm])
+
+    def _restyle(self, group: np.ndarray, pens: list[QtGui.QPen]) -> None:
+        group = np.asarray(group, dtype=np.int64).ravel()
+        if group.shape[0] != self._xy.shape[0]:
+            raise ValueError(f"group must have one entry per primitive ({self._xy.shape[0]}) "
+                             f"(got {group.shape[0]})")
+        self._group = group.copy()
+        self._pens = [QtGui.QPen(pen) for pen in pens]
+        self._drawables = None  # vector paths are rebuilt on demand
+        self._version += 1
+        self.update()
+
+    def _clear(self) -> None:
+        self._group = np.full(self._xy.shape[0], -1, dtype=np.int64)
+        self._pens = []
+        self._drawables = []
+        self._version += 1
+        self.update()
+
     @property
     def n_drawn_groups(self) -> int:
-        """Number of painter calls one repaint makes."""
-        return len(self._drawables)
+        """Number of non-empty style groups (painter calls of one vector repaint)."""
+        counts = np.bincount(self._group[self._group >= 0], minlength=len(self._pens))
+        return int(np.count_nonzero(counts[:len(self._pens)]))
+
+    # -- painting -----------------------------------------------------------------------------
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        if not self._pens or self._bounds.isEmpty():
+            return
+        if self.raster and painter.paintEngine().type() == _RASTER and all(
+                p.style() == QtCore.Qt.PenStyle.SolidLine for p in self._pens):
+            self._paint_raster(painter)
+            return
+        if self._drawables is None:
+            self._drawables = self._build_drawables()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        self._paint_vector(painter)
+
+    def _paint_raster(self, painter: QtGui.QPainter) -> None:
+        device = painter.device()
+        transform = painter.deviceTransform()  # item -> device pixels
+        ratio = device.devicePixelRatioF()
+        size = (int(round(device.width() * ratio)), int(round(device.height() * ratio)))
+        area = transform.mapRect(self._bounds)
+        if painter.hasClipping():
+            area = area.intersected(transform.mapRect(painter.clipBoundingRect()))
+        area = area.intersected(QtCore.QRectF(0, 0, size[0], size[1]))
+        if area.isEmpty():
+            return
+        x0, y0 = int(np.floor(area.left())), int(np.floor(area.top()))
+        x1, y1 = int(np.ceil(area.right())), int(np.ceil(area.bottom()))
+        rgba = (isinstance(device, QtGui.QImage) and device.format() in _RGBA_FORMATS) or \
+            sys.byteorder == "big"
+        matrix = (transform.m11(), transform.m12(), transform.m21(), transform.m22(),
+                  transform.dx(), transform.dy())
+        key = (matrix, x0, y0, x1, y1, rgba, self._version)
+        if key != self._cache_key or self._image is None:
+            self._rasterize(matrix, (x0, y0), (y1 - y0, x1 - x0), rgba)
+            self._cache_key = key
+        painter.save()
+        try:
+            painter.resetTransform()
+            # Device pixels back to the painter's logical coordinates (hi-dpi scale).
+            to_logical, _ = painter.deviceTransform().inverted()
+            painter.drawImage(to_logical.mapRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)),
+                              self._image)
+        finally:
+            painter.restore()
+
+    def _rasterize(self, matrix, origin, shape, rgba: bool) -> None:
+        height, width = shape
+        if self._buffer.shape != (height, width):
+            self._buffer = np.zeros((height, width), dtype=np.uint32)
+        else:
+            self._buffer.fill(0)
+        colors = np.array([_premultiplied(p, rgba) for p in self._pens], dtype=np.uint8)
+        alphas = colors[:, 3].astype(np.int64)
+        colors = colors.view(np.uint32).ravel()  # the bytes as one pixel, any endianness
+        scale = float(np.sqrt(abs(matrix[0] * matrix[3] - matrix[1] * matrix[2])))
+        widths = np.array([(p.widthF() or 1.0) if p.isCosmetic() else p.widthF() * scale
+                           for p in self._pens], dtype=np.float64)
+        self._kernel(self._xy_sorted, self._group[self._perm], colors, alphas, widths,
+                     np.array(matrix), np.array(origin, dtype=np.float64), self._buffer)
+        fmt = (QtGui.QImage.Format.Format_RGBA8888_Premultiplied if rgba
+               else QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        self._image = QtGui.QImage(self._buffer.data, width, height, 4 * width, fmt)
 
 
 class SegmentLayer(_BulkLayer):
     """All line segments (wires, wire pieces) as one graphics item.
 
     Coordinates are scene units (the canvas uses micrometres).
+
+    Parameters
+    ----------
+    raster : bool
+        Draw with the raster kernel on raster devices (see the module notes); False always
+        draws QPainter paths (cheaper for a few hundred segments, no full-size buffer).
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._xy = np.zeros((0, 2, 2))
+    _kernel = staticmethod(_raster_segments)
+
+    def __init__(self, *, raster: bool = True) -> None:
+        super().__init__(raster=raster)
+        self._xy = self._xy_sorted = np.zeros((0, 2, 2))
 
     def set_segments(self, xy: np.ndarray) -> None:
         """Set the segments, shape (S, 2, 2) (segment, end, xy); styles are cleared."""
-        self._xy = np.ascontiguousarray(xy, dtype=np.float64)
+        self._xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2, 2)
         self._set_bounds(self._xy.reshape(-1, 2))
-        self._drawables = []
-        self.update()
+        self._set_order(self._xy[:, :, 1].mean(axis=1) if len(self._xy) else np.zeros(0))
+        self._clear()
 
     @property
     def n_segments(self) -> int:
@@ -104,58 +380,70 @@ class SegmentLayer(_BulkLayer):
         group : ndarray of int, shape (S,)
         pens : list of QPen
         """
+        self._restyle(group, pens)
+
+    def _build_drawables(self) -> list:
         drawables = []
         xs = self._xy[:, :, 0]
         ys = self._xy[:, :, 1]
-        for pen, index in zip(pens, group_slices(group, len(pens)), strict=True):
+        for pen, index in zip(self._pens, group_slices(self._group, len(self._pens)),
+                              strict=True):
             if index.size == 0:
                 continue
             path = fn.arrayToQPath(xs[index].ravel(), ys[index].ravel(), connect="pairs",
                                    finiteCheck=False)
             drawables.append((pen, path))
-        self._drawables = drawables
-        self.update()
+        return drawables
 
-    def paint(self, painter: QtGui.QPainter, *args) -> None:
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+    def _paint_vector(self, painter: QtGui.QPainter) -> None:
         for pen, path in self._drawables:
             painter.setPen(pen)
             painter.drawPath(path)
 
 
 class PointLayer(_BulkLayer):
-    """All points (junctions) as one graphics item, drawn as dots of fixed pixel size (the
-    pen's width and cap; not antialiased, which keeps the raster engine on its fast path)."""
+    """All points (junctions) as one graphics item, drawn as square dots of fixed pixel size
+    (the pen's width; not antialiased).
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._xy = np.zeros((0, 2))
+    Parameters
+    ----------
+    raster : bool
+        As for :class:`SegmentLayer`.
+    """
+
+    _kernel = staticmethod(_raster_points)
+
+    def __init__(self, *, raster: bool = True) -> None:
+        super().__init__(raster=raster)
 
     def set_points(self, xy: np.ndarray) -> None:
         """Set the points, shape (P, 2); styles are cleared."""
         self._xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
         self._set_bounds(self._xy)
-        self._drawables = []
-        self.update()
+        self._set_order(self._xy[:, 1])
+        self._clear()
 
     @property
     def n_points(self) -> int:
         return int(self._xy.shape[0])
 
     def set_style(self, group: np.ndarray, pens: list[QtGui.QPen]) -> None:
-        """Draw point ``p`` with ``pens[group[p]]`` (a cosmetic pen of width w is a w-pixel dot)."""
+        """Draw point ``p`` with ``pens[group[p]]`` (a cosmetic pen of width w is a w-pixel
+        square dot)."""
+        self._restyle(group, pens)
+
+    def _build_drawables(self) -> list:
         drawables = []
-        for pen, index in zip(pens, group_slices(group, len(pens)), strict=True):
+        for pen, index in zip(self._pens, group_slices(self._group, len(self._pens)),
+                              strict=True):
             if index.size == 0:
                 continue
             polygon = fn.create_qpolygonf(index.size)
             fn.ndarray_from_qpolygonf(polygon)[:] = self._xy[index]
             drawables.append((pen, polygon))
-        self._drawables = drawables
-        self.update()
+        return drawables
 
-    def paint(self, painter: QtGui.QPainter, *args) -> None:
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+    def _paint_vector(self, painter: QtGui.QPainter) -> None:
         for pen, polygon in self._drawables:
             painter.setPen(pen)
             painter.drawPoints(polygon)
