@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+
 from nwn.app.report_figures import LEVEL_COLOURS, export_png, figure_plot
 
 __all__ = ["write_bridge_figures", "write_ensemble_figure"]

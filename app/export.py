@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
 from nwn.geometry.checks import InputError, check_int
 
 __all__ = [

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6 import QtCore, QtWidgets
+
 from nwn.app.movie import (
     COLOR_FIELDS,
     FrameRenderer,
@@ -23,7 +25,6 @@ from nwn.app.movie import (
     frame_schedule,
     movie_format,
 )
-from PySide6 import QtCore, QtWidgets
 
 __all__ = ["ExportDialog", "MovieExportJob", "install_export_actions"]
 

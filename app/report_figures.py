@@ -20,10 +20,12 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
 
 import pyqtgraph as pg  # noqa: E402
 import pyqtgraph.exporters  # noqa: E402,F401  (registers ImageExporter)
+
 from nwn.engine.analysis.fit import FitResult  # noqa: E402
 from nwn.engine.analysis.residuals import StochasticResult  # noqa: E402
 
-__all__ = ["FIGURES", "figure_plot", "export_png", "plot_drift", "plot_increments", "plot_psd", "plot_residuals",
+__all__ = ["FIGURES", "export_png", "figure_plot", "plot_drift", "plot_increments", "plot_psd",
+           "plot_residuals",
            "plot_trace", "write_report_figures"]
 
 WIDTH, HEIGHT = 900, 520

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+
 from nwn.geometry.checks import InputError
 
 __all__ = ["RecordedElectrode", "Results", "load_results", "shape_dict_from_wkt"]

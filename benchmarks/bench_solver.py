@@ -30,9 +30,10 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 import shapely
+from scipy.sparse.linalg import splu, spsolve
+
 from nwn.engine.solver import CircuitSolver
 from nwn.geometry.network import EDGE_CONTACT, EDGE_JUNCTION, Network
-from scipy.sparse.linalg import splu, spsolve
 
 LENGTH = 7e-6  # m
 DENSITY = 0.3e12  # wires per m^2

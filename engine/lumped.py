@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 
 import numba
 import numpy as np
+
 from nwn.geometry.checks import (
     InputError,
     check_choice,

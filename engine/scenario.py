@@ -19,7 +19,8 @@ Layout (SI units throughout: m, s, V, A, S)::
     box = [100e-6, 100e-6]                 # substrate width, height (m), origin at (0, 0)
     n_wires = 1000                         # or: density = 3e11 (wires per m^2), not both
     length = 7e-6                          # or {distribution = "normal", mean = 7e-6, std = 1e-6}
-    angle = {distribution = "uniform"}     # or {distribution = "vonmises", direction = 0.0, kappa = 2.0}
+    angle = {distribution = "uniform"}     # or {distribution = "vonmises", direction = 0.0,
+                                           #     kappa = 2.0}
     centre = {distribution = "uniform"}    # or {distribution = "gennorm", scale = 30e-6, beta = 2}
     diameter = 60e-9
     mode = "jda"                           # or "mnr"

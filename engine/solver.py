@@ -71,6 +71,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import splu
+
 from nwn.engine import solver_kernels as _k
 from nwn.geometry.checks import (
     InputError,
@@ -81,8 +84,6 @@ from nwn.geometry.checks import (
     check_positive,
 )
 from nwn.geometry.network import Network
-from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
 
 __all__ = [
     "CircuitError",

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+
 from nwn.geometry.checks import InputError, check_finite, check_int
 
 __all__ = [

@@ -7,13 +7,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+from PySide6 import QtWidgets  # noqa: E402
+
 from nwn.app.canvas import NetworkCanvas  # noqa: E402
 from nwn.app.export import read_csv  # noqa: E402
 from nwn.app.export_dialog import ExportDialog, install_export_actions  # noqa: E402
 from nwn.app.movie import SnapshotSource  # noqa: E402
 from nwn.engine.build import build_simulation  # noqa: E402
 from nwn.engine.scenario import parse_scenario  # noqa: E402
-from PySide6 import QtWidgets  # noqa: E402
 
 SCENARIO = """
 seed = 5

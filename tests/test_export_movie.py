@@ -8,6 +8,7 @@ import h5py  # noqa: E402
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
 from nwn.app.cli import main  # noqa: E402
 from nwn.app.export import read_csv, write_junction_table, write_traces_csv, write_wire_table  # noqa: E402,E501
 from nwn.app.movie import (  # noqa: E402,E501

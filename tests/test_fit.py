@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from nwn.engine.analysis.fit import _element, fit_deterministic
 from nwn.engine.analysis.residuals import analyze_residuals
 from nwn.engine.analysis.traces import Trace, read_trace

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.geometry import (
     CRITICAL_DENSITY_RATIO,
     Deposition,

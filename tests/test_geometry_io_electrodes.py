@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import shapely
+
 from nwn.geometry import (
     Electrode,
     InputError,

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+
 from nwn.geometry import InputError, Wires, drop_wires, find_junctions
 
 L = 10e-6

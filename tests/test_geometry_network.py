@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import shapely
+
 from nwn.geometry import (
     EDGE_CONTACT,
     EDGE_JUNCTION,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.geometry import InputError, Wires, drop_wires
 
 L = 10e-6

@@ -1,8 +1,9 @@
 """`filament` model: exact binomial law, mean = `rate`, noise ~ 1/n_max, avalanche jumps."""
 
 import numpy as np
-from nwn.engine.junctions import make_model
 from scipy import stats
+
+from nwn.engine.junctions import make_model
 
 # kP = 3 /s, kD = 2 /s at any voltage: theta = 5 /s, attractor 0.6
 FLAT = dict(kp0=3.0, kd0=2.0, eta_p=0.0, eta_d=0.0)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.engine.junctions import MODELS, JunctionModel, Param, make_model
 from nwn.geometry.checks import InputError
 

@@ -1,8 +1,9 @@
 """`ou_jump` model: exact OU moments, Poisson jump counts, power-law sizes, biased direction."""
 
 import numpy as np
-from nwn.engine.junctions import make_model
 from scipy import optimize, stats
+
+from nwn.engine.junctions import make_model
 
 # theta = 2 /s and attractor 0.5 at any voltage
 FLAT = dict(kp0=1.0, kd0=1.0, eta_p=0.0, eta_d=0.0)

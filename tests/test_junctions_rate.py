@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.engine.junctions import make_model
 
 DEFAULTS = dict(kp0=1e-4, eta_p=10.0, kd0=0.5, eta_d=1.0)

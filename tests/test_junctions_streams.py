@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-from nwn.engine.junctions import random_streams as rs
 from scipy import optimize, stats
+
+from nwn.engine.junctions import random_streams as rs
 
 MASK = (1 << 64) - 1
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from nwn.engine.junctions import make_model
 
 P = dict(v_set=1e-2, v_reset=5e-3, lambda_crit=1e-2, lambda_max=1.5e-2, boost=10.0)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.engine.analysis.stochastic import fit_bounded_power_law
 from nwn.engine.lumped import LumpedParameters, bounded_power_law_sample, simulate_lumped
 from nwn.geometry.checks import InputError

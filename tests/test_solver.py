@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+
 from nwn.engine.solver import (
     CircuitError,
     CircuitSolver,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.engine.stimuli import STIMULUS_KINDS, make_stimulus
 from nwn.geometry.checks import InputError
 

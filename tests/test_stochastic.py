@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from nwn.engine.analysis.stochastic import (
     autocorrelation,
     bounded_power_law_loglik,

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
 
     import h5py
+
     from nwn.app.commands._common import resolve_scenario
     from nwn.app.progress import ProgressBar
     from nwn.engine.ensemble import run_ensemble

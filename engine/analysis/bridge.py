@@ -358,7 +358,7 @@ def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, re
         if index == 0:
             g_low, g_high = _network_bounds(simulation)
 
-        def report(fraction, t, index=index, volts=volts):
+        def report(fraction, t, index=index, volts=volts, simulation=simulation):
             if progress is not None:
                 progress((index + fraction) / len(voltages), f"{volts:g} V, t = {t:.3g} s")
             if should_stop is not None and should_stop():

@@ -39,10 +39,11 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
+from scipy.optimize import least_squares
+
 from nwn.engine.analysis.traces import Trace
 from nwn.engine.lumped import LumpedParameters
 from nwn.geometry.checks import InputError, check_choice, check_int
-from scipy.optimize import least_squares
 
 __all__ = ["FitResult", "MODELS", "fit_deterministic", "model_conductance", "voltage_levels"]
 

@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy import ndimage
+
 from nwn.engine.analysis.fit import ELEMENT_NAMES, FitResult, voltage_levels
 from nwn.engine.analysis.stochastic import (
     DriftLine,
@@ -40,7 +42,6 @@ from nwn.engine.analysis.stochastic import (
 )
 from nwn.engine.lumped import LumpedParameters
 from nwn.geometry.checks import InputError, check_positive
-from scipy import ndimage
 
 __all__ = ["StochasticResult", "analyze_residuals"]
 

@@ -20,9 +20,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from nwn.geometry.checks import InputError, check_int, check_positive
 from scipy import ndimage, signal, stats
 from scipy.optimize import brentq, curve_fit, minimize_scalar
+
+from nwn.geometry.checks import InputError, check_int, check_positive
 
 __all__ = [
     "DriftLine",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from nwn.geometry.checks import InputError
 
 __all__ = ["Trace", "read_hdf5_trace", "read_text_trace", "read_trace"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
 from nwn.geometry.checks import InputError
 
 from .base import JunctionModel, Param

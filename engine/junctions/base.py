@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+
 from nwn.geometry.checks import InputError, check_finite, check_int
 
 __all__ = ["Param", "JunctionModel"]
