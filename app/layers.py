@@ -72,7 +72,7 @@ def group_slices(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
 # -- raster kernels ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _order_by_group(group, n_groups):
     """Counting sort: primitive indices grouped by group (stable), and group start offsets."""
     counts = np.zeros(n_groups + 1, dtype=np.int64)
@@ -106,7 +106,7 @@ def _blend(out, row, col, color, keep):
     out[row, col] = np.uint32(color + lo + hi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
     """Draw segments ``xy`` (S, 2, 2) into ``out`` (H, W) packed premultiplied pixels.
 
@@ -173,7 +173,7 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
                         _blend(out, j, i, color, keep)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out):
     """Draw points ``xy`` (P, 2) as square dots of ``sizes`` pixels into ``out`` (H, W)."""
     n_groups = colors.shape[0]
