@@ -122,3 +122,19 @@ def test_jump_rate_interval_is_the_exact_poisson_one():
     # Garwood 95 % interval for 10 events: [4.795, 18.39].
     assert low * 100 == pytest.approx(4.795, abs=1e-3)
     assert high * 100 == pytest.approx(18.39, abs=1e-2)
+
+
+def test_resolution_floor_stops_last_digit_changes_counting_as_jumps():
+    """A slow signal recorded with few digits: most increments are exactly zero."""
+    from nwn.engine.analysis.stochastic import data_resolution, detect_jumps
+
+    rng = np.random.default_rng(3)
+    t = np.arange(3001) * 0.05
+    true = 1.0 + 1e-4 * np.cumsum(rng.normal(size=t.size))
+    recorded = np.round(true, 3)  # three decimals, like an instrument's text export
+    assert data_resolution(recorded) == pytest.approx(1e-3)
+    increments = np.diff(recorded)
+    spurious = detect_jumps(increments, t, threshold=5.0)
+    assert spurious.index.size > 50  # the robust noise collapsed to zero
+    honest = detect_jumps(increments, t, threshold=5.0, resolution=data_resolution(recorded))
+    assert honest.index.size == 0

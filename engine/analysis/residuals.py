@@ -28,6 +28,7 @@ from nwn.engine.analysis.stochastic import (
     PowerLawFit,
     Spectrum,
     autocorrelation,
+    data_resolution,
     detect_jumps,
     direction_bias,
     fit_bounded_power_law,
@@ -204,7 +205,8 @@ def analyze_residuals(fit: FitResult, *, threshold: float = 5.0, window: int = 1
     else:
         theta = np.zeros(dt.size)
         innovations = np.diff(residual)
-    jumps = detect_jumps(innovations, t, threshold=threshold, window=window)
+    jumps = detect_jumps(innovations, t, threshold=threshold, window=window,
+                         resolution=data_resolution(measured))
     levels, level_index = voltage_levels(volts)
     switches = np.flatnonzero(level_index[1:] != level_index[:-1])
     near_switch = np.zeros(innovations.size, dtype=bool)

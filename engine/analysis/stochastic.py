@@ -23,7 +23,7 @@ import numpy as np
 from scipy import ndimage, signal, stats
 from scipy.optimize import brentq, curve_fit, minimize_scalar
 
-from nwn.geometry.checks import InputError, check_int, check_positive
+from nwn.geometry.checks import InputError, check_int, check_nonnegative, check_positive
 
 __all__ = [
     "DriftLine",
@@ -33,6 +33,7 @@ __all__ = [
     "Spectrum",
     "autocorrelation",
     "bounded_power_law_loglik",
+    "data_resolution",
     "detect_jumps",
     "direction_bias",
     "fit_bounded_power_law",
@@ -222,7 +223,19 @@ class Jumps:
         return np.abs(self.sizes)
 
 
-def detect_jumps(increments, t, *, threshold: float = 5.0, window: int = 101) -> Jumps:
+def data_resolution(values) -> float:
+    """The recording's resolution: the smallest non-zero step between consecutive samples.
+
+    Instruments and text files keep a finite number of digits; where most increments are
+    exactly zero the robust noise collapses and every last-digit change looks like a jump.
+    """
+    steps = np.abs(np.diff(_vector("values", values, 2)))
+    steps = steps[steps > 0]
+    return float(steps.min()) if steps.size else 0.0
+
+
+def detect_jumps(increments, t, *, threshold: float = 5.0, window: int = 101,
+                 resolution: float = 0.0) -> Jumps:
     """Increments beyond ``threshold`` times the robust local noise.
 
     Parameters
@@ -235,6 +248,9 @@ def detect_jumps(increments, t, *, threshold: float = 5.0, window: int = 101) ->
         Multiple of the local noise.
     window : int
         Running window of the noise estimate (increments).
+    resolution : float
+        Resolution of the recorded signal (same units, see :func:`data_resolution`): the
+        noise is never taken below it, so a jump must exceed ``threshold`` resolution steps.
     """
     dx = _vector("increments", increments, 1)
     t = _vector("t", t, 2)
@@ -246,7 +262,9 @@ def detect_jumps(increments, t, *, threshold: float = 5.0, window: int = 101) ->
     centre = ndimage.median_filter(dx, size=min(window, dx.size) | 1, mode="reflect")
     excess = dx - centre
     floor = np.median(noise[noise > 0]) if np.any(noise > 0) else 0.0
-    index = np.flatnonzero(np.abs(excess) > threshold * np.maximum(noise, 1e-3 * floor))
+    resolution = check_nonnegative("resolution", resolution)
+    level = np.maximum(np.maximum(noise, 1e-3 * floor), resolution)
+    index = np.flatnonzero(np.abs(excess) > threshold * level)
     return Jumps(index=index, times=t[index + 1], sizes=excess[index], noise=noise,
                  threshold=threshold)
 
