@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
 __all__ = [

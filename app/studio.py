@@ -12,6 +12,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from nwn.app.canvas import NetworkCanvas
 from nwn.app.deposition import DepositionReplay
 from nwn.app.document import Document, geometry_electrodes
+from nwn.app.pacing import FramePacer
 from nwn.app.panels import (
     DepositionPanel,
     ElectrodePanel,
@@ -74,6 +76,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect()
         self.frame_timer = QtCore.QTimer(self)
         self.frame_timer.setInterval(FRAME_INTERVAL_MS)
+        self.pacer = FramePacer(budget=0.1, min_interval=FRAME_INTERVAL_MS / 1e3)
         self.frame_timer.timeout.connect(self._frame)
         self.frame_timer.start()
         self.deposit_timer = QtCore.QTimer(self)
@@ -735,10 +738,22 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- display ------------------------------------------------------------------------------
 
     def _frame(self) -> None:
-        """Display-rate redraw from the latest snapshot (never waits for the worker)."""
+        """Display-rate redraw from the latest snapshot (never waits for the worker).
+
+        The redraw interval stretches with the cost of drawing (:class:`FramePacer`), so a
+        large network never spends more than a tenth of wall time on the GUI thread.
+        """
         snapshot = self.controller.slot.take()
         if snapshot is None:
             return
+        started = time.perf_counter()
+        try:
+            self._redraw_live(snapshot)
+        finally:
+            self.pacer.record(time.perf_counter() - started)
+            self.frame_timer.setInterval(self.pacer.interval_ms)
+
+    def _redraw_live(self, snapshot) -> None:
         count = len(self.controller.history)
         at_end = self.time_slider.value() >= self.time_slider.maximum()
         self.time_slider.blockSignals(True)
