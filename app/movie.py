@@ -837,10 +837,11 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
                      cancel=None) -> Path:
     """A movie of a scenario's film forming, batch by batch, wires coloured by cluster.
 
-    Wires are dropped with :class:`nwn.geometry.deposition.Deposition` (the scenario's
-    deposition laws and its geometry seed stream), which keeps junctions and clusters up to
-    date and reports the percolation moment (a cluster touching two electrodes); that cluster
-    is drawn white and the moment is written on the frame.
+    The scenario's own wires (:func:`nwn.engine.build.deposit_wires`: the very network that
+    ``nwn run`` and the studio simulate for this seed) land batch by batch in a
+    :class:`nwn.geometry.deposition.Deposition`, which keeps junctions and clusters up to date
+    and reports the percolation moment (a cluster touching two electrodes); that cluster is
+    drawn white and the moment is written on the frame.
 
     Parameters
     ----------
@@ -864,7 +865,7 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
     -------
     Path
     """
-    from nwn.engine.build import seed_streams
+    from nwn.engine.build import deposit_wires
     from nwn.geometry import Electrode
     from nwn.geometry.deposition import Deposition
 
@@ -876,22 +877,12 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
     if not (math.isfinite(hold) and hold >= 0):
         raise InputError(f"hold must be a time >= 0 in seconds (got {hold!r})")
     spec = scenario.network
-    if spec.wire_file is not None:
-        raise InputError("network.wire_file: a deposition movie needs wires dropped at random "
-                         "(n_wires or density), not a wire file")
     box = tuple(spec.box)
-    total = int(spec.n_wires) if spec.n_wires is not None else \
-        int(round(spec.density * box[0] * box[1]))
-    if total < 1:
-        raise InputError(f"network: a deposition movie needs at least one wire (got {total})")
-    geometry_rng, _ = seed_streams(scenario.seed)
+    wires = deposit_wires(scenario)  # a wire file replays in its own order
+    total = len(wires)
     laws = {"length": spec.length, "diameter": spec.diameter}
-    if spec.angle is not None:
-        laws["angle"] = spec.angle
-    if spec.centre is not None:
-        laws["centre"] = spec.centre
     deposition = Deposition(box, [Electrode(e.name, e.geometry()) for e in scenario.electrodes],
-                            rng=geometry_rng, **laws)
+                            **laws)
     n_batches = max(1, min(total, int(round(duration * options.fps))))
     batch = -(-total // n_batches)
     n_hold = int(round(hold * options.fps))
@@ -902,7 +893,8 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
             for k in range(n_batches):
                 if _cancelled(cancel):
                     raise ExportCancelled(f"export of {path} cancelled")
-                step = deposition.add(min(batch, total - len(deposition)))
+                landed = len(deposition)
+                step = deposition.add_wires(wires[landed:min(landed + batch, total)])
                 labels = deposition.cluster_labels()
                 spanning = int(labels[step.percolation_wire]) if step.percolated else -1
                 extra = []

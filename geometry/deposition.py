@@ -26,7 +26,7 @@ import numba
 import numpy as np
 import shapely
 
-from .checks import check_int
+from .checks import InputError, check_int
 from .electrodes import check_electrodes
 from .junctions import Junctions, junctions_from_candidates
 from .wires import Wires, check_box, drop_wires, make_rng
@@ -206,7 +206,17 @@ class Deposition:
     def add(self, n: int) -> DepositionStep:
         """Drop ``n`` more wires (``n`` >= 1) and update junctions and clusters."""
         n = check_int("n", n, minimum=1)
-        batch = drop_wires(n, rng=self._rng, **self._drop)
+        return self.add_wires(drop_wires(n, rng=self._rng, **self._drop))
+
+    def add_wires(self, batch: Wires) -> DepositionStep:
+        """Land given wires (e.g. a slice of a scenario's wire set) as the next batch.
+
+        Replaying a wire set batch by batch this way ends with exactly the junctions and
+        clusters of that set, so a deposition movie shows the very network a run simulates.
+        """
+        if not isinstance(batch, Wires) or len(batch) == 0:
+            raise InputError(f"batch must be a non-empty Wires (got {batch!r:.60})")
+        n = len(batch)
         start, stop = self._n, self._n + n
         self._grow(stop)
         self._ends[start:stop] = batch.endpoints

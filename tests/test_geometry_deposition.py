@@ -82,3 +82,25 @@ def test_spanning_probability_rises_through_the_threshold():
     low = spanning_probability(4.5, box_lengths=30, samples=12, rng=1)
     high = spanning_probability(7.0, box_lengths=30, samples=12, rng=2)
     assert low <= 0.25 and high >= 0.75, (low, high)
+
+
+def test_replaying_a_wire_set_in_batches_ends_with_its_junctions_and_clusters():
+    """add_wires lands given wires: a deposition movie can show the network a run uses."""
+    from nwn.geometry import Deposition, connected_components, drop_wires, find_junctions
+
+    box = (60e-6, 60e-6)
+    wires = drop_wires(900, box=box, length=8e-6, rng=21)
+    deposition = Deposition(box, length=8e-6)
+    for start in range(0, len(wires), 128):
+        deposition.add_wires(wires[start:start + 128])
+    assert deposition.wires.equals(wires)
+    assert deposition.junctions.equals(find_junctions(wires))
+    labels = deposition.cluster_labels()
+    # Same partition as the batch graph: wires share a label iff they share a component.
+    from nwn.geometry import build_network
+
+    network = build_network(wires, find_junctions(wires), [], mode="jda")
+    _, reference = connected_components(network)
+    reference = reference[: len(wires)]
+    pairs = np.stack([labels, reference], axis=1)
+    assert len(np.unique(pairs, axis=0)) == len(np.unique(labels)) == len(np.unique(reference))
