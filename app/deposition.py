@@ -7,12 +7,12 @@ electrode (joined to every wire that touches it), so "a cluster bridges two elec
 "two electrode nodes share a component"; the first ``k`` at which that happens (the
 percolation moment) is found exactly by bisection between batches.
 
-Why not :class:`nwn.geometry.Deposition`: that class drops its own wires batch by batch, so its
-film differs from the wires :func:`nwn.engine.build.deposit_wires` makes for the scenario (one
-:func:`~nwn.geometry.drop_wires` call), which is what ``nwn run`` simulates. The studio must show
-the network it will simulate, so it replays those wires in order instead; clusters and contacts
-come from the geometry layer (:func:`~nwn.geometry.clusters.component_labels`,
-:func:`~nwn.geometry.touching_wires`).
+How this differs from :class:`nwn.geometry.Deposition` (which the deposition movie uses, fed
+the same wires through ``add_wires``): that class only moves forward, batch after batch, with an
+incremental union-find; the studio also jumps (finish now, redraw any earlier count), so it keeps
+the whole wire set and answers for any prefix from the geometry layer's component labels
+(:func:`~nwn.geometry.clusters.component_labels`, :func:`~nwn.geometry.touching_wires`). Both
+show the wires :func:`nwn.engine.build.deposit_wires` makes, the network ``nwn run`` simulates.
 """
 
 from __future__ import annotations
