@@ -98,6 +98,8 @@ __all__ = [
 SOURCE_KINDS = ("voltage", "current", "ground", "floating")
 #: Worst relative voltage error accepted when float64 cannot reach ``rtol``.
 _ATTAINABLE_LIMIT = 1e-8
+#: Factor size (entries of L) from which the L^T solve reads a row copy of L.
+_ROW_SOLVE_MIN_ENTRIES = 200_000
 _KIND_CODE = {
     "voltage": _k.KIND_VOLTAGE,
     "current": _k.KIND_CURRENT,
@@ -475,6 +477,14 @@ class CircuitSolver:
         nnz_l = int(l_indptr[-1])
         self._numeric = (np.zeros(nnz_l), np.zeros(n_free), np.zeros(n_free),
                          np.zeros(n_free, dtype=np.int64))
+        # large factors: a second copy of L by rows for a streaming L^T solve (kernel notes)
+        self._row_solve = nnz_l >= _ROW_SOLVE_MIN_ENTRIES
+        if self._row_solve:
+            u_indptr, u_indices = _k.reversed_rows(self._symbolic[2], self._symbolic[3])
+            self._rows = (u_indptr, u_indices, np.zeros(nnz_l))
+        else:
+            self._rows = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32),
+                          np.zeros(0))
         column = np.diff(l_indptr).astype(np.float64)
         # cost of one factorization in CG-iteration units: entries each one touches
         self._factor_cost = float(np.sum(column * (column + 1) / 2) + nnz_l) / float(
@@ -518,7 +528,8 @@ class CircuitSolver:
         l_indptr, l_indices, row_indptr, row_columns = self._symbolic
         l_data, inv_diag, work, filled = self._numeric
         bad = _k.ldl_numeric(self._indptr, self._indices, self._data, l_indptr, l_indices,
-                             row_indptr, row_columns, l_data, inv_diag, work, filled)
+                             row_indptr, row_columns, l_data, inv_diag, work, filled,
+                             self._rows[2])
         if bad >= 0:
             raise RuntimeError(
                 f"the reduced Laplacian lost positive definiteness in floating point at node "
@@ -571,7 +582,8 @@ class CircuitSolver:
         r, z, p, q = self._work
         tolerance = max(self.rtol, self._error_floor)
         return _k.pcg(self._indptr, self._indices, self._data, self._rhs, self._x,
-                      l_indptr, l_indices, l_data, inv_diag, tolerance, self.max_iterations,
+                      l_indptr, l_indices, l_data, inv_diag, *self._rows, tolerance,
+                      self.max_iterations,
                       r, z, p, q)
 
     def solve(self, junction_conductance, source_values=None, *, out: Solution | None = None

@@ -30,13 +30,20 @@ def random_laplacian(n, seed, drift=0.0):
     return matrix
 
 
-def factorize(matrix):
+NO_ROWS = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0))
+
+
+def factorize(matrix, rows=False):
+    """LDL^T of ``matrix``; with ``rows`` also the reversed row copy of L (else empty)."""
     lp, li, rp, rc = kernels.ldl_symbolic(matrix.indptr, matrix.indices)
     n = matrix.shape[0]
     lx = np.zeros(li.size)
     inv_diag = np.zeros(n)
+    copy = (*kernels.reversed_rows(rp, rc), np.zeros(li.size)) if rows else NO_ROWS
     bad = kernels.ldl_numeric(matrix.indptr, matrix.indices, matrix.data, lp, li, rp, rc, lx,
-                              inv_diag, np.zeros(n), np.zeros(n, dtype=np.int64))
+                              inv_diag, np.zeros(n), np.zeros(n, dtype=np.int64), copy[2])
+    if rows:
+        return bad, lp, li, lx, inv_diag, copy
     return bad, lp, li, lx, inv_diag
 
 
@@ -72,8 +79,36 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix():
     x = np.zeros(300)
     work = np.zeros((4, 300))
     iterations, converged, error = kernels.pcg(
-        drifted.indptr, drifted.indices, drifted.data, rhs, x, lp, li, lx, inv_diag, 1e-13,
-        100, *work)
+        drifted.indptr, drifted.indices, drifted.data, rhs, x, lp, li, lx, inv_diag, *NO_ROWS,
+        1e-13, 100, *work)
     assert converged and 1 < iterations < 30 and error <= 1e-13
     reference = np.linalg.solve(drifted.toarray(), rhs)
     assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
+
+
+def test_row_copy_of_l_is_l_and_gives_the_same_solve():
+    matrix = random_laplacian(200, seed=7)
+    _, lp, li, lx, inv_diag, (up, ui, ux) = factorize(matrix, rows=True)
+    n = matrix.shape[0]
+    lower = sp.csc_matrix((lx, li, lp), shape=(n, n)).toarray()
+    # row n - 1 - c of L is stored at c, columns ascending
+    for c in range(n):
+        row = n - 1 - c
+        cols = ui[up[c]:up[c + 1]]
+        assert np.all(np.diff(cols) > 0)
+        dense_row = np.zeros(n)
+        dense_row[cols] = ux[up[c]:up[c + 1]]
+        np.testing.assert_array_equal(dense_row, lower[row])
+    drifted = random_laplacian(200, seed=7, drift=0.05)
+    rhs = np.random.default_rng(8).normal(size=n)
+    results = []
+    for rows in (NO_ROWS, (up, ui, ux)):
+        x = np.zeros(n)
+        it, converged, _ = kernels.pcg(drifted.indptr, drifted.indices, drifted.data, rhs, x,
+                                       lp, li, lx, inv_diag, *rows, 1e-13, 100,
+                                       *np.zeros((4, n)))
+        assert converged
+        results.append(x)
+    reference = np.linalg.solve(drifted.toarray(), rhs)
+    for x in results:
+        assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
