@@ -296,12 +296,18 @@ class _BulkLayer(pg.GraphicsObject):
     def _paint_raster(self, painter: QtGui.QPainter) -> None:
         device = painter.device()
         transform = painter.deviceTransform()  # item -> device pixels
-        ratio = device.devicePixelRatioF()
-        size = (int(round(device.width() * ratio)), int(round(device.height() * ratio)))
-        area = transform.mapRect(self._bounds)
+        # What is visible, in item coordinates: the widget (or image) rect brought back through
+        # the world transform. Clamping in device pixels instead would be wrong on a windowing
+        # system, where the device transform also holds the widget's offset in its window's
+        # backing store while device.width() is the widget's own width.
+        to_item, invertible = painter.worldTransform().inverted()
+        visible = self._bounds
+        if invertible:
+            visible = visible.intersected(
+                to_item.mapRect(QtCore.QRectF(0, 0, device.width(), device.height())))
         if painter.hasClipping():
-            area = area.intersected(transform.mapRect(painter.clipBoundingRect()))
-        area = area.intersected(QtCore.QRectF(0, 0, size[0], size[1]))
+            visible = visible.intersected(painter.clipBoundingRect())
+        area = transform.mapRect(visible)
         if area.isEmpty():
             return
         x0, y0 = int(np.floor(area.left())), int(np.floor(area.top()))
