@@ -857,6 +857,28 @@ def _document_for(argument: str | None) -> Document:
     return Document.from_preset(argument)
 
 
+def _display_problem() -> str:
+    """Why no window can open here, in one line ("" when one can).
+
+    Qt would otherwise abort with a multi-line plugin message; on Linux the usual causes are no
+    display at all (a server, CI) or the X11 plugin's system library missing.
+    """
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return ("no display (neither DISPLAY nor WAYLAND_DISPLAY is set): run a preset headless "
+                "with `nwn run two_terminal_pulse -o run.h5`, or start an X server")
+    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        import ctypes.util
+
+        if ctypes.util.find_library("xcb-cursor") is None:
+            return ("Qt's X11 plugin needs the system library libxcb-cursor "
+                    "(Debian/Ubuntu: sudo apt install libxcb-cursor0)")
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the studio window, optionally with a scenario file or a preset name."""
     parser = argparse.ArgumentParser(prog="nwn-studio",
@@ -868,6 +890,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = _document_for(args.scenario)
     except ValueError as error:
         print(f"nwn-studio: error: {error_message(error)}", file=sys.stderr)
+        return 2
+    problem = _display_problem()
+    if problem:
+        print(f"nwn-studio: error: {problem}", file=sys.stderr)
         return 2
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("nwn-studio")
