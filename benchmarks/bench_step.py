@@ -15,6 +15,7 @@ solver, from the Laplacian of the network).
 Usage::
 
     python benchmarks/bench_step.py [--sizes 500 2000 10000] [--steps 300] [--big]
+                                    [--big-steps 100] [--settle 20]
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def time_spsolve(matrix, rhs, repeats: int) -> float:
     return float(np.median(times))
 
 
-def run_size(n_wires: int, steps: int) -> None:
+def run_size(n_wires: int, steps: int, settle: int = 20) -> None:
     t0 = time.perf_counter()
     network, side = build(n_wires, seed=n_wires)
     t_build = time.perf_counter() - t0
@@ -90,7 +91,7 @@ def run_size(n_wires: int, steps: int) -> None:
     trace = TraceRecorder()
     sim = Simulation(network, model, {left: Drive("voltage", make_stimulus(
         {"kind": "dc", "value": volts})), right: Drive("ground")}, dt=2e-3, recorders=[trace])
-    sim.run(20 * sim.dt)  # compile and settle the preconditioner
+    sim.run(settle * sim.dt)  # compile and settle the preconditioner
     timings = sim.solver.timings
     for key in list(timings):
         timings[key] = 0
@@ -129,10 +130,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--big", action="store_true", help="add 30,000 and 100,000 wires")
+    parser.add_argument("--big-steps", type=int, default=None,
+                        help="steps above 10,000 wires (default: max(20, steps / 10)); the "
+                             "refactorization cycle there is 20-60 steps long, so short runs "
+                             "show a window of it rather than its average")
+    parser.add_argument("--settle", type=int, default=20,
+                        help="steps run before timing (default 20); at 100,000 wires the "
+                             "first factorization stays in use through the initial "
+                             "transient for ~55 steps, so 20 time that transient")
     args = parser.parse_args()
     sizes = list(args.sizes) + ([30000, 100000] if args.big else [])
+    big_steps = args.big_steps if args.big_steps else max(20, args.steps // 10)
     for n_wires in sizes:
-        run_size(n_wires, args.steps if n_wires <= 10000 else max(20, args.steps // 10))
+        run_size(n_wires, args.steps if n_wires <= 10000 else big_steps, args.settle)
 
 
 if __name__ == "__main__":

@@ -20,24 +20,30 @@ KIND_FLOATING = 3
 
 
 @numba.njit(cache=True)
-def assemble(junction_conductance, edge_conductance, edge_junction, edge_nodes,
-             edge_offdiag_ab, edge_offdiag_ba, edge_diag_a, edge_diag_b,
-             node_free, node_fixed_voltage,
+def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a, edge_free_b,
+             edge_node_a, edge_node_b,
+             edge_offdiag_ab, edge_offdiag_ba, edge_diag_a, edge_diag_b, node_fixed_voltage,
              terminal_kind, terminal_free, terminal_series_g, terminal_value,
              diag_pos, data, rhs, edge_g):
     """Rewrite the values of the reduced Laplacian and its right-hand side.
+
+    Edges are visited in the network's order, which streams the reads of
+    ``junction_conductance`` and the writes of ``edge_g``; visiting them sorted by matrix row
+    instead (sequential writes into ``data``) measured slower: 19 ms against 11 ms at
+    100,000 wires.
 
     Parameters
     ----------
     junction_conductance : (M,) float64, S
     edge_conductance : (E,) float64, S, fixed edges (NaN on junction edges)
     edge_junction : (E,) int64, junction index or -1
-    edge_nodes : (E, 2) int64
+    edge_free_a, edge_free_b : (E,) int64
+        Reduced index of end a / b, -1 where that end is not free (both -1 for a self-loop).
+    edge_node_a, edge_node_b : (E,) int64, network node of end a / b
     edge_offdiag_ab, edge_offdiag_ba : (E,) int64
         Position in ``data`` of entry (a, b) and (b, a), -1 unless both ends are free.
     edge_diag_a, edge_diag_b : (E,) int64
         Position in ``data`` of the diagonal entry of end a / b, -1 where that end is not free.
-    node_free : (N,) int64, reduced index of each node, -1 for fixed/excluded nodes
     node_fixed_voltage : (N,) float64, V, voltage of each Dirichlet node (0 elsewhere)
     terminal_kind : (K,) int64, ``KIND_*`` code
     terminal_free : (K,) int64, reduced index of the terminal node or -1
@@ -51,39 +57,34 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_nodes,
     Returns
     -------
     int
-        -1 if every junction conductance is finite and > 0, else the first bad junction.
+        -1 if every junction conductance is finite and > 0, else a bad junction.
     """
     for k in range(data.shape[0]):
         data[k] = 0.0
     for k in range(rhs.shape[0]):
         rhs[k] = 0.0
-    n_edges = edge_nodes.shape[0]
-    for e in range(n_edges):
-        j = edge_junction[e]
+    for s in range(edge_junction.shape[0]):
+        j = edge_junction[s]
         if j >= 0:
             g = junction_conductance[j]
             if not (g > 0.0 and g < np.inf):
                 return j
         else:
-            g = edge_conductance[e]
-        edge_g[e] = g
-        a = edge_nodes[e, 0]
-        b = edge_nodes[e, 1]
-        if a == b:
-            continue
-        ra = node_free[a]
-        rb = node_free[b]
+            g = edge_conductance[s]
+        edge_g[s] = g
+        ra = edge_free_a[s]
+        rb = edge_free_b[s]
         if ra >= 0:
-            data[edge_diag_a[e]] += g
+            data[edge_diag_a[s]] += g
             if rb >= 0:
-                data[edge_offdiag_ab[e]] -= g
-                data[edge_offdiag_ba[e]] -= g
+                data[edge_offdiag_ab[s]] -= g
+                data[edge_offdiag_ba[s]] -= g
             else:
-                rhs[ra] += g * node_fixed_voltage[b]
+                rhs[ra] += g * node_fixed_voltage[edge_node_b[s]]
         if rb >= 0:
-            data[edge_diag_b[e]] += g
+            data[edge_diag_b[s]] += g
             if ra < 0:
-                rhs[rb] += g * node_fixed_voltage[a]
+                rhs[rb] += g * node_fixed_voltage[edge_node_a[s]]
     for t in range(terminal_kind.shape[0]):
         r = terminal_free[t]
         if r < 0:

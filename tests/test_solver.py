@@ -523,3 +523,28 @@ def test_deposited_network_matches_dense_solve(mode):
         sol.terminal_current[0])
     if mode == "jda":  # 200 wires at this density leave isolated wires (MNR has no node there)
         assert solver.excluded_components
+
+
+def test_extrapolated_start_saves_iterations_and_changes_no_answer(monkeypatch):
+    # smooth conductance drift: starting CG from 2 x_k - x_(k-1) must need fewer iterations
+    network, rng = random_network(13, n=150, radius=0.15)
+    sources = {"left": ("voltage", 1.0), "right": ("ground",)}
+    g0 = 10 ** rng.uniform(-3, -1, network.n_junctions)
+    rate = rng.uniform(-2.0, 2.0, g0.size)
+
+    def run():
+        solver = CircuitSolver(network, sources, refactor_iterations=10**6)
+        voltages, iterations = [], 0
+        for step in range(15):
+            sol = solver.solve(g0 * np.exp(rate * 0.01 * step))
+            voltages.append(sol.node_voltage.copy())
+            iterations += sol.iterations
+        return voltages, iterations
+
+    extrapolated, n_extrapolated = run()
+    monkeypatch.setattr(CircuitSolver, "_extrapolate",
+                        lambda self: self._x_previous.__setitem__(slice(None), self._x))
+    plain, n_plain = run()
+    assert n_extrapolated < n_plain
+    for a, b in zip(extrapolated, plain, strict=True):
+        assert np.nanmax(np.abs(a - b)) <= 1e-12
