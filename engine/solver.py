@@ -49,13 +49,17 @@ residual at every free node below 1e-13 of the terminal current. Cost grows with
 factor's size, close to N log N (nnz(L) = 39k, 251k, 887k, 3.6M at 2k, 10k, 30k, 100k
 wires); only the rare refactorization grows faster (N^1.5: 13 ms at 10k, 0.56 s at 100k).
 
-Large networks (benchmarks/bench_step.py, whole step, 30 steps, same session, load ~1)::
+Large networks (benchmarks/bench_step.py, whole step in ms and CG iterations per step,
+before/after run back to back, load average ~1.0 on the 2 cores, so +-30% noise per
+figure; iteration counts are exact). "30 steps": ``--steps 30`` (20 steps above 10k
+wires after 20 settling steps: at 30k-100k that window sits in the initial transient);
+"steady": ``--steps 300 --big-steps 100 --settle 100``::
 
-    wires     before: ms (CG it/step)    after: ms (CG it/step)
-    2,000         1.49 (4.3)                1.53 (3.6)
-    10,000       10.5  (4.6)               10.2  (3.9)
-    30,000       41.0  (5.5)               49.4  (4.2)   (window holds a refactorization)
-    100,000     226    (6.5)              202    (6.1)
+    wires      30 steps: before -> after        steady: before -> after
+    2,000       1.52 (4.3) ->   1.41 (3.6)      1.38 (3.4) ->   1.26 (3.0)
+    10,000      9.7  (4.6) ->   8.8  (3.9)      9.5  (3.7) ->   7.7  (3.0)
+    30,000     37.0  (5.5) ->  40.0  (4.1)     37.8  (4.1) ->  27.6  (3.4)
+    100,000   208    (6.5) -> 172    (6.1)     230   (4.7) -> 136-169 (3.6)
 
 What changed: (1) the L^T solve scatters from a copy of L by rows, stored last row first,
 which the factorization writes as it computes each row; both triangular solves then stream
@@ -72,7 +76,8 @@ comparing with the cycle's minimum (+-1%). What remains superlinear: nnz(L) grow
 from 10k to 100k wires, the matrix-vector product 13x (the minimum-degree order scatters
 neighbours: median index distance 23k at 100k), and the refactorization 40x, so the
 renewal rule settles at more iterations per step (~6.3 cost units per step at 10k, ~9.8
-at 100k in iteration units, factorization included). Whole step 10k -> 100k: ~20x.
+at 100k in iteration units, factorization included). Whole step 10k -> 100k in the
+steady state: ~18-22x (was ~24x); the 13x aim is not reached.
 
 Precision: when the conductances span so many decades (1e4 S wire segments or 1e9 S contacts
 beside 1e-3 S junctions) that float64 cannot reach ``rtol``, the step that finds out has an
