@@ -65,7 +65,8 @@ What changed: (1) the L^T solve scatters from a copy of L by rows, stored last r
 which the factorization writes as it computes each row; both triangular solves then stream
 forward through memory (at 100k wires one preconditioner application 14 -> 10.5 ms); used
 from 1M entries of L, since below that it measured slightly slower. (2) CG starts from
-the linear extrapolation 2 x_k - x_(k-1) of the last two solutions (fewer iterations: 10-12% less work per step over 300 steps at 10k and 30k).
+the linear extrapolation 2 x_k - x_(k-1) of the last two solutions (fewer iterations:
+10-12% less work per step over 300 steps at 10k and 30k).
 Measured and rejected: SuperLU's COLAMD and MMD_ATA orders (2x the fill of MMD on A + A^T:
 8.9M and 8.1M entries at 100k); a nested dissection by recursive coordinate bisection of
 the wire positions with minimum vertex-cover separators and minimum degree inside the
