@@ -107,10 +107,10 @@ def throughput(app, controller, canvas, image, seconds: float, *, drawing: bool)
         snapshot = controller.slot.take()
         if snapshot is None:
             return
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time of this thread, as the studio measures
         canvas.show_snapshot(snapshot, live=True)
         paint(canvas, image)
-        pacer.record(time.perf_counter() - started)
+        pacer.record(time.thread_time() - started)
         timer.setInterval(pacer.interval_ms)
         frames += 1
 
