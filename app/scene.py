@@ -7,6 +7,8 @@ the canvas draws.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +58,23 @@ class ColorScale:
             low = max(low, high * 1e-6)
         if high <= low:
             high = low * 10 if log else low + 1.0
+        low, high = _rounded(low, high, log)
         return cls(low, high, log, n_bins)
+
+
+def _rounded(low: float, high: float, log: bool) -> tuple[float, float]:
+    """Widen a range to round bounds: quarter decades (log) or tenths of a 1-2-5 span.
+
+    During a run the data range moves a little every frame; round bounds keep the colours and
+    the colour bar still until the range really changes (and spare re-laying out the bar).
+    """
+    if log:
+        return (10.0 ** (math.floor(4 * math.log10(low)) / 4),
+                10.0 ** (math.ceil(4 * math.log10(high)) / 4))
+    span = high - low
+    magnitude = 10.0 ** math.floor(math.log10(span))
+    step = next(m * magnitude for m in (0.1, 0.2, 0.25, 0.5, 1.0) if 10 * m * magnitude >= span)
+    return math.floor(low / step) * step, math.ceil(high / step) * step
 
 
 def bin_values(values: np.ndarray, scale: ColorScale) -> np.ndarray:

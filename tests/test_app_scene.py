@@ -209,3 +209,14 @@ def test_document_deposits_the_wires_nwn_run_simulates():
         ours.step()
         theirs.step()
     assert np.array_equal(ours.snapshot().junction_state, theirs.snapshot().junction_state)
+
+
+def test_colour_scale_bounds_are_round_and_cover_the_data():
+    values = np.array([3.3e-7, 2e-5, 4.2e-3])
+    log = ColorScale.fit(values, log=True, n_bins=8)
+    assert log.low <= 3.3e-7 and log.high >= 4.2e-3
+    assert 4 * np.log10(log.high) == pytest.approx(round(4 * np.log10(log.high)))
+    linear = ColorScale.fit(np.array([0.13, 0.61, 0.97]), log=False, n_bins=8)
+    assert (linear.low, linear.high) == pytest.approx((0.1, 1.0))
+    # A small drift of the data leaves the scale unchanged.
+    assert ColorScale.fit(values * 1.01, log=True, n_bins=8) == log
