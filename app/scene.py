@@ -8,7 +8,6 @@ the canvas draws.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np
