@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from scenarios import two_terminal
 
 from nwn.engine.analysis.bridge import fit_relaxation, run_bridge
 from nwn.engine.ensemble import run_ensemble
@@ -89,26 +90,8 @@ def test_bridge_refuses_a_scenario_without_one_source_and_one_ground(single_junc
         run_bridge(single_junction, [], hold=1.0, relax=1.0)
 
 
-ENSEMBLE = """
-seed = 4
-[network]
-box = [30e-6, 30e-6]
-n_wires = 150
-length = 8e-6
-[[electrodes]]
-name = "left"
-shape = {type = "rectangle", bounds = [0.0, 0.0, 3e-6, 30e-6]}
-source = {kind = "voltage", waveform = {kind = "dc", value = 4.0}}
-[[electrodes]]
-name = "right"
-shape = {type = "rectangle", bounds = [27e-6, 0.0, 30e-6, 30e-6]}
-source = {kind = "ground"}
-[junction]
-model = "MODEL"
-[run]
-dt = 1e-2
-duration = 0.2
-"""
+ENSEMBLE = two_terminal(seed=4, n_wires=150, waveform='{kind = "dc", value = 4.0}',
+                        model="MODEL", dt=1e-2, duration=0.2)
 
 
 def test_ensemble_of_a_deterministic_device_has_zero_spread():

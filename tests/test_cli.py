@@ -5,30 +5,12 @@ import sys
 
 import h5py
 import pytest
+from scenarios import two_terminal
 
 from nwn.app.cli import main
 from nwn.resources import list_presets
 
-GOOD = """
-seed = 3
-[network]
-box = [30e-6, 30e-6]
-n_wires = 200
-length = 8e-6
-[[electrodes]]
-name = "left"
-shape = {type = "rectangle", bounds = [0.0, 0.0, 3e-6, 30e-6]}
-source = {kind = "voltage", waveform = {kind = "dc", value = 2.0}}
-[[electrodes]]
-name = "right"
-shape = {type = "rectangle", bounds = [27e-6, 0.0, 30e-6, 30e-6]}
-source = {kind = "ground"}
-[junction]
-model = "rate"
-[run]
-dt = 1e-3
-duration = 0.02
-"""
+GOOD = two_terminal()
 
 
 def write(tmp_path, text, name="s.toml"):
@@ -80,7 +62,7 @@ def test_seed_and_duration_overrides_are_stored(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("length = 8e-6", "length = -8e-6"), "network.length must be > 0 (got -8e-06)"),
+        (("length = 8e-06", "length = -8e-06"), "network.length must be > 0 (got -8e-06)"),
         (("n_wires = 200", "n_wires = 200\ndensity = 1e11"), "give n_wires or density"),
         (("duration = 0.02", "duration = 0.02\nfoo = 1"), "run: unknown key 'foo'"),
         (("[junction]\nmodel = \"rate\"", "[junction]\nmodel = \"rate\"\nparams = {eta_p = 1e400}"),
@@ -89,7 +71,7 @@ def test_seed_and_duration_overrides_are_stored(tmp_path):
         (("[junction]\nmodel = \"rate\"", "[junction]\nmodel = \"rate\"\nparams = {eta_p = inf}"),
          "junction.params.eta_p"),
         (("n_wires = 200", "n_wires = 20"), "is not connected to 'right' by any wire path"),
-        (("bounds = [27e-6, 0.0, 30e-6, 30e-6]", "bounds = [29.99e-6, 29.99e-6, 30e-6, 30e-6]"),
+        (("bounds = [2.7e-05, 0.0, 3e-05, 3e-05]", "bounds = [2.999e-05, 2.999e-05, 3e-05, 3e-05]"),
          "electrode 'right'"),
     ],
 )

@@ -8,6 +8,7 @@ import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from PySide6 import QtWidgets  # noqa: E402
+from scenarios import two_terminal  # noqa: E402
 
 from nwn.app.canvas import NetworkCanvas  # noqa: E402
 from nwn.app.export import read_csv  # noqa: E402
@@ -16,26 +17,8 @@ from nwn.app.movie import SnapshotSource  # noqa: E402
 from nwn.engine.build import build_simulation  # noqa: E402
 from nwn.engine.scenario import parse_scenario  # noqa: E402
 
-SCENARIO = """
-seed = 5
-[network]
-box = [30e-6, 30e-6]
-n_wires = 150
-length = 7e-6
-[[electrodes]]
-name = "left"
-shape = {type = "rectangle", bounds = [0.0, 0.0, 3e-6, 30e-6]}
-source = {kind = "voltage", waveform = {kind = "dc", value = 5.0}}
-[[electrodes]]
-name = "right"
-shape = {type = "rectangle", bounds = [27e-6, 0.0, 30e-6, 30e-6]}
-source = {kind = "ground"}
-[junction]
-model = "rate"
-[run]
-dt = 1e-2
-duration = 0.1
-"""
+SCENARIO = two_terminal(seed=5, n_wires=150, length=7e-6,
+                        waveform='{kind = "dc", value = 5.0}', dt=1e-2, duration=0.1)
 
 
 def snapshot_source():

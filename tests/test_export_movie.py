@@ -8,6 +8,7 @@ import h5py  # noqa: E402
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from scenarios import two_terminal  # noqa: E402
 
 from nwn.app.cli import main  # noqa: E402
 from nwn.app.export import read_csv, write_junction_table, write_traces_csv, write_wire_table  # noqa: E402,E501
@@ -23,27 +24,8 @@ from nwn.engine.build import build_simulation  # noqa: E402
 from nwn.engine.recording import HDF5Recorder  # noqa: E402
 from nwn.engine.scenario import parse_scenario  # noqa: E402
 
-SCENARIO = """
-seed = 3
-[network]
-box = [30e-6, 30e-6]
-n_wires = 160
-length = 7e-6
-[[electrodes]]
-name = "left"
-shape = {type = "rectangle", bounds = [0.0, 0.0, 3e-6, 30e-6]}
-source = {kind = "voltage", waveform = {kind = "dc", value = 5.0}}
-[[electrodes]]
-name = "right"
-shape = {type = "rectangle", bounds = [27e-6, 0.0, 30e-6, 30e-6]}
-source = {kind = "ground"}
-[junction]
-model = "filament"
-params = {n_max = 20}
-[run]
-dt = 1e-3
-duration = 0.06
-"""
+SCENARIO = two_terminal(n_wires=160, length=7e-6, waveform='{kind = "dc", value = 5.0}',
+                        model="filament", params="{n_max = 20}", duration=0.06)
 
 
 @pytest.fixture(scope="module")

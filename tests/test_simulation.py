@@ -11,6 +11,7 @@ import h5py
 import numpy as np
 import pytest
 import shapely
+from scenarios import two_terminal
 
 from nwn.engine.build import build_simulation
 from nwn.engine.junctions import make_model
@@ -23,27 +24,10 @@ from nwn.resources import list_presets, preset_path
 
 UM = 1e-6
 
-SCENARIO = """
-seed = 7
-[network]
-box = [40e-6, 40e-6]
-n_wires = 300
-length = 7e-6
-[[electrodes]]
-name = "left"
-shape = {type = "rectangle", bounds = [0.0, 0.0, 4e-6, 40e-6]}
-source = {kind = "voltage", waveform = {kind = "pulse", amplitude = 5.0, width = 0.02, period = 0.04, base = 0.01}}
-[[electrodes]]
-name = "right"
-shape = {type = "rectangle", bounds = [36e-6, 0.0, 40e-6, 40e-6]}
-source = {kind = "ground"}
-[junction]
-model = "filament"
-params = {n_max = 20}
-[run]
-dt = 1e-3
-duration = 0.06
-"""
+SCENARIO = two_terminal(
+    seed=7, side=40e-6, n_wires=300, length=7e-6, model="filament", params="{n_max = 20}",
+    waveform='{kind = "pulse", amplitude = 5.0, width = 0.02, period = 0.04, base = 0.01}',
+    duration=0.06)
 
 
 def crossing_pair(contact_resistance):
