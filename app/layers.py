@@ -107,8 +107,11 @@ def _blend(out, row, col, color, keep):
 
 
 @numba.njit(cache=True, nogil=True)
-def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
-    """Draw segments ``xy`` (S, 2, 2) into ``out`` (H, W) packed premultiplied pixels.
+def _raster_segments_rows(xy, order, start, colors, alphas, widths, matrix, origin, out,
+                          row0, row1):
+    """Draw segments ``xy`` (S, 2, 2) into rows ``row0:row1`` of ``out`` (H, W) packed
+    premultiplied pixels; ``order``/``start`` list the segments of each group
+    (:func:`_order_by_group`).
 
     ``matrix`` (m11, m12, m21, m22, dx, dy) maps item to device pixels; ``origin`` is the
     device pixel of ``out[0, 0]``; ``colors`` (G,) uint32 are premultiplied pixels and
@@ -116,8 +119,7 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
     segment's rectangle (square caps) are covered; width <= 1 draws one pixel per step.
     """
     n_groups = colors.shape[0]
-    height, width = out.shape[0], out.shape[1]
-    order, start = _order_by_group(group, n_groups)
+    width = out.shape[1]
     m11, m12, m21, m22, dx, dy = matrix
     for g in range(n_groups):
         color = np.int64(colors[g])
@@ -140,8 +142,9 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
                 xa, ya, xb, yb, ex, ey = ya, xa, yb, xb, ey, ex
             if ex < 0:
                 xa, ya, xb, yb, ex, ey = xb, yb, xa, ya, -ex, -ey
-            n_major = height if swap else width
-            n_minor = width if swap else height
+            # Rows are the major axis when swapped, the minor one otherwise: clip to the band.
+            major_lo, major_hi = (row0, row1) if swap else (0, width)
+            minor_lo, minor_hi = (0, width) if swap else (row0, row1)
             half = 0.5 * max(w, 1.0)
             if length > 0:
                 slope = ey / ex
@@ -151,8 +154,11 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
                 slope = 0.0
                 cap = half
                 span = half
-            i0 = max(int(np.ceil(xa - cap - 0.5)), 0)
-            i1 = min(int(np.ceil(xb + cap - 0.5)), n_major)
+            if not swap and (max(ya, yb) + span + 1.0 < row0 or
+                             min(ya, yb) - span - 1.0 >= row1):
+                continue  # the stroke misses this band of rows
+            i0 = max(int(np.ceil(xa - cap - 0.5)), major_lo)
+            i1 = min(int(np.ceil(xb + cap - 0.5)), major_hi)
             for i in range(i0, i1):
                 yc = ya + (i + 0.5 - xa) * slope
                 if w <= 1.0:
@@ -164,8 +170,8 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
                     if j1 <= j0:
                         j0 = int(np.floor(yc))
                         j1 = j0 + 1
-                j0 = max(j0, 0)
-                j1 = min(j1, n_minor)
+                j0 = max(j0, minor_lo)
+                j1 = min(j1, minor_hi)
                 for j in range(j0, j1):
                     if swap:
                         _blend(out, i, j, color, keep)
@@ -174,11 +180,12 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out):
-    """Draw points ``xy`` (P, 2) as square dots of ``sizes`` pixels into ``out`` (H, W)."""
+def _raster_points_rows(xy, order, start, colors, alphas, sizes, matrix, origin, out,
+                        row0, row1):
+    """Draw points ``xy`` (P, 2) as square dots of ``sizes`` pixels into rows ``row0:row1``
+    of ``out`` (H, W)."""
     n_groups = colors.shape[0]
-    height, width = out.shape[0], out.shape[1]
-    order, start = _order_by_group(group, n_groups)
+    width = out.shape[1]
     m11, m12, m21, m22, dx, dy = matrix
     for g in range(n_groups):
         color = np.int64(colors[g])
@@ -196,9 +203,50 @@ def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out):
             i1 = max(int(np.ceil(x + half - 0.5)), i0 + 1)
             j0 = int(np.ceil(y - half - 0.5))
             j1 = max(int(np.ceil(y + half - 0.5)), j0 + 1)
-            for j in range(max(j0, 0), min(j1, height)):
+            for j in range(max(j0, row0), min(j1, row1)):
                 for i in range(max(i0, 0), min(i1, width)):
                     _blend(out, j, i, color, keep)
+
+
+# Each band of rows is drawn by one thread, visiting the primitives in the same order as a
+# single pass would, so every pixel sees the same blends in the same order: the image is
+# identical whatever the thread count. A few bands per thread balance the load.
+_BANDS_PER_THREAD = 3
+
+
+def band_rows(height: int) -> int:
+    """Rows per parallel band for an image ``height`` rows tall."""
+    return max(16, -(-int(height) // (_BANDS_PER_THREAD * numba.get_num_threads())))
+
+
+@numba.njit(cache=True, parallel=True)
+def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out, rows=0):
+    """Draw segments ``xy`` (S, 2, 2) into ``out`` (H, W) packed premultiplied pixels.
+
+    ``matrix`` (m11, m12, m21, m22, dx, dy) maps item to device pixels; ``origin`` is the
+    device pixel of ``out[0, 0]``; ``colors`` (G,) uint32 are premultiplied pixels and
+    ``alphas`` (G,) their alpha bytes; ``widths`` are pixels. Pixels whose centres fall inside a
+    segment's rectangle (square caps) are covered; width <= 1 draws one pixel per step.
+    Bands of ``rows`` rows (0: one band) are drawn in parallel (see :func:`band_rows`).
+    """
+    order, start = _order_by_group(group, colors.shape[0])
+    height = out.shape[0]
+    rows = rows if rows > 0 else max(height, 1)
+    for band in numba.prange(-(-height // rows)):
+        _raster_segments_rows(xy, order, start, colors, alphas, widths, matrix, origin, out,
+                              band * rows, min((band + 1) * rows, height))
+
+
+@numba.njit(cache=True, parallel=True)
+def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out, rows=0):
+    """Draw points ``xy`` (P, 2) as square dots of ``sizes`` pixels into ``out`` (H, W);
+    bands of ``rows`` rows (0: one band) in parallel."""
+    order, start = _order_by_group(group, colors.shape[0])
+    height = out.shape[0]
+    rows = rows if rows > 0 else max(height, 1)
+    for band in numba.prange(-(-height // rows)):
+        _raster_points_rows(xy, order, start, colors, alphas, sizes, matrix, origin, out,
+                            band * rows, min((band + 1) * rows, height))
 
 
 # -- graphics items ---------------------------------------------------------------------------
@@ -343,7 +391,8 @@ class _BulkLayer(pg.GraphicsObject):
         widths = np.array([(p.widthF() or 1.0) if p.isCosmetic() else p.widthF() * scale
                            for p in self._pens], dtype=np.float64)
         self._kernel(self._xy_sorted, self._group[self._perm], colors, alphas, widths,
-                     np.array(matrix), np.array(origin, dtype=np.float64), self._buffer)
+                     np.array(matrix), np.array(origin, dtype=np.float64), self._buffer,
+                     band_rows(height))
         fmt = (QtGui.QImage.Format.Format_RGBA8888_Premultiplied if rgba
                else QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         self._image = QtGui.QImage(self._buffer.data, width, height, 4 * width, fmt)

@@ -76,7 +76,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect()
         self.frame_timer = QtCore.QTimer(self)
         self.frame_timer.setInterval(FRAME_INTERVAL_MS)
-        self.pacer = FramePacer(budget=0.1, min_interval=FRAME_INTERVAL_MS / 1e3)
+        self.pacer = FramePacer(budget=0.15, min_interval=FRAME_INTERVAL_MS / 1e3)
         self.frame_timer.timeout.connect(self._frame)
         self.frame_timer.start()
         self.deposit_timer = QtCore.QTimer(self)
@@ -741,7 +741,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Display-rate redraw from the latest snapshot (never waits for the worker).
 
         The redraw interval stretches with the cost of drawing (:class:`FramePacer`), so a
-        large network never spends more than a tenth of wall time on the GUI thread.
+        large network never spends more than 15 % of wall time on the GUI thread.
         """
         snapshot = self.controller.slot.take()
         if snapshot is None:

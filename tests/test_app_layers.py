@@ -187,3 +187,25 @@ def test_raster_cache_and_vector_devices(app, monkeypatch):
     assert len(calls) == 3 and layer._drawables
     lit_v, lit_r = vector[..., 2] > 0, recoloured[..., 2] > 0
     assert np.count_nonzero(lit_v != lit_r) < 0.2 * np.count_nonzero(lit_r)
+
+
+def test_parallel_bands_draw_the_same_image_as_one_pass():
+    """Bands of rows in parallel give exactly the single-band image (order of blends kept)."""
+    from nwn.app.layers import _raster_points, _raster_segments
+
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 300, (400, 2, 2))
+    group = rng.integers(-1, 3, 400)
+    colors = np.array([0x80402010, 0xFF00FF00, 0x40101010], dtype=np.uint32)
+    alphas = np.array([0x80, 0xFF, 0x40])
+    matrix = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    origin = np.zeros(2)
+    for kernel, data, sizes in ((_raster_segments, xy, np.array([1.0, 2.5, 4.0])),
+                                (_raster_points, xy[:, 0], np.array([2.0, 3.0, 5.0]))):
+        single = np.zeros((300, 300), dtype=np.uint32)
+        kernel(data, group, colors, alphas, sizes, matrix, origin, single, 0)
+        for rows in (1, 7, 64):
+            banded = np.zeros_like(single)
+            kernel(data, group, colors, alphas, sizes, matrix, origin, banded, rows)
+            assert np.array_equal(banded, single)
+        assert np.count_nonzero(single) > 1000
