@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nwn.app.movie import ensure_qapp
 from nwn.app.report_figures import LEVEL_COLOURS, export_png, figure_plot
 
 __all__ = ["write_bridge_figures", "write_ensemble_figure"]
@@ -34,7 +35,7 @@ def write_bridge_figures(directory: str | Path, result) -> list[Path]:
     """traces.png, theta.png, attractor.png, noise.png, jumps.png in ``directory``."""
     import pyqtgraph as pg
 
-    pg.mkQApp()
+    ensure_qapp()
     directory = Path(directory)
     levels = result.levels
     volts = [lv.voltage for lv in levels]
@@ -85,7 +86,7 @@ def write_ensemble_figure(path: str | Path, result) -> Path:
     """Every member's G(t) in grey, the mean and a +-1 std band on top."""
     import pyqtgraph as pg
 
-    pg.mkQApp()
+    ensure_qapp()
     widget, plot = figure_plot(
         f"ensemble of {len(result.seeds)} runs ({result.vary} vary with the seed)",
         "time (s)", "conductance (mS)")

@@ -28,6 +28,7 @@ from nwn.geometry.checks import InputError, check_int
 __all__ = [
     "FIGURE_FORMATS",
     "atomic_path",
+    "partial_file",
     "save_canvas",
     "save_plot",
     "trace_figure",
@@ -47,10 +48,12 @@ def figure_format(path: str | Path) -> str:
     return suffix
 
 
-@contextmanager
-def atomic_path(path: str | Path):
-    """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds,
-    delete it otherwise."""
+def partial_file(path: str | Path) -> Path:
+    """Create an empty hidden file next to ``path`` to write it under, before renaming.
+
+    The file gets the permissions an ordinary new file would (``mkstemp`` makes it private).
+    InputError if the target's folder does not exist.
+    """
     target = Path(path)
     if not target.parent.is_dir():
         raise InputError(f"output folder {str(target.parent)!r} does not exist")
@@ -60,11 +63,20 @@ def atomic_path(path: str | Path):
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(temp, 0o666 & ~umask)
+    return Path(temp)
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds,
+    delete it otherwise."""
+    target = Path(path)
+    temp = partial_file(target)
     try:
-        yield Path(temp)
+        yield temp
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 
@@ -82,8 +94,6 @@ def save_canvas(canvas, path: str | Path, *, size: tuple[int, int] | None = None
     size : (int, int), optional
         Pixels (PNG) or the SVG's nominal size; default the canvas's current size.
     """
-    from PySide6 import QtCore, QtGui
-
     fmt = figure_format(path)
     if size is None:
         size = (max(canvas.width(), 64), max(canvas.height(), 64))
@@ -95,19 +105,9 @@ def save_canvas(canvas, path: str | Path, *, size: tuple[int, int] | None = None
             if not image.save(str(temp), "PNG"):
                 raise OSError(f"could not write {path}")
         else:
-            from PySide6 import QtSvg
-
             canvas.resize(width, height)
-            generator = QtSvg.QSvgGenerator()
-            generator.setFileName(str(temp))
-            generator.setSize(QtCore.QSize(width, height))
-            generator.setViewBox(QtCore.QRect(0, 0, width, height))
-            generator.setTitle("nwn-studio network")
-            painter = QtGui.QPainter(generator)
-            try:
+            with _svg_painter(temp, width, height, "nwn-studio network") as painter:
                 canvas.render(painter)
-            finally:
-                painter.end()
     return Path(path)
 
 
@@ -152,18 +152,27 @@ def _scene_svg(item, path: Path) -> None:
     (pyqtgraph's SVGExporter fails on some plots, e.g. with grids: "not enough values to
     unpack" in ``correctCoordinates``; Qt's own SVG painter draws whatever the screen draws.)
     """
-    from PySide6 import QtCore, QtGui, QtSvg
+    from PySide6 import QtCore
 
     rect = item.sceneBoundingRect()
     width, height = max(int(rect.width()), 16), max(int(rect.height()), 16)
+    with _svg_painter(path, width, height, "nwn-studio figure") as painter:
+        item.scene().render(painter, QtCore.QRectF(0, 0, width, height), rect)
+
+
+@contextmanager
+def _svg_painter(path: Path, width: int, height: int, title: str):
+    """A QPainter on an SVG file of ``width`` x ``height`` pixels, ended after the block."""
+    from PySide6 import QtCore, QtGui, QtSvg
+
     generator = QtSvg.QSvgGenerator()
     generator.setFileName(str(path))
     generator.setSize(QtCore.QSize(width, height))
     generator.setViewBox(QtCore.QRect(0, 0, width, height))
-    generator.setTitle("nwn-studio figure")
+    generator.setTitle(title)
     painter = QtGui.QPainter(generator)
     try:
-        item.scene().render(painter, QtCore.QRectF(0, 0, width, height), rect)
+        yield painter
     finally:
         painter.end()
 

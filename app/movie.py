@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from nwn.app.export import partial_file
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
 __all__ = [
@@ -229,16 +229,7 @@ class MovieWriter:
         self.format = movie_format(self.path)
         self.size = check_size(size)
         self.n_frames = 0
-        if not self.path.parent.is_dir():
-            raise InputError(f"output folder {str(self.path.parent)!r} does not exist")
-        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.",
-                                        suffix=f".part{self.path.suffix}")
-        os.close(handle)
-        # mkstemp makes the file private; a movie gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        self.temp_path = Path(temp)
+        self.temp_path = partial_file(self.path)
         if self.format == "mp4":
             options = {"codec": "libx264", "pix_fmt_out": "yuv420p", "quality": None,
                        "macro_block_size": 2,

@@ -1,28 +1,22 @@
 """PNG figures of a trace fit and its stochastic analysis (pyqtgraph, rendered offscreen).
 
 Each ``plot_*`` function draws into a pyqtgraph ``PlotItem`` and :func:`write_report_figures`
-exports them to PNG with ``pyqtgraph.exporters.ImageExporter``. Without a display the Qt
-platform is set to ``offscreen`` before Qt is imported.
+exports them to PNG with :func:`nwn.app.export.save_plot`. Without a display the
+application is created offscreen (:func:`nwn.app.movie.ensure_qapp`).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 
-if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
-        and sys.platform.startswith("linux"):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import pyqtgraph as pg  # noqa: E402
-import pyqtgraph.exporters  # noqa: E402,F401  (registers ImageExporter)
-
-from nwn.engine.analysis.fit import FitResult  # noqa: E402
-from nwn.engine.analysis.residuals import StochasticResult  # noqa: E402
+from nwn.app.export import save_plot
+from nwn.app.movie import ensure_qapp
+from nwn.engine.analysis.fit import FitResult
+from nwn.engine.analysis.residuals import StochasticResult
 
 __all__ = ["FIGURES", "export_png", "figure_plot", "plot_drift", "plot_increments", "plot_psd",
            "plot_residuals",
@@ -161,7 +155,7 @@ def write_report_figures(directory: str | Path, fit: FitResult,
 
     Returns the paths written, in :data:`FIGURES` order.
     """
-    pg.mkQApp()
+    ensure_qapp()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -175,8 +169,7 @@ def write_report_figures(directory: str | Path, fit: FitResult,
 
 def export_png(widget, plot, path: str | Path) -> Path:
     """Export ``plot`` (from :func:`figure_plot`) to a PNG of :data:`WIDTH` pixels; close it."""
-    exporter = pg.exporters.ImageExporter(plot)
-    exporter.parameters()["width"] = WIDTH
-    exporter.export(str(path))
-    widget.close()
-    return Path(path)
+    try:
+        return save_plot(plot, path, width=WIDTH)
+    finally:
+        widget.close()
