@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore
 
+from nwn.engine.recording import TraceRecorder
+
 __all__ = ["LatestSlot", "LiveTraceRecorder", "RunController", "SimulationWorker",
            "SnapshotHistory", "error_message"]
 
@@ -129,10 +131,11 @@ class SnapshotHistory:
             self._capacity = None
 
 
-class LiveTraceRecorder:
-    """Engine recorder keeping terminal traces and one probed junction's trace in memory.
+class LiveTraceRecorder(TraceRecorder):
+    """The engine's :class:`~nwn.engine.recording.TraceRecorder`, locked, plus the trace of
+    one probed junction.
 
-    Filled by the worker thread; :meth:`arrays` copies everything under a lock for the plots.
+    Filled by the worker thread; :meth:`arrays` copies everything under the lock for the plots.
     Rows are decimated by two whenever ``max_rows`` is reached (bounded memory, whole run).
 
     Attributes
@@ -143,22 +146,14 @@ class LiveTraceRecorder:
 
     def __init__(self, *, max_rows: int = 20_000) -> None:
         self._lock = threading.Lock()
-        self.max_rows = int(max_rows)
         self.probe = -1
-        self.reset()
+        super().__init__(max_rows=max_rows)
 
     def reset(self) -> None:
         with self._lock:
-            self._every = 1
-            self._rows: list[tuple] = []
+            super().reset()
             self._probe_rows: list[tuple[float, float, float]] = []
             self._probe_of_rows = -1
-
-    def start(self, simulation) -> None:
-        pass
-
-    def finish(self, simulation) -> None:
-        pass
 
     def record(self, simulation, step: int, t: float, solution, junction_voltage) -> None:
         probe = self.probe
@@ -167,34 +162,22 @@ class LiveTraceRecorder:
                 self._probe_rows = []
                 self._probe_of_rows = probe
             if 0 <= probe < len(junction_voltage):
-                conductance = simulation.model.conductance()[probe]
+                conductance = simulation.junction_conductance[probe]
                 self._probe_rows.append((t, float(conductance), float(junction_voltage[probe])))
                 if len(self._probe_rows) > self.max_rows:
                     del self._probe_rows[::2]
-            if step % self._every:
-                return
-            self._rows.append((t, np.array(solution.terminal_current, copy=True),
-                               np.array(solution.terminal_voltage, copy=True),
-                               float(solution.conductance)))
-            if len(self._rows) >= self.max_rows:
-                del self._rows[1::2]
-                self._every *= 2
+            super().record(simulation, step, t, solution, junction_voltage)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Copies: ``t`` (T,), ``current`` (T, K) A, ``voltage`` (T, K) V, ``conductance``
         (T,) S, and ``probe`` (P, 3) rows of (t, G, V) of the probed junction."""
         with self._lock:
-            rows = list(self._rows)
-            probe = np.array(self._probe_rows, dtype=np.float64).reshape(-1, 3)
-        if not rows:
-            empty = np.zeros(0)
-            return {"t": empty, "current": np.zeros((0, 0)), "voltage": np.zeros((0, 0)),
-                    "conductance": empty, "probe": probe}
-        return {"t": np.array([r[0] for r in rows]),
-                "current": np.array([r[1] for r in rows]),
-                "voltage": np.array([r[2] for r in rows]),
-                "conductance": np.array([r[3] for r in rows]),
-                "probe": probe}
+            out = {"t": self.t, "current": self.current, "voltage": self.voltage,
+                   "conductance": self.conductance,
+                   "probe": np.array(self._probe_rows, dtype=np.float64).reshape(-1, 3)}
+        if out["t"].size == 0:
+            out["current"] = out["voltage"] = np.zeros((0, 0))
+        return out
 
 
 class SimulationWorker(QtCore.QObject):

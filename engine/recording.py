@@ -206,7 +206,7 @@ class HDF5Recorder:
         if step % self.junction_every == 0:
             full |= series["junction_t"].append(t)
             full |= series["junction_state"].append(simulation.model.state())
-            full |= series["junction_conductance"].append(simulation.model.conductance())
+            full |= series["junction_conductance"].append(simulation.junction_conductance)
         if step % self.snapshot_every == 0:
             full |= series["node_t"].append(t)
             full |= series["node_voltage"].append(solution.node_voltage)
@@ -246,9 +246,9 @@ class HDF5Recorder:
 class TraceRecorder:
     """Keep terminal traces in memory, decimated to a bounded number of rows.
 
-    Used by the GUI's live plots and by tests. When ``max_rows`` is reached every other row is
-    dropped and the recording interval doubles, so memory stays bounded and the trace still
-    spans the whole run.
+    Used by scripts, tests and (through a locked subclass) the GUI's live plots. When
+    ``max_rows`` is reached every other row is dropped and the recording interval doubles, so
+    memory stays bounded and the trace still spans the whole run.
 
     Attributes (as arrays, via properties)
     --------------------------------------
@@ -256,8 +256,13 @@ class TraceRecorder:
     """
 
     def __init__(self, *, every: int = 1, max_rows: int = 100_000) -> None:
-        self.every = int(every)
+        self.first_every = int(every)
         self.max_rows = int(max_rows)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every row and return to the first recording interval."""
+        self.every = self.first_every
         self._t: list[float] = []
         self._current: list[np.ndarray] = []
         self._voltage: list[np.ndarray] = []

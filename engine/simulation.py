@@ -222,6 +222,17 @@ class Simulation:
         duration = check_positive("duration", duration)
         return max(1, int(round(duration / self.dt)))
 
+    @property
+    def junction_conductance(self) -> np.ndarray:
+        """Conductance of every junction now, shape (M,) (S).
+
+        A read-only view of the array the circuit was solved with (no recomputation); it
+        changes in place at the next step, so copy it to keep it.
+        """
+        view = self._conductance.view()
+        view.flags.writeable = False
+        return view
+
     def source_values(self, step: int) -> np.ndarray:
         """Stimulus value of every terminal at step ``step``, shape (K,) (V or A)."""
         first = self._stimulus_first

@@ -122,6 +122,10 @@ def test_kirchhoff_current_law_and_snapshots_are_read_only():
                                rtol=1e-9, atol=1e-12 * scale)
     with pytest.raises(ValueError):
         last.node_voltage[0] = 1.0
+    # The live view recorders read is the array the circuit was solved with.
+    assert np.array_equal(sim.junction_conductance, last.junction_conductance)
+    with pytest.raises(ValueError):
+        sim.junction_conductance[0] = 1.0
 
 
 def test_stop_from_callback_ends_the_run_early():
