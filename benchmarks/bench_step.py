@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+from bench_solver import time_spsolve  # same timing of the baseline in both benchmarks
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import spsolve
 
 from nwn.engine.junctions import make_model
 from nwn.engine.recording import TraceRecorder
@@ -69,15 +69,6 @@ def plain_system(network, junction_conductance: np.ndarray, volts: float):
     potentials[source] = volts
     rhs = -laplacian[free][:, [source, drain]] @ potentials[[source, drain]]
     return laplacian[free][:, free].tocsc(), rhs
-
-
-def time_spsolve(matrix, rhs, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        spsolve(matrix, rhs)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def run_size(n_wires: int, steps: int, settle: int = 20) -> None:

@@ -383,9 +383,8 @@ class Simulation:
 
     def store(self) -> SimulationState:
         """Capture the full state (time, junction agents, random streams, solver history)."""
-        solver_state = self.solver.get_state() if hasattr(self.solver, "get_state") else None
         return SimulationState(step=self.step_index, model_state=self.model.get_state(),
-                               solver_state=copy.deepcopy(solver_state),
+                               solver_state=copy.deepcopy(self.solver.get_state()),
                                solution=copy.deepcopy(self._solution),
                                junction_voltage=self._junction_voltage.copy())
 
@@ -393,8 +392,7 @@ class Simulation:
         """Return to a state captured by :meth:`store`; the run continues bit-identically."""
         self.step_index = state.step
         self.model.set_state(state.model_state)
-        if hasattr(self.solver, "set_state"):
-            self.solver.set_state(copy.deepcopy(state.solver_state))
+        self.solver.set_state(copy.deepcopy(state.solver_state))
         self._conductance = self.model.conductance(out=self._conductance)
         self._solution = copy.deepcopy(state.solution)
         self._junction_voltage = state.junction_voltage.copy()

@@ -201,17 +201,14 @@ def _network_bounds(simulation) -> tuple[float, float]:
     """Two-terminal conductance with every junction at its lowest and highest conductance."""
     from nwn.engine.solver import Source, solve_dc
 
-    parameters = simulation.model.parameters
-    pairs = (("g_min", "g_max"), ("g_off", "g_on"))
-    for low_key, high_key in pairs:
-        if low_key in parameters and high_key in parameters:
-            low = simulation.model.parameter_array(low_key) \
-                if hasattr(simulation.model, "parameter_array") else parameters[low_key]
-            high = simulation.model.parameter_array(high_key) \
-                if hasattr(simulation.model, "parameter_array") else parameters[high_key]
+    model = simulation.model
+    for low_key, high_key in (("g_min", "g_max"), ("g_off", "g_on")):
+        if low_key in model.parameters and high_key in model.parameters:
+            # Per junction: device variability (spread) moves the bounds of each one.
+            low, high = model.parameter_array(low_key), model.parameter_array(high_key)
             break
     else:
-        raise InputError(f"junction.model {simulation.model.name!r} has no conductance bounds "
+        raise InputError(f"junction.model {model.name!r} has no conductance bounds "
                          f"(g_min/g_max): the bridge needs a memristive model")
     sources = {}
     for name, drive in simulation.drives.items():
@@ -222,9 +219,7 @@ def _network_bounds(simulation) -> tuple[float, float]:
     network = simulation.network
     result = []
     for value in (low, high):
-        solution = solve_dc(network, np.broadcast_to(np.asarray(value, float),
-                                                     (network.n_junctions,)), sources)
-        result.append(float(solution.conductance))
+        result.append(float(solve_dc(network, value, sources).conductance))
     return result[0], result[1]
 
 
