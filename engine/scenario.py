@@ -460,15 +460,7 @@ def _check_waveform(path: str, waveform: Any, base_dir: Path | None) -> dict:
     if not isinstance(waveform, Mapping):
         raise InputError(f"{path} must be a table with a 'kind' (got {waveform!r})")
     waveform = _plain(waveform)
-    try:
-        make_stimulus(waveform, base_dir=base_dir)
-    except InputError as error:
-        # make_stimulus names fields relative to the waveform; give the full key path.
-        message = str(error)
-        prefix = "source.waveform"
-        raise InputError(
-            message.replace(prefix, path) if prefix in message else f"{path}: {message}"
-        ) from None
+    make_stimulus(waveform, base_dir=base_dir, path=path)
     return waveform
 
 

@@ -373,7 +373,7 @@ _FIELDS = {
 
 
 def make_stimulus(spec: Mapping[str, Any], *, base_dir: str | Path | None = None,
-                  _path: str = ROOT) -> Stimulus:
+                  path: str = ROOT) -> Stimulus:
     """Build a waveform from a scenario table such as ``{"kind": "pulse", "amplitude": 2.0, ...}``.
 
     Parameters
@@ -383,6 +383,9 @@ def make_stimulus(spec: Mapping[str, Any], *, base_dir: str | Path | None = None
     base_dir : path, optional
         Folder that relative ``samples`` file paths are resolved against (default: the
         current directory).
+    path : str
+        Key path of the table, which error messages start with (a scenario passes e.g.
+        ``electrodes[0].source.waveform``).
 
     Returns
     -------
@@ -394,7 +397,6 @@ def make_stimulus(spec: Mapping[str, Any], *, base_dir: str | Path | None = None
         Unknown kind or field, missing field, or a bad value; the message starts with the
         key path, e.g. ``source.waveform.width must be > 0 (got -1)``.
     """
-    path = _path
     if not isinstance(spec, Mapping):
         raise InputError(f"{path} must be a table with a 'kind' (got {spec!r})")
     kind = spec.get("kind")
@@ -489,7 +491,7 @@ def _make_sequence(spec, path, base_dir) -> SequenceStimulus:
             duration = check_finite(f"{where}.duration", duration)
             if duration <= 0:
                 raise InputError(f"{where}.duration must be > 0 (got {duration:g})")
-        segments.append(make_stimulus(inner, base_dir=base_dir, _path=where))
+        segments.append(make_stimulus(inner, base_dir=base_dir, path=where))
         durations.append(duration)
     repeat = check_int(f"{path}.repeat", spec.get("repeat", 1), minimum=1)
     if repeat > 1 and durations[-1] is None:

@@ -63,6 +63,8 @@ def test_every_preset_round_trips_through_toml(name):
         ('kind = "ground"', 'kind = "earth"', "electrodes[1].source.kind must be one of"),
         ('model = "rate"', 'model = "magic"', "junction.model must be one of"),
         ("seed = 7", "seed = -1", "seed must be >= 0 (got -1)"),
+        ('{kind = "dc", value = 1.0}', '{kind = "pulse", amplitude = 1.0, width = -1.0, period = 1.0}',
+         "electrodes[0].source.waveform.width must be > 0 (got -1)"),
         ("duration = 0.01", "duration = 1e300", "run.duration / run.dt gives"),
         ('name = "right"', 'name = "left"', "electrodes[1].name 'left' is used by another"),
         ("bounds = [36e-6, 0.0, 40e-6, 40e-6]", "bounds = [36e-6, 0.0, 30e-6, 40e-6]",
