@@ -26,17 +26,17 @@ from nwn.engine.scenario import (
     ElectrodeSpec,
     Scenario,
     SourceSpec,
+    check_electrode,
     load_scenario,
     parse_scenario,
     scenario_to_toml,
 )
 from nwn.geometry import Electrode, build_network, find_junctions, touching_wires
-from nwn.geometry.checks import InputError, check_choice
+from nwn.geometry.checks import InputError
 
 __all__ = ["Document", "Events", "check_electrode", "default_scenario", "electrode_geometry",
            "geometry_electrodes", "unique_name"]
 
-_SOURCE_KINDS = ("voltage", "current", "ground", "floating")
 
 
 class Events:
@@ -64,40 +64,6 @@ def electrode_geometry(shape: dict):
 def geometry_electrodes(specs: Sequence[ElectrodeSpec]) -> tuple[Electrode, ...]:
     """Scenario electrodes as :class:`nwn.geometry.Electrode` (name and shapely shape)."""
     return tuple(Electrode(spec.name, spec.geometry()) for spec in specs)
-
-
-def check_electrode(spec: ElectrodeSpec, *, where: str = "electrode") -> None:
-    """Refuse an electrode the scenario format would refuse (one line, naming the field)."""
-    if not isinstance(spec.name, str) or not spec.name.strip():
-        raise InputError(f"{where}.name must be a non-empty text (got {spec.name!r})")
-    shape = spec.shape
-    kind = check_choice(f"{where}.shape.type", shape.get("type"),
-                        ("rectangle", "polygon", "line", "point"))
-    if kind == "rectangle":
-        x0, y0, x1, y1 = shape["bounds"]
-        if not (x1 > x0 and y1 > y0):
-            raise InputError(f"{where}.shape.bounds must have xmax > xmin and ymax > ymin "
-                             f"(got {shape['bounds']!r})")
-    elif kind == "point":
-        if not shape["radius"] > 0:
-            raise InputError(f"{where}.shape.radius must be > 0 (got {shape['radius']!r})")
-    else:
-        geometry = electrode_geometry(shape)
-        if kind == "polygon" and (not geometry.is_valid or geometry.area <= 0):
-            raise InputError(f"{where}.shape.points must outline a simple polygon with "
-                             f"area > 0 (got {len(shape['points'])} points)")
-        if kind == "line" and geometry.length <= 0:
-            raise InputError(f"{where}.shape.points must give a line of length > 0")
-    source = spec.source
-    check_choice(f"{where}.source.kind", source.kind, _SOURCE_KINDS)
-    if source.kind in ("voltage", "current"):
-        if source.waveform is None:
-            raise InputError(f"{where}.source: a {source.kind} source needs a waveform")
-        from nwn.engine.stimuli import make_stimulus
-
-        make_stimulus(source.waveform)
-    elif source.waveform is not None:
-        raise InputError(f"{where}.source: a {source.kind} electrode takes no waveform")
 
 
 def unique_name(existing: Sequence[str], stem: str = "E") -> str:

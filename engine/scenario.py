@@ -75,6 +75,7 @@ from nwn.geometry.checks import (
 
 __all__ = [
     "ElectrodeSpec",
+    "check_electrode",
     "JunctionSpec",
     "NetworkSpec",
     "RunSpec",
@@ -424,13 +425,15 @@ def _parse_shape(path: str, data: Any) -> dict:
         raise InputError(f"{path}.points must be a list of at least {minimum} [x, y] pairs "
                          f"(got {points!r})")
     points = [list(_pair(f"{path}.points[{i}]", p)) for i, p in enumerate(points)]
-    if kind == "polygon":
-        import shapely
+    import shapely
 
+    if kind == "polygon":
         polygon = shapely.Polygon(points)
         if not polygon.is_valid or polygon.area <= 0:
             raise InputError(f"{path}.points must outline a simple polygon with area > 0 "
                              f"(got {points!r})")
+    elif shapely.LineString(points).length <= 0:
+        raise InputError(f"{path}.points must give a line of length > 0 (got {points!r})")
     return {"type": kind, "points": points}
 
 
@@ -481,19 +484,45 @@ def _parse_electrodes(data: Any, base_dir: Path | None) -> tuple[ElectrodeSpec, 
     for i, item in enumerate(data):
         path = f"electrodes[{i}]"
         _check_keys(path, item, ("name", "shape", "source"), required=("name", "shape"))
-        name = item["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise InputError(f"{path}.name must be a non-empty text (got {name!r})")
-        if name in names:
-            raise InputError(f"{path}.name {name!r} is used by another electrode "
+        spec = _parse_electrode(path, item["name"], item["shape"],
+                                item.get("source", "floating"), base_dir)
+        if spec.name in names:
+            raise InputError(f"{path}.name {spec.name!r} is used by another electrode "
                              f"(names must be unique)")
-        names.add(name)
-        specs.append(ElectrodeSpec(
-            name=name,
-            shape=_parse_shape(f"{path}.shape", item["shape"]),
-            source=_parse_source(f"{path}.source", item.get("source", "floating"), base_dir),
-        ))
+        names.add(spec.name)
+        specs.append(spec)
     return tuple(specs)
+
+
+def _parse_electrode(path: str, name: Any, shape: Any, source: Any,
+                     base_dir: Path | None) -> ElectrodeSpec:
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{path}.name must be a non-empty text (got {name!r})")
+    return ElectrodeSpec(name=name, shape=_parse_shape(f"{path}.shape", shape),
+                         source=_parse_source(f"{path}.source", source, base_dir))
+
+
+def check_electrode(spec: ElectrodeSpec, *, where: str = "electrode",
+                    base_dir: str | Path | None = None) -> ElectrodeSpec:
+    """Validate one electrode as a scenario file would (name, shape, source, waveform).
+
+    For editors that build :class:`ElectrodeSpec` objects directly (the GUI's designer).
+
+    Returns
+    -------
+    ElectrodeSpec
+        The electrode with its shape and source normalized as :func:`parse_scenario` does.
+
+    Raises
+    ------
+    InputError
+        One line naming ``where`` plus the key path, the value and what is allowed.
+    """
+    source = {"kind": spec.source.kind, "series_resistance": spec.source.series_resistance}
+    if spec.source.waveform is not None:
+        source["waveform"] = spec.source.waveform
+    return _parse_electrode(where, spec.name, spec.shape, source,
+                            Path(base_dir) if base_dir is not None else None)
 
 
 def _parse_junction(data: Any) -> JunctionSpec:

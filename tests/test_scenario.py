@@ -98,3 +98,18 @@ def test_all_floating_is_refused():
         'source = {kind = "floating"}')
     with pytest.raises(InputError, match="at least one electrode must be driven"):
         parse_scenario(text)
+
+
+def test_check_electrode_validates_an_edited_electrode_like_a_file():
+    """The GUI designer's check is the scenario parser's, with the same key paths."""
+    from nwn.engine.scenario import ElectrodeSpec, SourceSpec, check_electrode
+
+    good = ElectrodeSpec("probe", {"type": "point", "centre": [1e-6, 2e-6], "radius": 5e-7},
+                         SourceSpec("voltage", {"kind": "dc", "value": 1.0}))
+    assert check_electrode(good) == good
+    flat = ElectrodeSpec("bar", {"type": "line", "points": [[1e-6, 1e-6], [1e-6, 1e-6]]})
+    with pytest.raises(InputError, match=r"electrodes\[2\]\.shape\.points must give a line"):
+        check_electrode(flat, where="electrodes[2]")
+    no_wave = ElectrodeSpec("src", good.shape, SourceSpec("current"))
+    with pytest.raises(InputError, match=r"electrode\.source: a current source needs"):
+        check_electrode(no_wave)
