@@ -53,25 +53,24 @@ class RecordedElectrode:
 def shape_dict_from_wkt(wkt: str) -> tuple[dict, object]:
     """A scenario shape dict (m) and the shapely geometry of an electrode stored as WKT.
 
-    Rectangles and point contacts come back as polygons (their outline), which draws the same.
+    Shapes are recognized as the layout designer recognizes them
+    (:func:`nwn.app.layouts.shape_dict`); a bare point is a contact of radius 0, and
+    anything else (multi-part, holes) is drawn by its convex hull.
     """
     import shapely
 
+    from nwn.app.layouts import shape_dict
+
     geometry = shapely.from_wkt(wkt)
-    kind = geometry.geom_type
-    if kind == "Polygon":
-        points = np.asarray(geometry.exterior.coords)[:-1]
-        return {"type": "polygon", "points": points.tolist()}, geometry
-    if kind == "LineString":
-        return {"type": "line", "points": np.asarray(geometry.coords).tolist()}, geometry
-    if kind == "Point":
+    if geometry.geom_type == "Point":
         return {"type": "point", "centre": [geometry.x, geometry.y], "radius": 0.0}, geometry
-    # Anything else (multi-part): draw its outline hull.
-    hull = geometry.convex_hull
-    if hull.geom_type == "Polygon":
-        return {"type": "polygon",
-                "points": np.asarray(hull.exterior.coords)[:-1].tolist()}, geometry
-    raise InputError(f"electrode geometry must be a polygon, line or point (got {kind})")
+    simple = geometry.geom_type == "LineString" or (
+        geometry.geom_type == "Polygon" and not geometry.interiors)
+    outline = geometry if simple else geometry.convex_hull
+    if outline.geom_type not in ("Polygon", "LineString"):
+        raise InputError(f"electrode geometry must be a polygon, line or point "
+                         f"(got {geometry.geom_type})")
+    return shape_dict(outline), geometry
 
 
 def load_results(path: str | Path) -> Results:
