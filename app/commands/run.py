@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -55,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
         from nwn.app.movie import MovieOptions, movie_format
 
         # Refuse a bad movie request before spending the run on it.
-        movie_format(args.movie)
         MovieOptions(fps=args.movie_fps, color=args.movie_color).checked(
             fmt=movie_format(args.movie))
     if output.exists() and output.is_dir():
@@ -82,7 +82,6 @@ def run(args: argparse.Namespace) -> int:
         return 130
     finally:
         recorder.close(complete=complete)
-    snapshot = simulation.snapshot()
     if args.movie:
         from nwn.app.movie import movie_from_results
 
@@ -95,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {args.movie}", file=sys.stderr)
     if not args.quiet:
         summary = f"wrote {output}"
-        if snapshot.conductance == snapshot.conductance:  # not NaN
-            summary += f"; final two-terminal conductance {snapshot.conductance:.4g} S"
+        conductance = simulation.snapshot().conductance
+        if math.isfinite(conductance):  # defined with exactly two driven electrodes
+            summary += f"; final two-terminal conductance {conductance:.4g} S"
         print(summary, file=sys.stderr)
     return 0
