@@ -270,7 +270,7 @@ def _measure(volts, t, g, hold, g_low, g_high, threshold) -> BridgeLevel:
         sigma = float(ou_noise_sigma(innovations, theta, dt, robust=True))
         window = int(min(101, innovations.size // 2 * 2 - 1))
         jumps = detect_jumps(innovations, th, threshold=threshold, window=max(window, 5))
-        sizes = np.abs(np.asarray(jumps.sizes, float))
+        sizes = jumps.amplitudes
         n_jumps = int(sizes.size)
         rate = n_jumps / float(th[-1] - th[0])
         if n_jumps >= 10 and np.ptp(sizes) > 0:
