@@ -419,7 +419,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         scene, snapshot, mode = self.scene_data, self.snapshot, self.color_mode
         log = COLOR_MODES[mode][1] if self.log_scale is None else self.log_scale
         junction_values = scene.junction_values(snapshot, mode)
-        wire_values = scene.wire_values(snapshot, mode)
+        # Wire widths always follow the current; in current mode it is also the colour.
+        wire_current = scene.wire_current(snapshot)
+        wire_values = wire_current if mode == "current" else scene.wire_values(snapshot, mode)
         fit_values = junction_values if wire_values is None else np.concatenate(
             [wire_values, junction_values])
         fixed = (0.0, 1.0) if mode == "state" and not log else None
@@ -427,7 +429,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.last_scale = scale
         lut = pg.colormap.get(_CMAPS[mode]).getLookupTable(nPts=N_COLOR_BINS, alpha=False)
         # Width/brightness from the current each wire carries, relative to the busiest wire.
-        wire_current = scene.wire_current(snapshot)
         peak = np.nanmax(wire_current) if wire_current.size else 0.0
         fraction = (np.nan_to_num(wire_current) / peak if peak and np.isfinite(peak)
                     else np.zeros_like(wire_current))
