@@ -10,6 +10,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nwn.engine.supernodal import solve as ldl_solve
+
 __all__: list[str] = []
 
 #: Terminal kind codes used inside the kernels.
@@ -112,59 +114,13 @@ def _matvec(indptr, indices, data, x, out):
 
 
 @numba.njit(cache=True)
-def _precondition(l_indptr, l_indices, l_data, inv_diag, u_indptr, u_indices, u_data, r, z):
-    """z = (L D L^T)^{-1} r with L unit lower triangular (strict part stored, CSC).
-
-    The L^T solve reads either the CSC columns of L as dot products (``u_data`` empty) or,
-    for large factors, the rows of L laid out last row first (``u_indptr, u_indices,
-    u_data``, see :func:`reversed_rows`), scattering each finished z[i] into the earlier
-    entries: both solves then stream through memory forward and neither waits on a long
-    dot product: 1.7x faster at 100,000 wires (3.6M entries), slower below ~1M entries.
-    """
-    n = r.shape[0]
-    for i in range(n):
-        z[i] = r[i]
-    for j in range(n):
-        zj = z[j]
-        if zj != 0.0:
-            for k in range(l_indptr[j], l_indptr[j + 1]):
-                z[l_indices[k]] -= l_data[k] * zj
-    for j in range(n):
-        z[j] *= inv_diag[j]
-    if u_data.shape[0] > 0:
-        for c in range(n):
-            zi = z[n - 1 - c]
-            if zi != 0.0:
-                for k in range(u_indptr[c], u_indptr[c + 1]):
-                    z[u_indices[k]] -= u_data[k] * zi
-        return
-    for j in range(n - 1, -1, -1):
-        # four partial sums break the dependency chain of one long dot product
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        s3 = 0.0
-        k = l_indptr[j]
-        stop = l_indptr[j + 1]
-        while k + 3 < stop:
-            s0 += l_data[k] * z[l_indices[k]]
-            s1 += l_data[k + 1] * z[l_indices[k + 1]]
-            s2 += l_data[k + 2] * z[l_indices[k + 2]]
-            s3 += l_data[k + 3] * z[l_indices[k + 3]]
-            k += 4
-        while k < stop:
-            s0 += l_data[k] * z[l_indices[k]]
-            k += 1
-        z[j] -= (s0 + s1) + (s2 + s3)
-
-
-@numba.njit(cache=True)
-def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
-        u_indptr, u_indices, u_data, rtol, max_iterations, r, z, p, q):
+def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, inv_diag, t,
+        rtol, max_iterations, r, z, p, q):
     """Preconditioned conjugate gradient, started from ``x`` (updated in place).
 
-    The preconditioner is M = L D L^T, an exact factorization of an earlier matrix (``u_*``:
-    the optional row copy of L, see :func:`_precondition`). Because
+    The preconditioner is M = L D L^T, an exact factorization of an earlier matrix in
+    supernodal panels (``start`` ... ``inv_diag``, see :mod:`nwn.engine.supernodal`; ``t``
+    is its solves' scratch). Because
     M is close to A, z = M^{-1} r is a sharp estimate of the voltage error A^{-1} r; the
     iteration stops when max|z| <= rtol * max|x| and the true residual, recomputed at the
     end, passes the same test.
@@ -179,8 +135,7 @@ def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
     _matvec(indptr, indices, data, x, q)
     for i in range(n):
         r[i] = rhs[i] - q[i]
-    _precondition(l_indptr, l_indices, l_data, inv_diag, u_indptr, u_indices, u_data, r,
-                  z)
+    ldl_solve(start, panel_ptr, row_ptr, rows, panels, inv_diag, r, z, t)
     rz = 0.0
     for i in range(n):
         p[i] = z[i]
@@ -206,8 +161,7 @@ def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
         for i in range(n):
             x[i] += alpha * p[i]
             r[i] -= alpha * q[i]
-        _precondition(l_indptr, l_indices, l_data, inv_diag, u_indptr, u_indices, u_data, r,
-                  z)
+        ldl_solve(start, panel_ptr, row_ptr, rows, panels, inv_diag, r, z, t)
         rz_new = 0.0
         for i in range(n):
             rz_new += r[i] * z[i]
@@ -220,8 +174,7 @@ def pcg(indptr, indices, data, rhs, x, l_indptr, l_indices, l_data, inv_diag,
     _matvec(indptr, indices, data, x, q)
     for i in range(n):
         r[i] = rhs[i] - q[i]
-    _precondition(l_indptr, l_indices, l_data, inv_diag, u_indptr, u_indices, u_data, r,
-                  z)
+    ldl_solve(start, panel_ptr, row_ptr, rows, panels, inv_diag, r, z, t)
     error = 0.0
     scale = 0.0
     for i in range(n):
@@ -389,74 +342,3 @@ def ldl_symbolic(indptr, indices):
             l_indices[l_indptr[i] + filled[i]] = k
             filled[i] += 1
     return l_indptr, l_indices, row_indptr, row_columns
-
-
-@numba.njit(cache=True)
-def ldl_numeric(indptr, indices, data, l_indptr, l_indices, row_indptr, row_columns,
-                l_data, inv_diag, work, filled, u_data):
-    """Up-looking LDL^T factorization of a symmetric positive definite CSR matrix.
-
-    Fills ``l_data`` (strict lower L, CSC, pattern from :func:`ldl_symbolic`) and
-    ``inv_diag`` = 1/D. ``work`` (n,) and ``filled`` (n,) are scratch. Unless ``u_data`` is
-    empty, it receives the rows of L in the layout of :func:`reversed_rows` (row k is computed
-    in that order, so the copy is sequential writes). Returns -1 on success, else the first row
-    whose pivot is not > 0.
-    """
-    n = indptr.shape[0] - 1
-    nnz = row_indptr[n]
-    copy = u_data.shape[0] > 0
-    for k in range(n):
-        work[k] = 0.0
-        filled[k] = 0
-    for k in range(n):
-        # row k of L solves L[:k, :k] D y = A[:k, k]; start from the upper part of column k
-        for p in range(indptr[k], indptr[k + 1]):
-            i = indices[p]
-            if i <= k:
-                work[i] += data[p]
-        d = work[k]
-        work[k] = 0.0
-        for q in range(row_indptr[k], row_indptr[k + 1]):
-            i = row_columns[q]
-            yi = work[i]
-            work[i] = 0.0
-            start = l_indptr[i]
-            stop = start + filled[i]
-            for p in range(start, stop):
-                work[l_indices[p]] -= l_data[p] * yi
-            lki = yi * inv_diag[i]
-            d -= lki * yi
-            l_data[stop] = lki
-            filled[i] += 1
-            if copy:
-                u_data[nnz - row_indptr[k + 1] + q - row_indptr[k]] = lki
-        if not d > 0.0:
-            return k
-        inv_diag[k] = 1.0 / d
-    return -1
-
-
-def reversed_rows(row_indptr, row_columns):
-    """Pattern of the rows of L stored last row first (each row's columns ascending).
-
-    Parameters
-    ----------
-    row_indptr : (n + 1,) int64
-    row_columns : (nnz_L,) int32
-        Row pattern of L from :func:`ldl_symbolic`.
-
-    Returns
-    -------
-    u_indptr : (n + 1,) int64
-        Entries of row n - 1 - c are ``u_indptr[c]:u_indptr[c + 1]``.
-    u_indices : (nnz_L,) int32
-        Their columns.
-    """
-    n = row_indptr.shape[0] - 1
-    nnz = int(row_indptr[n])
-    u_indptr = (nnz - row_indptr[::-1]).astype(np.int64)
-    row = np.repeat(np.arange(n), np.diff(row_indptr))
-    position = nnz - row_indptr[row + 1] + np.arange(nnz) - row_indptr[row]
-    u_indices = np.empty(nnz, dtype=np.int32)
-    u_indices[position] = row_columns
-    return u_indptr, u_indices

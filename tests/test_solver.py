@@ -368,17 +368,7 @@ def test_shorted_voltage_sources_carry_the_current_between_them():
 # ------------------------------------------------------------------ stepping
 
 
-@pytest.fixture(params=["column L^T solve", "row L^T solve"])
-def lt_solve(request, monkeypatch):
-    """Run a test with each form of the preconditioner's L^T solve (chosen by factor size)."""
-    import nwn.engine.solver as solver_module
-
-    monkeypatch.setattr(solver_module, "_ROW_SOLVE_MIN_ENTRIES",
-                        0 if request.param.startswith("row") else 10**18)
-    return request.param
-
-
-def test_warm_started_steps_with_changing_conductances_stay_accurate(lt_solve):
+def test_warm_started_steps_with_changing_conductances_stay_accurate():
     network, rng = random_network(7, n=120, radius=0.16)
     sources = {"left": ("voltage", 1.0), "right": ("ground",), "top": ("floating",),
                "bottom": ("voltage", 0.25, 10.0)}
@@ -419,7 +409,7 @@ def run_history(solver, g0, steps, seed):
     return out, g
 
 
-def test_bit_identical_reruns_and_state_restore(lt_solve):
+def test_bit_identical_reruns_and_state_restore():
     network, rng = random_network(11, n=80, radius=0.2)
     sources = {"left": ("voltage", 1.0), "right": ("ground",)}
     g0 = 10 ** rng.uniform(-3, -1, network.n_junctions)

@@ -1,19 +1,22 @@
-"""The solver's numba LDL^T factorization and preconditioned CG against numpy."""
+"""The solver's supernodal LDL^T factorization and preconditioned CG against numpy."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from nwn.engine import solver_kernels as kernels
+from nwn.engine import supernodal
 
 
-def random_laplacian(n, seed, drift=0.0):
+def random_laplacian(n, seed, drift=0.0, degree=4):
     """A random sparse reduced Laplacian (SPD): graph Laplacian plus grounding conductances;
     ``drift`` perturbs every conductance by a lognormal factor of that width (same pattern)."""
     rng = np.random.default_rng(seed)
-    a = rng.integers(0, n, 4 * n)
-    b = rng.integers(0, n, 4 * n)
+    a = rng.integers(0, n, degree * n)
+    b = rng.integers(0, n, degree * n)
     keep = a != b
     g = rng.uniform(1e-3, 1e-1, keep.sum())
     ground = 1e-4 + rng.uniform(0, 1, n) * (rng.uniform(size=n) < 0.1)
@@ -30,85 +33,147 @@ def random_laplacian(n, seed, drift=0.0):
     return matrix
 
 
-NO_ROWS = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0))
+def grid_laplacian(side):
+    """Conductance Laplacian of a side x side grid, grounded at one corner (wide supernodes)."""
+    rng = np.random.default_rng(side)
+    idx = np.arange(side * side).reshape(side, side)
+    a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    g = rng.uniform(0.5, 2.0, a.size)
+    off = sp.coo_matrix((-g, (a, b)), shape=(side * side,) * 2)
+    off = off + off.T
+    diag = -np.asarray(off.sum(axis=1)).ravel()
+    diag[0] += 1.0
+    matrix = (off + sp.diags(diag)).tocsr()
+    matrix.sort_indices()
+    return matrix
 
 
-def factorize(matrix, rows=False):
-    """LDL^T of ``matrix``; with ``rows`` also the reversed row copy of L (else empty)."""
-    lp, li, rp, rc = kernels.ldl_symbolic(matrix.indptr, matrix.indices)
+def postordered(matrix):
+    order = supernodal.etree_postorder(matrix.indptr, matrix.indices)
+    out = matrix[order][:, order].tocsr()
+    out.sort_indices()
+    return out
+
+
+def factorize(matrix, dtype=np.float64):
+    """Supernodal LDL^T of ``matrix`` (already postordered): (bad, pattern, panels, 1/D)."""
+    lp, li = kernels.ldl_symbolic(matrix.indptr, matrix.indices)[:2]
+    pattern = supernodal.symbolic(lp, li)
     n = matrix.shape[0]
-    lx = np.zeros(li.size)
+    panels = np.zeros(pattern.panel_size, dtype=dtype)
     inv_diag = np.zeros(n)
-    copy = (*kernels.reversed_rows(rp, rc), np.zeros(li.size)) if rows else NO_ROWS
-    bad = kernels.ldl_numeric(matrix.indptr, matrix.indices, matrix.data, lp, li, rp, rc, lx,
-                              inv_diag, np.zeros(n), np.zeros(n, dtype=np.int64), copy[2])
-    if rows:
-        return bad, lp, li, lx, inv_diag, copy
-    return bad, lp, li, lx, inv_diag
+    bad = supernodal.factorize(matrix.indptr, matrix.indices, matrix.data, pattern, panels,
+                               inv_diag, supernodal.work_arrays(pattern, n))
+    return bad, pattern, panels, inv_diag
 
 
-def test_ldl_reconstructs_the_matrix_and_matches_cholesky():
-    matrix = random_laplacian(150, seed=3)
-    bad, lp, li, lx, inv_diag = factorize(matrix)
+def dense_lower(pattern, panels, n):
+    """L (unit lower triangular, dense) from the panels."""
+    lower = np.eye(n)
+    for s in range(pattern.n_supernodes):
+        f, e = pattern.start[s], pattern.start[s + 1]
+        w = e - f
+        rows = np.r_[np.arange(f, e), pattern.rows[pattern.row_ptr[s]:pattern.row_ptr[s + 1]]]
+        block = panels[pattern.panel_ptr[s]:pattern.panel_ptr[s + 1]].reshape(-1, w)
+        strict = np.tril(np.ones((rows.size, w), dtype=bool), -1)
+        lower[rows[:, None], np.arange(f, e)[None, :]] += np.where(strict, block, 0.0)
+        # nothing is stored on or above the diagonal of the diagonal block
+        assert np.all(block[~strict] == 0.0)
+    return lower
+
+
+@pytest.mark.parametrize("make", [lambda: random_laplacian(150, seed=3),
+                                  lambda: grid_laplacian(14)], ids=["random", "grid"])
+def test_ldl_reconstructs_the_matrix_and_matches_cholesky(make):
+    matrix = postordered(make())
+    bad, pattern, panels, inv_diag = factorize(matrix)
     assert bad == -1
     n = matrix.shape[0]
-    lower = sp.csc_matrix((lx, li, lp), shape=(n, n)).toarray() + np.eye(n)
+    lower = dense_lower(pattern, panels, n)
     dense = matrix.toarray()
-    np.testing.assert_allclose(lower @ np.diag(1 / inv_diag) @ lower.T, dense, atol=1e-14)
+    np.testing.assert_allclose(lower @ np.diag(1 / inv_diag) @ lower.T, dense,
+                               atol=1e-13 * np.abs(dense).max())
     cholesky = np.linalg.cholesky(dense)
     np.testing.assert_allclose(1 / inv_diag, np.diag(cholesky) ** 2, rtol=1e-11)
     # every structural entry of L is inside the symbolic pattern
     assert np.count_nonzero(np.abs(np.tril(cholesky, -1)) > 1e-13 * np.abs(dense).max()) <= (
-        li.size)
+        pattern.nnz)
+    assert pattern.panel_size >= pattern.nnz
+
+
+def test_supernodes_are_wide_on_a_grid_and_the_solve_inverts_the_factor():
+    matrix = postordered(grid_laplacian(30))
+    bad, pattern, panels, inv_diag = factorize(matrix)
+    assert bad == -1
+    assert pattern.max_width >= 8  # dense blocks exist, so the dense paths are exercised
+    n = matrix.shape[0]
+    rhs = np.random.default_rng(2).normal(size=n)
+    z = np.zeros(n)
+    supernodal.solve(*pattern.arrays(), panels, inv_diag, rhs, z,
+                     np.zeros(pattern.max_width))
+    reference = np.linalg.solve(matrix.toarray(), rhs)
+    assert np.max(np.abs(z - reference)) <= 1e-11 * np.max(np.abs(reference))
+
+
+def test_postorder_keeps_subtrees_contiguous_and_the_fill():
+    matrix = random_laplacian(400, seed=9)
+    perm = reverse_cuthill_mckee(matrix, symmetric_mode=True)
+    matrix = matrix[perm][:, perm].tocsr()
+    matrix.sort_indices()
+    before = kernels.ldl_symbolic(matrix.indptr, matrix.indices)[0][-1]
+    after_matrix = postordered(matrix)
+    lp, li = kernels.ldl_symbolic(after_matrix.indptr, after_matrix.indices)[:2]
+    assert lp[-1] == before
+    # in a postorder, the parent of j is the first row of column j, and j's subtree is the
+    # range of columns just before it
+    n = matrix.shape[0]
+    parent = np.where(np.diff(lp) > 0, li[np.minimum(lp[:-1], li.size - 1)], -1)
+    size = np.ones(n, dtype=int)
+    for j in range(n):
+        if parent[j] >= 0:
+            assert parent[j] > j
+            size[parent[j]] += size[j]
+    first = np.arange(n) - size + 1
+    for j in range(n):
+        if parent[j] >= 0:
+            assert first[parent[j]] <= first[j] and j < parent[j]
 
 
 def test_ldl_reports_a_matrix_that_is_not_positive_definite():
     matrix = random_laplacian(60, seed=4).tolil()
     matrix[10, 10] = -1.0
-    matrix = matrix.tocsr()
-    assert factorize(matrix)[0] == 10
+    matrix = postordered(matrix.tocsr())
+    bad = factorize(matrix)[0]
+    assert bad >= 0
+    # it is the first pivot that fails: the leading block before it is positive definite
+    dense = matrix.toarray()
+    assert np.all(np.linalg.eigvalsh(dense[:bad, :bad]) > 0)
+    assert np.linalg.eigvalsh(dense[:bad + 1, :bad + 1]).min() <= 0
 
 
-def test_pcg_with_a_stale_factor_solves_the_new_matrix():
-    matrix = random_laplacian(300, seed=5)
-    _, lp, li, lx, inv_diag = factorize(matrix)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
+    """The factor may be stored in float32 (as the solver does): CG still reaches 1e-13."""
+    matrix = postordered(random_laplacian(300, seed=5))
+    _, pattern, panels, inv_diag = factorize(matrix, dtype)
     drifted = random_laplacian(300, seed=5, drift=0.1)
+    order = supernodal.etree_postorder(random_laplacian(300, seed=5).indptr,
+                                       random_laplacian(300, seed=5).indices)
+    drifted = drifted[order][:, order].tocsr()
+    drifted.sort_indices()
     assert np.array_equal(drifted.indices, matrix.indices)
     rng = np.random.default_rng(6)
     rhs = rng.normal(size=300)
     x = np.zeros(300)
     work = np.zeros((4, 300))
     iterations, converged, error = kernels.pcg(
-        drifted.indptr, drifted.indices, drifted.data, rhs, x, lp, li, lx, inv_diag, *NO_ROWS,
-        1e-13, 100, *work)
+        drifted.indptr, drifted.indices, drifted.data, rhs, x, *pattern.arrays(), panels,
+        inv_diag, np.zeros(pattern.max_width), 1e-13, 100, *work)
     assert converged and 1 < iterations < 30 and error <= 1e-13
+    # the float32 factor is the float64 one rounded
+    if dtype == np.float32:
+        exact = factorize(matrix)[2]
+        assert np.array_equal(panels, exact.astype(np.float32))
     reference = np.linalg.solve(drifted.toarray(), rhs)
     assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
-
-
-def test_row_copy_of_l_is_l_and_gives_the_same_solve():
-    matrix = random_laplacian(200, seed=7)
-    _, lp, li, lx, inv_diag, (up, ui, ux) = factorize(matrix, rows=True)
-    n = matrix.shape[0]
-    lower = sp.csc_matrix((lx, li, lp), shape=(n, n)).toarray()
-    # row n - 1 - c of L is stored at c, columns ascending
-    for c in range(n):
-        row = n - 1 - c
-        cols = ui[up[c]:up[c + 1]]
-        assert np.all(np.diff(cols) > 0)
-        dense_row = np.zeros(n)
-        dense_row[cols] = ux[up[c]:up[c + 1]]
-        np.testing.assert_array_equal(dense_row, lower[row])
-    drifted = random_laplacian(200, seed=7, drift=0.05)
-    rhs = np.random.default_rng(8).normal(size=n)
-    results = []
-    for rows in (NO_ROWS, (up, ui, ux)):
-        x = np.zeros(n)
-        it, converged, _ = kernels.pcg(drifted.indptr, drifted.indices, drifted.data, rhs, x,
-                                       lp, li, lx, inv_diag, *rows, 1e-13, 100,
-                                       *np.zeros((4, n)))
-        assert converged
-        results.append(x)
-    reference = np.linalg.solve(drifted.toarray(), rhs)
-    for x in results:
-        assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
