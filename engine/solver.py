@@ -481,14 +481,22 @@ class CircuitSolver:
 
         # per-edge arrays of the assembly kernel (self-loops carry no current: no free end)
         loop = edge_nodes[:, 0] == edge_nodes[:, 1]
-        self._assembly_edges = tuple(np.ascontiguousarray(a) for a in (
-            edge_conductance, edge_junction, np.where(loop, -1, ra), np.where(loop, -1, rb),
-            edge_nodes[:, 0], edge_nodes[:, 1], edge_offdiag_ab, edge_offdiag_ba,
-            edge_diag_a.astype(np.int64), edge_diag_b.astype(np.int64)))
+        # (indices in int32: the per-edge arrays are streamed every step, and at 100,000
+        # wires they no longer fit in cache)
+        self._assembly_edges = (np.ascontiguousarray(edge_conductance),) + tuple(
+            np.ascontiguousarray(a, dtype=np.int32) for a in (
+                edge_junction, np.where(loop, -1, ra), np.where(loop, -1, rb),
+                edge_nodes[:, 0], edge_nodes[:, 1], edge_offdiag_ab, edge_offdiag_ba,
+                edge_diag_a, edge_diag_b))
 
         self.n_free = int(n_free)
         self._edge_nodes = edge_nodes
         self._edge_kcl_node = edge_kcl_node
+        # the scatter's short passes visit only the edges they concern
+        self._kcl_edges = np.flatnonzero(edge_kcl_node >= 0).astype(np.int32)
+        self._terminal_edges = np.flatnonzero(
+            (node_terminal[edge_nodes[:, 0]] >= 0) | (node_terminal[edge_nodes[:, 1]] >= 0)
+        ).astype(np.int32)
         self._node_net = np.zeros(n_nodes, dtype=np.float64)
         self._node_free = node_free
         self._free_node = free_node.astype(np.int64)
@@ -691,7 +699,7 @@ class CircuitSolver:
         _k.scatter_solution(
             self._x, self._free_node, self._node_free, self._node_fixed_voltage,
             self._node_solved, self._edge_nodes, self._edge_g, self._edge_kcl_node,
-            self._data, self._diag_pos, self._node_terminal,
+            self._kcl_edges, self._terminal_edges, self._data, self._diag_pos, self._node_terminal,
             self._terminal_kind, self._terminal_free, self._terminal_series_g, values,
             self._terminal_solved, self._node_net, out.node_voltage, out.edge_current,
             out.terminal_current, out.terminal_voltage,

@@ -186,7 +186,8 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
 
 @numba.njit(cache=True)
 def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, edge_nodes,
-                     edge_g, edge_kcl_node, data, diag_pos, node_terminal, terminal_kind,
+                     edge_g, edge_kcl_node, kcl_edges, terminal_edges, data, diag_pos,
+                     node_terminal, terminal_kind,
                      terminal_free, terminal_series_g, terminal_value, terminal_solved,
                      node_net, node_voltage, edge_current, terminal_current, terminal_voltage):
     """Node voltages, edge currents and terminal currents/voltages from the reduced solution.
@@ -206,6 +207,8 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
         others at that node, its current is taken from Kirchhoff's law at the node (the
         sum of the well-resolved currents through the other edges) rather than from
         g * dV across it, which loses digits to cancellation when g is huge.
+    kcl_edges : (P,) int32, the edges with ``edge_kcl_node >= 0``
+    terminal_edges : (Q,) int32, the edges with an end on a terminal node
     data : (nnz,) float64, S, the reduced Laplacian's values this step
     diag_pos : (n,) int64, position of each diagonal entry in ``data``
     node_terminal : (N,) int64, terminal index of each node, -1 for wire nodes
@@ -243,13 +246,13 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
             # current leaving each end through edges other than ideal-source contacts
             node_net[a] += current
             node_net[b] -= current
-    for e in range(n_edges):
+    for e in kcl_edges:
         u = edge_kcl_node[e]
-        if u < 0 or not 2.0 * edge_g[e] > data[diag_pos[node_free[u]]]:
+        if not 2.0 * edge_g[e] > data[diag_pos[node_free[u]]]:
             continue
         # Kirchhoff at u: what enters through the contact leaves through the rest
         edge_current[e] = node_net[u] if edge_nodes[e, 1] == u else -node_net[u]
-    for e in range(n_edges):
+    for e in terminal_edges:
         a = edge_nodes[e, 0]
         b = edge_nodes[e, 1]
         current = edge_current[e]
