@@ -16,6 +16,12 @@ Usage::
 
     python benchmarks/bench_step.py [--sizes 500 2000 10000] [--steps 300] [--big]
                                     [--big-steps 100] [--settle 20]
+    python benchmarks/bench_step.py --scaling 10000 30000 100000 [--steps 200] [--chunk 5]
+                                    [--settle 100]
+
+``--scaling`` measures how the whole step grows with the network: the sizes run in one
+process, their steps interleaved, and each size's cost is printed with its growth against
+the first size and the exponent of that growth in the number of junctions.
 """
 
 from __future__ import annotations
@@ -71,18 +77,63 @@ def plain_system(network, junction_conductance: np.ndarray, volts: float):
     return laplacian[free][:, free].tocsc(), rhs
 
 
-def run_size(n_wires: int, steps: int, settle: int = 20) -> None:
-    t0 = time.perf_counter()
+def make_simulation(n_wires: int, settle: int):
+    """The reference workload through the public API, run ``settle`` steps (compiled, settled)."""
     network, side = build(n_wires, seed=n_wires)
-    t_build = time.perf_counter() - t0
     volts = FIELD * side
     model = make_model("rate", network.n_junctions, rng=np.random.default_rng(1),
                        initial={"uniform": [0.0, 0.05]})
     left, right = network.electrode_names[:2]
-    trace = TraceRecorder()
     sim = Simulation(network, model, {left: Drive("voltage", make_stimulus(
-        {"kind": "dc", "value": volts})), right: Drive("ground")}, dt=2e-3, recorders=[trace])
-    sim.run(settle * sim.dt)  # compile and settle the preconditioner
+        {"kind": "dc", "value": volts})), right: Drive("ground")}, dt=2e-3,
+        recorders=[TraceRecorder()])
+    sim.run(settle * sim.dt)
+    return sim, network, volts
+
+
+def run_scaling(sizes: list[int], steps: int, chunk: int, settle: int) -> None:
+    """Whole-step cost against network size, the sizes' steps interleaved in one process.
+
+    Chunks of ``chunk`` steps alternate between the sizes (order reversed every round), so
+    the machine's slow drifts in speed (a shared VM varies by +-30 % over seconds) fall on
+    every size alike; each size runs the same steps of the same physics.
+    """
+    sims = [make_simulation(n, settle)[0] for n in sizes]
+    spent = [0.0] * len(sims)
+    iterations = [0] * len(sims)
+    rounds = max(1, steps // chunk)
+    for r in range(rounds):
+        order = range(len(sims)) if r % 2 == 0 else reversed(range(len(sims)))
+        for k in order:
+            sim = sims[k]
+            before = sim.solver.timings["iterations"]
+            t0 = time.perf_counter()
+            sim.run(chunk * sim.dt)
+            spent[k] += time.perf_counter() - t0
+            iterations[k] += sim.solver.timings["iterations"] - before
+    n_steps = rounds * chunk
+    print(f"scaling, {n_steps} steps per size after {settle} settling steps, interleaved "
+          f"in chunks of {chunk}:")
+    base = None
+    for k, (sim, n_wires) in enumerate(zip(sims, sizes, strict=True)):
+        per_step = spent[k] / n_steps
+        junctions = sim.network.n_junctions
+        line = (f"  {n_wires:>7} wires {junctions:>7} junctions  whole step "
+                f"{per_step * 1e3:8.2f} ms ({iterations[k] / n_steps:.1f} CG it/step)")
+        if base is None:
+            base = (per_step, junctions)
+        else:
+            growth = per_step / base[0]
+            ratio = junctions / base[1]
+            line += (f"  x{growth:.1f} for x{ratio:.1f} junctions: exponent "
+                     f"{math.log(growth) / math.log(ratio):.2f}")
+        print(line)
+
+
+def run_size(n_wires: int, steps: int, settle: int = 20) -> None:
+    t0 = time.perf_counter()
+    sim, network, volts = make_simulation(n_wires, settle)  # compiled and settled
+    t_build = time.perf_counter() - t0
     timings = sim.solver.timings
     for key in list(timings):
         timings[key] = 0
@@ -129,7 +180,15 @@ def main() -> None:
                         help="steps run before timing (default 20); at 100,000 wires the "
                              "first factorization stays in use through the initial "
                              "transient for ~55 steps, so 20 time that transient")
+    parser.add_argument("--scaling", type=int, nargs="+", metavar="WIRES",
+                        help="instead: whole-step cost of these sizes, interleaved in one run "
+                             "(e.g. --scaling 10000 100000), growth against the first")
+    parser.add_argument("--chunk", type=int, default=5,
+                        help="steps per turn with --scaling (default 5)")
     args = parser.parse_args()
+    if args.scaling:
+        run_scaling(args.scaling, args.steps, args.chunk, args.settle)
+        return
     sizes = list(args.sizes) + ([30000, 100000] if args.big else [])
     big_steps = args.big_steps if args.big_steps else max(20, args.steps // 10)
     for n_wires in sizes:

@@ -160,7 +160,50 @@ def etree_postorder(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _supernode_structure(l_indptr, l_indices):
+def _relaxed(starts, l_indptr, l_indices):
+    """Merge each supernode into its parent while few explicit zeros are added.
+
+    A supernode and the one after it can merge when the latter is its parent (in a
+    postorder the parent follows its last child); the merged block stores zeros where the
+    child's columns had no entries. The thresholds are the usual relaxed-supernode ones
+    (merged width <= 4 always; <= 16 with < 80 % zeros; <= 48 with < 10 %; any width with
+    < 5 %): fewer, wider supernodes turn scattered single-column work into dense rows.
+    """
+    merged = [0]
+    width = starts[1] - starts[0]
+    true_entries = 0.0
+    last = starts[1] - 1
+    below = l_indptr[last + 1] - l_indptr[last]
+    true_entries = width * (width - 1) / 2.0 + width * below
+    for s in range(1, len(starts) - 1):
+        first = starts[s]
+        w = starts[s + 1] - first
+        last_s = starts[s + 1] - 1
+        below_s = l_indptr[last_s + 1] - l_indptr[last_s]
+        own = w * (w - 1) / 2.0 + w * below_s
+        # parent of the group so far: the first row below its last column
+        child_of_s = (below > 0 and first <= l_indices[l_indptr[starts[s] - 1]]
+                      < starts[s + 1])
+        if child_of_s:
+            total_width = width + w
+            total = total_width * (total_width - 1) / 2.0 + total_width * below_s
+            zeros = 1.0 - (true_entries + own) / total
+            if (total_width <= 4 or (total_width <= 16 and zeros < 0.8)
+                    or (total_width <= 48 and zeros < 0.1) or zeros < 0.05):
+                width = total_width
+                true_entries += own
+                below = below_s
+                continue
+        merged.append(first)
+        width = w
+        true_entries = own
+        below = below_s
+    merged.append(starts[len(starts) - 1])
+    return merged
+
+
+@numba.njit(cache=True)
+def _supernode_structure(l_indptr, l_indices, relax):
     n = l_indptr.shape[0] - 1
     starts = [0]
     for j in range(1, n):
@@ -170,6 +213,8 @@ def _supernode_structure(l_indptr, l_indices):
         if not nested:
             starts.append(j)
     starts.append(n)
+    if relax:
+        starts = _relaxed(starts, l_indptr, l_indices)
     n_super = len(starts) - 1
     start = np.empty(n_super + 1, dtype=np.int64)
     for s in range(n_super + 1):
@@ -224,7 +269,8 @@ def _supernode_structure(l_indptr, l_indices):
             max_width, multiply_adds)
 
 
-def symbolic(l_indptr: np.ndarray, l_indices: np.ndarray) -> SupernodalPattern:
+def symbolic(l_indptr: np.ndarray, l_indices: np.ndarray, *, relax: bool = True
+             ) -> SupernodalPattern:
     """Supernodes of L from its column pattern.
 
     Parameters
@@ -240,7 +286,8 @@ def symbolic(l_indptr: np.ndarray, l_indices: np.ndarray) -> SupernodalPattern:
     """
     l_indptr = np.ascontiguousarray(l_indptr, dtype=np.int64)
     (start, panel_ptr, row_ptr, rows, parent, stack_size, update_size, scratch_size,
-     max_width, multiply_adds) = _supernode_structure(l_indptr, np.asarray(l_indices))
+     max_width, multiply_adds) = _supernode_structure(l_indptr, np.asarray(l_indices),
+                                                      relax)
     return SupernodalPattern(start, panel_ptr, row_ptr, rows, parent, int(stack_size),
                              int(update_size), int(scratch_size), int(max_width),
                              int(l_indptr[-1]), float(multiply_adds))

@@ -56,10 +56,10 @@ def postordered(matrix):
     return out
 
 
-def factorize(matrix, dtype=np.float64):
+def factorize(matrix, dtype=np.float64, relax=True):
     """Supernodal LDL^T of ``matrix`` (already postordered): (bad, pattern, panels, 1/D)."""
     lp, li = kernels.ldl_symbolic(matrix.indptr, matrix.indices)[:2]
-    pattern = supernodal.symbolic(lp, li)
+    pattern = supernodal.symbolic(lp, li, relax=relax)
     n = matrix.shape[0]
     panels = np.zeros(pattern.panel_size, dtype=dtype)
     inv_diag = np.zeros(n)
@@ -83,11 +83,12 @@ def dense_lower(pattern, panels, n):
     return lower
 
 
+@pytest.mark.parametrize("relax", [True, False], ids=["relaxed", "fundamental"])
 @pytest.mark.parametrize("make", [lambda: random_laplacian(150, seed=3),
                                   lambda: grid_laplacian(14)], ids=["random", "grid"])
-def test_ldl_reconstructs_the_matrix_and_matches_cholesky(make):
+def test_ldl_reconstructs_the_matrix_and_matches_cholesky(make, relax):
     matrix = postordered(make())
-    bad, pattern, panels, inv_diag = factorize(matrix)
+    bad, pattern, panels, inv_diag = factorize(matrix, relax=relax)
     assert bad == -1
     n = matrix.shape[0]
     lower = dense_lower(pattern, panels, n)
@@ -100,6 +101,10 @@ def test_ldl_reconstructs_the_matrix_and_matches_cholesky(make):
     assert np.count_nonzero(np.abs(np.tril(cholesky, -1)) > 1e-13 * np.abs(dense).max()) <= (
         pattern.nnz)
     assert pattern.panel_size >= pattern.nnz
+    if relax:  # merging stores some zeros to have fewer, wider supernodes
+        fundamental = factorize(matrix, relax=False)[1]
+        assert pattern.n_supernodes < fundamental.n_supernodes
+        assert pattern.nnz == fundamental.nnz
 
 
 def test_supernodes_are_wide_on_a_grid_and_the_solve_inverts_the_factor():
