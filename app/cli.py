@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # stdout replaced by an object without a file
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nwn`` command line and return its exit code."""
     parser = build_parser()
@@ -63,7 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        return int(args.func(args) or EXIT_OK)
+        code = int(args.func(args) or EXIT_OK)
+        sys.stdout.flush()  # a reader that went away shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `nwn ... | head`: the reader has what it wanted; that is not an error
+        _discard_stdout()
+        return EXIT_OK
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         if isinstance(error, OSError) and error.filename is not None:

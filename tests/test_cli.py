@@ -1,5 +1,6 @@
 """The ``nwn`` command line: exit codes, one-line errors, outputs."""
 
+import os
 import subprocess
 import sys
 
@@ -149,3 +150,14 @@ def test_results_do_not_depend_on_the_numba_thread_count(tmp_path):
             outputs.append((file["electrodes/current"][:], file["junctions/state"][:]))
     assert (outputs[0][0] == outputs[1][0]).all()
     assert (outputs[0][1] == outputs[1][1]).all()
+
+
+def test_a_reader_that_closes_the_pipe_early_is_not_an_error():
+    """`nwn presets | head -0`: the output has nowhere to go; no traceback, exit 0."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen([sys.executable, "-m", "nwn.app.cli", "presets"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process.stdout.close()  # before the child writes anything: its output is buffered
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert stderr == ""
