@@ -78,8 +78,14 @@ def plain_system(network, junction_conductance: np.ndarray, volts: float):
 
 
 def make_simulation(n_wires: int, settle: int):
-    """The reference workload through the public API, run ``settle`` steps (compiled, settled)."""
+    """The reference workload through the public API, run ``settle`` steps (compiled, settled).
+
+    Returns the simulation, its network, the bias (V) and the seconds taken to build the
+    network (deposition, junctions, graph).
+    """
+    t0 = time.perf_counter()
     network, side = build(n_wires, seed=n_wires)
+    t_build = time.perf_counter() - t0
     volts = FIELD * side
     model = make_model("rate", network.n_junctions, rng=np.random.default_rng(1),
                        initial={"uniform": [0.0, 0.05]})
@@ -88,7 +94,7 @@ def make_simulation(n_wires: int, settle: int):
         {"kind": "dc", "value": volts})), right: Drive("ground")}, dt=2e-3,
         recorders=[TraceRecorder()])
     sim.run(settle * sim.dt)
-    return sim, network, volts
+    return sim, network, volts, t_build
 
 
 def run_scaling(sizes: list[int], steps: int, chunk: int, settle: int) -> None:
@@ -131,9 +137,7 @@ def run_scaling(sizes: list[int], steps: int, chunk: int, settle: int) -> None:
 
 
 def run_size(n_wires: int, steps: int, settle: int = 20) -> None:
-    t0 = time.perf_counter()
-    sim, network, volts = make_simulation(n_wires, settle)  # compiled and settled
-    t_build = time.perf_counter() - t0
+    sim, network, volts, t_build = make_simulation(n_wires, settle)  # compiled and settled
     timings = sim.solver.timings
     for key in list(timings):
         timings[key] = 0

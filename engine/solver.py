@@ -10,79 +10,60 @@ symmetric positive definite once every cluster left in it reaches a Dirichlet no
 What is built once (:class:`CircuitSolver`): the connected clusters and which of them reach a
 grounded or voltage-driven electrode (the others are excluded and reported, or refused with a
 :class:`CircuitError` when a current source would have no return path); a fill-reducing order
-of the free nodes (SuperLU's minimum degree on A + A^T, with its elimination-tree postorder);
-the CSR pattern of the reduced Laplacian in that order and an edge -> matrix-entry map. Each
-step a numba kernel rewrites the values and the right-hand side in place.
+of the free nodes (SuperLU's minimum degree on A + A^T, then an elimination-tree postorder);
+the CSR pattern of the reduced Laplacian in that order, an edge -> matrix-entry map, and the
+supernodal structure of its factor (:mod:`nwn.engine.supernodal`). Each step a numba kernel
+rewrites the values and the right-hand side in place.
 
-Solver choice (benchmarks/bench_solver.py, reference workload: JDA, 7 um wires at
-0.3 /um^2, side-bar electrodes, DC bias, conductances in [1e-3, 1e-1] S evolving under the
-`rate` model; 2-core machine shared with other jobs, so absolute times vary by ~2x; per step,
-200 steps)::
+Solver choice (benchmarks/bench_solver.py and bench_step.py, reference workload: JDA, 7 um
+wires at 0.3 /um^2, side-bar electrodes, DC bias, conductances evolving under the `rate`
+model). Refactorizing every step with a fixed order (splu) costs ~0.5x one plain spsolve, and
+Jacobi-preconditioned CG needs hundreds of iterations (the Laplacian of a 2-D network has a
+condition number growing with its area). What this module does wins by 5-20x: conjugate
+gradient in numba, warm-started from the previous steps' voltages, preconditioned by an exact
+factorization M = L D L^T of an *earlier* matrix. Since M^{-1} A has its eigenvalues between
+the smallest and largest ratio of a junction's conductance now to its conductance at the
+factorization, a few iterations reach 1e-13 while conductances drift slowly. Per step,
+whole step included (junction agents, recording)::
 
-    wires   junctions  plain spsolve  (c) splu/step  (b) Jacobi-PCG   (a) this: whole step
-      500      2,169      1.8 ms        0.68x           0.40x (54 it)   0.42 ms  0.23x
-    2,000      9,138      9.1 ms        0.50x           0.56x (113 it)  2.0 ms   0.22x
-   10,000     45,764       74 ms        0.52x           0.86x (256 it)  10.1 ms  0.14x
-   30,000    138,924      392 ms                                        46 ms    0.12x
-  100,000    464,898      5.0 s                                         0.79 s   0.16x (loaded)
+    wires    junctions  whole step      plain spsolve  ratio        CG iterations/step
+      500      2,169     0.36-0.51 ms     1.9-2.6 ms   0.19-0.20      3.0
+    2,000      9,138     1.5-1.8 ms       8-13 ms      0.14-0.18      3.0
+   10,000     45,764     6.9-8.7 ms       66-98 ms     0.09-0.12      2.9
+  100,000    464,898     88-116 ms        2.1-2.5 s    0.04-0.05      3.0-3.2
 
-("whole step" includes the rate-model update of every junction; the solve alone is 0.12x to
-0.19x of spsolve, at 6-7 CG iterations per step.) (c) refactorizing every step with a fixed
-order saves only the ordering; (b) needs hundreds of iterations (the Laplacian of a 2-D
-network has a condition number growing with its area); (a) wins by 3-7x and is what this
-module does: conjugate gradient in numba, warm-started from the previous step's voltages,
-preconditioned by an exact factorization M = L D L^T of an *earlier* matrix. Since
-M^{-1} A has its eigenvalues between the smallest and largest ratio of a junction's
-conductance now to its conductance at the factorization, few iterations reach 1e-13 while
-conductances drift slowly. The factorization is our own up-looking LDL^T in numba on a
-symbolic pattern computed once (elimination tree and row patterns), in the fill-reducing
-order; it costs 0.2-0.4x one spsolve (1.8 ms at 2,000 wires, 29 ms at 10,000), about 6-30
-CG iterations. When to refactorize is a renewal rule on operation counts (deterministic):
+(2-core machine shared with other jobs: absolute times drift by +-30 % from minute to minute,
+so each figure is a range over runs; the ratios are measured within one run.)
+
+The factorization (:mod:`nwn.engine.supernodal`) is multifrontal on relaxed supernodes, with
+the dense work in rows that LLVM vectorizes; it costs 9-12 CG iterations at every size (6 ms
+at 10,000 wires, 0.1 s at 100,000). L is stored in float32 panels: the triangular solves
+stream half the memory (at 100,000 wires 19 % less time per solve, where the factor no
+longer fits in cache), and a rounded factor of an earlier matrix preconditions as well as the
+exact one. When to refactorize is a renewal rule on operation counts (deterministic):
 factorize the next matrix once a step's iterations exceed the average cost per step since
 the last factorization, that factorization included (``refactor_iterations`` fixes a plain
-threshold instead). Should CG ever fail to converge, the current matrix is factorized and
-the step redone, so a result is never less accurate than the tolerance. Convergence:
-z = M^{-1} r is a sharp estimate of the voltage error; CG stops when
-max|z| <= rtol * max|V| (rtol = 1e-13) and the recomputed true residual passes the same
-test. Measured at 2,000 wires: node voltages within 3e-14 (relative) of spsolve, KCL
-residual at every free node below 1e-13 of the terminal current. Cost grows with the
-factor's size, close to N log N (nnz(L) = 39k, 251k, 887k, 3.6M at 2k, 10k, 30k, 100k
-wires); only the rare refactorization grows faster (N^1.5: 13 ms at 10k, 0.56 s at 100k).
+threshold instead). Should CG ever fail to converge, the current matrix is factorized and the
+step redone, so a result is never less accurate than the tolerance. CG starts from the linear
+extrapolation 2 x_k - x_(k-1) of the last two solutions. Convergence: z = M^{-1} r is a sharp
+estimate of the voltage error; CG stops when max|z| <= rtol * max|x| (rtol = 1e-13) and the
+recomputed true residual passes the same test (KCL residuals below 1e-13 of the terminal
+current are tested).
 
-Large networks (benchmarks/bench_step.py, whole step in ms and CG iterations per step,
-before/after run back to back, load average ~1.0 on the 2 cores, so +-30% noise per
-figure; iteration counts are exact). "30 steps": ``--steps 30`` (20 steps above 10k
-wires after 20 settling steps: at 30k-100k that window sits in the initial transient);
-"steady": ``--steps 300 --big-steps 100 --settle 100``::
-
-    wires      30 steps: before -> after        steady: before -> after
-    2,000       1.52 (4.3) ->   1.41 (3.6)      1.38 (3.4) ->   1.26 (3.0)
-    10,000      9.7  (4.6) ->   8.8  (3.9)      9.5  (3.7) ->   7.7  (3.0)
-    30,000     37.0  (5.5) ->  40.0  (4.1)     37.8  (4.1) ->  27.6  (3.4)
-    100,000   208    (6.5) -> 172    (6.1)     230   (4.7) -> 136-169 (3.6)
-
-What changed: (1) the L^T solve scatters from a copy of L by rows, stored last row first,
-which the factorization writes as it computes each row; both triangular solves then stream
-forward through memory (at 100k wires one preconditioner application 14 -> 10.5 ms); used
-from 1M entries of L, since below that it measured slightly slower. (2) CG starts from
-the linear extrapolation 2 x_k - x_(k-1) of the last two solutions (fewer iterations:
-10-12% less work per step over 300 steps at 10k and 30k).
-Measured and rejected: SuperLU's COLAMD and MMD_ATA orders (2x the fill of MMD on A + A^T:
-8.9M and 8.1M entries at 100k); a nested dissection by recursive coordinate bisection of
-the wire positions with minimum vertex-cover separators and minimum degree inside the
-parts (4.4-5.2M entries); L stored in float32 (no faster: the solves are latency- not
-bandwidth-bound, 1.3 ns per entry at every size); assembly with edges sorted by matrix row
-(slower: 19 vs 11 ms at 100k, the junction gather becomes random); a refactorization rule
-comparing with the cycle's minimum (+-1%). What remains superlinear: nnz(L) grows 14.5x
-from 10k to 100k wires, the matrix-vector product 13x (the minimum-degree order scatters
-neighbours: median index distance 23k at 100k), and the refactorization 40x, so the
-renewal rule settles at more iterations per step (~6.3 cost units per step at 10k, ~9.8
-at 100k in iteration units, factorization included). Whole step 10k -> 100k in the
-steady state: ~18-22x (was ~24x); the 13x aim is not reached.
+Growth with size (``bench_step.py --scaling 10000 30000 100000``, the sizes' steps interleaved
+in one process): the whole step grows x3.2 from 10,000 to 30,000 wires and x12.8 to 100,000
+(x10.2 junctions), an exponent of ~1.04-1.10 in the number of junctions (it was 1.21 with the
+earlier up-looking, column-stored factor, same run conditions). The CG iterations per step
+stay at ~3 at every size; what grows faster than N is the factor, whose fill is N log N
+(nnz(L) 251k at 10,000 wires, 3.6M at 100,000), and at 100,000 wires the working set
+outgrowing the 32 MB cache. Measured and rejected: SuperLU's COLAMD and MMD_ATA orders (2x the
+fill), a nested dissection by coordinate bisection (more fill than minimum degree), edges
+sorted by matrix row in the assembly (the junction gather becomes random: slower).
 
 Precision: when the conductances span so many decades (1e4 S wire segments or 1e9 S contacts
-beside 1e-3 S junctions) that float64 cannot reach ``rtol``, the step that finds out has an
-exact factorization, so its error estimate is what float64 can attain; that level (x4) becomes
+beside 1e-3 S junctions) that float64 cannot reach ``rtol``, the step that finds out has a
+fresh factorization of its own matrix (rounded to float32, so CG still iterates, up to
+``max_iterations``), so its error estimate is what float64 can attain; that level (x4) becomes
 the solver's tolerance floor (kept in its state; a RuntimeError only beyond 1e-8). A contact
 from an ideal source to a wire node whose conductance outweighs all the node's other edges
 gets its current from Kirchhoff's law at that node rather than g * dV across it, which would
