@@ -295,8 +295,8 @@ def ldl_symbolic(indptr, indices):
         Row of each entry, ascending within each column.
     row_indptr : (n + 1,) int64
     row_columns : (nnz_L,) int32
-        Columns of each row of L, ascending: the order in which the up-looking
-        factorization of row k uses earlier columns.
+        Columns of each row of L, ascending (the row pattern; the column pattern is built
+        from it). The supernodes of :mod:`nwn.engine.supernodal` come from the columns.
     """
     n = indptr.shape[0] - 1
     parent = np.full(n, -1, dtype=np.int64)
