@@ -7,7 +7,10 @@ a dense block of w consecutive columns sharing one set of rows below it. In a na
 network ordered by minimum degree most of L sits in supernodes (at 100,000 wires 52 % of its
 entries and 88 % of the factorization's multiply-adds in supernodes 16 columns wide or more),
 so both the factorization and the solves run on dense rows that the compiler vectorizes,
-instead of one scattered entry at a time.
+instead of one scattered entry at a time. Supernodes are then *relaxed*: a supernode merges
+into its parent while few explicit zeros are added (:func:`_relaxed`), which at 100,000 wires
+turns 62k supernodes into 24k for 19 % more stored entries and makes the solves 13 % and the
+factorization 11 % faster.
 
 Storage: supernode s owns columns ``start[s]:start[s + 1]`` (w of them) and the rows
 ``rows[row_ptr[s]:row_ptr[s + 1]]`` below them (nr, ascending). Its *panel* is the dense
