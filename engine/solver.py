@@ -53,8 +53,9 @@ current are tested).
 Growth with size (``bench_step.py --scaling 10000 30000 100000``, the sizes' steps interleaved
 in one process, four runs): the whole step grows x3.0-3.3 from 10,000 to 30,000 wires and
 x12.8-14.2 to 100,000 (x10.2 junctions), an exponent of 1.00-1.14 in the number of junctions
-(1.21-1.23 with the earlier up-looking, column-stored factor, same run conditions). The CG iterations per step
-stay at ~3 at every size; what grows faster than N is the factor, whose fill is N log N
+(1.21-1.23 with the earlier up-looking, column-stored factor, same run conditions). The CG
+iterations per step stay at ~3 at every size; what grows faster than N is the factor, whose
+fill is N log N
 (nnz(L) 251k at 10,000 wires, 3.6M at 100,000), and at 100,000 wires the working set
 outgrowing the 32 MB cache. Measured and rejected: SuperLU's COLAMD and MMD_ATA orders (2x the
 fill), a nested dissection by coordinate bisection (more fill than minimum degree), edges

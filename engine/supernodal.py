@@ -172,20 +172,19 @@ def _relaxed(starts, l_indptr, l_indices):
     (merged width <= 4 always; <= 16 with < 80 % zeros; <= 48 with < 10 %; any width with
     < 5 %): fewer, wider supernodes turn scattered single-column work into dense rows.
     """
-    merged = [0]
-    width = starts[1] - starts[0]
+    merged = []
+    # the group being built: width, rows below it, entries it holds without merging
+    width = 0
+    below = 0
     true_entries = 0.0
-    last = starts[1] - 1
-    below = l_indptr[last + 1] - l_indptr[last]
-    true_entries = width * (width - 1) / 2.0 + width * below
-    for s in range(1, len(starts) - 1):
+    for s in range(len(starts) - 1):
         first = starts[s]
         w = starts[s + 1] - first
         last_s = starts[s + 1] - 1
         below_s = l_indptr[last_s + 1] - l_indptr[last_s]
         own = w * (w - 1) / 2.0 + w * below_s
         # parent of the group so far: the first row below its last column
-        child_of_s = (below > 0 and first <= l_indices[l_indptr[starts[s] - 1]]
+        child_of_s = (below > 0 and first <= l_indices[l_indptr[first - 1]]
                       < starts[s + 1])
         if child_of_s:
             total_width = width + w
