@@ -55,13 +55,12 @@ in one process, four runs): the whole step grows x3.0-3.3 from 10,000 to 30,000 
 x12.8-14.2 to 100,000 (x10.2 junctions), an exponent of 1.00-1.14 in the number of junctions
 (1.21-1.23 with the earlier up-looking, column-stored factor, same run conditions). The CG
 iterations per step stay at ~3 at every size; what grows faster than N is the factor, whose
-fill is N log N
-(nnz(L) 251k at 10,000 wires, 3.6M at 100,000), and at 100,000 wires the working set
-outgrowing the 32 MB cache. Measured and rejected: SuperLU's COLAMD and MMD_ATA orders (2x the
-fill), a nested dissection by coordinate bisection (more fill than minimum degree), edges
-sorted by matrix row in the assembly (the junction gather becomes random: slower), an
-assembly that gathers each matrix entry's junctions with sequential writes (in the step loop
-no faster at 100,000 wires, 11.6 vs 11.7 ms, and slower at 10,000, 0.72 vs 0.47 ms).
+fill is N log N (nnz(L) 251k at 10,000 wires, 3.6M at 100,000), and at 100,000 wires the
+working set outgrowing the 32 MB cache. Measured and rejected: SuperLU's COLAMD and MMD_ATA
+orders (2x the fill), a nested dissection by coordinate bisection (more fill than minimum
+degree), edges sorted by matrix row in the assembly (the junction gather becomes random:
+slower), an assembly that gathers each matrix entry's junctions with sequential writes (in the
+step loop no faster at 100,000 wires, 11.6 vs 11.7 ms, and slower at 10,000, 0.72 vs 0.47 ms).
 
 Precision: when the conductances span so many decades (1e4 S wire segments or 1e9 S contacts
 beside 1e-3 S junctions) that float64 cannot reach ``rtol``, the step that finds out has a
