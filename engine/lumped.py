@@ -18,7 +18,9 @@ held during the step that *ends* at ``t[i]``; ``g[0]`` is the initial state and
 ``voltage[0]`` is not used. This is how a measurement reads: the sample at ``t[i]`` is taken
 at the end of an interval over which the bias ``voltage[i]`` was applied.
 
-Solvers (all exact for piecewise-constant voltage, none uses an Euler step):
+Solvers (all exact for piecewise-constant voltage, none uses an Euler step; the step, the jump
+size quantile and the direction bias are :mod:`nwn.engine.ou_law`'s, shared with the junction
+agents):
 
 - ``"deterministic"``: ``g' = x + (g - x) exp(-theta dt)``.
 - ``"noise"``: the exact OU transition, adding ``sqrt(sigma^2 (1 - exp(-2 theta dt)) /
@@ -32,7 +34,6 @@ Solvers (all exact for piecewise-constant voltage, none uses an Euler step):
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
 import numba
@@ -46,6 +47,8 @@ from nwn.geometry.checks import (
     check_nonnegative,
     check_positive,
 )
+
+from .ou_law import bounded_power_law_quantile, jump_up_probability, ou_step, relax
 
 __all__ = [
     "LumpedParameters",
@@ -224,14 +227,20 @@ class LumpedTrace:
 def bounded_power_law_sample(alpha: float, a_min: float, a_max: float, uniform):
     """Map uniform numbers in [0, 1) to a bounded power law P(A) ~ A^-alpha on [a_min, a_max].
 
-    Inverse-CDF transform; ``uniform`` is an array (any shape) and the result has its shape.
+    Inverse-CDF transform (:func:`nwn.engine.ou_law.bounded_power_law_quantile`, the one the
+    junction agents draw with); ``uniform`` is an array (any shape) and the result has its
+    shape. Every result lies in ``[a_min, a_max]``.
     """
     u = np.asarray(uniform, dtype=np.float64)
-    if abs(alpha - 1.0) < 1e-12:
-        return a_min * (a_max / a_min) ** u
-    p = 1.0 - alpha
-    low, high = a_min**p, a_max**p
-    return (low + u * (high - low)) ** (1.0 / p)
+    out = np.empty(u.size)
+    _quantile_kernel(float(alpha), float(a_min), float(a_max), u.ravel(), out)
+    return out.reshape(u.shape)
+
+
+@numba.njit(cache=True)
+def _quantile_kernel(alpha, a_min, a_max, u, out):
+    for k in range(u.size):
+        out[k] = bounded_power_law_quantile(alpha, a_min, a_max, u[k])
 
 
 def _as_generator(rng) -> np.random.Generator:
@@ -312,17 +321,8 @@ def _deterministic_kernel(dt, kp, kd, g0, out):
     g = g0
     for i in range(dt.size):
         theta = kp[i + 1] + kd[i + 1]
-        target = kp[i + 1] / theta
-        g = target + (g - target) * math.exp(-theta * dt[i])
+        g = relax(g, kp[i + 1] / theta, theta, dt[i])
         out[i + 1] = g
-
-
-@numba.njit(cache=True)
-def _ou_advance(g, target, theta, sigma, h, normal):
-    # Exact OU transition over h at constant theta and target.
-    decay = math.exp(-theta * h)
-    spread = sigma * math.sqrt(-math.expm1(-2.0 * theta * h) / (2.0 * theta))
-    return target + (g - target) * decay + spread * normal
 
 
 @numba.njit(cache=True)
@@ -331,7 +331,7 @@ def _noise_kernel(dt, kp, kd, g0, sigma, normals, out):
     g = g0
     for i in range(dt.size):
         theta = kp[i + 1] + kd[i + 1]
-        g = _ou_advance(g, kp[i + 1] / theta, theta, sigma, dt[i], normals[i])
+        g = ou_step(g, kp[i + 1] / theta, theta, sigma, dt[i], normals[i])
         out[i + 1] = g
 
 
@@ -353,16 +353,15 @@ def _jump_kernel(t, kp, kd, g0, sigma, a_max, counts, normals, instants, amplitu
         local = np.sort(scratch[:m])
         elapsed = 0.0
         for j in range(m):
-            g = _ou_advance(g, target, theta, sigma, local[j] - elapsed, normals[n])
+            g = ou_step(g, target, theta, sigma, local[j] - elapsed, normals[n])
             n += 1
             elapsed = local[j]
-            p_up = 0.5 + (target - g) / (2.0 * (1.0 + 2.0 * a_max))
-            direction = 1.0 if coins[k] < p_up else -1.0
+            direction = 1.0 if coins[k] < jump_up_probability(target, g, a_max) else -1.0
             size = direction * amplitudes[k]
             g += size
             jump_times[k] = t[i] + elapsed
             jump_sizes[k] = size
             k += 1
-        g = _ou_advance(g, target, theta, sigma, h - elapsed, normals[n])
+        g = ou_step(g, target, theta, sigma, h - elapsed, normals[n])
         n += 1
         out[i + 1] = g

@@ -27,6 +27,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nwn.engine.ou_law import jump_up_probability, one_minus_exp
+
 from . import random_streams as rs
 from .base import JunctionModel, Param
 from .kinetics import (
@@ -34,7 +36,6 @@ from .kinetics import (
     KINETIC_PARAMETERS,
     attractor_and_rate,
     check_conductance_bounds,
-    one_minus_exp,
 )
 
 __all__ = ["FilamentModel", "JUMP_PARAMETERS", "check_jump_bounds"]
@@ -134,7 +135,7 @@ def _advance_filament(n, streams, voltage, dt, n_max, kp0, eta_p, kd0, eta_d,
                 elapsed += wait
                 size = rs.bounded_power_law(st, jump_alpha[j], jump_min[j], jump_max[j])
                 step = max(1, int(round(size * n_max)))
-                p_up = 0.5 + (target - sites / n_max) / (2.0 * (1.0 + 2.0 * jump_max[j]))
+                p_up = jump_up_probability(target, sites / n_max, jump_max[j])
                 if rs.uniform(st) < p_up:
                     sites = min(sites + step, n_max)
                 else:

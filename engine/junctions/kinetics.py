@@ -58,14 +58,3 @@ def attractor_and_rate(kp0, eta_p, kd0, eta_d, voltage):
         return 1.0 / (1.0 + kd / kp), theta
     ratio = kp / kd
     return ratio / (1.0 + ratio), theta
-
-
-@numba.njit(cache=True)
-def one_minus_exp(rate, duration):
-    """1 - exp(-rate * duration), accurate when the product is tiny; 1 when rate is inf."""
-    if duration <= 0.0:
-        return 0.0
-    product = rate * duration
-    if math.isinf(product):
-        return 1.0
-    return -math.expm1(-product)

@@ -12,7 +12,8 @@ Integration is exact in distribution for any dt at constant voltage: the waiting
 the jumps inside the step are drawn (exponential, so the count in dt is Poisson(E dt), not a
 Bernoulli as in the paper's Euler scheme), and between jumps the exact OU transition is used,
 x' = x~ + (x - x~) e^{-theta s} + sqrt(sigma^2 (1 - e^{-2 theta s}) / (2 theta)) N(0, 1).
-The jump direction uses x just before the jump.
+The jump direction uses x just before the jump. The law's pieces (exact OU step, size
+quantile, direction bias) are those of :mod:`nwn.engine.ou_law`, shared with the lumped model.
 
 Clipping: x itself is not clipped (as in the paper's lumped g), but a junction conductance must
 stay within [g_min, g_max], so ``conductance`` and ``state`` use min(max(x, 0), 1).
@@ -25,10 +26,10 @@ starting point, not a measured junction property.
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
+
+from nwn.engine.ou_law import jump_up_probability, ou_step
 
 from . import random_streams as rs
 from .base import JunctionModel, Param
@@ -38,7 +39,6 @@ from .kinetics import (
     KINETIC_PARAMETERS,
     attractor_and_rate,
     check_conductance_bounds,
-    one_minus_exp,
 )
 from .rate import _linear_conductance
 
@@ -89,17 +89,11 @@ class OUJumpModel(JunctionModel):
 
 @numba.njit(cache=True)
 def _ou_substep(st, x, target, theta, sigma, duration):
+    # The normal is drawn only when it is used, so sigma = 0 leaves the stream to the jumps.
     if duration <= 0.0:
         return x
-    x = x + (target - x) * one_minus_exp(theta, duration)
-    if sigma > 0.0:
-        if theta * duration > 1e-9:
-            variance = sigma * sigma * one_minus_exp(2.0 * theta, duration) / (2.0 * theta)
-        else:
-            # theta -> 0 limit: plain Brownian motion
-            variance = sigma * sigma * duration
-        x += math.sqrt(variance) * rs.normal(st)
-    return x
+    normal = rs.normal(st) if sigma > 0.0 else 0.0
+    return ou_step(x, target, theta, sigma, duration, normal)
 
 
 @numba.njit(cache=True)
@@ -118,8 +112,7 @@ def _advance_ou_jump(x, streams, voltage, dt, kp0, eta_p, kd0, eta_d, sigma,
             value = _ou_substep(st, value, target, theta, sigma[j], wait)
             elapsed += wait
             size = rs.bounded_power_law(st, jump_alpha[j], jump_min[j], jump_max[j])
-            p_up = 0.5 + (target - value) / (2.0 * (1.0 + 2.0 * jump_max[j]))
-            if rs.uniform(st) < p_up:
+            if rs.uniform(st) < jump_up_probability(target, value, jump_max[j]):
                 value += size
             else:
                 value -= size

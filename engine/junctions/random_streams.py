@@ -18,7 +18,8 @@ Samplers (all exact in distribution, up to floating-point rounding):
   Beta(i, n+1-i) distributed, and conditioned on it the others are uniform on either side,
   so one beta draw halves ``n`` (a Beta is two gammas). Cost: O(n*min(p,1-p)) below the
   switch, plus O(log n) beta draws above it;
-- bounded power law ``P(A) ~ A**-alpha`` on ``[a, b]``: inverse CDF.
+- bounded power law ``P(A) ~ A**-alpha`` on ``[a, b]``: inverse CDF of one uniform
+  (:func:`nwn.engine.ou_law.bounded_power_law_quantile`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import math
 
 import numba
 import numpy as np
+
+from nwn.engine.ou_law import bounded_power_law_quantile
 
 __all__ = ["new_streams", "check_streams"]
 
@@ -207,18 +210,11 @@ def binomial(st, n, p):
 
 @numba.njit(cache=True)
 def bounded_power_law(st, alpha, a_min, a_max):
-    """Draw A with density proportional to A**-alpha on [a_min, a_max] (inverse CDF)."""
-    u = uniform(st)
-    if a_max <= a_min:
-        return a_min
-    if abs(alpha - 1.0) < 1e-12:
-        return a_min * (a_max / a_min) ** u
-    e = 1.0 - alpha
-    lo = a_min**e
-    hi = a_max**e
-    value = (lo + u * (hi - lo)) ** (1.0 / e)
-    # keep the draw inside the support despite rounding
-    return min(max(value, a_min), a_max)
+    """Draw A with density proportional to A**-alpha on [a_min, a_max] (inverse CDF, one uniform).
+
+    The law itself is :func:`nwn.engine.ou_law.bounded_power_law_quantile`.
+    """
+    return bounded_power_law_quantile(alpha, a_min, a_max, uniform(st))
 
 
 # Array front ends used by tests and diagnostics: one stream, many draws.

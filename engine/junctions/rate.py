@@ -2,9 +2,10 @@
 
 dx/dt = kP (1 - x) - kD x at constant junction voltage has the solution
 x(t + dt) = x~ + (x(t) - x~) exp(-theta dt), theta = kP + kD, x~ = kP / theta, which is what
-``advance`` applies, so any dt is exact for a piecewise-constant voltage. Conductance
-G = g_min (1 - x) + g_max x. Defaults: the connectome-model edge values (kinetics module);
-the initial state defaults to x = 0 (G = g_min), as in that model.
+``advance`` applies (:func:`nwn.engine.ou_law.relax`), so any dt is exact for a
+piecewise-constant voltage. Conductance G = g_min (1 - x) + g_max x. Defaults: the
+connectome-model edge values (kinetics module); the initial state defaults to x = 0
+(G = g_min), as in that model.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nwn.engine.ou_law import relax
+
 from .base import JunctionModel
 from .kinetics import (
     CONDUCTANCE_PARAMETERS,
     KINETIC_PARAMETERS,
     attractor_and_rate,
     check_conductance_bounds,
-    one_minus_exp,
 )
 
 __all__ = ["RateModel"]
@@ -58,7 +60,7 @@ class RateModel(JunctionModel):
 def _advance_rate(x, voltage, dt, kp0, eta_p, kd0, eta_d):
     for j in range(x.shape[0]):
         target, theta = attractor_and_rate(kp0[j], eta_p[j], kd0[j], eta_d[j], voltage[j])
-        x[j] += (target - x[j]) * one_minus_exp(theta, dt)
+        x[j] = relax(x[j], target, theta, dt)
 
 
 @numba.njit(cache=True)
