@@ -54,12 +54,12 @@ def shape_dict_from_wkt(wkt: str) -> tuple[dict, object]:
     """A scenario shape dict (m) and the shapely geometry of an electrode stored as WKT.
 
     Shapes are recognized as the layout designer recognizes them
-    (:func:`nwn.app.layouts.shape_dict`); a bare point is a contact of radius 0, and
+    (:func:`nwn.app.models.layouts.shape_dict`); a bare point is a contact of radius 0, and
     anything else (multi-part, holes) is drawn by its convex hull.
     """
     import shapely
 
-    from nwn.app.layouts import shape_dict
+    from nwn.app.models.layouts import shape_dict
 
     geometry = shapely.from_wkt(wkt)
     if geometry.geom_type == "Point":

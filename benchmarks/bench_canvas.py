@@ -94,7 +94,7 @@ def time_frames(canvas, snapshots, mode: str, *, log: bool | None, path: bool,
 
 def throughput(app, controller, canvas, image, seconds: float, *, drawing: bool) -> tuple:
     """Steps/s of the worker over ``seconds`` and the frames drawn meanwhile."""
-    from nwn.app.pacing import FramePacer
+    from nwn.app.models.pacing import FramePacer
 
     simulation = controller.simulation
     first = simulation.step_index
@@ -140,8 +140,8 @@ def main() -> None:
     args = parser.parse_args()
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    from nwn.app.canvas import NetworkCanvas
-    from nwn.app.worker import RunController
+    from nwn.app.widgets.canvas import NetworkCanvas
+    from nwn.app.widgets.worker import RunController
     from nwn.engine.build import build_network_from, build_simulation
 
     scenario = make_scenario(args.wires)

@@ -41,7 +41,7 @@ duration = 0.2
 
 
 def make_source(n_wires: int, n_snapshots: int):
-    from nwn.app.movie import SnapshotSource
+    from nwn.app.render.movie import SnapshotSource
     from nwn.engine.build import build_simulation
     from nwn.engine.scenario import parse_scenario
 
@@ -62,7 +62,7 @@ def make_source(n_wires: int, n_snapshots: int):
 
 
 def bench(n_wires: int, n_frames: int, folder: Path) -> None:
-    from nwn.app.movie import (
+    from nwn.app.render.movie import (
         FrameRenderer,
         MovieOptions,
         MovieWriter,
@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=90, help="frames per measurement")
     parser.add_argument("--wires", type=int, nargs="+", default=[2000, 10000])
     args = parser.parse_args()
-    from nwn.app.movie import ensure_qapp
+    from nwn.app.render.offscreen import ensure_qapp
 
     ensure_qapp()
     with tempfile.TemporaryDirectory() as folder:

@@ -14,7 +14,7 @@ TRACE = VALIDATION / "milano2022_pulse_2V.txt"
 
 @pytest.mark.skipif(not TRACE.exists(), reason="validation traces not present")
 def test_analysis_tab_fits_the_measured_trace_in_a_worker(qtbot):
-    from nwn.app.analysis_panel import AnalysisPanel
+    from nwn.app.widgets.panels.analysis import AnalysisPanel
     from nwn.engine.analysis.fit import fit_deterministic
     from nwn.engine.analysis.traces import read_trace
 
@@ -38,7 +38,7 @@ def test_analysis_tab_fits_the_measured_trace_in_a_worker(qtbot):
 
 
 def test_fit_run_without_trace_says_why(qtbot):
-    from nwn.app.analysis_panel import AnalysisPanel, run_trace
+    from nwn.app.widgets.panels.analysis import AnalysisPanel, run_trace
 
     panel = AnalysisPanel(lambda: None)
     qtbot.addWidget(panel)

@@ -7,11 +7,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6 import QtCore  # noqa: E402
 
-from nwn.app.document import Document  # noqa: E402
+from nwn.app.models.document import Document  # noqa: E402
 
 
 def test_closing_mid_run_stops_the_worker_cleanly(qtbot, tmp_path):
-    from nwn.app.studio import MainWindow
+    from nwn.app.widgets.studio import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(Document.from_preset("filament_network"), settings=settings)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from nwn.app.studio import main
+from nwn.app.widgets.studio import main
 
 
 def test_no_display_is_one_line_with_the_headless_alternative(monkeypatch, capsys):

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 import nwn.app  # noqa: E402, F401  (protects None before Qt calls)
-from nwn.app.layers import PointLayer, SegmentLayer, _raster_points, _raster_segments  # noqa: E402
+from nwn.app.render.layers import PointLayer, SegmentLayer, _raster_points, _raster_segments  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_raster_cache_and_vector_devices(app, monkeypatch):
 
 def test_parallel_bands_draw_the_same_image_as_one_pass():
     """Bands of rows in parallel give exactly the single-band image (order of blends kept)."""
-    from nwn.app.layers import _raster_points, _raster_segments
+    from nwn.app.render.layers import _raster_points, _raster_segments
 
     rng = np.random.default_rng(5)
     xy = rng.uniform(0, 300, (400, 2, 2))

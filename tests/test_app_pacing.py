@@ -2,7 +2,7 @@
 
 import pytest
 
-from nwn.app.pacing import FramePacer
+from nwn.app.models.pacing import FramePacer
 from nwn.geometry.checks import InputError
 
 

@@ -8,8 +8,8 @@ import pytest
 import shapely
 
 from nwn.app.deposition import DepositionReplay
-from nwn.app.layouts import LAYOUTS, make_layout
-from nwn.app.scene import ColorScale, bin_values, lowest_resistance_path
+from nwn.app.models.layouts import LAYOUTS, make_layout
+from nwn.app.models.scene import ColorScale, bin_values, lowest_resistance_path
 from nwn.geometry import Electrode, point_contact, spans
 from nwn.geometry.junctions import find_junctions
 from nwn.geometry.network import Network
@@ -132,7 +132,7 @@ def test_layout_refuses_pads_that_do_not_fit():
 def test_snapshot_history_stays_bounded_and_spans_the_run():
     from types import SimpleNamespace
 
-    from nwn.app.worker import SnapshotHistory
+    from nwn.app.widgets.worker import SnapshotHistory
 
     def snap(t):
         zero = np.zeros(100)
@@ -152,14 +152,14 @@ def test_snapshot_history_stays_bounded_and_spans_the_run():
 
 def test_wires_touching_helpers_agree_with_shapely():
     wires = Wires.from_endpoints([[[0, 0], [2, 2]], [[5, 5], [6, 6]]])
-    from nwn.app.document import electrode_geometry
+    from nwn.app.models.document import electrode_geometry
 
     geometry = electrode_geometry({"type": "point", "centre": [1.0, 1.0], "radius": 0.1})
     assert shapely.intersects(wires.geometries(), geometry).tolist() == [True, False]
 
 
 def test_layout_shapes_come_back_from_geometry_shapes():
-    from nwn.app.layouts import shape_dict
+    from nwn.app.models.layouts import shape_dict
     from nwn.engine.scenario import ElectrodeSpec
 
     disc = point_contact("p", 3e-6, 4e-6, 1.5e-6)
@@ -177,7 +177,7 @@ def test_layout_shapes_come_back_from_geometry_shapes():
 def test_inline_toml_round_trips_waveforms():
     import tomllib
 
-    from nwn.app.panels import parse_waveform, waveform_text
+    from nwn.app.widgets.panels.electrodes import parse_waveform, waveform_text
 
     waveform = {"kind": "sequence", "steps": [{"kind": "pulse", "amplitude": 2.0,
                                                 "width": 1e-3, "period": 5e-3}],
@@ -190,7 +190,7 @@ def test_inline_toml_round_trips_waveforms():
 
 
 def test_document_deposits_the_wires_nwn_run_simulates():
-    from nwn.app.document import Document
+    from nwn.app.models.document import Document
     from nwn.engine.build import build_network_from, build_simulation
     from nwn.engine.scenario import load_scenario
     from nwn.resources import preset_path

@@ -8,14 +8,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtTest  # noqa: E402
 
-from nwn.app.canvas import PATH_COLOR, ROLE_COLORS, UM  # noqa: E402
-from nwn.app.document import Document  # noqa: E402
+from nwn.app.models.document import Document  # noqa: E402
+from nwn.app.render.network_view import PATH_COLOR, ROLE_COLORS, UM  # noqa: E402
 from nwn.engine.scenario import load_scenario  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from nwn.app.studio import MainWindow
+    from nwn.app.widgets.studio import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     win = MainWindow(Document(), settings=settings)

@@ -8,7 +8,7 @@ import h5py
 import pytest
 from scenarios import two_terminal
 
-from nwn.app.cli import main
+from nwn.app.cli.main import main
 from nwn.resources import list_presets
 
 GOOD = two_terminal()

@@ -10,10 +10,10 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6 import QtWidgets  # noqa: E402
 from scenarios import two_terminal  # noqa: E402
 
-from nwn.app.canvas import NetworkCanvas  # noqa: E402
-from nwn.app.export import read_csv  # noqa: E402
-from nwn.app.export_dialog import ExportDialog, install_export_actions  # noqa: E402
-from nwn.app.movie import SnapshotSource  # noqa: E402
+from nwn.app.render.export import read_csv  # noqa: E402
+from nwn.app.render.movie import SnapshotSource  # noqa: E402
+from nwn.app.widgets.canvas import NetworkCanvas  # noqa: E402
+from nwn.app.widgets.export_dialog import ExportDialog, install_export_actions  # noqa: E402
 from nwn.engine.build import build_simulation  # noqa: E402
 from nwn.engine.scenario import parse_scenario  # noqa: E402
 

@@ -10,9 +10,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scenarios import two_terminal  # noqa: E402
 
-from nwn.app.cli import main  # noqa: E402
-from nwn.app.export import read_csv, write_junction_table, write_traces_csv, write_wire_table  # noqa: E402,E501
-from nwn.app.movie import (  # noqa: E402,E501
+from nwn.app.cli.main import main  # noqa: E402
+from nwn.app.render.export import read_csv, write_junction_table, write_traces_csv, write_wire_table  # noqa: E402,E501
+from nwn.app.render.movie import (  # noqa: E402,E501
     ExportCancelled,
     MovieOptions,
     frame_schedule,

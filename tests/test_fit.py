@@ -146,7 +146,7 @@ def test_hdf5_trace(tmp_path):
 
 def test_fit_command_writes_report(tmp_path):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from nwn.app.commands import fit as command
+    from nwn.app.cli.commands import fit as command
 
     _, _, trace = _synthetic(seed=2)
     source = tmp_path / "trace.tsv"

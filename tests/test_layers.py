@@ -1,4 +1,4 @@
-"""The physics layers stay headless: nwn.geometry and nwn.engine never import Qt."""
+"""The headless layers stay headless: nwn.geometry, nwn.engine and nwn.app.models never import Qt."""
 
 import ast
 import pkgutil
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "shiboken6")
 
 
-@pytest.mark.parametrize("layer", ["geometry", "engine"])
+@pytest.mark.parametrize("layer", ["geometry", "engine", "app/models"])
 def test_no_qt_import_statement(layer):
     """No module of the layer names a Qt package in an import statement."""
     offenders = []
@@ -27,16 +27,18 @@ def test_no_qt_import_statement(layer):
             names += [n.split(".")[0] for n in names]
             if any(n in QT_MODULES for n in names):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert not offenders, f"Qt imported in the physics layer: {offenders}"
+    assert not offenders, f"Qt imported in a headless layer: {offenders}"
 
 
-def test_importing_every_physics_module_loads_no_qt():
-    """Importing all of nwn.geometry and nwn.engine in a fresh interpreter loads no Qt."""
+def test_importing_every_headless_module_loads_no_qt():
+    """Importing all of nwn.geometry, nwn.engine and nwn.app.models in a fresh interpreter loads
+    no Qt."""
+    import nwn.app.models
     import nwn.engine
     import nwn.geometry
 
     modules = []
-    for package in (nwn.geometry, nwn.engine):
+    for package in (nwn.geometry, nwn.engine, nwn.app.models):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             modules.append(info.name)
     code = (

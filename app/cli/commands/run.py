@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from nwn.app.commands._common import resolve_scenario
-    from nwn.app.progress import ProgressBar
+    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.progress import ProgressBar
     from nwn.engine.build import build_simulation
     from nwn.engine.recording import HDF5Recorder
     from nwn.engine.scenario import parse_scenario, scenario_to_toml
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else Path(
         Path(args.scenario).stem + ".h5")
     if args.movie:
-        from nwn.app.movie import MovieOptions, movie_format
+        from nwn.app.render.movie import MovieOptions, movie_format
 
         # Refuse a bad movie request before spending the run on it.
         MovieOptions(fps=args.movie_fps, color=args.movie_color).checked(
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         recorder.close(complete=complete)
     if args.movie:
-        from nwn.app.movie import movie_from_results
+        from nwn.app.render.movie import movie_from_results
 
         bar = None if args.quiet else ProgressBar("movie")
         movie_progress = (lambda done, total: bar(done / total, f"frame {done}/{total}")) \

@@ -19,18 +19,16 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nwn.app.canvas import NetworkCanvas
 from nwn.app.deposition import DepositionReplay
-from nwn.app.document import Document, geometry_electrodes
-from nwn.app.pacing import FramePacer
-from nwn.app.panels import (
-    DepositionPanel,
-    ElectrodePanel,
-    InspectorPanel,
-    ParameterPanel,
-    PlotsPanel,
-)
-from nwn.app.worker import RunController, error_message
+from nwn.app.models.document import Document, geometry_electrodes
+from nwn.app.models.pacing import FramePacer
+from nwn.app.widgets.canvas import NetworkCanvas
+from nwn.app.widgets.panels.deposition import DepositionPanel
+from nwn.app.widgets.panels.electrodes import ElectrodePanel
+from nwn.app.widgets.panels.inspector import InspectorPanel
+from nwn.app.widgets.panels.parameters import ParameterPanel
+from nwn.app.widgets.panels.plots import PlotsPanel
+from nwn.app.widgets.worker import RunController, error_message
 from nwn.engine.build import deposit_wires
 from nwn.geometry import find_junctions
 
@@ -139,7 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         right.setObjectName("plotsDock")
         right.setWidget(right_widget)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, right)
-        from nwn.app.analysis_panel import AnalysisPanel
+        from nwn.app.widgets.panels.analysis import AnalysisPanel
 
         self.analysis = AnalysisPanel(self._run_trace)
         analysis_dock = QtWidgets.QDockWidget("Analysis", self)
@@ -251,7 +249,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_redo = edit_menu.addAction("Redo", self.document_redo)
         self.action_redo.setShortcut(QtGui.QKeySequence.StandardKey.Redo)
         self._refresh_recent()
-        from nwn.app.export_dialog import install_export_actions
+        from nwn.app.widgets.export_dialog import install_export_actions
 
         #: File > Export actions by name ("movie", "canvas", "plots", "traces", "tables")
         self.export_actions = install_export_actions(
@@ -261,7 +259,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _run_trace(self):
         """The current run's two-terminal trace for the Analysis tab (None before a run)."""
-        from nwn.app.analysis_panel import run_trace
+        from nwn.app.widgets.panels.analysis import run_trace
 
         electrodes = self.document.electrodes
         return run_trace(self.controller.traces.arrays(), [e.name for e in electrodes],
@@ -280,7 +278,7 @@ class MainWindow(QtWidgets.QMainWindow):
         network = self.canvas.network
         if network is None or len(history) < 2:
             return None
-        from nwn.app.movie import SnapshotSource
+        from nwn.app.render.movie import SnapshotSource
 
         traces = self.controller.traces.arrays()
         has_traces = traces["t"].size > 0
@@ -790,7 +788,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _view_changed(self, *_args) -> None:
         mode = self.color_mode.currentText()
         if self.sender() is self.color_mode:
-            from nwn.app.scene import COLOR_MODES
+            from nwn.app.models.scene import COLOR_MODES
 
             self.log_check.blockSignals(True)
             self.log_check.setChecked(COLOR_MODES[mode][1])

@@ -1,4 +1,4 @@
-"""The ``nwn`` command line: one subcommand per module in :mod:`nwn.app.commands`.
+"""The ``nwn`` command line: one subcommand per module in :mod:`nwn.app.cli.commands`.
 
 Every subcommand module has ``register(subparsers)``, which adds its parser and sets
 ``func=run``, and ``run(args) -> int``. Bad input anywhere below raises :class:`ValueError`
@@ -46,10 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"nwn.app.commands.{name}")
+            module = importlib.import_module(f"nwn.app.cli.commands.{name}")
         except ModuleNotFoundError as error:
             # Only a missing subcommand module is tolerated; a broken dependency is a bug.
-            if error.name != f"nwn.app.commands.{name}":
+            if error.name != f"nwn.app.cli.commands.{name}":
                 raise
             continue
         module.register(subparsers)
@@ -92,5 +92,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

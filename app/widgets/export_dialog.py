@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from nwn.app.movie import (
+from nwn.app.render.movie import (
     COLOR_FIELDS,
     FrameRenderer,
     MovieOptions,
@@ -215,7 +215,7 @@ class ExportDialog(QtWidgets.QDialog):
 
     def options(self) -> MovieOptions:
         """The options as entered (not yet validated)."""
-        from nwn.app.movie import parse_size
+        from nwn.app.render.movie import parse_size
 
         return MovieOptions(
             fps=self.fps.value(), size=parse_size(self.size.currentText()),
@@ -275,7 +275,7 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
     ----------
     main_window : QMainWindow
     canvas : callable
-        ``canvas() -> NetworkCanvas``.
+        ``canvas() -> NetworkView``.
     plots : callable
         ``plots() -> {name: pyqtgraph PlotWidget/PlotItem}``.
     movie_source : callable
@@ -294,7 +294,7 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
     dict
         ``{name: QAction}`` of the actions added.
     """
-    from nwn.app import export
+    from nwn.app.render import export
 
     def report(text: str) -> None:
         bar = main_window.statusBar() if hasattr(main_window, "statusBar") else None

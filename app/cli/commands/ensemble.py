@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     import h5py
 
-    from nwn.app.commands._common import resolve_scenario
-    from nwn.app.progress import ProgressBar
+    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.progress import ProgressBar
     from nwn.engine.ensemble import run_ensemble
     from nwn.geometry.checks import check_int, check_positive
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         file.create_dataset("std", data=result.std).attrs["units"] = "S"
         file.create_dataset("terminal_current",
                             data=result.terminal_current).attrs["units"] = "A"
-    from nwn.app.bridge_figures import write_ensemble_figure
+    from nwn.app.render.bridge_figures import write_ensemble_figure
 
     figure = write_ensemble_figure(output.with_suffix(".png"), result)
     final = result.conductance[:, -1]

@@ -88,7 +88,7 @@ def save_canvas(canvas, path: str | Path, *, size: tuple[int, int] | None = None
 
     Parameters
     ----------
-    canvas : NetworkCanvas
+    canvas : NetworkView
     path : str or Path
         ``.png`` or ``.svg``.
     size : (int, int), optional
@@ -290,7 +290,7 @@ def write_wire_table(path: str | Path, network, snapshot) -> Path:
         With ``wires``.
     snapshot : Snapshot
     """
-    from nwn.app.scene import NetworkScene
+    from nwn.app.models.scene import NetworkScene
 
     scene = NetworkScene(network)
     wires = network.wires

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def options_from(args: argparse.Namespace):
     """:class:`MovieOptions` from parsed arguments (validated)."""
-    from nwn.app.movie import MovieOptions, movie_format, parse_size
+    from nwn.app.render.movie import MovieOptions, movie_format, parse_size
 
     return MovieOptions(
         fps=args.fps, size=parse_size(args.size), speed=args.speed, start=args.start,
@@ -57,7 +57,8 @@ def options_from(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from nwn.app.movie import deposition_movie, ensure_qapp, write_movie
+    from nwn.app.render.movie import deposition_movie, write_movie
+    from nwn.app.render.offscreen import ensure_qapp
     from nwn.app.results import Results
 
     options = options_from(args)
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
 
     if args.deposition:
-        from nwn.app.commands._common import resolve_scenario
+        from nwn.app.cli.commands._common import resolve_scenario
 
         scenario, _ = resolve_scenario(args.source)
         deposition_movie(scenario, output, options, duration=args.duration, until=args.until,

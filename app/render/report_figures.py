@@ -1,8 +1,8 @@
 """PNG figures of a trace fit and its stochastic analysis (pyqtgraph, rendered offscreen).
 
 Each ``plot_*`` function draws into a pyqtgraph ``PlotItem`` and :func:`write_report_figures`
-exports them to PNG with :func:`nwn.app.export.save_plot`. Without a display the
-application is created offscreen (:func:`nwn.app.movie.ensure_qapp`).
+exports them to PNG with :func:`nwn.app.render.export.save_plot`. Without a display the
+application is created offscreen (:func:`nwn.app.render.offscreen.ensure_qapp`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 
-from nwn.app.export import save_plot
-from nwn.app.movie import ensure_qapp
+from nwn.app.render.export import save_plot
+from nwn.app.render.offscreen import ensure_qapp
 from nwn.engine.analysis.fit import FitResult
 from nwn.engine.analysis.residuals import StochasticResult
 

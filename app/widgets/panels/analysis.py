@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from nwn.app.worker import error_message
+from nwn.app.widgets.worker import error_message
 
 __all__ = ["AnalysisPanel", "run_trace", "summary_text"]
 
@@ -31,7 +31,7 @@ def run_trace(traces: dict, electrode_names, sources):
     Parameters
     ----------
     traces : dict
-        :meth:`nwn.app.worker.LiveTraceRecorder.arrays`: ``t`` (T,), ``current`` and
+        :meth:`nwn.app.widgets.worker.LiveTraceRecorder.arrays`: ``t`` (T,), ``current`` and
         ``voltage`` (T, K), ``conductance`` (T,).
     electrode_names : sequence of str, length K
     sources : sequence of str, length K

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     (output / "fit.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     figures = []
     if not getattr(args, "no_figures", False):
-        from nwn.app.report_figures import write_report_figures
+        from nwn.app.render.report_figures import write_report_figures
 
         figures = write_report_figures(output, fit, stochastic)
     print(_summary(fit, stochastic, output, len(figures)))

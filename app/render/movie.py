@@ -1,13 +1,13 @@
 """Movies of a run or of a deposition: frames drawn by the app's canvas, streamed to ffmpeg.
 
-Frames come from :meth:`nwn.app.canvas.NetworkCanvas.render_image` (offscreen Qt), so a movie
-looks like the app. Overlays (simulated time, deposition counters) and the optional side panel
-with the G(t) or terminal-current trace drawn up to the current frame are painted with
-:class:`QtGui.QPainter` on top. Each frame goes straight to the encoder
-(:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p) and GIF uses a per-frame palette, both
-through the ffmpeg binary that the imageio-ffmpeg wheel carries, so memory stays bounded
-whatever the length. (imageio's Pillow GIF writer keeps every frame until it closes, which is
-why GIF also goes through ffmpeg.)
+Frames come from :meth:`nwn.app.render.network_view.NetworkView.render_image` (offscreen Qt),
+the view the studio's canvas is built on, so a movie looks like the app. Overlays (simulated
+time, deposition counters) and the optional side panel with the G(t) or terminal-current trace
+drawn up to the current frame are painted with :class:`QtGui.QPainter` on top. Each frame goes
+straight to the encoder (:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p) and GIF uses a
+per-frame palette, both through the ffmpeg binary that the imageio-ffmpeg wheel carries, so
+memory stays bounded whatever the length. (imageio's Pillow GIF writer keeps every frame until
+it closes, which is why GIF also goes through ffmpeg.)
 
 The movie is written to a hidden temporary file next to the target and renamed on success, so
 a cancelled or failed export leaves nothing under the target name.
@@ -26,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nwn.app.export import partial_file
+from nwn.app.render.export import partial_file
+from nwn.app.render.offscreen import ensure_qapp
+from nwn.app.render.units import format_si, nice_ticks, si_scale
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
 __all__ = [
@@ -38,8 +40,6 @@ __all__ = [
     "MovieWriter",
     "SnapshotSource",
     "deposition_movie",
-    "ensure_qapp",
-    "format_si",
     "frame_schedule",
     "movie_format",
     "movie_from_results",
@@ -47,7 +47,7 @@ __all__ = [
     "write_movie",
 ]
 
-#: What the network can be coloured by (see :data:`nwn.app.scene.COLOR_MODES`).
+#: What the network can be coloured by (see :data:`nwn.app.models.scene.COLOR_MODES`).
 COLOR_FIELDS = ("state", "conductance", "current", "voltage")
 #: What the side panel can plot.
 TRACES = ("conductance", "current")
@@ -332,39 +332,6 @@ def _qimage_bgra(image) -> memoryview:
 
 # -- drawing ----------------------------------------------------------------------------------
 
-_SI_PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"),
-                (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
-
-
-def format_si(value: float, unit: str, *, digits: int = 3) -> str:
-    """``value`` with an SI prefix, e.g. ``format_si(0.0123, "s") == "12.3 ms"``."""
-    if value is None or not math.isfinite(value):
-        return f"– {unit}"
-    if value == 0:
-        return f"0 {unit}"
-    magnitude = abs(value)
-    for factor, prefix in _SI_PREFIXES:
-        if magnitude >= factor * 0.9995:
-            return f"{value / factor:.{digits}g} {prefix}{unit}"
-    factor, prefix = _SI_PREFIXES[-1]
-    return f"{value / factor:.{digits}g} {prefix}{unit}"
-
-
-def ensure_qapp():
-    """The QApplication, created offscreen when there is no display (CLI, tests)."""
-    import sys
-
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") \
-            and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6 import QtWidgets
-
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        app = QtWidgets.QApplication([])
-    return app
-
-
 @dataclass
 class _Trace:
     """A trace for the side panel: time (s) and one or more series."""
@@ -442,16 +409,6 @@ _TEXT = (235, 238, 245)
 _AXIS = (120, 128, 140)
 
 
-def _nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        return np.array([low])
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = min((m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw), default=power)
-    first = math.ceil(low / step) * step
-    return np.arange(first, high + step * 1e-9, step)
-
-
 class _TracePanel:
     """Draws a trace up to the current time in a rectangle, with axes, in a QPainter."""
 
@@ -477,8 +434,8 @@ class _TracePanel:
             low, high = low - pad, high + pad
         pad = 0.06 * (high - low)
         self.v_range = (low - pad, high + pad)
-        self._time_unit = _unit_scale(max(abs(t0), abs(t1)))
-        self._value_unit = None if trace.log else _unit_scale(max(abs(low), abs(high)))
+        self._time_unit = si_scale(max(abs(t0), abs(t1)))
+        self._value_unit = None if trace.log else si_scale(max(abs(low), abs(high)))
 
     def _values(self, v: np.ndarray) -> np.ndarray:
         if self.trace.log:
@@ -513,7 +470,7 @@ class _TracePanel:
         text_pen = QtGui.QPen(QtGui.QColor(*_TEXT))
         # Axes, ticks and labels.
         t_factor, t_prefix = self._time_unit
-        for tick in _nice_ticks(t0, t1):
+        for tick in nice_ticks(t0, t1):
             x = float(x_of(tick))
             painter.setPen(axis_pen)
             painter.drawLine(QtCore.QPointF(x, plot.bottom()),
@@ -521,7 +478,7 @@ class _TracePanel:
             painter.setPen(text_pen)
             painter.drawText(QtCore.QRectF(x - 50, plot.bottom() + 5, 100, metrics.height()),
                              QtCore.Qt.AlignmentFlag.AlignHCenter, f"{tick / t_factor:g}")
-        for tick in _nice_ticks(v0, v1, 4):
+        for tick in nice_ticks(v0, v1, 4):
             y = float(y_of(tick))
             painter.setPen(axis_pen)
             painter.drawLine(QtCore.QPointF(plot.left() - 4, y), QtCore.QPointF(plot.left(), y))
@@ -591,13 +548,6 @@ def _thin(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.stack([np.repeat(x, 2), np.stack([low, high], axis=1).ravel()], axis=1)
 
 
-def _unit_scale(magnitude: float) -> tuple[float, str]:
-    for factor, prefix in _SI_PREFIXES:
-        if magnitude >= factor * 0.9995:
-            return factor, prefix
-    return _SI_PREFIXES[-1]
-
-
 class FrameRenderer:
     """Renders movie frames of a network with the app's canvas, plus overlays.
 
@@ -618,7 +568,7 @@ class FrameRenderer:
 
     def __init__(self, network, electrodes, box, options: MovieOptions, *, trace=None,
                  t_range=(0.0, 1.0)) -> None:
-        from nwn.app.canvas import NetworkCanvas
+        from nwn.app.render.network_view import NetworkView
 
         ensure_qapp()
         self.options = options
@@ -630,7 +580,7 @@ class FrameRenderer:
             # The network is square-ish: give the spare width (at least 30 %) to the trace.
             self.panel_width = int(max(0.3 * width, width - 1.12 * height))
             self.panel = _TracePanel(trace, t_range)
-        self.canvas = NetworkCanvas()
+        self.canvas = NetworkView()
         self.canvas.set_network(network)
         if network is None:
             self.canvas.set_box(box)

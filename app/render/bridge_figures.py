@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nwn.app.movie import ensure_qapp
-from nwn.app.report_figures import LEVEL_COLOURS, export_png, figure_plot
+from nwn.app.render.offscreen import ensure_qapp
+from nwn.app.render.report_figures import LEVEL_COLOURS, export_png, figure_plot
 
 __all__ = ["write_bridge_figures", "write_ensemble_figure"]
 

@@ -39,8 +39,8 @@ def _voltages(text: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nwn.app.commands._common import resolve_scenario
-    from nwn.app.progress import ProgressBar
+    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.progress import ProgressBar
     from nwn.engine.analysis.bridge import run_bridge
 
     scenario, _ = resolve_scenario(args.scenario)
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                         progress=progress)
     output.mkdir(parents=True, exist_ok=True)
     (output / "bridge.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
-    from nwn.app.bridge_figures import write_bridge_figures
+    from nwn.app.render.bridge_figures import write_bridge_figures
 
     figures = write_bridge_figures(output, result)
     print(f"{'V':>6} {'tau (s)':>9} {'G_ss (S)':>11} {'g~':>7} {'sigma':>9} {'jumps/s':>8}")

@@ -1,11 +1,14 @@
-"""The network canvas: wires, junctions, electrodes, colour bar and scale bar (pyqtgraph).
+"""The network view: wires, junctions, electrodes, colour bar and scale bar (pyqtgraph).
 
-All wires are one :class:`~nwn.app.layers.SegmentLayer` and all junctions one
-:class:`~nwn.app.layers.PointLayer`; colour maps are binned into a few pens and the brightness
-and width of a wire grow with the current it carries, so conduction pathways stand out. The
-canvas draws from a :class:`~nwn.engine.simulation.Snapshot` (:meth:`NetworkCanvas.show_snapshot`)
-or from a deposition state (:meth:`NetworkCanvas.show_deposition`) and needs no main window:
-:meth:`NetworkCanvas.render_image` renders it offscreen, which is how movie frames are made.
+All wires are one :class:`~nwn.app.render.layers.SegmentLayer` and all junctions one
+:class:`~nwn.app.render.layers.PointLayer`; colour maps are binned into a few pens and the
+brightness and width of a wire grow with the current it carries, so conduction pathways stand
+out. The view draws from a :class:`~nwn.engine.simulation.Snapshot`
+(:meth:`NetworkView.show_snapshot`) or from a deposition state
+(:meth:`NetworkView.show_deposition`) and needs no main window: :meth:`NetworkView.render_image`
+renders it offscreen, which is how movie frames are made. The studio's interactive canvas
+(:class:`nwn.app.widgets.canvas.NetworkCanvas`) is this view plus drawing tools, handles and
+picking, so a movie looks like the app.
 
 Scene coordinates are micrometres (what people read); the model's metres are converted at the
 boundary (``UM``).
@@ -19,10 +22,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nwn.app.layers import PointLayer, SegmentLayer
-from nwn.app.scene import COLOR_MODES, ColorScale, NetworkScene, bin_values, lowest_resistance_path
+from nwn.app.models.scene import (
+    COLOR_MODES,
+    ColorScale,
+    NetworkScene,
+    bin_values,
+    lowest_resistance_path,
+)
+from nwn.app.render.layers import PointLayer, SegmentLayer
+from nwn.app.render.units import nice_length
 
-__all__ = ["NetworkCanvas", "ROLE_COLORS", "PATH_COLOR", "UM", "shape_to_path"]
+__all__ = ["BACKGROUND", "NetworkView", "PATH_COLOR", "ROLE_COLORS", "UM", "line_pen",
+           "shape_to_path"]
 
 #: metres -> scene units (micrometres)
 UM = 1e6
@@ -45,7 +56,6 @@ _CMAPS = {"state": "viridis", "conductance": "viridis", "current": "inferno",
 # Cluster palette for deposition (PAL-relaxed-like muted hues; the spanning cluster is white).
 _CLUSTER_COLORS = [(102, 194, 165), (252, 141, 98), (141, 160, 203), (231, 138, 195),
                    (166, 216, 84), (255, 217, 47), (229, 196, 148), (120, 180, 230)]
-_TOOLS = ("select", "rectangle", "polygon", "line", "point")
 
 
 def shape_to_path(shape: dict) -> QtGui.QPainterPath:
@@ -80,7 +90,8 @@ def _centroid(shape: dict) -> tuple[float, float]:
     return float(points[:, 0].mean()), float(points[:, 1].mean())
 
 
-def _pen(rgb, width: float, alpha: int = 255) -> QtGui.QPen:
+def line_pen(rgb, width: float, alpha: int = 255) -> QtGui.QPen:
+    """A cosmetic pen (``width`` in pixels at any zoom) of colour ``rgb`` (0-255)."""
     pen = QtGui.QPen(QtGui.QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), alpha))
     pen.setWidthF(width)
     pen.setCosmetic(True)
@@ -93,129 +104,18 @@ def _dot_pen(rgb, size: float, alpha: int = 255) -> QtGui.QPen:
     Square caps on the raster engine's fast point path: round antialiased dots cost ~25x more
     (375 ms against 15 ms for 38,000 junctions at 1100 x 800 px, bench_canvas).
     """
-    pen = _pen(rgb, size, alpha)
+    pen = line_pen(rgb, size, alpha)
     pen.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
     return pen
 
 
-class CanvasViewBox(pg.ViewBox):
-    """A ViewBox whose mouse draws electrode shapes when a drawing tool is active."""
-
-    def __init__(self, canvas: NetworkCanvas) -> None:
-        super().__init__(lockAspect=True, invertY=False)
-        self._canvas = canvas
-        self.tool = "select"
-        self._start: QtCore.QPointF | None = None
-        self._polygon: list[QtCore.QPointF] = []
-        self._rubber = QtWidgets.QGraphicsPathItem()
-        self._rubber.setPen(_pen((255, 255, 255), 1.5))
-        self._rubber.setZValue(100)
-        self.addItem(self._rubber, ignoreBounds=True)
-
-    def set_tool(self, tool: str) -> None:
-        self.tool = tool
-        self._polygon = []
-        self._start = None
-        self._rubber.setPath(QtGui.QPainterPath())
-
-    def _shape(self, start: QtCore.QPointF, end: QtCore.QPointF) -> dict | None:
-        x0, y0, x1, y1 = start.x() / UM, start.y() / UM, end.x() / UM, end.y() / UM
-        if self.tool == "rectangle":
-            if x0 == x1 or y0 == y1:
-                return None
-            return {"type": "rectangle",
-                    "bounds": [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]}
-        if self.tool == "line":
-            if (x0, y0) == (x1, y1):
-                return None
-            return {"type": "line", "points": [[x0, y0], [x1, y1]]}
-        radius = float(np.hypot(x1 - x0, y1 - y0))
-        return {"type": "point", "centre": [x0, y0],
-                "radius": radius if radius > 0 else self._canvas.default_contact_radius}
-
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph API
-        if self.tool not in ("rectangle", "line", "point") or \
-                ev.button() != QtCore.Qt.MouseButton.LeftButton:
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        here = self.mapSceneToView(ev.scenePos())
-        if ev.isStart():
-            self._start = self.mapSceneToView(ev.buttonDownScenePos())
-        if self._start is None:
-            return
-        shape = self._shape(self._start, here)
-        self._rubber.setPath(shape_to_path(shape) if shape else QtGui.QPainterPath())
-        if ev.isFinish():
-            self._rubber.setPath(QtGui.QPainterPath())
-            self._start = None
-            if shape is not None:
-                self._canvas.electrodeDrawn.emit(shape)
-
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph API
-        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.tool == "select":
-            if self.tool == "select" and ev.button() == QtCore.Qt.MouseButton.LeftButton:
-                ev.accept()
-                self._canvas._pick(self.mapSceneToView(ev.scenePos()), clicked=True)
-                return
-            super().mouseClickEvent(ev)
-            return
-        ev.accept()
-        here = self.mapSceneToView(ev.scenePos())
-        if self.tool == "point":
-            self._canvas.electrodeDrawn.emit(
-                {"type": "point", "centre": [here.x() / UM, here.y() / UM],
-                 "radius": self._canvas.default_contact_radius})
-        elif self.tool == "polygon":
-            self._polygon.append(here)
-            closing = ev.double() and len(self._polygon) >= 3
-            if closing:
-                points = [[p.x() / UM, p.y() / UM] for p in self._polygon]
-                # a double click also delivered its first click: drop the duplicate vertex
-                if len(points) > 3 and points[-1] == points[-2]:
-                    points.pop()
-                self._polygon = []
-                self._rubber.setPath(QtGui.QPainterPath())
-                self._canvas.electrodeDrawn.emit({"type": "polygon", "points": points})
-                return
-            path = QtGui.QPainterPath(self._polygon[0])
-            for point in self._polygon[1:]:
-                path.lineTo(point)
-            self._rubber.setPath(path)
-
-    def finish_polygon(self) -> None:
-        """Close the polygon being drawn (Enter key)."""
-        if self.tool == "polygon" and len(self._polygon) >= 3:
-            points = [[p.x() / UM, p.y() / UM] for p in self._polygon]
-            self._polygon = []
-            self._rubber.setPath(QtGui.QPainterPath())
-            self._canvas.electrodeDrawn.emit({"type": "polygon", "points": points})
-
-
-class NetworkCanvas(pg.GraphicsLayoutWidget):
-    """Draws a network, its electrodes and the state of a run.
-
-    Signals
-    -------
-    electrodeDrawn(dict)
-        A new electrode shape (scenario shape dict, metres) was drawn with a tool.
-    electrodeEdited(str, dict)
-        The named electrode was moved or resized with the mouse; its new shape dict.
-    hovered(str, int)
-        ``("junction" | "wire" | "", index)`` under the mouse.
-    picked(str, int)
-        Same, on a click.
-    """
-
-    electrodeDrawn = QtCore.Signal(dict)
-    electrodeEdited = QtCore.Signal(str, dict)
-    hovered = QtCore.Signal(str, int)
-    picked = QtCore.Signal(str, int)
+class NetworkView(pg.GraphicsLayoutWidget):
+    """Draws a network, its electrodes and the state of a run (no mouse editing)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground(BACKGROUND)
-        self.view = CanvasViewBox(self)
+        self.view = self._make_view()
         self.addItem(self.view, row=0, col=0)
         self.wires = SegmentLayer()
         self.junctions = PointLayer()
@@ -249,15 +149,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.last_scale: ColorScale | None = None
         self._electrodes: list = []
         self._electrode_items: list[QtWidgets.QGraphicsItem] = []
-        self._rois: dict[str, pg.ROI] = {}
-        self._editable = False
         self._flagged: set[str] = set()
-        self._junction_tree = None
         self._wire_xy_um = np.zeros((0, 2, 2))
-        self._rebuild_rois_pending = False
         self._path_time = -np.inf
         self._colorbar_key: tuple | None = None
-        self.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    def _make_view(self) -> pg.ViewBox:
+        """The view box the network is drawn in (the studio's canvas adds drawing tools)."""
+        return pg.ViewBox(lockAspect=True, invertY=False)
 
     # -- content ------------------------------------------------------------------------------
 
@@ -266,19 +165,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         width, height = box[0] * UM, box[1] * UM
         self.view.setRange(QtCore.QRectF(0, 0, width, height), padding=0.04)
         self.default_contact_radius = 0.02 * min(box)
-        nice = _nice_length(width / 5)
+        nice = nice_length(width / 5)
         self.scale_bar.size = nice
         self.scale_bar.text.setText(f"{nice:g} µm")
         self.scale_bar.updateBar()
 
     def _set_wire_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray) -> None:
-        from scipy.spatial import cKDTree
-
         self._wire_xy_um = np.asarray(wire_xy, dtype=np.float64) * UM
         self.wires.set_segments(self._wire_xy_um)
         junction_um = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2) * UM
         self.junctions.set_points(junction_um)
-        self._junction_tree = cKDTree(junction_um) if len(junction_um) else None
 
     def set_network(self, network) -> None:
         """Show a built network (no run state yet): neutral wires, junction dots."""
@@ -298,7 +194,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _draw_plain(self) -> None:
         n_wires = self.wires.n_segments
-        self.wires.set_style(np.zeros(n_wires, dtype=np.int64), [_pen(_NEUTRAL_WIRE, 1.0, 170)])
+        self.wires.set_style(np.zeros(n_wires, dtype=np.int64),
+                            [line_pen(_NEUTRAL_WIRE, 1.0, 170)])
         self.junctions.set_style(np.zeros(self.junctions.n_points, dtype=np.int64),
                                  [_dot_pen((220, 220, 120), 3.0, 200)])
         self.colorbar.hide()
@@ -333,9 +230,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             # Isolated wires stay grey; clusters get hues; the spanning one is white and thick.
             group = np.where(size > 1, 1 + (cluster % n), 0)
             group[cluster == spanning_cluster] = n + 1
-        pens = [_pen((110, 115, 125), 1.0, 150)]
-        pens += [_pen(rgb, 1.3, 230) for rgb in _CLUSTER_COLORS]
-        pens.append(_pen((255, 255, 255), 1.6, 235))
+        pens = [line_pen((110, 115, 125), 1.0, 150)]
+        pens += [line_pen(rgb, 1.3, 230) for rgb in _CLUSTER_COLORS]
+        pens.append(line_pen((255, 255, 255), 1.6, 235))
         self.wires.set_style(group, pens)
         self.junctions.set_style(np.zeros(self.junctions.n_points, dtype=np.int64),
                                  [_dot_pen((255, 235, 120), 3.0, 220)])
@@ -354,7 +251,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             item = QtWidgets.QGraphicsPathItem(shape_to_path(electrode.shape))
             bad = electrode.name in self._flagged
             line_shape = electrode.shape["type"] == "line"
-            outline = _pen((255, 40, 40) if bad else rgb, 4.0 if line_shape else 2.0)
+            outline = line_pen((255, 40, 40) if bad else rgb, 4.0 if line_shape else 2.0)
             if bad:
                 outline.setStyle(QtCore.Qt.PenStyle.DashLine)
             item.setPen(outline)
@@ -374,8 +271,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.view.addItem(label)
             self._electrode_items += [item, label]
         self._update_highlight()
-        if self._editable:
-            self._schedule_roi_rebuild()
 
     # -- run state ----------------------------------------------------------------------------
 
@@ -444,8 +339,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         # group = colour * 3 + width; unsolved wires (no value) go to one dim extra group.
         group = np.where(color_bin >= 0, np.maximum(color_bin, 0) * 3 + width_bin,
                          n_colors * 3)
-        pens = [_pen(colors[c], widths[w], alphas[w]) for c in range(n_colors) for w in range(3)]
-        pens.append(_pen((90, 90, 100), 1.0, 90))
+        pens = [line_pen(colors[c], widths[w], alphas[w])
+                for c in range(n_colors) for w in range(3)]
+        pens.append(line_pen((90, 90, 100), 1.0, 90))
         junction_bin = bin_values(junction_values, scale)
         junction_group = np.where(junction_bin >= 0, junction_bin, N_COLOR_BINS)
         junction_pens = [_dot_pen(tuple(c), 4.0, 255) for c in lut]
@@ -505,7 +401,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         segments = np.stack([points[:-1], points[1:]], axis=1)
         self.path_layer.set_segments(segments)
         self.path_layer.set_style(np.zeros(len(segments), dtype=np.int64),
-                                  [_pen(PATH_COLOR, 4.0)])
+                                  [line_pen(PATH_COLOR, 4.0)])
 
     def _update_highlight(self) -> None:
         """Outline the wires touching each electrode, so contacts are visible."""
@@ -514,7 +410,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             return
         import shapely
 
-        from nwn.app.document import electrode_geometry
+        from nwn.app.models.document import electrode_geometry
         from nwn.geometry import Electrode, touching_wires
 
         wires = self.network.wires
@@ -524,83 +420,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
         self.highlight_layer.set_segments(self._wire_xy_um[index])
         self.highlight_layer.set_style(np.zeros(index.size, dtype=np.int64),
-                                       [_pen((255, 255, 255), 3.0, 110)])
-
-    # -- editing ------------------------------------------------------------------------------
-
-    def set_tool(self, tool: str) -> None:
-        """Mouse tool: ``"select"`` (pan, zoom, inspect) or a shape to draw."""
-        if tool not in _TOOLS:
-            raise ValueError(f"tool must be one of {', '.join(_TOOLS)} (got {tool!r})")
-        self.view.set_tool(tool)
-
-    def set_editable(self, editable: bool) -> None:
-        """Show move/resize handles (ROIs) on every electrode."""
-        self._editable = editable
-        self._rebuild_rois()
-
-    def _schedule_roi_rebuild(self) -> None:
-        # An ROI must not be deleted from inside its own signal: rebuild on the next loop pass.
-        if not self._rebuild_rois_pending:
-            self._rebuild_rois_pending = True
-            QtCore.QTimer.singleShot(0, self._rebuild_rois)
-
-    def _rebuild_rois(self) -> None:
-        self._rebuild_rois_pending = False
-        for roi in self._rois.values():
-            self.view.removeItem(roi)
-        self._rois = {}
-        if not self._editable:
-            return
-        for electrode in self._electrodes:
-            roi = _make_roi(electrode.shape)
-            roi.setZValue(60)
-            roi.sigRegionChangeFinished.connect(
-                lambda r, name=electrode.name, kind=electrode.shape["type"]:
-                self.electrodeEdited.emit(name, _roi_shape(r, kind)))
-            self.view.addItem(roi)
-            self._rois[electrode.name] = roi
-
-    def roi(self, name: str) -> pg.ROI:
-        """The move/resize handle of electrode ``name`` (while editable)."""
-        return self._rois[name]
-
-    # -- inspection ---------------------------------------------------------------------------
-
-    def nearest(self, x: float, y: float, *, radius: float) -> tuple[str, int]:
-        """The junction (preferred) or wire nearest to scene point ``(x, y)`` within
-        ``radius`` scene units: ``("junction" | "wire" | "", index)``."""
-        if self._junction_tree is not None:
-            distance, index = self._junction_tree.query((x, y))
-            if distance <= radius:
-                return "junction", int(index)
-        xy = self._wire_xy_um
-        if xy.size:
-            a, b = xy[:, 0], xy[:, 1]
-            d = b - a
-            t = np.clip(((x - a[:, 0]) * d[:, 0] + (y - a[:, 1]) * d[:, 1])
-                        / np.maximum((d * d).sum(axis=1), 1e-30), 0, 1)
-            distance = np.hypot(a[:, 0] + t * d[:, 0] - x, a[:, 1] + t * d[:, 1] - y)
-            index = int(np.argmin(distance))
-            if distance[index] <= radius:
-                return "wire", index
-        return "", -1
-
-    def _pick(self, point: QtCore.QPointF, *, clicked: bool) -> None:
-        pixel = self.view.viewPixelSize()
-        kind, index = self.nearest(point.x(), point.y(), radius=6 * max(pixel))
-        (self.picked if clicked else self.hovered).emit(kind, index)
-
-    def _mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
-        if self.view.tool != "select" or not self.view.sceneBoundingRect().contains(scene_pos):
-            return
-        self._pick(self.view.mapSceneToView(scene_pos), clicked=False)
-
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt API
-        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
-            self.view.finish_polygon()
-            return
-        super().keyPressEvent(event)
+                                       [line_pen((255, 255, 255), 3.0, 110)])
 
     # -- output -------------------------------------------------------------------------------
 
@@ -626,47 +446,3 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if on_screen is not None and on_screen != self.size():
             self.resize(on_screen)
         return image
-
-
-def _nice_length(length: float) -> float:
-    """1, 2 or 5 times a power of ten, at most ``length``."""
-    if length <= 0:
-        return 1.0
-    power = 10 ** np.floor(np.log10(length))
-    for factor in (5, 2, 1):
-        if factor * power <= length:
-            return float(factor * power)
-    return float(power)
-
-
-def _make_roi(shape: dict) -> pg.ROI:
-    pen = pg.mkPen(255, 255, 255, width=1.5)
-    kind = shape["type"]
-    if kind == "rectangle":
-        x0, y0, x1, y1 = (v * UM for v in shape["bounds"])
-        return pg.RectROI((x0, y0), (x1 - x0, y1 - y0), pen=pen)
-    if kind == "point":
-        cx, cy = (v * UM for v in shape["centre"])
-        r = shape["radius"] * UM
-        return pg.CircleROI((cx - r, cy - r), (2 * r, 2 * r), pen=pen)
-    points = [(x * UM, y * UM) for x, y in shape["points"]]
-    if kind == "line" and len(points) == 2:
-        return pg.LineSegmentROI(points, pen=pen)
-    return pg.PolyLineROI(points, closed=kind == "polygon", pen=pen)
-
-
-def _roi_shape(roi: pg.ROI, kind: str) -> dict:
-    """The shape dict (metres) an ROI now outlines."""
-    if kind == "rectangle":
-        x, y = roi.pos()
-        w, h = roi.size()
-        x0, x1 = sorted((x, x + w))
-        y0, y1 = sorted((y, y + h))
-        return {"type": "rectangle", "bounds": [x0 / UM, y0 / UM, x1 / UM, y1 / UM]}
-    if kind == "point":
-        x, y = roi.pos()
-        w, _ = roi.size()
-        r = abs(w) / 2
-        return {"type": "point", "centre": [(x + r) / UM, (y + r) / UM], "radius": r / UM}
-    points = [roi.mapToParent(handle.pos()) for handle in roi.getHandles()]
-    return {"type": kind, "points": [[p.x() / UM, p.y() / UM] for p in points]}

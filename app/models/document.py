@@ -1,8 +1,8 @@
 """The studio's document: the scenario being edited, its deposited network, undo/redo.
 
 Qt-free (napari style): views subscribe with :meth:`Events.connect` and the Qt adapter in
-:mod:`nwn.app.studio` relays the events as signals. Every change goes through a method here, so
-the dirty flag, the undo stack and the built network never disagree with the scenario.
+:mod:`nwn.app.widgets.studio` relays the events as signals. Every change goes through a method
+here, so the dirty flag, the undo stack and the built network never disagree with the scenario.
 
 Events (name, payload):
 

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nwn.app.commands._common import resolve_scenario
+    from nwn.app.cli.commands._common import resolve_scenario
     from nwn.engine.build import build_simulation
 
     scenario, _ = resolve_scenario(args.scenario)

@@ -1,0 +1,34 @@
+"""The studio's deposition counters: wires, junctions, clusters, density, percolation."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+__all__ = ["DepositionPanel"]
+
+
+class DepositionPanel(QtWidgets.QWidget):
+    """Counters of a deposition: wires, junctions, clusters, largest cluster, n l^2."""
+
+    NAMES = ("wires", "junctions", "clusters", "largest cluster", "n·l²", "percolation")
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QtWidgets.QFormLayout(self)
+        self.values = {}
+        for name in self.NAMES:
+            label = QtWidgets.QLabel("-")
+            form.addRow(name, label)
+            self.values[name] = label
+
+    def show_state(self, state, total: int) -> None:
+        self.values["wires"].setText(f"{state.n_wires} / {total}")
+        self.values["junctions"].setText(str(state.n_junctions))
+        self.values["clusters"].setText(str(state.n_clusters))
+        self.values["largest cluster"].setText(f"{100 * state.largest_fraction:.1f} %")
+        self.values["n·l²"].setText(f"{state.density_l2:.2f}  (threshold ≈ 5.64)")
+        if state.percolation_wire is None:
+            self.values["percolation"].setText("not yet")
+        else:
+            self.values["percolation"].setText(f"at {state.percolation_wire} wires")
+            self.values["percolation"].setStyleSheet("color: #1a7f37; font-weight: bold;")

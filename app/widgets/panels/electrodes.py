@@ -1,0 +1,288 @@
+"""The studio's electrode panel: electrode table, drawing tools, layout presets, and the
+source/waveform editor (with the waveform's text form, an inline TOML table).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from nwn.app.models.layouts import LAYOUTS, make_layout
+from nwn.app.render.network_view import ROLE_COLORS
+from nwn.app.widgets.fields import ValidatedField, parse_number
+from nwn.engine.scenario import SourceSpec
+from nwn.geometry.checks import InputError
+
+__all__ = ["ElectrodePanel", "parse_waveform", "waveform_text"]
+
+
+def waveform_text(waveform: dict | None) -> str:
+    """A waveform dict as an inline TOML table ("" for none)."""
+    from nwn.engine.scenario import toml_value
+
+    return "" if waveform is None else toml_value(waveform)
+
+
+def parse_waveform(text: str) -> dict:
+    """An inline TOML table as a checked waveform dict (ValueError with the reason)."""
+    from nwn.engine.stimuli import make_stimulus
+
+    try:
+        waveform = tomllib.loads(f"waveform = {text.strip()}")["waveform"]
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"waveform must be an inline table like "
+                         f"{{kind = \"dc\", value = 1.0}} ({error})") from None
+    if not isinstance(waveform, dict):
+        raise ValueError(f"waveform must be a table {{kind = ...}} (got {text.strip()!r})")
+    make_stimulus(waveform)
+    return waveform
+
+
+class ElectrodePanel(QtWidgets.QWidget):
+    """Electrode table, drawing tools, layout presets and the source/waveform editor.
+
+    Signals
+    -------
+    toolChosen(str)
+        Canvas tool: "select", "rectangle", "polygon", "line" or "point".
+    message(str)
+        A one-line error to show.
+    """
+
+    toolChosen = QtCore.Signal(str)
+    message = QtCore.Signal(str)
+
+    COLUMNS = ("name", "shape", "role", "wires")
+
+    def __init__(self, document, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.touching: dict[str, np.ndarray] = {}
+        self._updating = False
+        layout = QtWidgets.QVBoxLayout(self)
+        tools = QtWidgets.QHBoxLayout()
+        self.tool_buttons: dict[str, QtWidgets.QToolButton] = {}
+        group = QtWidgets.QButtonGroup(self)
+        for tool, tip in (("select", "pan, zoom, inspect, move/resize electrodes"),
+                          ("rectangle", "drag to draw a rectangle"),
+                          ("polygon", "click vertices, double-click or Enter to close"),
+                          ("line", "drag to draw a line contact"),
+                          ("point", "click (or drag the radius) for a point contact")):
+            button = QtWidgets.QToolButton()
+            button.setText(tool)
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _=False, t=tool: self.toolChosen.emit(t))
+            group.addButton(button)
+            tools.addWidget(button)
+            self.tool_buttons[tool] = button
+        self.tool_buttons["select"].setChecked(True)
+        layout.addLayout(tools)
+        self.table = QtWidgets.QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch)  # all four columns visible, no scrolling
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.table)
+        buttons = QtWidgets.QHBoxLayout()
+        self.delete_button = QtWidgets.QPushButton("Delete")
+        self.delete_button.clicked.connect(self._delete)
+        buttons.addWidget(self.delete_button)
+        self.undo_button = QtWidgets.QPushButton("Undo")
+        self.undo_button.clicked.connect(document.undo)
+        self.redo_button = QtWidgets.QPushButton("Redo")
+        self.redo_button.clicked.connect(document.redo)
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.redo_button)
+        layout.addLayout(buttons)
+        # Layout presets
+        preset_box = QtWidgets.QGroupBox("Layout preset")
+        preset = QtWidgets.QFormLayout(preset_box)
+        self.layout_kind = QtWidgets.QComboBox()
+        self.layout_kind.addItems(list(LAYOUTS))
+        self.layout_n = QtWidgets.QSpinBox()
+        self.layout_n.setRange(2, 400)
+        self.layout_n.setValue(4)
+        self.layout_size = QtWidgets.QLineEdit("")
+        self.layout_size.setPlaceholderText("auto")
+        self.layout_pitch = QtWidgets.QLineEdit("")
+        self.layout_pitch.setPlaceholderText("auto")
+        apply_button = QtWidgets.QPushButton("Apply layout")
+        apply_button.clicked.connect(self.apply_layout)
+        preset.addRow("kind", self.layout_kind)
+        preset.addRow("pads N", self.layout_n)
+        preset.addRow("size (µm)", self.layout_size)
+        preset.addRow("pitch (µm)", self.layout_pitch)
+        preset.addRow(apply_button)
+        layout.addWidget(preset_box)
+        # Source editor
+        source_box = QtWidgets.QGroupBox("Source of selected electrode")
+        source = QtWidgets.QFormLayout(source_box)
+        self.role = QtWidgets.QComboBox()
+        self.role.addItems(["voltage", "current", "ground", "floating"])
+        self.role.currentTextChanged.connect(self._role_changed)
+        self.waveform = ValidatedField("waveform", "", parse_waveform, self._set_waveform)
+        self.waveform.validity.connect(lambda _k, m: self.message.emit(m) if m else None)
+        self.waveform.setToolTip('inline TOML, e.g. {kind = "pulse", amplitude = 2.0, '
+                                 'width = 0.1, period = 0.2, count = 5}')
+        source.addRow("role", self.role)
+        source.addRow("waveform", self.waveform)
+        self.preview = pg.PlotWidget()
+        self.preview.setMaximumHeight(120)
+        self.preview.setLabel("bottom", "t", units="s")
+        self.preview.setLabel("left", "drive")
+        self.preview_curve = self.preview.plot(pen=pg.mkPen(235, 110, 20, width=2))
+        source.addRow(self.preview)
+        layout.addWidget(source_box)
+        document.events.connect(self._document_event)
+        self.refresh()
+
+    # -- table --------------------------------------------------------------------------------
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return item.data(QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def select(self, name: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole) == name:
+                self.table.selectRow(row)
+                return
+
+    def refresh(self) -> None:
+        selected = self.selected_name()
+        self._updating = True
+        electrodes = self.document.electrodes
+        self.touching = self.document.touching_wires()
+        self.table.setRowCount(len(electrodes))
+        for row, electrode in enumerate(electrodes):
+            name = QtWidgets.QTableWidgetItem(electrode.name)
+            name.setData(QtCore.Qt.ItemDataRole.UserRole, electrode.name)
+            shape = QtWidgets.QTableWidgetItem(electrode.shape["type"])
+            role = QtWidgets.QTableWidgetItem(electrode.source.kind)
+            role.setForeground(QtGui.QColor(*ROLE_COLORS[electrode.source.kind]))
+            count = self.touching.get(electrode.name)
+            if count is None:
+                wires = QtWidgets.QTableWidgetItem("-")
+            elif count.size == 0:
+                wires = QtWidgets.QTableWidgetItem("0  ⚠ touches no wire")
+                wires.setForeground(QtGui.QColor(255, 80, 80))
+            else:
+                wires = QtWidgets.QTableWidgetItem(str(count.size))
+            for item in (shape, role, wires):
+                item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+            for column, item in enumerate((name, shape, role, wires)):
+                self.table.setItem(row, column, item)
+        self._updating = False
+        if selected is not None:
+            self.select(selected)
+        self.undo_button.setEnabled(self.document.undo_text() is not None)
+        self.redo_button.setEnabled(self.document.redo_text() is not None)
+        self.undo_button.setToolTip(self.document.undo_text() or "")
+        self.redo_button.setToolTip(self.document.redo_text() or "")
+        self._selection_changed()
+
+    def _document_event(self, name: str, payload) -> None:
+        if name in ("electrodes", "network"):
+            self.refresh()
+
+    def _item_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
+        if self._updating or item.column() != 0:
+            return
+        old = item.data(QtCore.Qt.ItemDataRole.UserRole)
+        try:
+            self.document.edit_electrode(old, new_name=item.text())
+        except ValueError as error:
+            self.message.emit(str(error))
+            self.refresh()
+
+    def _delete(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            self.document.remove_electrode(name)
+
+    def _selection_changed(self) -> None:
+        name = self.selected_name()
+        enabled = name is not None
+        for widget in (self.role, self.waveform, self.delete_button):
+            widget.setEnabled(enabled)
+        if not enabled:
+            self.preview_curve.setData([], [])
+            return
+        spec = self.document.scenario.electrode(name)
+        self.role.blockSignals(True)
+        self.role.setCurrentText(spec.source.kind)
+        self.role.blockSignals(False)
+        self.waveform.set_text_quietly(waveform_text(spec.source.waveform))
+        self.waveform.setEnabled(spec.source.kind in ("voltage", "current"))
+        self._preview(spec.source.waveform)
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def _role_changed(self, kind: str) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        spec = self.document.scenario.electrode(name)
+        waveform = spec.source.waveform
+        if kind in ("voltage", "current") and waveform is None:
+            waveform = {"kind": "dc", "value": 1.0 if kind == "voltage" else 1e-6}
+        if kind in ("ground", "floating"):
+            waveform = None
+        try:
+            self.document.edit_electrode(name, source=SourceSpec(
+                kind, waveform, spec.source.series_resistance if kind == "voltage" else 0.0))
+        except ValueError as error:
+            self.message.emit(str(error))
+
+    def _set_waveform(self, waveform: dict) -> None:
+        name = self.selected_name()
+        if name is None:
+            raise ValueError("select an electrode first")
+        spec = self.document.scenario.electrode(name)
+        if spec.source.kind not in ("voltage", "current"):
+            raise ValueError(f"a {spec.source.kind} electrode takes no waveform")
+        self.document.edit_electrode(name, source=dataclasses.replace(spec.source,
+                                                                     waveform=waveform))
+
+    def _preview(self, waveform: dict | None) -> None:
+        if waveform is None:
+            self.preview_curve.setData([], [])
+            return
+        from nwn.engine.stimuli import make_stimulus
+
+        duration = self.document.scenario.run.duration
+        t = np.linspace(0.0, duration, 2000)
+        try:
+            values = np.broadcast_to(make_stimulus(waveform).value(t), t.shape)
+        except ValueError:
+            self.preview_curve.setData([], [])
+            return
+        self.preview_curve.setData(t, np.asarray(values, dtype=float))
+
+    # -- layouts ------------------------------------------------------------------------------
+
+    def apply_layout(self) -> None:
+        """Replace the electrodes by the chosen layout preset (undoable)."""
+        try:
+            size = parse_number("size", self.layout_size.text(), scale=1e-6, positive=True) \
+                if self.layout_size.text().strip() else None
+            pitch = parse_number("pitch", self.layout_pitch.text(), scale=1e-6,
+                                 positive=True) if self.layout_pitch.text().strip() else None
+            electrodes = make_layout(self.layout_kind.currentText(),
+                                     self.document.scenario.network.box,
+                                     n=self.layout_n.value(), size=size, pitch=pitch)
+            self.document.set_electrodes(electrodes,
+                                         label=f"layout {self.layout_kind.currentText()}")
+        except (ValueError, InputError) as error:
+            self.message.emit(str(error))

@@ -1,0 +1,91 @@
+"""The studio's live plots: terminal currents and voltages, G(t), junction-state histogram."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+__all__ = ["PlotsPanel"]
+
+_TRACE_COLORS = [(235, 110, 20), (40, 120, 230), (80, 200, 120), (205, 40, 170),
+                 (230, 200, 40), (150, 150, 255), (255, 120, 120), (120, 220, 220)]
+
+
+class PlotsPanel(pg.GraphicsLayoutWidget):
+    """Terminal currents and voltages, two-terminal conductance G(t), junction-state histogram."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        title = {"size": "9pt", "color": "#c8c8c8"}
+        self.current_plot = self.addPlot(row=0, col=0, title="electrode currents", **title)
+        self.current_plot.setLabel("left", "I", units="A")
+        # Legend in the top right corner, clear of the traces starting at t = 0.
+        self.current_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.voltage_plot = self.addPlot(row=1, col=0, title="electrode voltages", **title)
+        self.voltage_plot.setLabel("left", "V", units="V")
+        self.conductance_plot = self.addPlot(
+            row=2, col=0, title="two-terminal conductance G(t)", **title)
+        self.conductance_plot.setLabel("left", "G", units="S")
+        self.conductance_plot.setLabel("bottom", "t", units="s")
+        self.hint = pg.TextItem("no run yet: Deposit, then Run", color=(160, 160, 160),
+                                anchor=(0.5, 0.5))
+        self.hint.setPos(0.5, 0.5)
+        self.conductance_plot.addItem(self.hint, ignoreBounds=True)
+        for plot in (self.voltage_plot, self.conductance_plot):
+            plot.setXLink(self.current_plot)
+        self.histogram_plot = self.addPlot(row=3, col=0, title="junction states now", **title)
+        self.histogram_plot.setLabel("bottom", "junction state x")
+        self.histogram_plot.setLabel("left", "junctions")
+        self.histogram = pg.BarGraphItem(x=[], height=[], width=0.045,
+                                         brush=pg.mkBrush(80, 200, 160))
+        self.histogram_plot.addItem(self.histogram)
+        self.conductance_curve = self.conductance_plot.plot(pen=pg.mkPen(0, 255, 140, width=2))
+        self.time_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(255, 255, 255, 120))
+        self.conductance_plot.addItem(self.time_line)
+        self._current_curves: list = []
+        self._voltage_curves: list = []
+        self.log_conductance = False
+
+    def set_electrodes(self, names) -> None:
+        self.current_plot.clear()
+        self.voltage_plot.clear()
+        if self.current_plot.legend is not None:
+            self.current_plot.legend.clear()
+        self._current_curves = []
+        self._voltage_curves = []
+        if self.current_plot.legend is not None:
+            # Many pads: a wide legend of a few rows rather than a column over the traces.
+            self.current_plot.legend.setColumnCount(max(1, (len(names) + 1) // 2))
+        for k, name in enumerate(names):
+            pen = pg.mkPen(*_TRACE_COLORS[k % len(_TRACE_COLORS)], width=1.5)
+            self._current_curves.append(self.current_plot.plot(pen=pen, name=name))
+            self._voltage_curves.append(self.voltage_plot.plot(pen=pen))
+
+    def set_log_conductance(self, log: bool) -> None:
+        self.log_conductance = log
+        self.conductance_plot.setLogMode(y=log)
+
+    def update_traces(self, traces: dict) -> None:
+        t = traces["t"]
+        self.hint.setVisible(t.size == 0)
+        if t.size == 0:
+            for curve in self._current_curves + self._voltage_curves:
+                curve.setData([], [])
+            self.conductance_curve.setData([], [])
+            return
+        for k, curve in enumerate(self._current_curves):
+            if k < traces["current"].shape[1]:
+                curve.setData(t, traces["current"][:, k])
+        for k, curve in enumerate(self._voltage_curves):
+            if k < traces["voltage"].shape[1]:
+                curve.setData(t, traces["voltage"][:, k])
+        conductance = traces["conductance"]
+        finite = np.isfinite(conductance) & ((conductance > 0) if self.log_conductance
+                                             else True)
+        self.conductance_curve.setData(t[finite], conductance[finite])
+
+    def update_snapshot(self, snapshot) -> None:
+        counts, edges = np.histogram(snapshot.junction_state, bins=20, range=(0.0, 1.0))
+        self.histogram.setOpts(x=0.5 * (edges[:-1] + edges[1:]), height=counts)
+        self.time_line.setValue(snapshot.t)
