@@ -1,6 +1,6 @@
 """Kirchhoff nodal solver for a nanowire :class:`~nwn.geometry.network.Network`.
 
-Nodal analysis (DESIGN.md, Kirchhoff): ideal voltage-source and ground terminals are
+Nodal analysis (docs/physics.md, section 3): ideal voltage-source and ground terminals are
 Dirichlet nodes eliminated from the system; a voltage source with a series resistance r makes
 its terminal a free node tied through 1/r to the (eliminated) ideal source; current-source
 terminals inject their current into their node; floating terminals are free nodes with no

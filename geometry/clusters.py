@@ -1,6 +1,6 @@
 """Connected components of a circuit graph and the clusters that touch no electrode.
 
-Only components that reach a driven terminal can be solved (DESIGN.md, Physics); the others
+Only components that reach a driven terminal can be solved (docs/physics.md, section 3); the others
 are reported here, not patched with leak resistors.
 """
 

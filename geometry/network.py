@@ -1,6 +1,6 @@
 """The circuit graph of a nanowire network: nodes, edges and electrode terminals.
 
-Two graph representations (DESIGN.md, Circuit graph):
+Two graph representations (docs/physics.md, section 2):
 
 * ``"jda"`` (junction-dominated): one node per wire (wires are equipotential), one edge per
   junction.

@@ -1,4 +1,4 @@
-"""Packaged resources: scenario presets (TOML), icons and colour maps."""
+"""Packaged resources: scenario presets (TOML), measured validation data, icons and colour maps."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["list_presets", "preset_path", "preset_text"]
+__all__ = ["list_presets", "list_validation", "preset_path", "preset_text", "validation_path"]
 
 
-def _folder() -> Path:
-    return Path(str(resources.files(__name__) / "presets"))
+def _folder(kind: str = "presets") -> Path:
+    return Path(str(resources.files(__name__) / kind))
 
 
 def list_presets() -> list[tuple[str, str]]:
@@ -35,3 +35,22 @@ def preset_path(name: str) -> Path:
 def preset_text(name: str) -> str:
     """TOML text of the preset called ``name``."""
     return preset_path(name).read_text(encoding="utf-8")
+
+
+def list_validation() -> list[str]:
+    """File names of the shipped validation data (measured traces and reference runs), sorted.
+
+    Their provenance, columns, units and reference figures are in ``validation/README.md``
+    beside them and in ``docs/validation.md``.
+    """
+    return sorted(p.name for p in _folder("validation").iterdir()
+                  if p.is_file() and p.name != "README.md" and not p.name.startswith("."))
+
+
+def validation_path(name: str) -> Path:
+    """Path of the shipped validation file ``name`` (e.g. ``"milano2022_pulse_2V.txt"``)."""
+    path = _folder("validation") / name
+    if name not in list_validation():
+        known = ", ".join(list_validation())
+        raise ValueError(f"validation file {name!r} does not exist (known: {known})")
+    return path

@@ -1,18 +1,17 @@
 """The Analysis tab: lumped-law fit of a measured trace and of the run, off the GUI thread."""
 
 import os
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
-TRACE = VALIDATION / "milano2022_pulse_2V.txt"
+from nwn.resources import validation_path  # noqa: E402
+
+TRACE = validation_path("milano2022_pulse_2V.txt")
 
 
-@pytest.mark.skipif(not TRACE.exists(), reason="validation traces not present")
 def test_analysis_tab_fits_the_measured_trace_in_a_worker(qtbot):
     from nwn.app.widgets.panels.analysis import AnalysisPanel
     from nwn.engine.analysis.fit import fit_deterministic

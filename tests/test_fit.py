@@ -3,7 +3,6 @@
 import argparse
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +12,8 @@ from nwn.engine.analysis.residuals import analyze_residuals
 from nwn.engine.analysis.traces import Trace, read_trace
 from nwn.engine.lumped import LumpedParameters, simulate_lumped
 from nwn.geometry.checks import InputError
+from nwn.resources import validation_path
 
-VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
-needs_data = pytest.mark.skipif(not VALIDATION.is_dir(),
-                                reason=f"validation traces not found at {VALIDATION}")
 LEVELS = (3.0, 3.6, 4.2, 5.0, 6.0, 4.5, 3.3, 2.7)  # V, 60 s each
 
 
@@ -71,21 +68,19 @@ def test_fit_recovers_lumped_parameters_with_noise_and_jumps():
     assert s.rate_low < p.jump_rate < s.rate_high
 
 
-@needs_data
 @pytest.mark.parametrize("name, columns", [("milano2022_pulse_2V.txt", 5),
                                            ("montano2022_pulse_2V.txt", 3)])
 def test_experimental_files_parse(name, columns):
-    trace = read_trace(VALIDATION / name)
-    raw = np.loadtxt(VALIDATION / name)
+    trace = read_trace(validation_path(name))
+    raw = np.loadtxt(validation_path(name))
     assert raw.shape[1] == columns
     assert trace.n_samples == raw.shape[0]
     np.testing.assert_allclose(trace.conductance, raw[:, 1] / raw[:, 2], rtol=1e-12)
     assert set(np.round(np.unique(trace.voltage), 2)) == {0.01, 2.0}
 
 
-@needs_data
 def test_milano2022_fit_beats_published_model_error():
-    trace = read_trace(VALIDATION / "milano2022_pulse_2V.txt")
+    trace = read_trace(validation_path("milano2022_pulse_2V.txt"))
     # The published grid-graph model reaches ~5.7 % RMS relative error on this trace.
     free = fit_deterministic(trace)
     assert free.rms_relative_error < 0.037  # reached: 3.53 %
@@ -96,9 +91,8 @@ def test_milano2022_fit_beats_published_model_error():
     assert parallel.rms_relative_error < 0.015  # reached: 1.18 %
 
 
-@needs_data
 def test_montano2022_fit():
-    trace = read_trace(VALIDATION / "montano2022_pulse_2V.txt")
+    trace = read_trace(validation_path("montano2022_pulse_2V.txt"))
     fit = fit_deterministic(trace)
     assert fit.rms_relative_error < 0.032  # reached: 2.96 %
 

@@ -1,7 +1,7 @@
 """Two-terminal conductance traces: reading measured text files and nwn HDF5 results.
 
 Text files hold one sample per row with columns t [s], I [A], V [V] and optionally R [Ohm]
-and G [S] (the layout of the INRiM data in ``shared/validation``). The delimiter (tab, comma,
+and G [S] (the INRiM layout, as in ``resources/validation``). The delimiter (tab, comma,
 semicolon or blanks) and a header line are detected. A header naming the columns (``t``/
 ``time``, ``I``/``current``, ``V``/``voltage``, ``R``/``resistance``, ``G``/``conductance``,
 case-insensitive, units in brackets ignored) sets their roles; otherwise the order t, I, V, R, G
