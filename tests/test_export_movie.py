@@ -173,12 +173,17 @@ def test_plot_and_csv_exports_read_back(results_path, tmp_path):
     assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "traces.csv").read_bytes()
 
 
-def test_deposition_movie_cli(tmp_path):
+def test_deposition_movie_cli(tmp_path, capsys):
     scenario = tmp_path / "s.toml"
     scenario.write_text(SCENARIO)
     target = tmp_path / "deposit.gif"
     assert main(["movie", "--deposition", str(scenario), "-o", str(target), "--fps", "5",
-                 "--size", "160x128", "--duration", "2", "-q"]) == 0
+                 "--size", "160x128", "--duration", "2"]) == 0
+    # Progress through the CLI's one progress bar (plain lines: stderr is not a terminal).
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == f"wrote {target}"
+    assert all(line.startswith("rendering frames [") for line in err[:-1])
+    assert 2 <= len(err) - 1 <= 11 and "100%  18/18  eta" in err[-2]
     frames = iio.imread(target)
     # 2 s at 5 fps of deposition, then 1.5 s held at the end.
     assert frames.shape[0] == 10 + 8

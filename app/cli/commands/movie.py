@@ -57,6 +57,7 @@ def options_from(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from nwn.app.cli.progress import ProgressBar
     from nwn.app.render.movie import deposition_movie, write_movie
     from nwn.app.render.offscreen import ensure_qapp
     from nwn.app.results import Results
@@ -66,19 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if output.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(output))
     ensure_qapp()
-    tty = sys.stderr.isatty()
-    shown = [-1]
-
-    def progress(done: int, total: int) -> None:
-        # One line redrawn on a terminal; every 10 % in logs.
-        percent = 100 * done // total
-        if args.quiet or (not tty and percent // 10 == shown[0] // 10 and done < total):
-            return
-        shown[0] = percent
-        start = "\r" if tty else ""
-        end = "\n" if not tty or done == total else ""
-        print(f"{start}rendering frame {done}/{total} ({percent}%)", end=end,
-              file=sys.stderr, flush=True)
+    progress = None if args.quiet else ProgressBar("rendering frames").count
 
     if args.deposition:
         from nwn.app.cli.commands._common import resolve_scenario

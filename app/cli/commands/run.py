@@ -85,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.movie:
         from nwn.app.render.movie import movie_from_results
 
-        bar = None if args.quiet else ProgressBar("movie")
-        movie_progress = (lambda done, total: bar(done / total, f"frame {done}/{total}")) \
-            if bar else None
+        movie_progress = None if args.quiet else ProgressBar("movie frames").count
         movie_from_results(output, args.movie, fps=args.movie_fps, color=args.movie_color,
                            trace="conductance", progress=movie_progress)
         if not args.quiet:
