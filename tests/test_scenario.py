@@ -107,9 +107,91 @@ def test_check_electrode_validates_an_edited_electrode_like_a_file():
     good = ElectrodeSpec("probe", {"type": "point", "centre": [1e-6, 2e-6], "radius": 5e-7},
                          SourceSpec("voltage", {"kind": "dc", "value": 1.0}))
     assert check_electrode(good) == good
-    flat = ElectrodeSpec("bar", {"type": "line", "points": [[1e-6, 1e-6], [1e-6, 1e-6]]})
+    assert check_electrode(good, where="electrodes[3]") == good
+    flat = {"type": "line", "points": [[1e-6, 1e-6], [1e-6, 1e-6]]}
     with pytest.raises(InputError, match=r"electrodes\[2\]\.shape\.points must give a line"):
-        check_electrode(flat, where="electrodes[2]")
-    no_wave = ElectrodeSpec("src", good.shape, SourceSpec("current"))
-    with pytest.raises(InputError, match=r"electrode\.source: a current source needs"):
-        check_electrode(no_wave)
+        ElectrodeSpec("bar", flat, where="electrodes[2]")
+    with pytest.raises(InputError, match=r"^electrode\.shape\.points must give a line"):
+        ElectrodeSpec("bar", flat)
+    with pytest.raises(InputError, match=r"^source: a current source needs"):
+        SourceSpec("current")
+    with pytest.raises(InputError, match=r"electrode\.name must be a non-empty text"):
+        ElectrodeSpec("  ", good.shape)
+
+
+# -- specs are validated when constructed, with the file's key paths and limits ---------------
+
+
+def _message(build):
+    with pytest.raises(InputError) as info:
+        build()
+    return str(info.value)
+
+
+def test_constructed_specs_are_refused_like_file_values():
+    import dataclasses
+
+    from nwn.engine.scenario import JunctionSpec, NetworkSpec, RunSpec, SourceSpec
+
+    scenario = parse_scenario(BASE)
+    # Every (TOML edit, constructor) pair gives the very same one-line message.
+    cases = [
+        ("n_wires = 150", "n_wires = 0",
+         lambda: dataclasses.replace(scenario.network, n_wires=0)),
+        ("length = 7e-6", "length = -7e-6",
+         lambda: dataclasses.replace(scenario.network, length=-7e-6)),
+        ('mode = "jda"', 'mode = "grid"', lambda: NetworkSpec(n_wires=10, mode="grid")),
+        ("[run]\ndt = 1e-3", "[run]\ndt = 0.0", lambda: RunSpec(dt=0.0, duration=0.01)),
+        ("duration = 0.01", "duration = 1e300", lambda: RunSpec(dt=1e-3, duration=1e300)),
+        ("duration = 0.01", "duration = 1e-5", lambda: RunSpec(dt=1e-3, duration=1e-5)),
+        ('model = "rate"', 'model = "magic"', lambda: JunctionSpec(model="magic")),
+        ("[junction]\nmodel = \"rate\"", "[junction]\nmodel = \"rate\"\nparams = {kp0 = -1.0}",
+         lambda: JunctionSpec(params={"kp0": -1.0})),
+        ("seed = 7", "seed = -1", lambda: dataclasses.replace(scenario, seed=-1)),
+        ('name = "right"', 'name = "left"', lambda: dataclasses.replace(
+            scenario, electrodes=(scenario.electrodes[0],
+                                  dataclasses.replace(scenario.electrodes[1], name="left")))),
+    ]
+    for old, new, build in cases:
+        text = BASE.replace(old, new, 1)
+        assert text != BASE
+        assert _message(build) == _message(lambda text=text: parse_scenario(text))
+    assert _message(lambda: SourceSpec("earth")).startswith("source.kind must be one of")
+    assert _message(lambda: dataclasses.replace(
+        scenario, electrodes=(dataclasses.replace(scenario.electrodes[0],
+                                                  source=SourceSpec("floating")),))) \
+        .startswith("electrodes: at least one electrode must be driven")
+
+
+def test_wire_limit_is_one_number_for_files_and_specs():
+    from nwn.engine import limits
+    from nwn.engine.scenario import NetworkSpec
+
+    assert NetworkSpec(n_wires=limits.MAX_WIRES).n_wires == limits.MAX_WIRES
+    too_many = limits.MAX_WIRES + 1
+    expected = f"network.n_wires must be <= {limits.MAX_WIRES} (got {too_many})"
+    assert _message(lambda: NetworkSpec(n_wires=too_many)) == expected
+    assert _message(lambda: parse_scenario(
+        BASE.replace("n_wires = 150", f"n_wires = {too_many}"))) == expected
+    dense = _message(lambda: NetworkSpec(box=(1.0, 1.0), density=6e7))
+    assert dense.startswith("network.density gives 6e+07 wires in the box")
+
+
+def test_constructed_specs_are_normalized_like_parsed_ones():
+    from nwn.engine.scenario import ElectrodeSpec, NetworkSpec, RunSpec, Scenario, SourceSpec
+
+    parsed = parse_scenario(BASE)
+    built = Scenario(
+        seed=7, name="test",
+        network=NetworkSpec(box=[40e-6, 40e-6], n_wires=150, length=7e-6),
+        electrodes=[
+            ElectrodeSpec("left", {"type": "rectangle", "bounds": (0, 0, 4e-6, 40e-6)},
+                          SourceSpec("voltage", {"kind": "dc", "value": 1.0})),
+            ElectrodeSpec("right", {"type": "rectangle", "bounds": [36e-6, 0, 40e-6, 40e-6]},
+                          SourceSpec("ground")),
+        ],
+        run=RunSpec(dt=1e-3, duration=0.01),
+    )
+    assert built == parsed
+    assert built.network.box == (40e-6, 40e-6) and isinstance(built.electrodes, tuple)
+    assert parse_scenario(scenario_to_toml(built)) == parsed
