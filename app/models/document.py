@@ -218,14 +218,12 @@ class Document:
         return self.scenario.electrodes
 
     def _commit_electrodes(self, label: str, electrodes: tuple[ElectrodeSpec, ...]) -> None:
-        names = [e.name for e in electrodes]
-        if len(set(names)) != len(names):
-            duplicate = next(n for n in names if names.count(n) > 1)
-            raise InputError(f"electrode name {duplicate!r} is used twice (names must be unique)")
-        for k, electrode in enumerate(electrodes):
-            check_electrode(electrode, where=f"electrodes[{k}]")
+        # Each electrode is re-checked under its key path, with waveform files read from the
+        # scenario's folder; the Scenario itself refuses duplicate names and an undriven set.
         before = self.scenario
-        after = dataclasses.replace(before, electrodes=tuple(electrodes))
+        electrodes = tuple(check_electrode(e, where=f"electrodes[{k}]", base_dir=before.base_dir)
+                           for k, e in enumerate(electrodes))
+        after = dataclasses.replace(before, electrodes=electrodes)
         if after == before:
             return
         self._undo.append((label, before, after))

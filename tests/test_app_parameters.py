@@ -1,0 +1,60 @@
+"""The parameter panel asks the scenario schema: same limits, same messages as a file."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import dataclasses  # noqa: E402
+
+import pytest  # noqa: E402
+
+from nwn.app.models.document import Document  # noqa: E402
+from nwn.engine import limits  # noqa: E402
+from nwn.geometry.checks import InputError  # noqa: E402
+
+
+@pytest.fixture
+def panel(qtbot):
+    from nwn.app.widgets.panels.parameters import ParameterPanel
+
+    widget = ParameterPanel(Document())
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _type(field, text):
+    field.selectAll()
+    field._edited(text)  # what a keystroke triggers
+
+
+def _schema_message(build):
+    with pytest.raises(InputError) as info:
+        build()
+    return str(info.value)
+
+
+def test_wire_count_limit_is_the_schema_one(panel):
+    document = panel.document
+    field = panel.fields["n_wires"]
+    # 3e6 wires: the GUI used to refuse above 2e6 while files allowed 5e7.
+    _type(field, "3000000")
+    assert field.error == "" and document.scenario.network.n_wires == 3_000_000
+    too_many = limits.MAX_WIRES + 1
+    _type(field, str(too_many))
+    assert document.scenario.network.n_wires == 3_000_000  # refused, not committed
+    assert field.error == _schema_message(lambda: dataclasses.replace(
+        document.scenario.network, n_wires=too_many))
+    assert field.error == f"network.n_wires must be <= {limits.MAX_WIRES} (got {too_many})"
+
+
+def test_run_fields_refuse_with_the_schema_messages(panel):
+    document = panel.document
+    run = document.scenario.run
+    _type(panel.fields["duration"], "1e300")
+    assert panel.fields["duration"].error.startswith("run.duration / run.dt gives")
+    _type(panel.fields["dt"], str(3e3 * run.duration))  # ms: three durations, under a step
+    assert panel.fields["dt"].error == _schema_message(
+        lambda: dataclasses.replace(run, dt=3 * run.duration))
+    assert document.scenario.run == run
+    _type(panel.fields["dt"], "2")
+    assert document.scenario.run.dt == pytest.approx(2e-3) and panel.fields["dt"].error == ""
