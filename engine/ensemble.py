@@ -72,7 +72,7 @@ def run_member(scenario: Scenario, seed: int, *, vary: str = "dynamics", built=N
     else:
         simulation = build_simulation(scenario, seed=seed, built=built, recorders=[trace])
     simulation.run(scenario.run.duration, progress=progress)
-    return trace.t, trace.conductance, trace.current
+    return trace.t, trace.conductance, trace.terminal_current
 
 
 def run_ensemble(scenario: Scenario, seeds: Sequence[int], *, vary: str = "dynamics",

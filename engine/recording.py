@@ -1,41 +1,37 @@
-"""Recorders: what a run keeps, in memory or in an HDF5 file.
+"""Recorders: what a run keeps, in an HDF5 file or in memory.
 
-HDF5 layout written by :class:`HDF5Recorder` (SI units; each dataset has a ``units``
-attribute)::
+:class:`HDF5Recorder` writes the results file whose layout :mod:`nwn.engine.results` defines
+(and reads back); :class:`TraceRecorder` keeps the terminal traces in memory and
+:class:`StateMonitor` chosen junctions and nodes, Brian2-style, with the same names.
 
-    /t                      (T,)    s      time of each recorded row
-    /step                   (T,)    -      step index of each row
-    /electrodes/current     (T, K)  A      current into the network through each electrode
-    /electrodes/voltage     (T, K)  V      potential of each electrode terminal
-    /network/conductance    (T,)    S      two-terminal conductance (NaN unless 2 driven)
-    /junctions/t            (S,)    s      times of the junction rows
-    /junctions/state        (S, M)  -      normalized junction state in [0, 1]
-    /junctions/conductance  (S, M)  S      junction conductance
-    /nodes/t                (S2,)   s      times of the node rows
-    /nodes/voltage          (S2, N) V      node potentials (NaN on excluded clusters)
-    /geometry/...                          wires, junctions and graph, to redraw the network
+Every recorder follows the :class:`~nwn.engine.simulation.Recorder` protocol: declared before
+the run, it is called at every step and keeps the rows of its own clock (``step % every ==
+0``), the run's first state included.
 
-Root attributes: ``electrode_names``, ``scenario`` (TOML text), ``seed``, ``dt``, ``mode``,
-``model``, ``versions`` (JSON), ``complete`` (False until the run ends normally).
-
-Rows are buffered in memory and appended in blocks, written and flushed at least every
-``flush_interval`` seconds of wall time. Between flushes nothing touches the file, so a run
-killed half-way leaves a file that any HDF5 tool opens normally, with everything up to the last
-flush (the ``complete`` attribute stays False); memory stays bounded however long the run. (SWMR
-mode would also survive a kill *during* a flush, but its files then refuse ordinary readers
-until ``h5clear`` is run, which is worse for the people who open them.)
+The HDF5 file is written incrementally: rows are buffered in memory and appended in blocks,
+written and flushed at least every ``flush_interval`` seconds of wall time. Between flushes
+nothing touches the file, so a run killed half-way leaves a file that any HDF5 tool opens
+normally, with everything up to the last flush (the ``complete`` attribute stays False);
+memory stays bounded however long the run. (SWMR mode would also survive a kill *during* a
+flush, but its files then refuse ordinary readers until ``h5clear`` is run, which is worse for
+the people who open them.)
 """
 
 from __future__ import annotations
 
+import io
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["HDF5Recorder", "TraceRecorder", "package_versions"]
+from nwn.engine.results import CLOCKS, DATASETS, ELECTRODE_SHAPES, FORMAT, GEOMETRY, Results
+from nwn.geometry.checks import InputError, check_int
+
+__all__ = ["HDF5Recorder", "StateMonitor", "TraceRecorder", "package_versions", "row_value"]
 
 
 def package_versions() -> dict[str, str]:
@@ -51,17 +47,44 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+# What each dataset of the layout holds, taken from the simulation at a recorded step.
+_ROW_VALUE = {
+    "t": lambda simulation, step, t, solution: t,
+    "step": lambda simulation, step, t, solution: step,
+    "terminal_current": lambda simulation, step, t, solution: solution.terminal_current,
+    "terminal_voltage": lambda simulation, step, t, solution: solution.terminal_voltage,
+    "conductance": lambda simulation, step, t, solution: solution.conductance,
+    "junction_t": lambda simulation, step, t, solution: t,
+    "junction_state": lambda simulation, step, t, solution: simulation.model.state(),
+    "junction_conductance":
+        lambda simulation, step, t, solution: simulation.junction_conductance,
+    "node_t": lambda simulation, step, t, solution: t,
+    "node_voltage": lambda simulation, step, t, solution: solution.node_voltage,
+}
+assert set(_ROW_VALUE) == {d.name for d in DATASETS}, "every dataset needs a row value"
+
+
+def row_value(name: str, simulation: Any, step: int, t: float, solution: Any) -> Any:
+    """The value of dataset ``name`` (a :data:`nwn.engine.results.DATASETS` name) now."""
+    return _ROW_VALUE[name](simulation, step, t, solution)
+
+
+def _widths(network: Any) -> dict[str, int | None]:
+    return {"": None, "K": network.n_terminals, "M": network.n_junctions,
+            "N": network.n_nodes}
+
+
 class _Series:
     """An appendable 1-D or 2-D HDF5 dataset fed through a fixed-size memory buffer."""
 
-    def __init__(self, group: Any, name: str, width: int | None, dtype: Any, units: str,
+    def __init__(self, file: Any, path: str, width: int | None, dtype: Any, units: str,
                  rows: int) -> None:
         shape = (0,) if width is None else (0, width)
         maxshape = (None,) if width is None else (None, width)
         chunk_rows = max(1, min(rows, 4096))
         chunks = (chunk_rows,) if width is None else (chunk_rows, max(1, width))
-        self.dataset = group.create_dataset(name, shape=shape, maxshape=maxshape,
-                                            dtype=dtype, chunks=chunks)
+        self.dataset = file.create_dataset(path, shape=shape, maxshape=maxshape,
+                                           dtype=dtype, chunks=chunks)
         self.dataset.attrs["units"] = units
         self.buffer = np.empty((rows,) if width is None else (rows, width), dtype=dtype)
         self.filled = 0
@@ -82,14 +105,15 @@ class _Series:
 
 
 class HDF5Recorder:
-    """Write a run to an HDF5 file incrementally.
+    """Write a run to an HDF5 file incrementally (layout: :mod:`nwn.engine.results`).
 
     Parameters
     ----------
-    path : str or Path
-        Output file; replaced if it exists.
+    path : str, Path or None
+        Output file; replaced if it exists. None keeps the file in memory (read it with
+        :meth:`results` after :meth:`close`).
     record_every : int
-        Steps between rows of terminal traces and network conductance.
+        Steps between trace rows (terminal traces and network conductance).
     junction_every : int
         Steps between rows of junction states and conductances.
     snapshot_every : int
@@ -104,19 +128,48 @@ class HDF5Recorder:
         Memory budget of the row buffers (bytes); bounds memory however long the run.
     """
 
-    def __init__(self, path: str | Path, *, record_every: int = 1, junction_every: int = 10,
-                 snapshot_every: int = 10, scenario_text: str = "", seed: int | None = None,
-                 flush_interval: float = 1.0, buffer_bytes: int = 32 * 2**20) -> None:
-        self.path = Path(path)
-        self.record_every = int(record_every)
-        self.junction_every = int(junction_every)
-        self.snapshot_every = int(snapshot_every)
+    def __init__(self, path: str | Path | None, *, record_every: int = 1,
+                 junction_every: int = 10, snapshot_every: int = 10, scenario_text: str = "",
+                 seed: int | None = None, flush_interval: float = 1.0,
+                 buffer_bytes: int = 32 * 2**20) -> None:
+        self.path = None if path is None else Path(path)
+        self.every = {"trace": check_int("run.record_every", record_every, minimum=1),
+                      "junction": check_int("run.junction_every", junction_every, minimum=1),
+                      "node": check_int("run.snapshot_every", snapshot_every, minimum=1)}
+        assert set(self.every) == set(CLOCKS)
         self.scenario_text = scenario_text
         self.seed = seed
         self.flush_interval = float(flush_interval)
         self.buffer_bytes = int(buffer_bytes)
+        self._memory = io.BytesIO() if path is None else None
         self._file = None
         self._series: dict[str, _Series] = {}
+        self._clocks: list[tuple[int, list[tuple[_Series, Any]]]] = []
+
+    @classmethod
+    def for_scenario(cls, path: str | Path | None, scenario: Any, *,
+                     scenario_text: str | None = None, **options: Any) -> HDF5Recorder:
+        """A recorder with the intervals of ``scenario.run`` and the scenario stored.
+
+        ``scenario_text`` defaults to ``scenario.to_toml()``; ``options`` are passed on.
+        """
+        run = scenario.run
+        text = scenario.to_toml() if scenario_text is None else scenario_text
+        return cls(path, record_every=run.record_every, junction_every=run.junction_every,
+                   snapshot_every=run.snapshot_every, scenario_text=text, seed=scenario.seed,
+                   **options)
+
+    @property
+    def record_every(self) -> int:
+        return self.every["trace"]
+
+    @property
+    def junction_every(self) -> int:
+        return self.every["junction"]
+
+    @property
+    def snapshot_every(self) -> int:
+        return self.every["node"]
 
     # -- Recorder protocol --------------------------------------------------------------------
 
@@ -126,11 +179,13 @@ class HDF5Recorder:
         import h5py
 
         network = simulation.network
-        n_terminals, n_junctions = network.n_terminals, network.n_junctions
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        file = h5py.File(self.path, "w")
+        if self.path is None:
+            file = h5py.File(self._memory, "w")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            file = h5py.File(self.path, "w")
         self._file = file
-        file.attrs["format"] = "nwn-studio results 1"
+        file.attrs["format"] = FORMAT
         file.attrs["electrode_names"] = list(network.electrode_names)
         file.attrs["electrode_sources"] = [d.kind for d in simulation.drives.values()]
         file.attrs["scenario"] = self.scenario_text
@@ -146,70 +201,49 @@ class HDF5Recorder:
         file.attrs["complete"] = False
         self._write_geometry(file, network)
 
-        def rows_for(width: int) -> int:
-            return int(max(1, min(4096, self.buffer_bytes // 4 // max(8 * width, 1))))
-
-        trace_rows = rows_for(2 * n_terminals + 3)
-        electrodes = file.create_group("electrodes")
-        net = file.require_group("network")
-        junctions = file.require_group("junctions")
-        nodes = file.create_group("nodes")
-        self._series = {
-            "t": _Series(file, "t", None, np.float64, "s", trace_rows),
-            "step": _Series(file, "step", None, np.int64, "", trace_rows),
-            "current": _Series(electrodes, "current", n_terminals, np.float64, "A",
-                               trace_rows),
-            "voltage": _Series(electrodes, "voltage", n_terminals, np.float64, "V",
-                               trace_rows),
-            "conductance": _Series(net, "conductance", None, np.float64, "S", trace_rows),
-            "junction_t": _Series(junctions, "t", None, np.float64, "s",
-                                  rows_for(2 * n_junctions)),
-            "junction_state": _Series(junctions, "state", n_junctions, np.float32, "",
-                                      rows_for(2 * n_junctions)),
-            "junction_conductance": _Series(junctions, "conductance", n_junctions,
-                                            np.float64, "S", rows_for(2 * n_junctions)),
-            "node_t": _Series(nodes, "t", None, np.float64, "s", rows_for(network.n_nodes)),
-            "node_voltage": _Series(nodes, "voltage", network.n_nodes, np.float64, "V",
-                                    rows_for(network.n_nodes)),
-        }
+        widths = _widths(network)
+        self._series = {}
+        self._clocks = []
+        for clock in CLOCKS:
+            datasets = [d for d in DATASETS if d.clock == clock]
+            row_bytes = sum(np.dtype(d.dtype).itemsize * (widths[d.width] or 1)
+                            for d in datasets)
+            rows = int(max(1, min(4096, self.buffer_bytes // len(CLOCKS) // row_bytes)))
+            members = []
+            for d in datasets:
+                series = _Series(file, d.path, widths[d.width], d.dtype, d.units, rows)
+                self._series[d.name] = series
+                members.append((series, _ROW_VALUE[d.name]))
+            self._clocks.append((self.every[clock], members))
         file.flush()
         self._last_flush = time.monotonic()
 
     def _write_geometry(self, file: Any, network: Any) -> None:
         geometry = file.create_group("geometry")
-        for name in ("edge_nodes", "edge_kind", "edge_conductance", "junction_edge",
-                     "terminal_nodes", "node_position", "node_wire", "component"):
-            geometry.create_dataset(name, data=np.asarray(getattr(network, name)))
-        geometry["node_position"].attrs["units"] = "m"
-        geometry["edge_conductance"].attrs["units"] = "S"
+        arrays = {name: np.asarray(getattr(network, attribute))
+                  for name, (attribute, _, _) in GEOMETRY.items() if attribute is not None}
         if network.wires is not None:
-            geometry.create_dataset("wire_endpoints", data=network.wires.endpoints)
-            geometry["wire_endpoints"].attrs["units"] = "m"
-            geometry.create_dataset("wire_diameters", data=network.wires.diameters)
+            arrays["wire_endpoints"] = network.wires.endpoints
+            arrays["wire_diameters"] = network.wires.diameters
         if network.junctions is not None:
-            geometry.create_dataset("junction_pairs", data=network.junctions.pairs)
-            geometry.create_dataset("junction_points", data=network.junctions.points)
-        electrodes = geometry.create_group("electrodes")
+            arrays["junction_pairs"] = network.junctions.pairs
+            arrays["junction_points"] = network.junctions.points
+        for name, data in arrays.items():
+            geometry.create_dataset(name, data=data)
+            units = GEOMETRY[name][1]
+            if units:
+                geometry[name].attrs["units"] = units
+        electrodes = file.create_group(ELECTRODE_SHAPES)
         for electrode in network.electrodes:
             electrodes.attrs[electrode.name] = electrode.shape.wkt
 
     def record(self, simulation: Any, step: int, t: float, solution: Any,
                junction_voltage: np.ndarray) -> None:
-        series = self._series
         full = False
-        if step % self.record_every == 0:
-            full |= series["t"].append(t)
-            full |= series["step"].append(step)
-            full |= series["current"].append(solution.terminal_current)
-            full |= series["voltage"].append(solution.terminal_voltage)
-            full |= series["conductance"].append(solution.conductance)
-        if step % self.junction_every == 0:
-            full |= series["junction_t"].append(t)
-            full |= series["junction_state"].append(simulation.model.state())
-            full |= series["junction_conductance"].append(simulation.junction_conductance)
-        if step % self.snapshot_every == 0:
-            full |= series["node_t"].append(t)
-            full |= series["node_voltage"].append(solution.node_voltage)
+        for every, members in self._clocks:
+            if step % every == 0:
+                for series, value in members:
+                    full |= series.append(value(simulation, step, t, solution))
         if full or time.monotonic() - self._last_flush >= self.flush_interval:
             self.flush()
 
@@ -236,6 +270,17 @@ class HDF5Recorder:
         self._file.close()
         self._file = None
 
+    def results(self, *, lazy: bool = True) -> Results:
+        """The recorded file, opened for reading (see :class:`nwn.engine.results.Results`)."""
+        if self._file is None and self._memory is None and self.path is None:
+            raise InputError("nothing was recorded")
+        if self.path is not None:
+            return Results(self.path, lazy=lazy)
+        if self._file is not None:
+            raise InputError("close the recorder before reading results kept in memory")
+        self._memory.seek(0)
+        return Results(self._memory, lazy=lazy)
+
     def __enter__(self) -> HDF5Recorder:
         return self
 
@@ -243,30 +288,76 @@ class HDF5Recorder:
         self.close(complete=exc_type is None)
 
 
+class _Rows:
+    """Rows of one array kept in memory, growing by doubling (amortized O(1) per row)."""
+
+    def __init__(self, dtype: Any, capacity: int = 1024) -> None:
+        self.dtype = np.dtype(dtype)
+        self.capacity = int(capacity)
+        self.data: np.ndarray | None = None
+        self.n = 0
+
+    def append(self, row: Any) -> None:
+        if self.data is None:
+            self.data = np.empty((self.capacity,) + np.shape(row), dtype=self.dtype)
+        elif self.n == self.data.shape[0]:
+            grown = np.empty((2 * self.n,) + self.data.shape[1:], dtype=self.dtype)
+            grown[: self.n] = self.data
+            self.data = grown
+        self.data[self.n] = row
+        self.n += 1
+
+    def keep_every_other(self) -> None:
+        if self.data is not None:
+            kept = self.data[: self.n: 2].copy()
+            self.data[: kept.shape[0]] = kept
+            self.n = kept.shape[0]
+
+    def array(self, width: int | None = None) -> np.ndarray:
+        """A copy of the rows, shape (T,) or (T, width)."""
+        if self.data is None:
+            return np.zeros((0,) if width is None else (0, width), dtype=self.dtype)
+        return self.data[: self.n].copy()
+
+
 class TraceRecorder:
-    """Keep terminal traces in memory, decimated to a bounded number of rows.
+    """Keep the trace rows of a run (the layout's ``trace`` clock) in memory.
 
-    Used by scripts, tests and (through a locked subclass) the GUI's live plots. When
-    ``max_rows`` is reached every other row is dropped and the recording interval doubles, so
-    memory stays bounded and the trace still spans the whole run.
+    Parameters
+    ----------
+    every : int
+        Steps between rows.
+    max_rows : int, optional
+        None (default): keep every row; storage grows by doubling. A number bounds memory
+        for open-ended runs (the GUI's live plots): when it is reached every other row is
+        dropped and :attr:`every` doubles, so the trace still spans the whole run at half
+        the resolution; :attr:`decimations` counts how often that happened.
 
-    Attributes (as arrays, via properties)
-    --------------------------------------
-    t : (T,) s; current : (T, K) A; voltage : (T, K) V; conductance : (T,) S
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        Time of each row (s).
+    step : ndarray, shape (T,)
+        Step index of each row.
+    terminal_current, terminal_voltage : ndarray, shape (T, K)
+        Current into the network (A) and potential (V) of each electrode.
+    conductance : ndarray, shape (T,)
+        Two-terminal conductance (S), NaN unless two terminals are driven.
+    every : int
+        Steps between the rows kept now.
     """
 
-    def __init__(self, *, every: int = 1, max_rows: int = 100_000) -> None:
-        self.first_every = int(every)
-        self.max_rows = int(max_rows)
+    def __init__(self, *, every: int = 1, max_rows: int | None = None) -> None:
+        self.first_every = check_int("every", every, minimum=1)
+        self.max_rows = None if max_rows is None else check_int("max_rows", max_rows,
+                                                                minimum=2)
         self.reset()
 
     def reset(self) -> None:
         """Forget every row and return to the first recording interval."""
         self.every = self.first_every
-        self._t: list[float] = []
-        self._current: list[np.ndarray] = []
-        self._voltage: list[np.ndarray] = []
-        self._conductance: list[float] = []
+        self.decimations = 0
+        self._rows = {d.name: _Rows(d.dtype) for d in DATASETS if d.clock == "trace"}
 
     def start(self, simulation: Any) -> None:
         pass
@@ -275,30 +366,154 @@ class TraceRecorder:
                junction_voltage: np.ndarray) -> None:
         if step % self.every:
             return
-        self._t.append(t)
-        self._current.append(np.array(solution.terminal_current, copy=True))
-        self._voltage.append(np.array(solution.terminal_voltage, copy=True))
-        self._conductance.append(float(solution.conductance))
-        if len(self._t) >= self.max_rows:
-            for series in (self._t, self._current, self._voltage, self._conductance):
-                del series[1::2]
+        for name, rows in self._rows.items():
+            rows.append(_ROW_VALUE[name](simulation, step, t, solution))
+        if self.max_rows is not None and self._rows["t"].n >= self.max_rows:
+            for rows in self._rows.values():
+                rows.keep_every_other()
             self.every *= 2
+            self.decimations += 1
 
     def finish(self, simulation: Any) -> None:
         pass
 
+    def __len__(self) -> int:
+        return self._rows["t"].n
+
     @property
     def t(self) -> np.ndarray:
-        return np.asarray(self._t)
+        return self._rows["t"].array()
 
     @property
-    def current(self) -> np.ndarray:
-        return np.asarray(self._current)
+    def step(self) -> np.ndarray:
+        return self._rows["step"].array()
 
     @property
-    def voltage(self) -> np.ndarray:
-        return np.asarray(self._voltage)
+    def terminal_current(self) -> np.ndarray:
+        return self._rows["terminal_current"].array(width=0)
+
+    @property
+    def terminal_voltage(self) -> np.ndarray:
+        return self._rows["terminal_voltage"].array(width=0)
 
     @property
     def conductance(self) -> np.ndarray:
-        return np.asarray(self._conductance)
+        return self._rows["conductance"].array()
+
+    # Old names, kept only until the app's live plots read the ones above.
+    current = terminal_current
+    voltage = terminal_voltage
+
+
+class StateMonitor:
+    """Record chosen junctions and nodes in memory during a run, like Brian2's StateMonitor.
+
+    Declare it before the run and pass it with the recorders (``Simulation(...,
+    recorders=[monitor])`` or ``nwn.engine.run(..., monitors=[monitor])``).
+
+    Parameters
+    ----------
+    junctions : sequence of int or True
+        Junction indices (0 .. M-1) whose state and conductance are recorded; True: all.
+    nodes : sequence of int or True
+        Node indices (0 .. N-1) whose voltage is recorded; True: all.
+    every : int
+        Steps between samples; the first state of the run is sampled too.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        Sample times (s).
+    step : ndarray, shape (T,)
+        Step index of each sample.
+    junction_state : ndarray, shape (n_junctions, T)
+        Normalized state in [0, 1], in the data type of the results file's
+        ``/junctions/state``, so that a monitor and the file hold the same numbers.
+    junction_conductance : ndarray, shape (n_junctions, T)
+        Junction conductance (S).
+    node_voltage : ndarray, shape (n_nodes, T)
+        Node potential (V), NaN on clusters that reach no driven electrode.
+    junctions, nodes : ndarray of int64
+        The recorded indices, in row order.
+    """
+
+    _DTYPE = {d.name: d.dtype for d in DATASETS}
+
+    def __init__(self, *, junctions: Sequence[int] | bool = (),
+                 nodes: Sequence[int] | bool = (), every: int = 1) -> None:
+        self.every = check_int("every", every, minimum=1)
+        self._junctions_asked = junctions
+        self._nodes_asked = nodes
+        # Checked now as far as possible, against the network's size at start().
+        self.junctions = self._indices("junctions", junctions, None)
+        self.nodes = self._indices("nodes", nodes, None)
+        self._rows = {"t": _Rows(np.float64), "step": _Rows(np.int64),
+                      "junction_state": _Rows(self._DTYPE["junction_state"]),
+                      "junction_conductance": _Rows(self._DTYPE["junction_conductance"]),
+                      "node_voltage": _Rows(self._DTYPE["node_voltage"])}
+
+    @staticmethod
+    def _indices(what: str, asked: Any, size: int | None) -> np.ndarray:
+        if isinstance(asked, bool):
+            return np.arange(size if asked and size is not None else 0, dtype=np.int64)
+        values = np.asarray(asked)
+        if values.ndim != 1 or (values.size and not np.issubdtype(values.dtype, np.integer)):
+            raise InputError(f"{what} must be a list of integer indices or True (got {asked!r})")
+        values = values.astype(np.int64)
+        if size is not None:
+            bad = (values < 0) | (values >= size)
+            if np.any(bad):
+                raise InputError(f"{what} index {int(values[bad][0])} is out of range "
+                                 f"(the network has {size}: 0 .. {size - 1})")
+        return values
+
+    def start(self, simulation: Any) -> None:
+        network = simulation.network
+        self.junctions = self._indices("junctions", self._junctions_asked, network.n_junctions)
+        self.nodes = self._indices("nodes", self._nodes_asked, network.n_nodes)
+
+    def record(self, simulation: Any, step: int, t: float, solution: Any,
+               junction_voltage: np.ndarray) -> None:
+        if step % self.every:
+            return
+        rows = self._rows
+        rows["t"].append(t)
+        rows["step"].append(step)
+        if self.junctions.size:
+            rows["junction_state"].append(simulation.model.state()[self.junctions])
+            rows["junction_conductance"].append(simulation.junction_conductance[self.junctions])
+        if self.nodes.size:
+            rows["node_voltage"].append(solution.node_voltage[self.nodes])
+
+    def finish(self, simulation: Any) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return self._rows["t"].n
+
+    @property
+    def t(self) -> np.ndarray:
+        return self._rows["t"].array()
+
+    @property
+    def step(self) -> np.ndarray:
+        return self._rows["step"].array()
+
+    def _matrix(self, name: str, indices: np.ndarray) -> np.ndarray:
+        rows = self._rows[name]
+        if rows.n == 0:
+            return np.zeros((indices.size, len(self) if indices.size == 0 else 0),
+                            dtype=rows.dtype)
+        return np.ascontiguousarray(rows.array().T)
+
+    @property
+    def junction_state(self) -> np.ndarray:
+        return self._matrix("junction_state", self.junctions)
+
+    @property
+    def junction_conductance(self) -> np.ndarray:
+        return self._matrix("junction_conductance", self.junctions)
+
+    @property
+    def node_voltage(self) -> np.ndarray:
+        return self._matrix("node_voltage", self.nodes)

@@ -61,8 +61,9 @@ def test_single_junction_follows_the_analytic_rate_law():
     # The 20 uOhm of contacts lower the junction voltage by < 2e-6 relative, which moves G by
     # < 1e-5; one step of misalignment in time would move it by ~4e-2.
     np.testing.assert_allclose(trace.conductance, expected, rtol=1e-4)
-    np.testing.assert_allclose(trace.current[:, 0], expected * volts, rtol=1e-4)
-    np.testing.assert_allclose(trace.current.sum(axis=1), 0.0, atol=1e-8 * trace.current.max())
+    np.testing.assert_allclose(trace.terminal_current[:, 0], expected * volts, rtol=1e-4)
+    current = trace.terminal_current
+    np.testing.assert_allclose(current.sum(axis=1), 0.0, atol=1e-8 * current.max())
 
 
 def test_contact_resistance_adds_in_series():
@@ -84,7 +85,7 @@ def test_same_seed_is_bit_identical_and_another_seed_differs():
     scenario = parse_scenario(SCENARIO)
     _, first = run_trace(scenario, 0.06)
     _, second = run_trace(scenario, 0.06)
-    assert np.array_equal(first.current, second.current)
+    assert np.array_equal(first.terminal_current, second.terminal_current)
     assert np.array_equal(first.conductance, second.conductance)
     # Only the dynamics stream differs when the seed changes the junctions' noise.
     _, other = run_trace(dataclasses.replace(scenario, seed=8), 0.06)

@@ -177,27 +177,21 @@ def read_text_trace(path: str | Path, *, columns: str | Sequence[str] | None = N
 
 
 def read_hdf5_trace(path: str | Path, *, electrodes: Sequence[str] | None = None) -> Trace:
-    """Read the two-terminal trace of an nwn HDF5 result.
+    """Read the two-terminal trace of an nwn HDF5 result (through :mod:`nwn.engine.results`).
 
     Uses ``/t`` (T,), ``/network/conductance`` (T,) and ``/electrodes/voltage`` (T, K). The
     voltage is the difference between the two named ``electrodes`` (root attribute
     ``electrode_names``), or by default the spread max - min over all electrodes, which for
     two terminals is the bias between them. The current is G times that voltage.
     """
-    import h5py
+    from nwn.engine.results import load_results
 
     path = Path(path)
-    with h5py.File(path, "r", swmr=True) as file:
-        for name in ("t", "network/conductance", "electrodes/voltage"):
-            if name not in file:
-                raise InputError(f"HDF5 file {path.name} lacks /{name}; is it an nwn result?")
-        t = np.asarray(file["t"], dtype=np.float64)
-        conductance = np.asarray(file["network/conductance"], dtype=np.float64)
-        volts = np.asarray(file["electrodes/voltage"], dtype=np.float64)
-        names = [n.decode() if isinstance(n, bytes) else str(n)
-                 for n in file.attrs.get("electrode_names", [])]
-    n = min(t.size, conductance.size, volts.shape[0])  # an interrupted run may end unevenly
-    t, conductance, volts = t[:n], conductance[:n], volts[:n].reshape(n, -1)
+    with load_results(path) as results:
+        t = np.asarray(results.t, dtype=np.float64)
+        conductance = np.asarray(results.conductance, dtype=np.float64)
+        volts = np.asarray(results.terminal_voltage, dtype=np.float64)
+        names = list(results.electrode_names)
     if electrodes is not None:
         if len(electrodes) != 2:
             raise InputError(f"electrodes must name two electrodes (got {list(electrodes)})")

@@ -1,0 +1,547 @@
+"""The results file of a run: its layout (defined here once) and its reader.
+
+:class:`nwn.engine.recording.HDF5Recorder` writes what :data:`DATASETS`, :data:`GEOMETRY` and
+:data:`ATTRIBUTES` describe; :class:`Results` reads it back. Both take every path, unit and
+data type from these tables, so the writer and the reader cannot drift apart. The same
+tables name the arrays everywhere in Python: ``Results.terminal_current`` is the dataset
+``/electrodes/current``, and :class:`~nwn.engine.recording.TraceRecorder` and
+:class:`~nwn.engine.monitors.StateMonitor` use the same names.
+
+Layout (SI units; each dataset carries a ``units`` attribute)::
+
+    /t                      (T,)    s      time of each trace row
+    /step                   (T,)    -      step index of each trace row
+    /electrodes/current     (T, K)  A      current into the network through each electrode
+    /electrodes/voltage     (T, K)  V      potential of each electrode terminal
+    /network/conductance    (T,)    S      two-terminal conductance (NaN unless 2 driven)
+    /junctions/t            (S,)    s      times of the junction rows
+    /junctions/state        (S, M)  -      normalized junction state in [0, 1] (float32)
+    /junctions/conductance  (S, M)  S      junction conductance
+    /nodes/t                (S2,)   s      times of the node rows
+    /nodes/voltage          (S2, N) V      node potentials (NaN on excluded clusters)
+    /geometry/...                          wires, junctions and graph, to redraw the network
+
+Rows come on three clocks: trace rows every ``run.record_every`` steps, junction rows every
+``run.junction_every`` and node rows every ``run.snapshot_every`` (the scenario keys).
+
+A file that is still being written, or whose run was killed, is read up to its last flush:
+each clock keeps only the rows present in all of its datasets (a time axis may have been
+flushed a block ahead of its data), and ``complete`` is False.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from nwn.geometry.checks import InputError
+
+__all__ = ["ATTRIBUTES", "DATASETS", "FORMAT", "GEOMETRY", "Dataset", "RecordedElectrode",
+           "Results", "load_results"]
+
+#: Value of the root attribute ``format``.
+FORMAT = "nwn-studio results 1"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One appendable dataset of a results file.
+
+    Attributes
+    ----------
+    path : str
+        Path inside the file, e.g. ``"electrodes/current"``.
+    name : str
+        Its name in Python (attribute of :class:`Results`, the recorders and monitors).
+    clock : {"trace", "junction", "node"}
+        Which row series it belongs to (see :data:`CLOCKS`).
+    width : {"", "K", "M", "N"}
+        Columns per row: one value, or one per electrode, junction or node.
+    dtype : numpy dtype
+    units : str
+    required : bool
+        Whether a file without it is refused as not a results file.
+    """
+
+    path: str
+    name: str
+    clock: str
+    width: str
+    dtype: Any
+    units: str
+    required: bool = False
+
+
+#: Every appendable dataset, in writing order.
+DATASETS: tuple[Dataset, ...] = (
+    Dataset("t", "t", "trace", "", np.float64, "s", True),
+    Dataset("step", "step", "trace", "", np.int64, ""),
+    Dataset("electrodes/current", "terminal_current", "trace", "K", np.float64, "A", True),
+    Dataset("electrodes/voltage", "terminal_voltage", "trace", "K", np.float64, "V", True),
+    Dataset("network/conductance", "conductance", "trace", "", np.float64, "S", True),
+    Dataset("junctions/t", "junction_t", "junction", "", np.float64, "s"),
+    # State in [0, 1] needs no more than float32: halves the largest dataset of a run.
+    Dataset("junctions/state", "junction_state", "junction", "M", np.float32, ""),
+    Dataset("junctions/conductance", "junction_conductance", "junction", "M", np.float64, "S"),
+    Dataset("nodes/t", "node_t", "node", "", np.float64, "s"),
+    Dataset("nodes/voltage", "node_voltage", "node", "N", np.float64, "V"),
+)
+
+#: The scenario ``[run]`` key that sets the interval (steps) of each clock.
+CLOCKS = {"trace": "record_every", "junction": "junction_every", "node": "snapshot_every"}
+
+_BY_NAME = {d.name: d for d in DATASETS}
+_BY_PATH = {d.path: d for d in DATASETS}
+
+#: ``/geometry/*`` datasets: name -> (Network attribute or None, units, required).
+GEOMETRY: dict[str, tuple[str | None, str, bool]] = {
+    "edge_nodes": ("edge_nodes", "", True),
+    "edge_kind": ("edge_kind", "", True),
+    "edge_conductance": ("edge_conductance", "S", True),
+    "junction_edge": ("junction_edge", "", True),
+    "terminal_nodes": ("terminal_nodes", "", True),
+    "node_position": ("node_position", "m", True),
+    "node_wire": ("node_wire", "", True),
+    "component": ("component", "", True),
+    "wire_endpoints": (None, "m", False),     # (W, 2, 2) wire ends
+    "wire_diameters": (None, "m", False),     # (W,)
+    "junction_pairs": (None, "", False),      # (M, 2) wire indices of each junction
+    "junction_points": (None, "m", False),    # (M, 2) where each junction sits
+}
+#: Group whose attributes map each electrode name to its outline as WKT (m).
+ELECTRODE_SHAPES = "geometry/electrodes"
+
+#: Root attributes and what they hold.
+ATTRIBUTES = {
+    "format": "FORMAT",
+    "electrode_names": "names of the K electrodes, in column order",
+    "electrode_sources": "source kind of each electrode (voltage, current, ground, floating)",
+    "scenario": "the scenario (TOML text) that ran",
+    "seed": "seed of the run (-1: none)",
+    "dt": "time step (s)",
+    "mode": "graph representation, 'jda' or 'mnr'",
+    "model": "junction model name",
+    "model_parameters": "junction-model parameters (JSON)",
+    "versions": "versions of nwn-studio and the numerical libraries (JSON)",
+    "created": "local time the run started (ISO 8601)",
+    "complete": "False until the run ends normally",
+}
+
+# Relative slack when matching a requested time to recorded row times (float round-off).
+_TIME_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class RecordedElectrode:
+    """An electrode as stored in a results file.
+
+    Attributes
+    ----------
+    name : str
+    shape : dict
+        Scenario shape dict (m) for drawing, see :class:`nwn.engine.scenario.ElectrodeSpec`.
+    geometry : shapely geometry
+        The electrode outline (m).
+    source : object
+        Has ``kind``: ``"voltage" | "current" | "ground" | "floating"``.
+    """
+
+    name: str
+    shape: dict
+    geometry: object
+    source: object
+
+
+def load_results(source: str | Path | io.BytesIO, *, lazy: bool = True) -> Results:
+    """Open a results file (see :class:`Results`)."""
+    return Results(source, lazy=lazy)
+
+
+def _as_text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Results:
+    """A run's results: the datasets of :data:`DATASETS` as arrays, and the network.
+
+    Parameters
+    ----------
+    source : str, Path or binary file object
+        An HDF5 file written by :class:`nwn.engine.recording.HDF5Recorder` (or its bytes in
+        memory, as :func:`nwn.engine.run` keeps them when given no output file).
+    lazy : bool
+        True: the file stays open and each array is read when first used (rows of the
+        network state one at a time by :meth:`snapshot_at`), so memory stays bounded however
+        long the run. False: everything is read now and the file is closed.
+
+    Attributes
+    ----------
+    t, step : ndarray, shape (T,)
+        Time (s) and step index of each trace row.
+    terminal_current, terminal_voltage : ndarray, shape (T, K)
+        Current into the network (A) and potential (V) of each electrode.
+    conductance : ndarray, shape (T,)
+        Two-terminal conductance (S), NaN unless two terminals are driven.
+    junction_t : ndarray, shape (S,)
+        Times of the junction rows (s).
+    junction_state, junction_conductance : ndarray, shape (S, M)
+        Junction state (-, float32) and conductance (S).
+    node_t : ndarray, shape (S2,)
+        Times of the node rows (s).
+    node_voltage : ndarray, shape (S2, N)
+        Node potentials (V).
+    path : Path or None
+        The file (None in memory).
+    electrode_names : tuple of str, length K
+    electrode_sources : tuple of str, length K
+    electrodes : tuple of RecordedElectrode
+    network : Network
+        Rebuilt from ``/geometry/*``.
+    box : tuple of float
+        Substrate ``(width, height)`` (m).
+    scenario_text : str
+        The scenario that ran (root attribute ``scenario``).
+    seed : int or None
+    dt : float
+        Time step (s).
+    model : str
+        Junction model name.
+    complete : bool
+        False when the run that wrote the file did not end normally (or is still running).
+    monitors : tuple
+        Monitors that recorded alongside (set by :func:`nwn.engine.run`).
+
+    The arrays are also available by dataset path, ``results["electrodes/current"]``.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or is not an nwn results file; when a part the file lacks
+        (e.g. ``/geometry``) is asked for.
+    """
+
+    def __init__(self, source: str | Path | io.BytesIO, *, lazy: bool = True) -> None:
+        import h5py
+
+        self.monitors: tuple = ()
+        self._cache: dict[str, np.ndarray] = {}
+        if isinstance(source, (str, Path)):
+            self.path: Path | None = Path(source)
+            self._label = f"results file {str(self.path)!r}"
+            if not self.path.is_file():
+                raise InputError(f"{self._label} does not exist")
+            try:
+                # SWMR read: a file still being written by a run can be read too.
+                self._file = h5py.File(self.path, "r", libver="latest", swmr=True)
+            except OSError as error:
+                raise InputError(f"{self._label} is not a readable HDF5 file "
+                                 f"({error})") from None
+        else:
+            self.path = None
+            self._label = "results in memory"
+            self._file = h5py.File(source, "r")
+        file = self._file
+        missing = [d.path for d in DATASETS if d.required and d.path not in file]
+        if missing:
+            self.close()
+            raise InputError(f"{self._label} is not an nwn results file "
+                             f"(missing {', '.join('/' + m for m in missing)})")
+        attrs = file.attrs
+        self.scenario_text = _as_text(attrs.get("scenario", ""))
+        self.complete = bool(attrs.get("complete", False))
+        self.dt = float(attrs.get("dt", np.nan))
+        seed = int(attrs.get("seed", -1))
+        self.seed = None if seed < 0 else seed
+        self.mode = _as_text(attrs.get("mode", "jda"))
+        self.model = _as_text(attrs.get("model", ""))
+        self.created = _as_text(attrs.get("created", ""))
+        self.electrode_names = tuple(_as_text(n) for n in attrs.get("electrode_names", ()))
+        self.electrode_sources = tuple(_as_text(n) for n in attrs.get("electrode_sources", ()))
+        self._model_parameters = _as_text(attrs.get("model_parameters", "{}"))
+        self._versions = _as_text(attrs.get("versions", "{}"))
+        # Rows of a clock are appended in lockstep, but one dataset may have been flushed a
+        # block ahead of another when the run was killed; keep the rows present in all.
+        self._rows: dict[str, int] = {}
+        for clock in CLOCKS:
+            lengths = [file[d.path].shape[0] for d in DATASETS
+                       if d.clock == clock and d.path in file]
+            self._rows[clock] = min(lengths, default=0)
+        for d in DATASETS:
+            if d.clock == "trace" and d.path in file:
+                self._cache[d.name] = file[d.path][: self._rows["trace"]]
+        if not lazy:
+            for d in DATASETS:
+                if d.path in file:
+                    self._array(d.name)
+            if "geometry" in file:
+                _ = self.network, self.electrodes, self.box
+            self.close()
+
+    # -- file ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the file (idempotent); arrays already read stay usable."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> Results:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open_file(self):
+        if self._file is None:
+            raise InputError(f"{self._label} is closed")
+        return self._file
+
+    # -- arrays -------------------------------------------------------------------------------
+
+    def _array(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            dataset = _BY_NAME[name]
+            file = self._open_file()
+            if dataset.path not in file:
+                raise InputError(f"{self._label} has no /{dataset.path}")
+            self._cache[name] = file[dataset.path][: self._rows[dataset.clock]]
+        return self._cache[name]
+
+    def _row(self, name: str, row: int) -> np.ndarray:
+        """One row of a dataset, without reading the rest."""
+        if name in self._cache:
+            return self._cache[name][row]
+        return self._open_file()[_BY_NAME[name].path][row]
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        """A dataset by its path in the file, e.g. ``results["junctions/state"]``."""
+        dataset = _BY_PATH.get(path.lstrip("/"))
+        if dataset is None:
+            raise KeyError(f"{path!r} is not a results dataset (datasets: "
+                           f"{', '.join(d.path for d in DATASETS)})")
+        return self._array(dataset.name)
+
+    def rows(self, clock: str) -> int:
+        """Number of complete rows of a clock (``"trace"``, ``"junction"`` or ``"node"``)."""
+        return self._rows[clock]
+
+    # -- static content -----------------------------------------------------------------------
+
+    @property
+    def model_parameters(self) -> dict:
+        """Junction-model parameters stored with the run."""
+        return json.loads(self._model_parameters)
+
+    @property
+    def versions(self) -> dict:
+        """Versions of the packages that made the file."""
+        return json.loads(self._versions)
+
+    @cached_property
+    def _scenario_table(self) -> dict:
+        try:
+            return tomllib.loads(self.scenario_text)
+        except tomllib.TOMLDecodeError:
+            return {}
+
+    @cached_property
+    def electrodes(self) -> tuple[RecordedElectrode, ...]:
+        """The electrodes with their outlines and source kinds, in column order."""
+        file = self._open_file()
+        stored = file[ELECTRODE_SHAPES].attrs if ELECTRODE_SHAPES in file else {}
+        written = {}
+        for table in self._scenario_table.get("electrodes", ()):
+            if isinstance(table, dict) and isinstance(table.get("shape"), dict):
+                written[table.get("name")] = table["shape"]
+        electrodes = []
+        for k, name in enumerate(self.electrode_names):
+            if name not in stored:
+                continue
+            geometry, shape = _outline(_as_text(stored[name]))
+            kind = self.electrode_sources[k] if k < len(self.electrode_sources) else "floating"
+            electrodes.append(RecordedElectrode(name, written.get(name, shape), geometry,
+                                                SimpleNamespace(kind=kind)))
+        return tuple(electrodes)
+
+    @cached_property
+    def box(self) -> tuple[float, float]:
+        """Substrate ``(width, height)`` (m): the scenario's, else the wires' extent."""
+        try:
+            box = self._scenario_table["network"]["box"]
+            width, height = float(box[0]), float(box[1])
+            if width > 0 and height > 0:
+                return width, height
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+        file = self._open_file()
+        ends = file["geometry/wire_endpoints"][:].reshape(-1, 2) \
+            if "geometry/wire_endpoints" in file else np.zeros((0, 2))
+        high = ends.max(axis=0) if ends.size else np.ones(2) * 1e-6
+        return float(high[0]), float(high[1])
+
+    @cached_property
+    def network(self):
+        """The circuit graph, wires and junctions, rebuilt from ``/geometry/*``."""
+        from nwn.geometry.junctions import Junctions
+        from nwn.geometry.network import Network
+        from nwn.geometry.wires import Wires
+
+        file = self._open_file()
+        missing = [name for name, (_, _, required) in GEOMETRY.items()
+                   if required and f"geometry/{name}" not in file]
+        if missing:
+            raise InputError(f"{self._label} holds no network geometry (missing "
+                             f"{', '.join('/geometry/' + m for m in missing)})")
+        geometry = file["geometry"]
+        read = {name: geometry[name][:] for name, (attribute, _, _) in GEOMETRY.items()
+                if attribute is not None}
+        n_edges = read["edge_nodes"].shape[0]
+        edge_junction = np.full(n_edges, -1, dtype=np.int64)
+        edge_junction[read["junction_edge"]] = np.arange(read["junction_edge"].size)
+        wires = junctions = None
+        if "wire_endpoints" in geometry:
+            diameters = geometry["wire_diameters"][:] if "wire_diameters" in geometry else 60e-9
+            wires = Wires.from_endpoints(geometry["wire_endpoints"][:], diameter=diameters,
+                                         box=self.box)
+        if "junction_pairs" in geometry and wires is not None:
+            pairs = geometry["junction_pairs"][:].astype(np.int64).reshape(-1, 2)
+            points = geometry["junction_points"][:].astype(np.float64).reshape(-1, 2)
+            # Where each junction sits along its two wires (not stored; exact from the points).
+            start = wires.endpoints[pairs, 0]
+            distance = np.hypot(points[:, None, 0] - start[..., 0],
+                                points[:, None, 1] - start[..., 1])
+            position = distance / wires.lengths[pairs]
+            junctions = Junctions(pairs=pairs, points=points, position=position,
+                                  distance=distance, n_wires=len(wires))
+        return Network(
+            mode=self.mode, n_nodes=int(read["node_position"].shape[0]),
+            edge_nodes=read["edge_nodes"].astype(np.int64),
+            edge_kind=read["edge_kind"], edge_conductance=read["edge_conductance"],
+            junction_edge=read["junction_edge"].astype(np.int64), edge_junction=edge_junction,
+            electrode_names=self.electrode_names,
+            terminal_nodes=read["terminal_nodes"].astype(np.int64),
+            node_position=read["node_position"], node_wire=read["node_wire"].astype(np.int64),
+            component=read["component"].astype(np.int64), wires=wires, junctions=junctions,
+            electrodes=tuple(SimpleNamespace(name=e.name, shape=e.geometry)
+                             for e in self.electrodes))
+
+    # -- time ---------------------------------------------------------------------------------
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        """Times (s) at which a full network state was recorded, shape (F,): the junction
+        rows that have a node-voltage row at or before them."""
+        if self._rows["node"] == 0 or self._rows["junction"] == 0:
+            return np.zeros(0)
+        return self.junction_t[self.junction_t >= self.node_t[0] - self._slack()]
+
+    def _slack(self) -> float:
+        t = self.t
+        span = float(t[-1] - t[0]) if len(t) > 1 else 1.0
+        return _TIME_SLACK * max(span, abs(self.dt) if np.isfinite(self.dt) else 0.0, 1e-30)
+
+    def _row_at(self, clock: str, times_name: str, t: float, what: str) -> int:
+        if self._rows[clock] == 0:
+            raise InputError(f"{self._label} holds no {what} rows")
+        times = self._array(times_name)
+        row = int(np.searchsorted(times, t + self._slack(), side="right")) - 1
+        return max(row, 0)
+
+    def snapshot_at(self, t: float):
+        """The network state recorded at (or last before) time ``t``.
+
+        Parameters
+        ----------
+        t : float
+            Simulated time (s).
+
+        Returns
+        -------
+        Snapshot
+            Node voltages and junction states/conductances of the latest rows at or before
+            ``t`` (the first rows for earlier ``t``); edge currents ``G * (V_a - V_b)`` (A), NaN
+            on unsolved clusters; terminal traces and the two-terminal conductance of the
+            latest trace row.
+        """
+        from nwn.engine.simulation import Snapshot
+
+        junction_row = self._row_at("junction", "junction_t", t, "junction")
+        node_row = self._row_at("node", "node_t", t, "node-voltage")
+        junction_conductance = self._row("junction_conductance", junction_row).astype(
+            np.float64)
+        junction_state = self._row("junction_state", junction_row).astype(np.float64)
+        node_voltage = self._row("node_voltage", node_row).astype(np.float64)
+        network = self.network
+        edge_conductance = np.nan_to_num(
+            np.asarray(network.edge_conductance, dtype=np.float64), nan=0.0)
+        edge_conductance[network.junction_edge] = junction_conductance
+        nodes = network.edge_nodes
+        drop = node_voltage[nodes[:, 0]] - node_voltage[nodes[:, 1]]
+        edge_current = edge_conductance * drop
+        junction_voltage = np.nan_to_num(drop[network.junction_edge], nan=0.0)
+        k = len(self.electrode_names)
+        if self._rows["trace"] == 0:
+            terminal_current = np.full(k, np.nan)
+            terminal_voltage = np.full(k, np.nan)
+            conductance = np.nan
+        else:
+            trace_row = self._row_at("trace", "t", t, "trace")
+            terminal_current = np.array(self.terminal_current[trace_row])
+            terminal_voltage = np.array(self.terminal_voltage[trace_row])
+            conductance = float(self.conductance[trace_row])
+        t_row = float(self.junction_t[junction_row])
+        step = int(round(t_row / self.dt)) if self.dt > 0 else 0
+        return Snapshot(step=step, t=t_row, node_voltage=node_voltage,
+                        edge_current=edge_current, terminal_current=terminal_current,
+                        terminal_voltage=terminal_voltage,
+                        junction_conductance=junction_conductance,
+                        junction_state=junction_state, junction_voltage=junction_voltage,
+                        conductance=conductance)
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path is not None else "memory"
+        return (f"<Results {where}: {self._rows['trace']} trace rows, "
+                f"{self._rows['junction']} junction rows, {self._rows['node']} node rows"
+                f"{'' if self.complete else ', incomplete'}>")
+
+
+def _dataset_property(name: str) -> property:
+    dataset = _BY_NAME[name]
+    return property(lambda self: self._array(name),
+                    doc=f"``/{dataset.path}`` ({dataset.units or '-'}), read when first used.")
+
+
+for _dataset in DATASETS:
+    setattr(Results, _dataset.name, _dataset_property(_dataset.name))
+del _dataset
+
+
+def _outline(wkt: str) -> tuple[Any, dict]:
+    """The shapely geometry of an electrode stored as WKT, and a shape dict to draw it.
+
+    The dict is only used when the file holds no scenario naming the electrode (the
+    scenario's own shape is exact): the outline as a polygon or line, a bare point as a
+    contact of radius 0, and anything else (multi-part, holes) by its convex hull.
+    """
+    import shapely
+
+    geometry = shapely.from_wkt(wkt)
+    if geometry.geom_type == "Point":
+        return geometry, {"type": "point", "centre": [geometry.x, geometry.y], "radius": 0.0}
+    if geometry.geom_type == "LineString":
+        return geometry, {"type": "line", "points": np.asarray(geometry.coords).tolist()}
+    outline = geometry if geometry.geom_type == "Polygon" and not geometry.interiors \
+        else geometry.convex_hull
+    if outline.geom_type != "Polygon":
+        raise InputError(f"electrode geometry must be a polygon, line or point "
+                         f"(got {geometry.geom_type})")
+    return geometry, {"type": "polygon",
+                      "points": np.asarray(outline.exterior.coords)[:-1].tolist()}
