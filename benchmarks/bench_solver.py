@@ -143,8 +143,9 @@ def jacobi_pcg(indptr, indices, data, rhs, x, rtol, max_iterations):
 
 def reduced_system(solver: CircuitSolver):
     n = solver.n_free
-    matrix = sp.csc_matrix((solver._data.copy(), solver._indices, solver._indptr), shape=(n, n))
-    return matrix, solver._rhs.copy()
+    system = solver._system  # the reduced system as the solver assembled it this step
+    matrix = sp.csc_matrix((system.data.copy(), system.indices, system.indptr), shape=(n, n))
+    return matrix, system.rhs.copy()
 
 
 def time_spsolve(matrix, rhs, repeats: int) -> float:
@@ -213,7 +214,8 @@ def run_candidates(solver, network, x, g, args, steps, t_sp) -> None:
     it_jac = 0
     xj = solver._x.copy()
     matrix, rhs = reduced_system(solver)
-    jacobi_pcg(solver._indptr, solver._indices, matrix.data, rhs, xj.copy(), 1e-13, 2)  # jit
+    indptr, indices = matrix.indptr, matrix.indices
+    jacobi_pcg(indptr, indices, matrix.data, rhs, xj.copy(), 1e-13, 2)  # jit
     n_cand = max(5, steps // 4)
     for _ in range(n_cand):
         solver.solve(g, out=sol)
@@ -224,8 +226,7 @@ def run_candidates(solver, network, x, g, args, steps, t_sp) -> None:
         lu.solve(rhs)
         v_splu += time.perf_counter() - t0
         t0 = time.perf_counter()
-        it_jac += jacobi_pcg(solver._indptr, solver._indices, matrix.data, rhs, xj, 1e-13,
-                             100 * n)
+        it_jac += jacobi_pcg(indptr, indices, matrix.data, rhs, xj, 1e-13, 100 * n)
         v_jac += time.perf_counter() - t0
         rate_step(x, sol.node_voltage, *args, g)
     print(f"        candidates: (c) splu/step {v_splu / n_cand * 1e3:.2f} ms "

@@ -31,8 +31,7 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a,
 
     Edges are visited in the network's order, which streams the reads of
     ``junction_conductance`` and the writes of ``edge_g``; visiting them sorted by matrix row
-    instead (sequential writes into ``data``) measured slower: 19 ms against 11 ms at
-    100,000 wires.
+    instead (sequential writes into ``data``) measured slower (``benchmarks/README.md``).
 
     Parameters
     ----------
@@ -281,67 +280,3 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
             terminal_voltage[t] = terminal_value[t]
         else:
             terminal_voltage[t] = 0.0
-
-
-@numba.njit(cache=True)
-def ldl_symbolic(indptr, indices):
-    """Pattern of L for A = L D L^T (A symmetric, CSR, any row order of indices).
-
-    Returns
-    -------
-    l_indptr : (n + 1,) int64
-        Column pointers of the strict lower triangle of L (CSC).
-    l_indices : (nnz_L,) int32
-        Row of each entry, ascending within each column.
-    row_indptr : (n + 1,) int64
-    row_columns : (nnz_L,) int32
-        Columns of each row of L, ascending (the row pattern; the column pattern is built
-        from it). The supernodes of :mod:`nwn.engine.supernodal` come from the columns.
-    """
-    n = indptr.shape[0] - 1
-    parent = np.full(n, -1, dtype=np.int64)
-    flag = np.full(n, -1, dtype=np.int64)
-    count = np.zeros(n, dtype=np.int64)
-    row_count = np.zeros(n, dtype=np.int64)
-    # elimination tree and column counts, one row subtree at a time
-    for k in range(n):
-        flag[k] = k
-        for p in range(indptr[k], indptr[k + 1]):
-            i = indices[p]
-            if i >= k:
-                continue
-            while flag[i] != k:
-                if parent[i] == -1:
-                    parent[i] = k
-                count[i] += 1
-                row_count[k] += 1
-                flag[i] = k
-                i = parent[i]
-    l_indptr = np.zeros(n + 1, dtype=np.int64)
-    row_indptr = np.zeros(n + 1, dtype=np.int64)
-    for k in range(n):
-        l_indptr[k + 1] = l_indptr[k] + count[k]
-        row_indptr[k + 1] = row_indptr[k] + row_count[k]
-    nnz = l_indptr[n]
-    l_indices = np.empty(nnz, dtype=np.int32)
-    row_columns = np.empty(nnz, dtype=np.int32)
-    filled = np.zeros(n, dtype=np.int64)
-    for k in range(n):
-        flag[k] = -2 - k  # distinct from the first pass's marks
-        start = row_indptr[k]
-        top = start
-        for p in range(indptr[k], indptr[k + 1]):
-            i = indices[p]
-            if i >= k:
-                continue
-            while flag[i] != -2 - k:
-                row_columns[top] = i
-                top += 1
-                flag[i] = -2 - k
-                i = parent[i]
-        row_columns[start:top].sort()
-        for q in range(start, top):
-            i = row_columns[q]
-            l_indices[l_indptr[i] + filled[i]] = k
-            filled[i] += 1
-    return l_indptr, l_indices, row_indptr, row_columns

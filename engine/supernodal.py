@@ -1,16 +1,15 @@
 """Supernodal LDL^T factorization of the reduced Laplacian, and its triangular solves.
 
 The solver's preconditioner is an exact factorization A = L D L^T (L unit lower triangular,
-D diagonal) of an earlier matrix (see :mod:`nwn.engine.solver`). Columns of L whose
-patterns nest (column j + 1's pattern is column j's without row j + 1) form a *supernode*:
-a dense block of w consecutive columns sharing one set of rows below it. In a nanowire
-network ordered by minimum degree most of L sits in supernodes (at 100,000 wires 52 % of its
-entries and 88 % of the factorization's multiply-adds in supernodes 16 columns wide or more),
-so both the factorization and the solves run on dense rows that the compiler vectorizes,
-instead of one scattered entry at a time. Supernodes are then *relaxed*: a supernode merges
-into its parent while few explicit zeros are added (:func:`_relaxed`), which at 100,000 wires
-turns 62k supernodes into 24k for 19 % more stored entries and makes the solves 13 % and the
-factorization 11 % faster.
+D diagonal) of an earlier matrix (see :mod:`nwn.engine.solver_preconditioner`). Columns of
+L whose patterns nest (column j + 1's pattern is column j's without row j + 1) form a
+*supernode*: a dense block of w consecutive columns sharing one set of rows below it. In a nanowire
+network ordered by minimum degree most of L and most of the factorization's multiply-adds
+sit in wide supernodes, so both the factorization and the solves run on dense rows that the
+compiler vectorizes, instead of one scattered entry at a time. Supernodes are then
+*relaxed*: a supernode merges into its parent while few explicit zeros are added
+(:func:`_relaxed`), which trades a few more stored entries for fewer, wider supernodes and
+faster solves and factorization (figures: ``benchmarks/README.md``).
 
 Storage: supernode s owns columns ``start[s]:start[s + 1]`` (w of them) and the rows
 ``rows[row_ptr[s]:row_ptr[s + 1]]`` below them (nr, ascending). Its *panel* is the dense
@@ -36,7 +35,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-__all__ = ["SupernodalPattern", "etree_postorder", "factorize", "solve", "symbolic"]
+__all__ = ["SupernodalPattern", "etree_postorder", "factorize", "ldl_symbolic", "solve",
+           "symbolic"]
 
 #: Reassociation lets LLVM vectorize the dense dot products; no flag that changes NaN/inf
 #: semantics, since the callers test pivots and residuals for NaN.
@@ -160,6 +160,70 @@ def etree_postorder(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
         the factorization unchanged and makes every subtree a contiguous range of columns.
     """
     return _postorder(_etree(np.asarray(indptr), np.asarray(indices)))
+
+
+@numba.njit(cache=True)
+def ldl_symbolic(indptr, indices):
+    """Pattern of L for A = L D L^T (A symmetric, CSR, any row order of indices).
+
+    Returns
+    -------
+    l_indptr : (n + 1,) int64
+        Column pointers of the strict lower triangle of L (CSC).
+    l_indices : (nnz_L,) int32
+        Row of each entry, ascending within each column.
+    row_indptr : (n + 1,) int64
+    row_columns : (nnz_L,) int32
+        Columns of each row of L, ascending (the row pattern; the column pattern is built
+        from it). The supernodes (:func:`symbolic`) come from the columns.
+    """
+    n = indptr.shape[0] - 1
+    parent = np.full(n, -1, dtype=np.int64)
+    flag = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    row_count = np.zeros(n, dtype=np.int64)
+    # elimination tree and column counts, one row subtree at a time
+    for k in range(n):
+        flag[k] = k
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i >= k:
+                continue
+            while flag[i] != k:
+                if parent[i] == -1:
+                    parent[i] = k
+                count[i] += 1
+                row_count[k] += 1
+                flag[i] = k
+                i = parent[i]
+    l_indptr = np.zeros(n + 1, dtype=np.int64)
+    row_indptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        l_indptr[k + 1] = l_indptr[k] + count[k]
+        row_indptr[k + 1] = row_indptr[k] + row_count[k]
+    nnz = l_indptr[n]
+    l_indices = np.empty(nnz, dtype=np.int32)
+    row_columns = np.empty(nnz, dtype=np.int32)
+    filled = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        flag[k] = -2 - k  # distinct from the first pass's marks
+        start = row_indptr[k]
+        top = start
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i >= k:
+                continue
+            while flag[i] != -2 - k:
+                row_columns[top] = i
+                top += 1
+                flag[i] = -2 - k
+                i = parent[i]
+        row_columns[start:top].sort()
+        for q in range(start, top):
+            i = row_columns[q]
+            l_indices[l_indptr[i] + filled[i]] = k
+            filled[i] += 1
+    return l_indptr, l_indices, row_indptr, row_columns
 
 
 @numba.njit(cache=True)

@@ -61,7 +61,7 @@ def postordered(matrix):
 
 def factorize(matrix, dtype=np.float64, relax=True):
     """Supernodal LDL^T of ``matrix`` (already postordered): (bad, pattern, panels, 1/D)."""
-    lp, li = kernels.ldl_symbolic(matrix.indptr, matrix.indices)[:2]
+    lp, li = supernodal.ldl_symbolic(matrix.indptr, matrix.indices)[:2]
     pattern = supernodal.symbolic(lp, li, relax=relax)
     n = matrix.shape[0]
     panels = np.zeros(pattern.panel_size, dtype=dtype)
@@ -129,9 +129,9 @@ def test_postorder_keeps_subtrees_contiguous_and_the_fill():
     perm = reverse_cuthill_mckee(matrix, symmetric_mode=True)
     matrix = matrix[perm][:, perm].tocsr()
     matrix.sort_indices()
-    before = kernels.ldl_symbolic(matrix.indptr, matrix.indices)[0][-1]
+    before = supernodal.ldl_symbolic(matrix.indptr, matrix.indices)[0][-1]
     after_matrix = postordered(matrix)
-    lp, li = kernels.ldl_symbolic(after_matrix.indptr, after_matrix.indices)[:2]
+    lp, li = supernodal.ldl_symbolic(after_matrix.indptr, after_matrix.indices)[:2]
     assert lp[-1] == before
     # in a postorder, the parent of j is the first row of column j, and j's subtree is the
     # range of columns just before it

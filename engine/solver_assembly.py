@@ -1,0 +1,269 @@
+"""The reduced nodal system: its unknowns, its sparsity pattern, and how edges fill it.
+
+The unknowns are the solved nodes that are not ideal-source terminals
+(:mod:`nwn.engine.solver_topology`), numbered in a fill-reducing order: SuperLU's minimum
+degree on A + A^T, then a postorder of the elimination tree, which the multifrontal
+factorization (:mod:`nwn.engine.supernodal`) needs and which leaves the fill unchanged. In
+that order the reduced Laplacian's CSR pattern (both triangles, diagonal included, columns
+ascending) is built once, together with an edge -> matrix-entry map: for every edge of the
+network, the positions of the diagonal and off-diagonal entries its conductance adds to.
+Each step a numba kernel then rewrites the values and the right-hand side in place
+(:meth:`ReducedSystem.assemble`), and another maps the solution back to node voltages,
+edge currents and terminal currents (:meth:`ReducedSystem.scatter`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from nwn.engine import solver_kernels as _k
+from nwn.engine import supernodal
+from nwn.engine.solver_topology import Topology
+from nwn.geometry.checks import InputError
+from nwn.geometry.network import Network
+
+__all__ = ["ReducedSystem", "fill_reducing_order"]
+
+
+def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
+                        edge_nodes: np.ndarray) -> np.ndarray:
+    """Minimum-degree order of the free nodes (SuperLU on the pattern), then postordered.
+
+    Parameters
+    ----------
+    free_natural : ndarray, shape (n,), int
+        The free nodes, ascending.
+    n_nodes : int
+        Nodes of the network.
+    edge_nodes : ndarray, shape (E, 2), int
+
+    Returns
+    -------
+    ndarray, shape (n,), int
+        ``order[k]``: the position in ``free_natural`` of the node numbered k.
+    """
+    n_free = free_natural.size
+    if n_free <= 2:
+        return np.arange(n_free)
+    index = np.full(n_nodes, -1, dtype=np.int64)
+    index[free_natural] = np.arange(n_free)
+    ra = index[edge_nodes[:, 0]]
+    rb = index[edge_nodes[:, 1]]
+    both = (ra >= 0) & (rb >= 0) & (ra != rb)
+    # unit-weight, strictly diagonally dominant stand-in: only the pattern matters
+    offdiag = sp.coo_matrix(
+        (-np.ones(2 * both.sum()), (np.r_[ra[both], rb[both]], np.r_[rb[both], ra[both]])),
+        shape=(n_free, n_free),
+    ).tocsc()
+    degree = -np.asarray(offdiag.sum(axis=1)).ravel() + 1.0
+    pattern = (offdiag + sp.diags(degree)).tocsc()
+    lu = splu(pattern, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+              options=dict(SymmetricMode=True))
+    # SuperLU puts old column k at new position perm_c[k]
+    order = np.argsort(lu.perm_c, kind="stable")
+    # the multifrontal factorization needs every elimination subtree contiguous
+    ordered = pattern[order][:, order].tocsr()
+    return order[supernodal.etree_postorder(ordered.indptr, ordered.indices)]
+
+
+class ReducedSystem:
+    """The reduced Laplacian of the free nodes, its right-hand side and the maps to edges.
+
+    Parameters
+    ----------
+    network : Network
+    topology : Topology
+        Of ``network`` and its sources.
+
+    Raises
+    ------
+    InputError
+        If a fixed (wire or contact) edge conductance is not finite and > 0.
+
+    Attributes
+    ----------
+    n_free : int
+        Unknowns n.
+    free_node : ndarray, shape (n,), int64
+        Network node of each unknown.
+    node_free : ndarray, shape (N,), int64
+        Unknown of each node, -1 for Dirichlet and excluded nodes.
+    indptr, indices : ndarray, int32
+        CSR pattern of the reduced Laplacian (symmetric, so also its CSC pattern).
+    diag_pos : ndarray, shape (n,), int64
+        Position of each diagonal entry in ``data``.
+    data : ndarray, float64
+        S, the matrix values of the last :meth:`assemble`.
+    rhs : ndarray, shape (n,), float64
+        A, the injected currents of the last :meth:`assemble`.
+    """
+
+    def __init__(self, network: Network, topology: Topology):
+        n_nodes = int(network.n_nodes)
+        edge_nodes = np.ascontiguousarray(network.edge_nodes, dtype=np.int64)
+        n_edges = edge_nodes.shape[0]
+        edge_junction = np.ascontiguousarray(network.edge_junction, dtype=np.int64)
+        edge_conductance = np.ascontiguousarray(network.edge_conductance, dtype=np.float64)
+        bad = (edge_junction < 0) & ~((edge_conductance > 0) & np.isfinite(edge_conductance))
+        if np.any(bad):
+            e = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"network.edge_conductance must be finite and > 0 on wire and contact edges "
+                f"(got {edge_conductance[e]!r} S on edge {e})"
+            )
+        self.topology = topology
+        self.n_junctions = int(network.n_junctions)
+        node_solved = topology.node_solved
+        node_dirichlet = topology.node_dirichlet
+        terminal_nodes = topology.terminal_nodes
+        n_terms = terminal_nodes.shape[0]
+
+        # the unknowns: solved nodes that are not ideal-source terminals
+        free_natural = np.flatnonzero(node_solved & ~node_dirichlet)
+        n_free = free_natural.size
+        free_node = free_natural[fill_reducing_order(free_natural, n_nodes, edge_nodes)]
+        node_free = np.full(n_nodes, -1, dtype=np.int64)
+        node_free[free_node] = np.arange(n_free, dtype=np.int64)
+
+        # CSR pattern of the reduced Laplacian (symmetric), sorted, diagonal included
+        ra = node_free[edge_nodes[:, 0]]
+        rb = node_free[edge_nodes[:, 1]]
+        both = (ra >= 0) & (rb >= 0) & (ra != rb)
+        rows = np.concatenate([ra[both], rb[both], np.arange(n_free)])
+        cols = np.concatenate([rb[both], ra[both], np.arange(n_free)])
+        width = max(n_free, 1)
+        keys = np.unique(rows * width + cols)
+        indices = (keys % width).astype(np.int32)
+        indptr = np.zeros(n_free + 1, dtype=np.int32)
+        np.cumsum(np.bincount(keys // width, minlength=n_free), out=indptr[1:])
+
+        def position(r, c):
+            return np.searchsorted(keys, r * width + c).astype(np.int64)
+
+        # edge -> matrix entries
+        edge_offdiag_ab = np.full(n_edges, -1, dtype=np.int64)
+        edge_offdiag_ba = np.full(n_edges, -1, dtype=np.int64)
+        edge_offdiag_ab[both] = position(ra[both], rb[both])
+        edge_offdiag_ba[both] = position(rb[both], ra[both])
+        diag_pos = position(np.arange(n_free), np.arange(n_free))
+        edge_diag_a = np.where(ra >= 0, diag_pos[np.maximum(ra, 0)] if n_free else -1, -1)
+        edge_diag_b = np.where(rb >= 0, diag_pos[np.maximum(rb, 0)] if n_free else -1, -1)
+
+        node_terminal = np.full(n_nodes, -1, dtype=np.int64)
+        node_terminal[terminal_nodes] = np.arange(n_terms, dtype=np.int64)
+
+        # contacts whose current is better taken from KCL at their wire node (see kernel)
+        fixed_a = node_dirichlet[edge_nodes[:, 0]] & node_solved[edge_nodes[:, 0]]
+        fixed_b = node_dirichlet[edge_nodes[:, 1]] & node_solved[edge_nodes[:, 1]]
+        one_end = fixed_a ^ fixed_b
+        wire_end = np.where(fixed_a, edge_nodes[:, 1], edge_nodes[:, 0])
+        touches = np.bincount(wire_end[one_end], minlength=n_nodes)
+        eligible = (one_end & (node_terminal[wire_end] < 0) & (node_free[wire_end] >= 0)
+                    & (touches[wire_end] == 1))
+        edge_kcl_node = np.where(eligible, wire_end, -1).astype(np.int64)
+
+        # per-edge arrays of the assembly kernel (self-loops carry no current: no free end)
+        loop = edge_nodes[:, 0] == edge_nodes[:, 1]
+        # (indices in int32: the per-edge arrays are streamed every step, and at 100,000
+        # wires they no longer fit in cache)
+        self._edges = (np.ascontiguousarray(edge_conductance),) + tuple(
+            np.ascontiguousarray(a, dtype=np.int32) for a in (
+                edge_junction, np.where(loop, -1, ra), np.where(loop, -1, rb),
+                edge_nodes[:, 0], edge_nodes[:, 1], edge_offdiag_ab, edge_offdiag_ba,
+                edge_diag_a, edge_diag_b))
+        self._edge_nodes = edge_nodes
+        self._edge_kcl_node = edge_kcl_node
+        # the scatter's short passes visit only the edges they concern
+        self._kcl_edges = np.flatnonzero(edge_kcl_node >= 0).astype(np.int32)
+        self._terminal_edges = np.flatnonzero(
+            (node_terminal[edge_nodes[:, 0]] >= 0) | (node_terminal[edge_nodes[:, 1]] >= 0)
+        ).astype(np.int32)
+        self._node_terminal = node_terminal
+        self._terminal_free = node_free[terminal_nodes].copy()
+        self._terminal_solved = node_solved[terminal_nodes].copy()
+
+        self.n_free = int(n_free)
+        self.free_node = free_node.astype(np.int64)
+        self.node_free = node_free
+        self.indptr = indptr
+        self.indices = indices
+        self.diag_pos = diag_pos
+        # values rewritten every step, and the scatter's scratch
+        self.data = np.zeros(indices.size, dtype=np.float64)
+        self.rhs = np.zeros(n_free, dtype=np.float64)
+        self._edge_g = np.zeros(n_edges, dtype=np.float64)
+        self._node_fixed_voltage = np.zeros(n_nodes, dtype=np.float64)
+        self._node_net = np.zeros(n_nodes, dtype=np.float64)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self._edge_nodes.shape[0])
+
+    def assemble(self, junction_conductance, values: np.ndarray) -> np.ndarray:
+        """Rewrite ``data`` and ``rhs`` for this step's conductances and source values.
+
+        Parameters
+        ----------
+        junction_conductance : array_like, shape (M,)
+            S, finite and > 0.
+        values : ndarray, shape (K,), float64
+            V for voltage terminals, A for current terminals (others ignored).
+
+        Returns
+        -------
+        ndarray, shape (M,), float64
+            The conductances as assembled.
+        """
+        g = np.asarray(junction_conductance, dtype=np.float64)
+        if g.shape != (self.n_junctions,):
+            raise InputError(
+                f"junction_conductance must have shape ({self.n_junctions},) (got {g.shape})"
+            )
+        top = self.topology
+        for t in top.dirichlet_terms:
+            self._node_fixed_voltage[top.terminal_nodes[t]] = (
+                values[t] if top.terminal_kind[t] == _k.KIND_VOLTAGE else 0.0)
+        bad = _k.assemble(
+            g, *self._edges, self._node_fixed_voltage,
+            top.terminal_kind, self._terminal_free, top.terminal_series_g, values,
+            self.diag_pos, self.data, self.rhs, self._edge_g,
+        )
+        if bad >= 0:
+            bad = int(np.flatnonzero(~((g > 0) & (g < np.inf)))[0])
+            raise InputError(
+                f"junction_conductance must be finite and > 0 S (got {g[bad]!r} at junction "
+                f"{bad})"
+            )
+        return g
+
+    def scatter(self, x: np.ndarray, values: np.ndarray, node_voltage: np.ndarray,
+                edge_current: np.ndarray, terminal_current: np.ndarray,
+                terminal_voltage: np.ndarray) -> None:
+        """Node voltages, edge currents and terminal currents/voltages from the unknowns.
+
+        Parameters
+        ----------
+        x : ndarray, shape (n,)
+            V, the unknowns solved for the last :meth:`assemble`.
+        values : ndarray, shape (K,)
+            The source values of that assembly.
+        node_voltage : ndarray, shape (N,), out
+            V; NaN on excluded nodes.
+        edge_current : ndarray, shape (E,), out
+            A from ``edge_nodes[:, 0]`` to ``edge_nodes[:, 1]``.
+        terminal_current : ndarray, shape (K,), out
+            A into the network.
+        terminal_voltage : ndarray, shape (K,), out
+            V.
+        """
+        top = self.topology
+        _k.scatter_solution(
+            x, self.free_node, self.node_free, self._node_fixed_voltage,
+            top.node_solved, self._edge_nodes, self._edge_g, self._edge_kcl_node,
+            self._kcl_edges, self._terminal_edges, self.data, self.diag_pos,
+            self._node_terminal, top.terminal_kind, self._terminal_free,
+            top.terminal_series_g, values, self._terminal_solved, self._node_net,
+            node_voltage, edge_current, terminal_current, terminal_voltage,
+        )
