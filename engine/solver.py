@@ -4,8 +4,9 @@ Nodal analysis (docs/physics.md, section 3): ideal voltage-source and ground ter
 Dirichlet nodes eliminated from the system; a voltage source with a series resistance r
 makes its terminal a free node tied through 1/r to the (eliminated) ideal source;
 current-source terminals inject their current into their node; floating terminals are free
-nodes with no injection, their potential is measured. The reduced conductance Laplacian of the free nodes is symmetric
-positive definite once every cluster left in it reaches a Dirichlet node.
+nodes with no injection, their potential is measured. The reduced conductance Laplacian of
+the free nodes is symmetric positive definite once every cluster left in it reaches a
+Dirichlet node.
 
 What is built once (:class:`CircuitSolver`), each in its own module: the clusters and which of
 them can be solved, with the physical reasons why the others cannot
