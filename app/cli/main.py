@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``nwn --help`` lists them.
-COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "movie", "plot")
+COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "movie", "plot",
+            "reservoir")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -1,0 +1,106 @@
+"""``nwn reservoir``: score what a network computes (reservoir-computing tasks).
+
+``nwn reservoir score RECORDING --task TASK --input-pad PAD`` scores a measured (or exported)
+recording in the INRiM / RCbench text format. ``--json`` prints one JSON object (``task``,
+``score``, ``metric``, ``per_delay`` for memory capacity, and the settings and details);
+without it, a readable table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reservoir", help="reservoir computing: score a recording or a simulated network",
+        description="Reservoir-computing tasks (memory capacity, NLT, NARMA, Mackey-Glass, "
+                    "sin(x), waveform classification, kernel rank) scored with a ridge "
+                    "readout; defaults follow RCbench.")
+    actions = parser.add_subparsers(dest="reservoir_command", metavar="ACTION",
+                                    parser_class=type(parser))
+    score = actions.add_parser(
+        "score", help="score a recording (INRiM / RCbench text format)",
+        description="Score a measured or exported recording: the input is the input pad's "
+                    "voltage, the features the voltages of every other pad except the ground "
+                    "pads (by default the pads whose current was measured).")
+    score.add_argument("recording", help="recording file (Time[s] PAD_V[V] PAD_I[A] ...)")
+    score.add_argument("--input-pad", required=True, help="label of the input pad (e.g. 8)")
+    score.add_argument("--ground-pad", action="append", default=None, metavar="PAD",
+                       help="a ground pad, left out of the features (repeat for several; "
+                            "default: the other pads with a measured current)")
+    _task_options(score)
+    score.set_defaults(func=run_score)
+    parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _task_options(parser: argparse.ArgumentParser) -> None:
+    from nwn.engine.reservoir.tasks import DEFAULT_MAX_DELAY, NLT_TARGETS
+
+    parser.add_argument("--task", required=True, help="task name (memory-capacity, nlt, "
+                        "narma2, narma10, mackey-glass, sinx, waveform-classification, "
+                        "kernel-rank)")
+    parser.add_argument("--max-delay", type=int, default=None,
+                        help=f"memory capacity: largest delay (default {DEFAULT_MAX_DELAY})")
+    parser.add_argument("--alpha", default=None,
+                        help="ridge regularization, a number or 'cv' (forward-chaining "
+                             "cross-validation on the training part; default 0.1)")
+    parser.add_argument("--train-fraction", type=float, default=None,
+                        help="chronological fraction of samples that trains (default 0.8)")
+    parser.add_argument("--target", default=None, choices=NLT_TARGETS,
+                        help="nlt: the target whose accuracy is the score (default square)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def task_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The task options given on the command line (unset ones are left to the defaults)."""
+    from nwn.geometry.checks import check_nonnegative
+
+    settings: dict[str, Any] = {"max_delay": args.max_delay,
+                                "train_fraction": args.train_fraction, "target": args.target}
+    if args.alpha is not None:
+        settings["alpha"] = args.alpha if args.alpha == "cv" else \
+            check_nonnegative("--alpha", args.alpha)
+    return {k: v for k, v in settings.items() if v is not None}
+
+
+def print_result(result: Any, as_json: bool) -> None:
+    """Print a TaskResult as one JSON object or as a table."""
+    data = result.to_dict()
+    if as_json:
+        print(json.dumps(data, default=float))
+        return
+    print(f"{'task':<16s} {result.task}")
+    print(f"{'score':<16s} {result.score:.6g} ({result.metric})")
+    for key, value in data.items():
+        if key in ("task", "score", "metric", "per_delay"):
+            continue
+        if isinstance(value, float):
+            value = f"{value:.6g}"
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "-"
+        print(f"{key:<16s} {value}")
+    if result.per_delay is not None:
+        print("\n  tau  MC(tau)")
+        for tau, value in enumerate(result.per_delay, start=1):
+            print(f"  {tau:3d}  {value:.4f}")
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from nwn.engine.reservoir import read_recording, score_recording
+    from nwn.engine.reservoir.tasks import get_task
+
+    get_task(args.task)  # an unknown task is refused before the file is read
+    recording = read_recording(args.recording)
+    result = score_recording(recording, args.task, args.input_pad, args.ground_pad,
+                             **task_settings(args))
+    print_result(result, args.json)
+    return 0
