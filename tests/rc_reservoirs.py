@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
+from nwn.resources import validation_path
+
 #: The measured 16-pad recording shipped with the package (INRiM, via RCbench's test data).
-MEASURED = (Path(__file__).resolve().parents[1] / "resources" / "validation"
-            / "inrim2024_memory_capacity_pad129M.txt")
+MEASURED = validation_path("inrim2024_memory_capacity_pad129M.txt")
 
 
 class EchoState:
