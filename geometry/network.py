@@ -99,6 +99,13 @@ class Network:
         """Number of electrode terminals K."""
         return int(self.terminal_nodes.shape[0])
 
+    def to_networkx(self, junction_conductance=None, *, multigraph: bool = False):
+        """This circuit graph as a networkx graph (:func:`~nwn.geometry.graph_export.to_networkx`:
+        nodes with positions, edges with kind and conductance)."""
+        from .graph_export import to_networkx
+
+        return to_networkx(self, junction_conductance, multigraph=multigraph)
+
     def terminal(self, name: str) -> int:
         """Node index of the terminal of electrode ``name``."""
         try:

@@ -7,6 +7,14 @@
 
 Files from other tools may leave out the diameters (NPZ without ``diameters``, CSV with the
 header ``x0,y0,x1,y1`` and four columns); :func:`load_wires` then uses its ``diameter``.
+
+* mnns text (MemNNetSim's ``create_NWN_from_txt``): two whitespace-separated columns x, y in
+  units of mnns's length unit l0 (7 µm by default), no header; each wire is a pair of rows
+  (start, end); the first two pairs are the two line electrodes. :func:`save_mnns_txt` and
+  :func:`load_mnns_txt` write and read it with the electrodes as ``line`` electrodes, so a
+  network moves between the tools unchanged. mnns treats a wire-electrode contact as a
+  junction of the same kind as wire-wire junctions (its junction count is nwn's junctions
+  plus contacts). The format holds no diameters and no substrate box.
 """
 
 from __future__ import annotations
@@ -16,11 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
 from .checks import InputError, check_choice, check_positive
+from .electrodes import Electrode
 from .wires import Wires
 
-__all__ = ["save_wires", "load_wires", "CSV_HEADER"]
+__all__ = ["save_wires", "load_wires", "save_mnns_txt", "load_mnns_txt", "CSV_HEADER",
+           "MNNS_LENGTH_UNIT"]
+
+#: mnns's length unit l0 (m): its default wire length (MemNNetSim ``units.py``).
+MNNS_LENGTH_UNIT = 7e-6
 
 CSV_HEADER = "x0,y0,x1,y1,diameter"
 _CSV_HEADER_NO_DIAMETER = "x0,y0,x1,y1"
@@ -116,3 +130,105 @@ def load_wires(path: str | os.PathLike, *, format: str | None = None,
         )
     diameters = table[:, 4] if columns == 5 else fallback
     return Wires.from_endpoints(table[:, :4].reshape(-1, 2, 2), diameter=diameters)
+
+
+def save_mnns_txt(path: str | os.PathLike, wires: Wires, electrodes, *,
+                  length_unit: float = MNNS_LENGTH_UNIT, overwrite: bool = False) -> Path:
+    """Write wires and two line electrodes in mnns's text format (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or PathLike
+    wires : Wires
+        N wires.
+    electrodes : sequence of two Electrode
+        Line electrodes (shapely ``LineString`` of two points), written first, in order.
+    length_unit : float, optional
+        l0 (m) the coordinates are written in; default 7 µm, mnns's default.
+    overwrite : bool, optional
+        Replace an existing file (default: refuse).
+
+    Returns
+    -------
+    Path
+        The path written: 2 (N + 2) rows of x, y with 17 significant digits.
+    """
+    if not isinstance(wires, Wires):
+        raise InputError(f"wires must be a Wires object (got {type(wires).__name__})")
+    unit = check_positive("length_unit", length_unit)
+    items = list(electrodes)
+    if len(items) != 2:
+        raise InputError(f"electrodes must be two line electrodes for the mnns format (got "
+                         f"{len(items)})")
+    ends = []
+    for electrode in items:
+        shape = getattr(electrode, "shape", None)
+        line = getattr(shape, "geom_type", "") == "LineString"
+        coords = np.asarray(shape.coords if line else (), dtype=np.float64)
+        if not line or coords.shape != (2, 2):
+            name = getattr(electrode, "name", electrode)
+            raise InputError(f"electrode {name!r} must be a straight line of two points for "
+                             f"the mnns format (got {getattr(shape, 'geom_type', shape)!r})")
+        ends.append(coords)
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"output {str(path)!r} already exists (choose another name)")
+    rows = np.concatenate([np.stack(ends), wires.endpoints]).reshape(-1, 2) / unit
+    np.savetxt(path, rows, fmt="%.17g", delimiter=" ")
+    return path
+
+
+def load_mnns_txt(path: str | os.PathLike, *, length_unit: float = MNNS_LENGTH_UNIT,
+                  diameter: float | None = None,
+                  electrode_names: tuple[str, str] = ("electrode_0", "electrode_1"),
+                  ) -> tuple[Wires, tuple[Electrode, Electrode]]:
+    """Read an mnns text file: its wires and its two line electrodes.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    length_unit : float, optional
+        l0 (m) the coordinates are in; default 7 µm.
+    diameter : float, optional
+        Wire diameter (m) (the format holds none); default 60 nm.
+    electrode_names : (str, str), optional
+        Names of the first and second electrode.
+
+    Returns
+    -------
+    wires : Wires
+        The wires after the electrodes, in file order, in metres; the box is
+        ``(max x, max y)`` of all points when none is negative, else unknown.
+    electrodes : (Electrode, Electrode)
+        ``line`` electrodes.
+
+    Raises
+    ------
+    InputError
+        On a missing file, rows that are not two numbers, an odd row count, fewer than two
+        electrodes, or zero-length wires.
+    """
+    path = Path(path)
+    unit = check_positive("length_unit", length_unit)
+    fallback = 60e-9 if diameter is None else check_positive("diameter", diameter)
+    if not path.is_file():
+        raise InputError(f"path must be an existing file (got {str(path)!r})")
+    try:
+        table = np.loadtxt(path, dtype=np.float64, ndmin=2)
+    except ValueError as error:
+        raise InputError(f"mnns text rows must hold two numbers x y (in {str(path)!r}: "
+                         f"{error})") from None
+    if table.shape[1] != 2 or table.shape[0] % 2 or table.shape[0] < 4:
+        raise InputError(f"mnns text must hold an even number (>= 4) of rows of two numbers x y "
+                         f"(got {table.shape[0]} rows of {table.shape[1]} in {str(path)!r})")
+    if not np.all(np.isfinite(table)):
+        raise InputError(f"mnns text coordinates must be finite (in {str(path)!r})")
+    segments = (table * unit).reshape(-1, 2, 2)
+    box = None
+    if segments.size and segments.min() >= 0 and np.all(segments.max(axis=(0, 1)) > 0):
+        box = tuple(float(v) for v in segments.max(axis=(0, 1)))
+    names = tuple(electrode_names)
+    if len(names) != 2:
+        raise InputError(f"electrode_names must be two names (got {electrode_names!r})")
+    electrodes = tuple(Electrode(names[k], shapely.LineString(segments[k])) for k in range(2))
+    return Wires.from_endpoints(segments[2:], diameter=fallback, box=box), electrodes
