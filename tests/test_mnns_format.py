@@ -7,18 +7,16 @@ contacts included, as pairs of mnns nodes (wire i is node i, electrode k is node
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import shapely
 
-import nwn.resources
 from nwn.geometry import EDGE_CONTACT, Electrode, Wires, build_network, find_junctions
 from nwn.geometry.checks import InputError
 from nwn.geometry.wire_io import MNNS_LENGTH_UNIT, load_mnns_txt, save_mnns_txt
+from nwn.resources import validation_path
 
-CASE = Path(nwn.resources.__file__).parent / "validation" / "mnns_hp_dc.npz"
+CASE = validation_path("mnns_hp_dc.npz")
 
 
 def oracle():
