@@ -20,10 +20,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import shapely
 
 from nwn.geometry.checks import InputError
+from nwn.geometry.shapes import shape_dict
 
-__all__ = ["RecordedElectrode", "Results", "load_results", "shape_dict_from_wkt"]
+__all__ = ["RecordedElectrode", "Results", "load_results"]
 
 # Relative slack when matching a requested time to recorded row times (float round-off).
 _TIME_SLACK = 1e-9
@@ -48,29 +50,6 @@ class RecordedElectrode:
     shape: dict
     geometry: object
     source: object
-
-
-def shape_dict_from_wkt(wkt: str) -> tuple[dict, object]:
-    """A scenario shape dict (m) and the shapely geometry of an electrode stored as WKT.
-
-    Shapes are recognized as the layout designer recognizes them
-    (:func:`nwn.app.models.layouts.shape_dict`); a bare point is a contact of radius 0, and
-    anything else (multi-part, holes) is drawn by its convex hull.
-    """
-    import shapely
-
-    from nwn.app.models.layouts import shape_dict
-
-    geometry = shapely.from_wkt(wkt)
-    if geometry.geom_type == "Point":
-        return {"type": "point", "centre": [geometry.x, geometry.y], "radius": 0.0}, geometry
-    simple = geometry.geom_type == "LineString" or (
-        geometry.geom_type == "Polygon" and not geometry.interiors)
-    outline = geometry if simple else geometry.convex_hull
-    if outline.geom_type not in ("Polygon", "LineString"):
-        raise InputError(f"electrode geometry must be a polygon, line or point "
-                         f"(got {geometry.geom_type})")
-    return shape_dict(outline), geometry
 
 
 def load_results(path: str | Path) -> Results:
@@ -187,7 +166,8 @@ class Results:
         for k, name in enumerate(self.electrode_names):
             if name not in stored:
                 continue
-            shape, geometry = shape_dict_from_wkt(str(stored[name]))
+            geometry = shapely.from_wkt(str(stored[name]))
+            shape = shape_dict(geometry, lenient=True)
             kind = kinds[k] if k < len(kinds) else "floating"
             electrodes.append(RecordedElectrode(name, shape, geometry,
                                                 SimpleNamespace(kind=kind)))

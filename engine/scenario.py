@@ -69,9 +69,11 @@ from nwn.geometry.checks import (
     InputError,
     check_choice,
     check_finite,
+    check_keys,
     check_nonnegative,
     check_positive,
 )
+from nwn.geometry.shapes import check_shape, shape_geometry
 
 __all__ = [
     "ElectrodeSpec",
@@ -89,22 +91,7 @@ __all__ = [
 ]
 
 SOURCE_KINDS = ("voltage", "current", "ground", "floating")
-SHAPE_TYPES = ("rectangle", "polygon", "line", "point")
 MODES = ("jda", "mnr")
-
-
-def _check_keys(path: str, table: Mapping[str, Any], allowed: tuple[str, ...],
-                required: tuple[str, ...] = ()) -> None:
-    if not isinstance(table, Mapping):
-        raise InputError(f"{path} must be a table (got {table!r})")
-    for key in table:
-        if key not in allowed:
-            raise InputError(
-                f"{path}: unknown key {key!r} (allowed: {', '.join(allowed)})"
-            )
-    for key in required:
-        if key not in table:
-            raise InputError(f"{path}: missing key {key!r}")
 
 
 def _pair(path: str, value: Any) -> tuple[float, float]:
@@ -229,23 +216,13 @@ class ElectrodeSpec:
     def __post_init__(self, where: str) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError(f"{where}.name must be a non-empty text (got {self.name!r})")
-        _set(self, "shape", _parse_shape(f"{where}.shape", self.shape))
+        _set(self, "shape", check_shape(self.shape, f"{where}.shape"))
         if not isinstance(self.source, SourceSpec):
             raise InputError(f"{where}.source must be a SourceSpec (got {self.source!r})")
 
     def geometry(self):
-        """Return the electrode's shapely geometry."""
-        import shapely
-
-        kind = self.shape["type"]
-        if kind == "rectangle":
-            return shapely.box(*self.shape["bounds"])
-        if kind == "polygon":
-            return shapely.Polygon(self.shape["points"])
-        if kind == "line":
-            return shapely.LineString(self.shape["points"])
-        centre = self.shape["centre"]
-        return shapely.Point(centre).buffer(self.shape["radius"])
+        """Return the electrode's shapely geometry (:func:`nwn.geometry.shapes.shape_geometry`)."""
+        return shape_geometry(self.shape)
 
 
 @dataclass(frozen=True)
@@ -379,7 +356,7 @@ _EVERY = ("record_every", "snapshot_every", "junction_every")
 
 
 def _parse_distribution(path: str, value: Any, kinds: dict[str, tuple[str, ...]]) -> dict:
-    _check_keys(path, value, ("distribution",) + tuple(sorted({k for v in kinds.values()
+    check_keys(path, value, ("distribution",) + tuple(sorted({k for v in kinds.values()
                                                                  for k in v})))
     kind = check_choice(f"{path}.distribution", value.get("distribution"), tuple(kinds))
     out: dict[str, Any] = {"distribution": kind}
@@ -454,43 +431,6 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
                                               spec.contact_resistance)),
     ):
         _set(spec, key, value)
-
-
-def _parse_shape(path: str, data: Any) -> dict:
-    if not isinstance(data, Mapping):
-        raise InputError(f"{path} must be a table with a 'type' (got {data!r})")
-    kind = check_choice(f"{path}.type", data.get("type"), SHAPE_TYPES)
-    keys = {"rectangle": ("bounds",), "polygon": ("points",), "line": ("points",),
-            "point": ("centre", "radius")}[kind]
-    _check_keys(path, data, ("type",) + keys, required=keys)
-    if kind == "rectangle":
-        bounds = data["bounds"]
-        if not isinstance(bounds, (list, tuple)) or len(bounds) != 4:
-            raise InputError(f"{path}.bounds must be [xmin, ymin, xmax, ymax] (got {bounds!r})")
-        bounds = [check_finite(f"{path}.bounds[{i}]", b) for i, b in enumerate(bounds)]
-        if not (bounds[2] > bounds[0] and bounds[3] > bounds[1]):
-            raise InputError(f"{path}.bounds must have xmax > xmin and ymax > ymin "
-                             f"(got {bounds!r})")
-        return {"type": kind, "bounds": bounds}
-    if kind == "point":
-        return {"type": kind, "centre": list(_pair(f"{path}.centre", data["centre"])),
-                "radius": check_positive(f"{path}.radius", data["radius"])}
-    points = data["points"]
-    minimum = 3 if kind == "polygon" else 2
-    if not isinstance(points, (list, tuple)) or len(points) < minimum:
-        raise InputError(f"{path}.points must be a list of at least {minimum} [x, y] pairs "
-                         f"(got {points!r})")
-    points = [list(_pair(f"{path}.points[{i}]", p)) for i, p in enumerate(points)]
-    import shapely
-
-    if kind == "polygon":
-        polygon = shapely.Polygon(points)
-        if not polygon.is_valid or polygon.area <= 0:
-            raise InputError(f"{path}.points must outline a simple polygon with area > 0 "
-                             f"(got {points!r})")
-    elif shapely.LineString(points).length <= 0:
-        raise InputError(f"{path}.points must give a line of length > 0 (got {points!r})")
-    return {"type": kind, "points": points}
 
 
 def _check_source(spec: SourceSpec, path: str, base_dir: Path | None) -> None:
@@ -597,14 +537,14 @@ def _given(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _parse_network(data: Any) -> NetworkSpec:
-    _check_keys("network", data, _NETWORK_KEYS)
+    check_keys("network", data, _NETWORK_KEYS)
     return NetworkSpec(**_given(data, _NETWORK_KEYS), where="network")
 
 
 def _parse_source(path: str, data: Any, base_dir: Path | None) -> SourceSpec:
     if isinstance(data, str):
         data = {"kind": data}
-    _check_keys(path, data, ("kind", "waveform", "series_resistance"), required=("kind",))
+    check_keys(path, data, ("kind", "waveform", "series_resistance"), required=("kind",))
     return SourceSpec(**_given(data, ("kind", "waveform", "series_resistance")), where=path,
                       base_dir=base_dir)
 
@@ -615,20 +555,20 @@ def _parse_electrodes(data: Any, base_dir: Path | None) -> tuple[ElectrodeSpec, 
     specs = []
     for i, item in enumerate(data):
         path = f"electrodes[{i}]"
-        _check_keys(path, item, ("name", "shape", "source"), required=("name", "shape"))
+        check_keys(path, item, ("name", "shape", "source"), required=("name", "shape"))
         source = _parse_source(f"{path}.source", item.get("source", "floating"), base_dir)
         specs.append(ElectrodeSpec(item["name"], item["shape"], source, where=path))
     return _check_electrode_set(tuple(specs))
 
 
 def _parse_junction(data: Any) -> JunctionSpec:
-    _check_keys("junction", data, ("model", "params", "spread", "initial"))
+    check_keys("junction", data, ("model", "params", "spread", "initial"))
     return JunctionSpec(**_given(data, ("model", "params", "spread", "initial")),
                         where="junction")
 
 
 def _parse_run(data: Any) -> RunSpec:
-    _check_keys("run", data, ("dt", "duration") + _EVERY)
+    check_keys("run", data, ("dt", "duration") + _EVERY)
     return RunSpec(**_given(data, ("dt", "duration") + _EVERY), where="run")
 
 
@@ -658,7 +598,7 @@ def parse_scenario(data: Mapping[str, Any] | str, *, base_dir: str | Path | None
             data = tomllib.loads(data)
         except tomllib.TOMLDecodeError as error:
             raise InputError(f"scenario is not valid TOML: {error}") from None
-    _check_keys("scenario", data,
+    check_keys("scenario", data,
                 ("seed", "name", "description", "network", "electrodes", "junction", "run"),
                 required=("network", "electrodes"))
     seed = limits.check_seed("seed", data.get("seed", 0))

@@ -8,7 +8,7 @@ and exits with code 2; the GUI shows it next to the field.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ __all__ = [
     "check_finite",
     "check_finite_array",
     "check_int",
+    "check_keys",
     "check_positive",
     "check_nonnegative",
     "check_range",
@@ -111,3 +112,19 @@ def check_finite_array(name: str, array: Any, *, shape_tail: tuple[int, ...] = (
         bad = int(np.count_nonzero(~np.isfinite(values)))
         raise InputError(f"{name} must hold finite numbers (got {bad} NaN or infinite values)")
     return values
+
+
+def check_keys(path: str, table: Any, allowed: tuple[str, ...],
+               required: tuple[str, ...] = ()) -> None:
+    """Refuse a non-table, a key not in ``allowed`` and a missing ``required`` key.
+
+    ``path`` is the table's key path (``"run"``, ``"electrodes[1].shape"``).
+    """
+    if not isinstance(table, Mapping):
+        raise InputError(f"{path} must be a table (got {table!r})")
+    for key in table:
+        if key not in allowed:
+            raise InputError(f"{path}: unknown key {key!r} (allowed: {', '.join(allowed)})")
+    for key in required:
+        if key not in table:
+            raise InputError(f"{path}: missing key {key!r}")

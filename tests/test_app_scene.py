@@ -152,15 +152,15 @@ def test_snapshot_history_stays_bounded_and_spans_the_run():
 
 def test_wires_touching_helpers_agree_with_shapely():
     wires = Wires.from_endpoints([[[0, 0], [2, 2]], [[5, 5], [6, 6]]])
-    from nwn.app.models.document import electrode_geometry
+    from nwn.geometry.shapes import shape_geometry
 
-    geometry = electrode_geometry({"type": "point", "centre": [1.0, 1.0], "radius": 0.1})
+    geometry = shape_geometry({"type": "point", "centre": [1.0, 1.0], "radius": 0.1})
     assert shapely.intersects(wires.geometries(), geometry).tolist() == [True, False]
 
 
 def test_layout_shapes_come_back_from_geometry_shapes():
-    from nwn.app.models.layouts import shape_dict
     from nwn.engine.scenario import ElectrodeSpec
+    from nwn.geometry.shapes import shape_dict
 
     disc = point_contact("p", 3e-6, 4e-6, 1.5e-6)
     assert shape_dict(disc.shape) == {"type": "point", "centre": [3e-6, 4e-6],

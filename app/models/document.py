@@ -34,8 +34,8 @@ from nwn.engine.scenario import (
 from nwn.geometry import Electrode, build_network, find_junctions, touching_wires
 from nwn.geometry.checks import InputError
 
-__all__ = ["Document", "Events", "check_electrode", "default_scenario", "electrode_geometry",
-           "geometry_electrodes", "unique_name"]
+__all__ = ["Document", "Events", "check_electrode", "default_scenario", "geometry_electrodes",
+           "unique_name"]
 
 
 
@@ -56,11 +56,6 @@ class Events:
             callback(name, payload)
 
 
-def electrode_geometry(shape: dict):
-    """The shapely geometry of a scenario shape dict (metres)."""
-    return ElectrodeSpec("electrode", shape).geometry()
-
-
 def geometry_electrodes(specs: Sequence[ElectrodeSpec]) -> tuple[Electrode, ...]:
     """Scenario electrodes as :class:`nwn.geometry.Electrode` (name and shapely shape)."""
     return tuple(Electrode(spec.name, spec.geometry()) for spec in specs)
@@ -73,19 +68,6 @@ def unique_name(existing: Sequence[str], stem: str = "E") -> str:
     while f"{stem}{k}" in taken:
         k += 1
     return f"{stem}{k}"
-
-
-def _floats(value):
-    """Plain Python floats in nested lists (ROIs and numpy give float64/float32)."""
-    if isinstance(value, dict):
-        return {k: _floats(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_floats(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def default_scenario() -> Scenario:
@@ -241,7 +223,7 @@ class Document:
                       source: SourceSpec | None = None) -> str:
         """Add an electrode (floating unless ``source``); returns its name."""
         name = name or unique_name([e.name for e in self.electrodes])
-        spec = ElectrodeSpec(name, _floats(shape), source or SourceSpec("floating"))
+        spec = ElectrodeSpec(name, shape, source or SourceSpec("floating"))  # floats it
         self._commit_electrodes(f"add electrode {name}", self.electrodes + (spec,))
         return name
 
@@ -252,7 +234,7 @@ class Document:
         changed = dataclasses.replace(
             spec,
             name=spec.name if new_name is None else new_name.strip(),
-            shape=spec.shape if shape is None else _floats(shape),
+            shape=spec.shape if shape is None else shape,
             source=spec.source if source is None else source,
         )
         what = "rename" if new_name is not None else ("move" if shape is not None else "edit")
@@ -268,8 +250,7 @@ class Document:
     def set_electrodes(self, electrodes: Sequence[ElectrodeSpec], *,
                        label: str = "set electrodes") -> None:
         """Replace all electrodes at once (layout presets, layouts loaded from a file)."""
-        self._commit_electrodes(label, tuple(
-            dataclasses.replace(e, shape=_floats(e.shape)) for e in electrodes))
+        self._commit_electrodes(label, tuple(electrodes))
 
     def undo_text(self) -> str | None:
         return self._undo[-1][0] if self._undo else None

@@ -3,51 +3,25 @@
 The shapes come from the geometry layer's layouts (:func:`nwn.geometry.side_bars`,
 :func:`~nwn.geometry.four_probe`, :func:`~nwn.geometry.pad_row`, :func:`~nwn.geometry.pad_ring`,
 :func:`~nwn.geometry.pad_grid`); this module picks sizes the studio's form leaves on "auto",
-turns the shapely shapes into scenario shape dicts (:func:`shape_dict`) and gives each
-electrode a role: the first is a 1 V dc source, the last is ground and the rest float (they
-measure their potential), a runnable starting point the user then edits.
+turns the shapely shapes into scenario shape dicts (:func:`nwn.geometry.shapes.shape_dict`)
+and gives each electrode a role: the first is a 1 V dc source, the last is ground and the rest
+float (they measure their potential), a runnable starting point the user then edits.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-import shapely
-
 from nwn.engine.scenario import ElectrodeSpec, SourceSpec
 from nwn.geometry import four_probe, pad_grid, pad_ring, pad_row, side_bars
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
+from nwn.geometry.shapes import shape_dict
 
-__all__ = ["LAYOUTS", "make_layout", "shape_dict"]
+__all__ = ["LAYOUTS", "make_layout"]
 
 LAYOUTS = ("side bars", "4-probe", "row", "ring", "grid")
 
 _DRIVE = SourceSpec("voltage", {"kind": "dc", "value": 1.0})
-
-
-def shape_dict(geometry) -> dict:
-    """A shapely electrode shape as a scenario shape dict (metres).
-
-    Axis-aligned rectangles become ``rectangle``, discs (buffered points, as made by
-    :func:`nwn.geometry.point_contact`) ``point``, line strings ``line`` and any other polygon
-    ``polygon``.
-    """
-    if geometry.geom_type == "LineString":
-        return {"type": "line", "points": np.asarray(geometry.coords).tolist()}
-    if geometry.geom_type != "Polygon" or len(geometry.interiors):
-        raise InputError(f"electrode shape must be a polygon or a line (got "
-                         f"{geometry.geom_type})")
-    x0, y0, x1, y1 = geometry.bounds
-    if geometry.equals(shapely.box(x0, y0, x1, y1)):
-        return {"type": "rectangle", "bounds": [x0, y0, x1, y1]}
-    ring = np.asarray(geometry.exterior.coords)[:-1]
-    centre = np.array([0.5 * (x0 + x1), 0.5 * (y0 + y1)])
-    radius = np.hypot(*(ring - centre).T)
-    # A buffered point: many vertices, all at one distance from the centre of its bounds.
-    if ring.shape[0] >= 16 and np.ptp(radius) <= 1e-9 * radius.max():
-        return {"type": "point", "centre": centre.tolist(), "radius": float(radius.max())}
-    return {"type": "polygon", "points": ring.tolist()}
 
 
 def _with_roles(electrodes) -> tuple[ElectrodeSpec, ...]:

@@ -410,12 +410,12 @@ class NetworkView(pg.GraphicsLayoutWidget):
             return
         import shapely
 
-        from nwn.app.models.document import electrode_geometry
         from nwn.geometry import Electrode, touching_wires
+        from nwn.geometry.shapes import shape_geometry
 
         wires = self.network.wires
         tree = shapely.STRtree(wires.geometries())
-        touching = [touching_wires(wires, Electrode(e.name, electrode_geometry(e.shape)),
+        touching = [touching_wires(wires, Electrode(e.name, shape_geometry(e.shape)),
                                    tree=tree) for e in self._electrodes]
         index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
         self.highlight_layer.set_segments(self._wire_xy_um[index])
