@@ -528,20 +528,13 @@ def _outline(wkt: str) -> tuple[Any, dict]:
     """The shapely geometry of an electrode stored as WKT, and a shape dict to draw it.
 
     The dict is only used when the file holds no scenario naming the electrode (the
-    scenario's own shape is exact): the outline as a polygon or line, a bare point as a
-    contact of radius 0, and anything else (multi-part, holes) by its convex hull.
+    scenario's own shape is exact); it is :func:`nwn.geometry.shapes.shape_dict` with
+    ``lenient`` (a bare point is a contact of radius 0, multi-part shapes or shapes with holes
+    are drawn by their convex hull).
     """
     import shapely
 
+    from nwn.geometry.shapes import shape_dict
+
     geometry = shapely.from_wkt(wkt)
-    if geometry.geom_type == "Point":
-        return geometry, {"type": "point", "centre": [geometry.x, geometry.y], "radius": 0.0}
-    if geometry.geom_type == "LineString":
-        return geometry, {"type": "line", "points": np.asarray(geometry.coords).tolist()}
-    outline = geometry if geometry.geom_type == "Polygon" and not geometry.interiors \
-        else geometry.convex_hull
-    if outline.geom_type != "Polygon":
-        raise InputError(f"electrode geometry must be a polygon, line or point "
-                         f"(got {geometry.geom_type})")
-    return geometry, {"type": "polygon",
-                      "points": np.asarray(outline.exterior.coords)[:-1].tolist()}
+    return geometry, shape_dict(geometry, lenient=True)
