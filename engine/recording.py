@@ -400,9 +400,13 @@ class TraceRecorder:
     def conductance(self) -> np.ndarray:
         return self._rows["conductance"].array()
 
-    # Old names, kept only until the app's live plots read the ones above.
-    current = terminal_current
-    voltage = terminal_voltage
+    def __getattr__(self, name: str) -> Any:
+        # Names this class used before it took the results file's: say where they went.
+        renamed = {"current": "terminal_current", "voltage": "terminal_voltage"}.get(name)
+        if renamed is not None:
+            raise AttributeError(f"TraceRecorder.{name} is called {renamed} (the name of "
+                                 f"Results, Snapshot and the solver)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 class StateMonitor:

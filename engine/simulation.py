@@ -45,7 +45,7 @@ class Drive:
     ----------
     kind : {"voltage", "current", "ground", "floating"}
     stimulus : object or None
-        Waveform with a vectorized ``value(t)`` (V for voltage, A for current sources).
+        Waveform with a vectorized ``at(t)`` (V for voltage, A for current sources).
     series_resistance : float
         Series resistance of a voltage source (ohm); 0 is ideal.
     """
@@ -242,7 +242,7 @@ class Simulation:
             times = (np.arange(_STIMULUS_BLOCK) + step) * self.dt
             block = np.zeros((_STIMULUS_BLOCK, len(self.drives)))
             for k, stimulus in self._driven:
-                block[:, k] = stimulus.value(times)
+                block[:, k] = stimulus.at(times)
             if not np.all(np.isfinite(block)):
                 raise InputError(f"a stimulus gave a non-finite value between t={times[0]:g} "
                                  f"and t={times[-1]:g} s")

@@ -1,8 +1,9 @@
 """Stimulus waveforms for driven electrodes (volts for voltage sources, amperes for current).
 
-Every waveform is a small frozen dataclass with ``value(t)``, vectorized over a time array,
+Every waveform is a small frozen dataclass with ``at(t)``, vectorized over a time array,
 ``breakpoints(t0, t1)`` (times where the value jumps or its slope changes) and ``to_spec()``
-(the dict :func:`make_stimulus` accepts, for saving scenarios). The time loop holds a stimulus
+(the dict :func:`make_stimulus` accepts, for saving scenarios); its fields carry the
+scenario keys' names (``DC.value``, ``Pulse.amplitude``, ...). The time loop holds a stimulus
 constant over each step at its value at the start of the step (piecewise constant), so choose
 dt well below the shortest pulse width or period.
 
@@ -73,11 +74,11 @@ ROOT = "source.waveform"
 
 
 class Stimulus:
-    """Base of all waveforms: ``value(t)``, ``breakpoints(t0, t1)``, ``to_spec()``."""
+    """Base of all waveforms: ``at(t)``, ``breakpoints(t0, t1)``, ``to_spec()``."""
 
     kind: ClassVar[str] = ""
 
-    def value(self, t):
+    def at(self, t):
         """Waveform value at time(s) ``t`` (s): a float for a scalar, else an array of t's shape."""
         times = np.asarray(t, dtype=np.float64)
         values = self._value(np.atleast_1d(times)).reshape(times.shape)
@@ -111,13 +112,10 @@ class DC(Stimulus):
     """Constant level ``value`` (V or A)."""
 
     kind: ClassVar[str] = "dc"
-    level: float
+    value: float
 
     def _value(self, t):
-        return np.full(t.shape, self.level)
-
-    def to_spec(self):
-        return {"kind": "dc", "value": self.level}
+        return np.full(t.shape, self.value)
 
 
 def _periodic_phase(t, delay, period, count):
@@ -292,7 +290,7 @@ class SequenceStimulus(Stimulus):
             if i + 1 < len(starts):
                 mask &= local + tol < starts[i + 1]
             if np.any(mask):
-                out[mask] = segment.value(local[mask] - lo)
+                out[mask] = segment.at(local[mask] - lo)
         return out
 
     def _breakpoints(self, t0, t1):

@@ -44,8 +44,8 @@ def test_fit_run_without_trace_says_why(qtbot):
     assert not panel.fit_run()
     assert "no two-terminal trace" in panel.status.text()
     t = np.linspace(0, 1, 5)
-    traces = {"t": t, "current": np.stack([t, -t], 1), "voltage": np.stack([2 + 0 * t, 0 * t], 1),
-              "conductance": 0.5 * t}
+    traces = {"t": t, "terminal_current": np.stack([t, -t], 1),
+              "terminal_voltage": np.stack([2 + 0 * t, 0 * t], 1), "conductance": 0.5 * t}
     trace = run_trace(traces, ["a", "b"], ["voltage", "ground"])
     assert trace.t.size == 4  # G = 0 at t = 0 dropped
     assert np.allclose(trace.voltage, 2.0)

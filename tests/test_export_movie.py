@@ -19,9 +19,9 @@ from nwn.app.render.movie import (  # noqa: E402,E501
     movie_from_results,
     write_movie,
 )
-from nwn.app.results import Results  # noqa: E402
 from nwn.engine.build import build_simulation  # noqa: E402
 from nwn.engine.recording import HDF5Recorder  # noqa: E402
+from nwn.engine.results import Results  # noqa: E402
 from nwn.engine.scenario import parse_scenario  # noqa: E402
 
 SCENARIO = two_terminal(n_wires=160, length=7e-6, waveform='{kind = "dc", value = 5.0}',

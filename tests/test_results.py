@@ -215,3 +215,8 @@ def test_readme_python_example_runs(capsys, tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     assert "G = " in capsys.readouterr().out and (tmp_path / "pulse.h5").is_file()
+
+
+def test_trace_recorder_says_where_its_old_names_went():
+    with pytest.raises(AttributeError, match="TraceRecorder.current is called terminal_current"):
+        _ = TraceRecorder().current

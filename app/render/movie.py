@@ -759,7 +759,7 @@ def movie_from_results(results_path: str | Path, movie_path: str | Path, *,
     >>> movie_from_results("run.h5", "run.mp4", fps=30, speed=0.01, trace="conductance")
     ... # doctest: +SKIP
     """
-    from nwn.app.results import Results
+    from nwn.engine.results import Results
 
     unknown = set(options) - set(MovieOptions.__dataclass_fields__)
     if unknown:

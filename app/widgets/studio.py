@@ -286,8 +286,8 @@ class MainWindow(QtWidgets.QMainWindow):
             network, self.document.electrodes, self.document.scenario.network.box,
             [history[k] for k in range(len(history))],
             trace_t=traces["t"] if has_traces else None,
-            terminal_current=traces["current"] if has_traces else None,
-            terminal_voltage=traces["voltage"] if has_traces else None,
+            terminal_current=traces["terminal_current"] if has_traces else None,
+            terminal_voltage=traces["terminal_voltage"] if has_traces else None,
             conductance=traces["conductance"] if has_traces else None)
 
     def _export_traces(self):
@@ -296,8 +296,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         from types import SimpleNamespace
 
-        return SimpleNamespace(t=traces["t"], terminal_current=traces["current"],
-                               terminal_voltage=traces["voltage"],
+        return SimpleNamespace(t=traces["t"], terminal_current=traces["terminal_current"],
+                               terminal_voltage=traces["terminal_voltage"],
                                conductance=traces["conductance"],
                                electrode_names=tuple(self.canvas.network.electrode_names))
 
@@ -657,10 +657,7 @@ class MainWindow(QtWidgets.QMainWindow):
             scenario = self.document.validate()
             self._close_results()
             self._results_path = self._results_dir / "run.h5"
-            self._hdf5 = HDF5Recorder(self._results_path, record_every=scenario.run.record_every,
-                                      junction_every=scenario.run.junction_every,
-                                      snapshot_every=scenario.run.snapshot_every,
-                                      scenario_text=scenario.to_toml(), seed=scenario.seed)
+            self._hdf5 = HDF5Recorder.for_scenario(self._results_path, scenario)
             simulation = build_simulation(scenario, built=self.document.built)
         except Exception as error:  # noqa: BLE001 - engine errors become one line in the window
             self.show_error(error_message(error))

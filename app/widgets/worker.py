@@ -169,14 +169,16 @@ class LiveTraceRecorder(TraceRecorder):
             super().record(simulation, step, t, solution, junction_voltage)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Copies: ``t`` (T,), ``current`` (T, K) A, ``voltage`` (T, K) V, ``conductance``
-        (T,) S, and ``probe`` (P, 3) rows of (t, G, V) of the probed junction."""
+        """Copies: ``t`` (T,) s, ``terminal_current`` (T, K) A, ``terminal_voltage`` (T, K) V,
+        ``conductance`` (T,) S, and ``probe`` (P, 3) rows of (t, G, V) of the probed
+        junction."""
         with self._lock:
-            out = {"t": self.t, "current": self.current, "voltage": self.voltage,
+            out = {"t": self.t, "terminal_current": self.terminal_current,
+                   "terminal_voltage": self.terminal_voltage,
                    "conductance": self.conductance,
                    "probe": np.array(self._probe_rows, dtype=np.float64).reshape(-1, 3)}
         if out["t"].size == 0:
-            out["current"] = out["voltage"] = np.zeros((0, 0))
+            out["terminal_current"] = out["terminal_voltage"] = np.zeros((0, 0))
         return out
 
 

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from nwn.app.cli.progress import ProgressBar
     from nwn.app.render.movie import deposition_movie, write_movie
     from nwn.app.render.offscreen import ensure_qapp
-    from nwn.app.results import Results
+    from nwn.engine.results import Results
 
     options = options_from(args)
     output = Path(args.output)

@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from nwn.app.render.export import figure_format, save_plot, trace_figure, write_traces_csv
     from nwn.app.render.offscreen import ensure_qapp
-    from nwn.app.results import Results
+    from nwn.engine.results import Results
     from nwn.geometry.checks import check_int
 
     figure_format(args.output)

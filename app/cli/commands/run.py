@@ -29,27 +29,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from nwn.app.cli.commands._common import resolve_scenario
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.build import build_simulation
     from nwn.engine.recording import HDF5Recorder
-    from nwn.engine.scenario import parse_scenario, scenario_to_toml
+    from nwn.engine.runner import override, resolve_scenario
     from nwn.geometry.checks import check_int, check_positive
 
     scenario, text = resolve_scenario(args.scenario)
     if args.seed is not None:
         check_int("--seed", args.seed, minimum=0)
-        scenario = dataclasses.replace(scenario, seed=args.seed)
     if args.duration is not None:
         check_positive("--duration", args.duration)
-        scenario = dataclasses.replace(
-            scenario, run=dataclasses.replace(scenario.run, duration=args.duration))
-    if args.seed is not None or args.duration is not None:
-        # Store exactly what ran: re-validate and write the overridden scenario.
-        text = scenario_to_toml(scenario)
-        parse_scenario(text, base_dir=scenario.base_dir)
+    # What is stored with the results is exactly what ran.
+    scenario, text = override(scenario, text, duration=args.duration, seed=args.seed)
     output = Path(args.output) if args.output else Path(
         Path(args.scenario).stem + ".h5")
     if args.movie:
@@ -66,10 +58,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{scenario.name or args.scenario}: {len(network.wires)} wires, "
               f"{network.n_junctions} junctions, {scenario.run.n_steps} steps",
               file=sys.stderr)
-    recorder = HDF5Recorder(output, record_every=scenario.run.record_every,
-                            junction_every=scenario.run.junction_every,
-                            snapshot_every=scenario.run.snapshot_every,
-                            scenario_text=text, seed=scenario.seed)
+    recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text)
     simulation.recorders.append(recorder)
     progress = None if args.quiet else ProgressBar("running")
     complete = False

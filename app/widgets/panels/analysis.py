@@ -31,8 +31,8 @@ def run_trace(traces: dict, electrode_names, sources):
     Parameters
     ----------
     traces : dict
-        :meth:`nwn.app.widgets.worker.LiveTraceRecorder.arrays`: ``t`` (T,), ``current`` and
-        ``voltage`` (T, K), ``conductance`` (T,).
+        :meth:`nwn.app.widgets.worker.LiveTraceRecorder.arrays`: ``t`` (T,), ``terminal_current``
+        and ``terminal_voltage`` (T, K), ``conductance`` (T,).
     electrode_names : sequence of str, length K
     sources : sequence of str, length K
         Source kind of each electrode; the first driven one is the device's top terminal and
@@ -47,12 +47,13 @@ def run_trace(traces: dict, electrode_names, sources):
         return None
     top = driven[0]
     grounds = [k for k, kind in enumerate(kinds) if kind == "ground"]
-    voltage = traces["voltage"][:, top] - (traces["voltage"][:, grounds[0]] if grounds else 0.0)
+    volts = traces["terminal_voltage"]
+    voltage = volts[:, top] - (volts[:, grounds[0]] if grounds else 0.0)
     conductance = traces["conductance"]
     keep = np.isfinite(conductance) & (conductance > 0) & np.isfinite(voltage)
     if np.count_nonzero(keep) < 3:
         return None
-    return Trace(t=t[keep], current=traces["current"][keep, top], voltage=voltage[keep],
+    return Trace(t=t[keep], current=traces["terminal_current"][keep, top], voltage=voltage[keep],
                  conductance=conductance[keep], source=f"run ({electrode_names[top]})")
 
 

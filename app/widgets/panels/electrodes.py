@@ -264,7 +264,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         duration = self.document.scenario.run.duration
         t = np.linspace(0.0, duration, 2000)
         try:
-            values = np.broadcast_to(make_stimulus(waveform).value(t), t.shape)
+            values = np.broadcast_to(make_stimulus(waveform).at(t), t.shape)
         except ValueError:
             self.preview_curve.setData([], [])
             return

@@ -75,11 +75,11 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
             self.conductance_curve.setData([], [])
             return
         for k, curve in enumerate(self._current_curves):
-            if k < traces["current"].shape[1]:
-                curve.setData(t, traces["current"][:, k])
+            if k < traces["terminal_current"].shape[1]:
+                curve.setData(t, traces["terminal_current"][:, k])
         for k, curve in enumerate(self._voltage_curves):
-            if k < traces["voltage"].shape[1]:
-                curve.setData(t, traces["voltage"][:, k])
+            if k < traces["terminal_voltage"].shape[1]:
+                curve.setData(t, traces["terminal_voltage"][:, k])
         conductance = traces["conductance"]
         finite = np.isfinite(conductance) & ((conductance > 0) if self.log_conductance
                                              else True)
