@@ -41,7 +41,8 @@ import numpy as np
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import EDGE_CONTACT, EDGE_JUNCTION, EDGE_WIRE, Network
 
-__all__ = ["SpiceOperatingPoint", "ngspice_operating_point", "spice_netlist", "write_spice"]
+__all__ = ["SpiceOperatingPoint", "drive_sources", "ngspice_operating_point", "results_instant",
+           "simulation_instant", "spice_netlist", "write_spice"]
 
 #: SPICE element-name prefix of each edge kind (then the junction index or edge index).
 _EDGE_PREFIX = {EDGE_JUNCTION: "RJ", EDGE_WIRE: "RW", EDGE_CONTACT: "RC"}
@@ -205,6 +206,67 @@ def write_spice(path: str | os.PathLike, network: Network, junction_conductance,
     text = spice_netlist(network, junction_conductance, sources, **options)
     path.write_text(text, encoding="ascii", errors="replace")
     return path
+
+
+def drive_sources(drives: Mapping, t: float) -> dict:
+    """The :class:`~nwn.engine.solver.Source` of every electrode at time ``t``.
+
+    Parameters
+    ----------
+    drives : mapping of str to Drive
+        A simulation's drives (stimulus waveforms and series resistances).
+    t : float
+        Time (s); each stimulus is taken at its value then, as the simulation holds it over
+        the step that starts at ``t``.
+    """
+    from nwn.engine.solver import Source
+
+    out = {}
+    for name, drive in drives.items():
+        value = 0.0
+        if drive.kind in ("voltage", "current") and drive.stimulus is not None:
+            value = float(np.asarray(drive.stimulus.value(np.array([float(t)])))[0])
+        out[name] = Source(drive.kind, value, drive.series_resistance)
+    return out
+
+
+def simulation_instant(simulation) -> tuple[Network, np.ndarray, dict]:
+    """``(network, junction_conductance, sources)`` of a simulation now (for a scenario's
+    initial state: right after :func:`~nwn.engine.build.build_simulation`).
+
+    Pass them to :func:`spice_netlist`, :func:`write_spice` or
+    :func:`ngspice_operating_point`.
+    """
+    return (simulation.network, np.array(simulation.junction_conductance),
+            drive_sources(simulation.drives, simulation.t))
+
+
+def results_instant(results, t: float) -> tuple[Network, np.ndarray, dict, float]:
+    """``(network, junction_conductance, sources, t_row)`` recorded in a results file.
+
+    Parameters
+    ----------
+    results : Results
+        An open results file (:func:`nwn.engine.results.load_results`).
+    t : float
+        Time (s): the latest junction row at or before it is taken (``t_row``), with the
+        sources of the scenario stored in the file at that time.
+
+    Raises
+    ------
+    InputError
+        When the file holds no junction rows or no readable scenario.
+    """
+    from nwn.engine.build import make_drives
+    from nwn.engine.scenario import parse_scenario
+
+    snapshot = results.snapshot_at(float(t))
+    if not results.scenario_text:
+        raise InputError("results file holds no scenario, so its sources are unknown")
+    base = results.path.parent if getattr(results, "path", None) is not None else None
+    scenario = parse_scenario(results.scenario_text, base_dir=base)
+    sources = drive_sources(make_drives(scenario), snapshot.t)
+    return results.network, np.array(snapshot.junction_conductance), sources, snapshot.t
 
 
 @dataclass(frozen=True, eq=False)

@@ -130,3 +130,68 @@ def test_bad_input_is_named(tmp_path):
     with pytest.raises(InputError, match="already exists"):
         write_spice(path, network, g, {"left": ("voltage", 2.0), "right": ("ground",)})
     assert path.read_text() == before
+
+
+# ------------------------------------------------------------------ instants and the CLI
+
+def run_scenario(tmp_path):
+    from scenarios import two_terminal
+
+    from nwn.app.cli.main import main
+
+    text = two_terminal(waveform='{kind = "ramp", start = 0.5, stop = 3.0, ramp_time = 0.02}',
+                        duration=0.02)
+    text = text.replace("[run]", "[run]\njunction_every = 1\nsnapshot_every = 1")
+    # line electrodes (the mnns format holds only those) along the inner edges of the bars
+    text = text.replace('{type = "rectangle", bounds = [0.0, 0.0, 3e-06, 3e-05]}',
+                        '{type = "line", points = [[3e-06, 0.0], [3e-06, 3e-05]]}')
+    text = text.replace('{type = "rectangle", bounds = [2.7e-05, 0.0, 3e-05, 3e-05]}',
+                        '{type = "line", points = [[2.7e-05, 0.0], [2.7e-05, 3e-05]]}')
+    assert text.count('type = "line"') == 2
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text)
+    out = tmp_path / "r.h5"
+    assert main(["run", str(scenario), "-o", str(out), "-q"]) == 0
+    return scenario, out
+
+
+@needs_ngspice
+def test_a_results_file_exported_at_a_time_solves_to_what_the_run_recorded(tmp_path):
+    """ngspice, given the netlist of a recorded instant (conductances of that row, sources
+    at that time), finds the node voltages the run recorded then."""
+    from nwn.engine.results import load_results
+    from nwn.engine.spice import results_instant
+
+    _, out = run_scenario(tmp_path)
+    with load_results(out) as results:
+        network, g, sources, t = results_instant(results, 0.0123)
+        assert t == pytest.approx(0.012) and sources["left"].value == pytest.approx(0.5 + 2.5 * 0.6)
+        recorded = results.snapshot_at(t).node_voltage
+    theirs = ngspice_operating_point(network, g, sources)
+    assert relative_gap(recorded, theirs.node_voltage) < 1e-9
+
+
+def test_nwn_export_writes_every_format(tmp_path, capsys):
+    from nwn.app.cli.main import main
+    from nwn.geometry.wire_io import load_mnns_txt
+
+    scenario, out = run_scenario(tmp_path)
+    assert main(["export", str(out), "--time", "0.01", "--spice", str(tmp_path / "r.cir"),
+                 "--graphml", str(tmp_path / "r.graphml"),
+                 "--mnns", str(tmp_path / "r.txt")]) == 0
+    assert "t = 0.01 s" in capsys.readouterr().out
+    netlist = (tmp_path / "r.cir").read_text()
+    assert netlist.startswith("nwn-studio network of r.h5 at t = 0.01 s") and ".op" in netlist
+    wires, _ = load_mnns_txt(tmp_path / "r.txt")
+    assert len(wires) == 200
+    assert main(["export", str(scenario), "--spice", str(tmp_path / "s.cir")]) == 0
+    assert "Vleft" in (tmp_path / "s.cir").read_text()
+    # refusals are one line, and an existing file is kept
+    before = netlist
+    assert main(["export", str(out), "--spice", str(tmp_path / "r.cir")]) == 2
+    assert (tmp_path / "r.cir").read_text() == before
+    assert main(["export", str(out)]) == 2
+    assert main(["export", str(scenario), "--time", "1", "--spice", str(tmp_path / "x.cir")]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "at least one of" in err and "--time applies" in err
+    assert "Traceback" not in err

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``nwn --help`` lists them.
 COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "movie", "plot",
-            "reservoir")
+            "reservoir", "export")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
