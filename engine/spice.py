@@ -225,7 +225,7 @@ def drive_sources(drives: Mapping, t: float) -> dict:
     for name, drive in drives.items():
         value = 0.0
         if drive.kind in ("voltage", "current") and drive.stimulus is not None:
-            value = float(np.asarray(drive.stimulus.value(np.array([float(t)])))[0])
+            value = float(np.asarray(drive.stimulus.at(np.array([float(t)])))[0])
         out[name] = Source(drive.kind, value, drive.series_resistance)
     return out
 
