@@ -299,6 +299,8 @@ class Scenario:
     junction : JunctionSpec
     run : RunSpec
     name, description : str
+    reservoir : ReservoirSpec or None
+        The ``[reservoir]`` table, if any (:mod:`nwn.engine.reservoir.protocol`).
     base_dir : pathlib.Path or None
         Folder relative paths (``wire_file``, CSV waveforms) are resolved against.
     """
@@ -310,6 +312,7 @@ class Scenario:
     run: RunSpec = field(default_factory=RunSpec)
     name: str = ""
     description: str = ""
+    reservoir: Any = None
     base_dir: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -599,21 +602,31 @@ def parse_scenario(data: Mapping[str, Any] | str, *, base_dir: str | Path | None
         except tomllib.TOMLDecodeError as error:
             raise InputError(f"scenario is not valid TOML: {error}") from None
     check_keys("scenario", data,
-                ("seed", "name", "description", "network", "electrodes", "junction", "run"),
-                required=("network", "electrodes"))
+               ("seed", "name", "description", "network", "electrodes", "junction", "run",
+                "reservoir"),
+               required=("network", "electrodes"))
     seed = limits.check_seed("seed", data.get("seed", 0))
     for key in ("name", "description"):
         if not isinstance(data.get(key, ""), str):
             raise InputError(f"{key} must be text (got {data[key]!r})")
     electrodes = _parse_electrodes(data["electrodes"], base)
+    network = _parse_network(data["network"])
+    junction = _parse_junction(data.get("junction", {}))
+    run = _parse_run(data.get("run", {}))
+    reservoir = None
+    if "reservoir" in data:
+        from nwn.engine.reservoir.protocol import parse_reservoir
+
+        reservoir = parse_reservoir(data["reservoir"], electrodes, run.dt)
     return Scenario(
         seed=seed,
-        network=_parse_network(data["network"]),
+        network=network,
         electrodes=electrodes,
-        junction=_parse_junction(data.get("junction", {})),
-        run=_parse_run(data.get("run", {})),
+        junction=junction,
+        run=run,
         name=data.get("name", ""),
         description=data.get("description", ""),
+        reservoir=reservoir,
         base_dir=base,
     )
 
@@ -733,4 +746,6 @@ def scenario_to_toml(scenario: Scenario) -> str:
         f"snapshot_every = {run.snapshot_every}",
         f"junction_every = {run.junction_every}",
     ]
+    if scenario.reservoir is not None:
+        lines += ["", "[reservoir]"] + scenario.reservoir.toml_lines()
     return "\n".join(lines) + "\n"

@@ -33,3 +33,41 @@ class EchoState:
 
     def run(self, u: np.ndarray) -> np.ndarray:
         return np.stack([self.step(value) for value in u], axis=1)
+
+
+def pad_device(*, model: str = "ohmic", params: str = "{}", samples: int = 600,
+               washout: int = 20, dt: float = 0.05, hold: float = 0.05, extra: str = "",
+               seed: int = 7) -> str:
+    """A small 2 x 2 pad device as scenario TOML: pad1 input, pad4 ground, pads 2-3 floating."""
+    pads = {"pad1": (2e-6, 2e-6), "pad2": (24e-6, 2e-6), "pad3": (2e-6, 24e-6),
+            "pad4": (24e-6, 24e-6)}
+    sources = {"pad1": '{kind = "voltage", waveform = {kind = "dc", value = 1.0}}',
+               "pad2": '{kind = "floating"}', "pad3": '{kind = "floating"}',
+               "pad4": '{kind = "ground"}'}
+    electrodes = "".join(
+        f'[[electrodes]]\nname = "{name}"\n'
+        f'shape = {{type = "rectangle", bounds = [{x!r}, {y!r}, {x + 4e-6!r}, {y + 4e-6!r}]}}\n'
+        f'source = {sources[name]}\n'
+        for name, (x, y) in pads.items())
+    return f"""
+seed = {seed}
+[network]
+box = [30e-6, 30e-6]
+n_wires = 260
+length = 8e-6
+{electrodes}
+[junction]
+model = "{model}"
+params = {params}
+[run]
+dt = {dt!r}
+duration = 1.0
+[reservoir]
+inputs = ["pad1"]
+offset = 0.5
+amplitude = 1.0
+hold = {hold!r}
+samples = {samples}
+washout = {washout}
+{extra}
+"""

@@ -8,7 +8,7 @@ header line, then one whitespace-separated line per sample::
 
 ``Time[s]`` comes first; every other column is ``PAD_V[V]`` (the pad's potential, V) or
 ``PAD_I[A]`` (the current the instrument drives into it, A), where ``PAD`` is the pad's label
-(a number on the measured devices; any label of letters, digits, ``-`` and ``.`` here). ``nan``
+(a number on the measured devices; any label without whitespace here). ``nan``
 marks a quantity that was not measured (e.g. the current of a floating pad).
 
 Reading refuses, with one line each: a header that is not in this format, a row with the wrong
@@ -31,10 +31,10 @@ import numpy as np
 
 from nwn.geometry.checks import InputError
 
-__all__ = ["PadRecording", "read_recording", "write_recording"]
+__all__ = ["PadRecording", "check_pad_labels", "read_recording", "write_recording"]
 
 TIME_COLUMN = "Time[s]"
-_COLUMN = re.compile(r"^(?P<pad>[A-Za-z0-9.\-]+)_(?P<quantity>V\[V\]|I\[A\])$")
+_COLUMN = re.compile(r"^(?P<pad>\S+)_(?P<quantity>V\[V\]|I\[A\])$")
 _FORMAT_HINT = f"the INRiM format: {TIME_COLUMN} PAD_V[V] PAD_I[A] ..."
 
 
@@ -202,6 +202,16 @@ def _check_time(name: str, time: np.ndarray) -> None:
                          f"({time[k + 1]:.9g} s after {time[k]:.9g} s)")
 
 
+def check_pad_labels(pads: Sequence[str]) -> None:
+    """Refuse pad labels the format cannot hold: empty, with whitespace, or repeated."""
+    for pad in pads:
+        if _COLUMN.match(f"{pad}_V[V]") is None:
+            raise InputError(f"pad label {pad!r} is empty or holds whitespace, which the INRiM "
+                             f"format cannot hold (rename the electrode)")
+    if len(set(pads)) != len(pads):
+        raise InputError(f"pad labels must be unique (got {list(pads)})")
+
+
 def write_recording(path: str | Path, time: np.ndarray, pads: Sequence[str],
                     voltage: np.ndarray, current: np.ndarray) -> Path:
     """Write a recording in the INRiM / RCbench text format.
@@ -216,7 +226,7 @@ def write_recording(path: str | Path, time: np.ndarray, pads: Sequence[str],
     time : array, shape (T,)
         Sample times (s), strictly increasing.
     pads : sequence of str
-        Pad labels (letters, digits, ``-`` and ``.``).
+        Pad labels, without whitespace (electrode names, for a simulated run).
     voltage, current : array, shape (P, T)
         Each pad's potential (V) and current (A); NaN where not measured.
 
@@ -233,11 +243,7 @@ def write_recording(path: str | Path, time: np.ndarray, pads: Sequence[str],
         if array.shape != shape:
             raise InputError(f"recording {label} must have shape (pads, samples) = {shape} "
                              f"(got {array.shape})")
-    for pad in pads:
-        if _COLUMN.match(f"{pad}_V[V]") is None:
-            raise InputError(f"pad label {pad!r} must be letters, digits, '-' or '.'")
-    if len(set(pads)) != len(pads):
-        raise InputError(f"pad labels must be unique (got {pads})")
+    check_pad_labels(pads)
     _check_time("to write", time)
     header = [TIME_COLUMN] + [f"{p}_{q}" for p in pads for q in ("V[V]", "I[A]")]
     table = np.empty((time.size, 1 + 2 * len(pads)))

@@ -1,7 +1,9 @@
 """``nwn reservoir``: score what a network computes (reservoir-computing tasks).
 
-``nwn reservoir score RECORDING --task TASK --input-pad PAD`` scores a measured (or exported)
-recording in the INRiM / RCbench text format. ``--json`` prints one JSON object (``task``,
+``nwn reservoir run SCENARIO --task TASK -o rc.h5`` simulates the scenario's ``[reservoir]``
+protocol and scores it; ``--recording rc.txt`` also exports the run in the INRiM / RCbench text
+format. ``nwn reservoir score RECORDING --task TASK --input-pad PAD`` scores a measured (or
+exported) recording in that format. ``--json`` prints one JSON object (``task``,
 ``score``, ``metric``, ``per_delay`` for memory capacity, and the settings and details);
 without it, a readable table.
 """
@@ -22,6 +24,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "readout; defaults follow RCbench.")
     actions = parser.add_subparsers(dest="reservoir_command", metavar="ACTION",
                                     parser_class=type(parser))
+    run = actions.add_parser(
+        "run", help="simulate a scenario's [reservoir] protocol and score it",
+        description="Drive the scenario's input electrodes with the task's input (sample and "
+                    "hold), read the features once per sample and score the task. The "
+                    "scenario needs a [reservoir] table (see the rc_memory_capacity preset).")
+    run.add_argument("scenario", help="scenario TOML file or preset name")
+    run.add_argument("-o", "--output", default=None,
+                     help="write input, features, traces and score to this HDF5 file")
+    run.add_argument("--recording", default=None, metavar="TXT",
+                     help="also export the run in the INRiM / RCbench text format")
+    run.add_argument("--samples", type=int, default=None,
+                     help="scored input samples (default: reservoir.samples)")
+    run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _task_options(run, required=False)
+    run.set_defaults(func=run_run)
     score = actions.add_parser(
         "score", help="score a recording (INRiM / RCbench text format)",
         description="Score a measured or exported recording: the input is the input pad's "
@@ -42,12 +60,13 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _task_options(parser: argparse.ArgumentParser) -> None:
+def _task_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     from nwn.engine.reservoir.tasks import DEFAULT_MAX_DELAY, NLT_TARGETS
 
-    parser.add_argument("--task", required=True, help="task name (memory-capacity, nlt, "
+    default = "" if required else " (default: reservoir.task)"
+    parser.add_argument("--task", required=required, help="task name (memory-capacity, nlt, "
                         "narma2, narma10, mackey-glass, sinx, waveform-classification, "
-                        "kernel-rank)")
+                        f"kernel-rank){default}")
     parser.add_argument("--max-delay", type=int, default=None,
                         help=f"memory capacity: largest delay (default {DEFAULT_MAX_DELAY})")
     parser.add_argument("--alpha", default=None,
@@ -103,4 +122,45 @@ def run_score(args: argparse.Namespace) -> int:
     result = score_recording(recording, args.task, args.input_pad, args.ground_pad,
                              **task_settings(args))
     print_result(result, args.json)
+    return 0
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.progress import ProgressBar
+    from nwn.engine.reservoir.experiment import run_reservoir, write_reservoir_results
+    from nwn.engine.reservoir.recordings import check_pad_labels, write_recording
+    from nwn.engine.reservoir.tasks import get_task
+    from nwn.geometry.checks import InputError, check_int
+
+    if args.task is not None:
+        get_task(args.task)
+    if args.seed is not None:
+        check_int("--seed", args.seed, minimum=0)
+    if args.samples is not None:
+        check_int("--samples", args.samples, minimum=2)
+    scenario, text = resolve_scenario(args.scenario)
+    if scenario.reservoir is None:
+        raise InputError(f"scenario {args.scenario!r} has no [reservoir] table (see `nwn "
+                         f"presets --show rc_memory_capacity`)")
+    for target in (args.output, args.recording):
+        if target is not None and Path(target).is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(target))
+    if args.recording is not None:
+        check_pad_labels([e.name for e in scenario.electrodes])
+    progress = None if args.quiet else ProgressBar("reservoir")
+    run = run_reservoir(scenario, task=args.task, samples=args.samples, seed=args.seed,
+                        settings=task_settings(args), progress=progress)
+    if args.output is not None:
+        write_reservoir_results(args.output, run, scenario_text=text)
+    if args.recording is not None:
+        write_recording(args.recording, run.sample_times, run.electrode_names,
+                        run.electrode_voltage, run.electrode_current)
+    print_result(run.result, args.json)
+    if not args.quiet:
+        written = [p for p in (args.output, args.recording) if p is not None]
+        if written:
+            print(f"wrote {' and '.join(written)}", file=sys.stderr)
     return 0

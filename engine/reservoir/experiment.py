@@ -1,0 +1,330 @@
+"""Run the reservoir experiment of a scenario: drive the task's input, read the features, score.
+
+The input electrodes get a sample-and-hold ``samples`` waveform (``interpolation =
+"previous"``) in place of the scenario's, so the ordinary stimulus machinery drives them; a
+:class:`FeatureRecorder` reads the features at the last step of each hold (of each
+virtual-node sub-interval), so nothing but a comparison runs on the other steps. See
+:mod:`.protocol` for the settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nwn.engine.reservoir.protocol import ReservoirSpec
+from nwn.engine.reservoir.tasks import TaskResult, make_input, score_task
+from nwn.geometry.checks import InputError, check_int
+
+__all__ = ["FeatureRecorder", "ReservoirRun", "driven_scenario", "feature_layout",
+           "read_reservoir_results", "run_reservoir", "write_reservoir_results"]
+
+SIMULATION_ONLY = "simulation-only"
+
+
+@dataclass(frozen=True, eq=False)
+class ReservoirRun:
+    """What a reservoir run measured and how it scored.
+
+    Attributes
+    ----------
+    result : TaskResult
+    u : ndarray, shape (T,)
+        The scored input samples (after the wash-out), in task units.
+    context : dict
+        What the task's score needs besides (e.g. waveform labels).
+    features : ndarray, shape (F, T)
+    feature_names : tuple of str
+        ``"V(pad3)"``, ``"I(pad9)"``, ``"G(junction 12) simulation-only"``, ... with ``@k``
+        appended for virtual node k when there are several.
+    sample_times : ndarray, shape (T,)
+        Time of the (last) read of each sample (s).
+    electrode_names : tuple of str
+    electrode_voltage, electrode_current : ndarray, shape (K, T)
+        Every electrode's potential (V) and current (A) at the last read of each sample; the
+        current is NaN on floating electrodes (not measured, as in the INRiM format).
+    """
+
+    result: TaskResult
+    u: np.ndarray
+    context: dict
+    features: np.ndarray
+    feature_names: tuple[str, ...]
+    sample_times: np.ndarray
+    electrode_names: tuple[str, ...]
+    electrode_voltage: np.ndarray
+    electrode_current: np.ndarray
+
+
+def driven_scenario(scenario: Any, spec: ReservoirSpec, u: np.ndarray) -> Any:
+    """The scenario with each input electrode driven by the sample-and-hold input ``u`` (T,).
+
+    Each input's waveform becomes a ``samples`` waveform with ``interpolation = "previous"``
+    holding ``offset + amplitude * u[i]`` from ``i * hold``. The sample times are placed half a
+    step early so that rounding of ``k * dt`` never moves a step to the neighbouring sample.
+    """
+    from nwn.engine.scenario import ElectrodeSpec, SourceSpec
+
+    dt = scenario.run.dt
+    times = (np.arange(u.size) * spec.hold - 0.5 * dt).tolist()
+    settings = {name: (offset, amplitude) for name, offset, amplitude
+                in zip(spec.inputs, spec.offset, spec.amplitude, strict=True)}
+    electrodes = []
+    for i, electrode in enumerate(scenario.electrodes):
+        if electrode.name in settings:
+            offset, amplitude = settings[electrode.name]
+            values = (offset + amplitude * np.asarray(u, dtype=np.float64)).tolist()
+            waveform = {"kind": "samples", "times": times, "values": values,
+                        "interpolation": "previous"}
+            source = SourceSpec(electrode.source.kind, waveform,
+                                electrode.source.series_resistance,
+                                where=f"electrodes[{i}].source")
+            electrode = ElectrodeSpec(electrode.name, electrode.shape, source,
+                                      where=f"electrodes[{i}]")
+        electrodes.append(electrode)
+    return dataclasses.replace(scenario, electrodes=tuple(electrodes))
+
+
+def feature_layout(spec: ReservoirSpec, electrodes: Sequence[Any], network: Any
+                   ) -> dict[str, Any]:
+    """Indices of every feature in the solution, and the features' names.
+
+    Returns
+    -------
+    dict
+        ``voltage`` (terminal indices), ``current`` (terminal indices), ``junctions``,
+        ``nodes`` (index arrays) and ``names`` (one per feature and virtual node).
+    """
+    names = list(network.electrode_names)
+    if spec.read_voltage is None:
+        read_voltage = [e.name for e in electrodes if e.source.kind == "floating"]
+    else:
+        read_voltage = list(spec.read_voltage)
+    for index, limit, what in ((spec.junctions, network.n_junctions, "junctions"),
+                               (spec.nodes, network.n_nodes, "nodes")):
+        for value in index:
+            if value >= limit:
+                raise InputError(f"reservoir.{what}: index {value} does not exist (the network "
+                                 f"has {limit} {what}: 0 .. {limit - 1})")
+    base = ([f"V({n})" for n in read_voltage] + [f"I({n})" for n in spec.read_current]
+            + [f"G(junction {j}) {SIMULATION_ONLY}" for j in spec.junctions]
+            + [f"V(node {n}) {SIMULATION_ONLY}" for n in spec.nodes])
+    k = spec.virtual_nodes
+    feature_names = base if k == 1 else [f"{name}@{v}" for v in range(k) for name in base]
+    return {"voltage": np.array([names.index(n) for n in read_voltage], dtype=np.int64),
+            "current": np.array([names.index(n) for n in spec.read_current], dtype=np.int64),
+            "junctions": np.array(spec.junctions, dtype=np.int64),
+            "nodes": np.array(spec.nodes, dtype=np.int64),
+            "names": tuple(feature_names), "base": len(base)}
+
+
+class FeatureRecorder:
+    """Reads the features at scheduled steps (a recorder for :class:`Simulation`).
+
+    Parameters
+    ----------
+    layout : dict
+        From :func:`feature_layout`.
+    read_steps : ndarray of int, shape (S * k,)
+        Step indices of the reads, increasing: k per sample.
+    virtual_nodes : int
+    n_electrodes : int
+    """
+
+    def __init__(self, layout: Mapping[str, Any], read_steps: np.ndarray, virtual_nodes: int,
+                 n_electrodes: int) -> None:
+        self.layout = layout
+        self.read_steps = np.asarray(read_steps, dtype=np.int64)
+        self.k = int(virtual_nodes)
+        n_samples = self.read_steps.size // self.k
+        self.features = np.full((n_samples, self.k, layout["base"]), np.nan)
+        self.voltage = np.full((n_samples, n_electrodes), np.nan)
+        self.current = np.full((n_samples, n_electrodes), np.nan)
+        self.times = np.full(n_samples, np.nan)
+        self._next = 0
+
+    def start(self, simulation: Any) -> None:
+        pass
+
+    def record(self, simulation: Any, step: int, t: float, solution: Any,
+               junction_voltage: np.ndarray) -> None:
+        if self._next >= self.read_steps.size or step != self.read_steps[self._next]:
+            return
+        sample, virtual = divmod(self._next, self.k)
+        lay = self.layout
+        row = self.features[sample, virtual]
+        a = lay["voltage"].size
+        b = a + lay["current"].size
+        c = b + lay["junctions"].size
+        row[:a] = solution.terminal_voltage[lay["voltage"]]
+        row[a:b] = solution.terminal_current[lay["current"]]
+        row[b:c] = simulation.junction_conductance[lay["junctions"]]
+        row[c:] = solution.node_voltage[lay["nodes"]]
+        if virtual == self.k - 1:
+            self.voltage[sample] = solution.terminal_voltage
+            self.current[sample] = solution.terminal_current
+            self.times[sample] = t
+        self._next += 1
+
+    def finish(self, simulation: Any) -> None:
+        pass
+
+    def feature_matrix(self) -> np.ndarray:
+        """Features, shape (k * F, S): virtual node major, as :func:`feature_layout` names."""
+        n_samples = self.features.shape[0]
+        return self.features.reshape(n_samples, -1).T.copy()
+
+
+def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None = None,
+                  seed: int | None = None, settings: Mapping[str, Any] | None = None,
+                  progress: Callable[[float, float], None] | None = None,
+                  built: Any = None) -> ReservoirRun:
+    """Simulate the scenario's reservoir protocol on a task and score it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With a ``[reservoir]`` table.
+    task : str, optional
+        Overrides ``reservoir.task``.
+    samples : int, optional
+        Overrides ``reservoir.samples``.
+    seed : int, optional
+        Overrides the scenario's seed (network, junctions and the task's input).
+    settings : mapping, optional
+        Task settings (alpha, max_delay, ...; see :func:`.tasks.score_task`).
+    progress : callable, optional
+        ``progress(fraction, t)`` as :meth:`Simulation.run`.
+    built : BuiltNetwork, optional
+        A network already built from this scenario.
+
+    Returns
+    -------
+    ReservoirRun
+    """
+    from nwn.engine.build import build_simulation
+
+    spec: ReservoirSpec | None = scenario.reservoir
+    if spec is None:
+        raise InputError("the scenario has no [reservoir] table (see `nwn presets --show "
+                         "rc_memory_capacity` for one)")
+    if task is not None or samples is not None:
+        spec = dataclasses.replace(
+            spec, task=spec.task if task is None else task,
+            samples=spec.samples if samples is None else check_int("samples", samples,
+                                                                    minimum=2))
+    seed = scenario.seed if seed is None else int(seed)
+    # The input has its own stream, apart from the geometry and junction streams.
+    input_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+    n_total = spec.washout + spec.samples
+    u_all, context = make_input(spec.task, n_total, input_rng)
+    dt = scenario.run.dt
+    per_sample = spec.steps_per_sample(dt)
+    simulation = build_simulation(driven_scenario(scenario, spec, u_all), seed=seed,
+                                  built=built)
+    layout = feature_layout(spec, scenario.electrodes, simulation.network)
+    sub = per_sample // spec.virtual_nodes
+    first = spec.washout * per_sample
+    read_steps = (first + np.arange(spec.samples)[:, None] * per_sample
+                  + (np.arange(spec.virtual_nodes)[None, :] + 1) * sub - 1).ravel()
+    recorder = FeatureRecorder(layout, read_steps, spec.virtual_nodes,
+                               len(simulation.network.electrode_names))
+    simulation.recorders.append(recorder)
+    last = int(read_steps[-1])
+    if last > 0:
+        simulation.run(last * dt, progress=progress)
+    else:
+        simulation.run(dt)  # one step records step 0 on the way (a one-sample, one-step run)
+    if recorder._next < read_steps.size:
+        raise InputError(f"the run stopped after {recorder._next // spec.virtual_nodes} of "
+                         f"{spec.samples} samples")
+    features = recorder.feature_matrix()
+    bad = ~np.all(np.isfinite(features), axis=1)
+    if bad.any():
+        name = layout["names"][int(np.flatnonzero(bad)[0])]
+        raise InputError(f"feature {name} is undefined (NaN): that electrode or node is in a "
+                         f"cluster no driven electrode reaches")
+    u = u_all[spec.washout:]
+    context = {k: (v[spec.washout:] if isinstance(v, np.ndarray) and v.shape == u_all.shape
+                   else v) for k, v in context.items()}
+    result = score_task(spec.task, u, features, context, **dict(settings or {}))
+    result.details.update(samples=spec.samples, washout=spec.washout, hold=spec.hold,
+                          virtual_nodes=spec.virtual_nodes, features=len(layout["names"]),
+                          seed=seed)
+    current = recorder.current.T.copy()
+    for k, name in enumerate(simulation.network.electrode_names):
+        if simulation.drives[name].kind == "floating":
+            current[k] = np.nan
+    return ReservoirRun(result=result, u=u, context=context, features=features,
+                        feature_names=layout["names"], sample_times=recorder.times.copy(),
+                        electrode_names=tuple(simulation.network.electrode_names),
+                        electrode_voltage=recorder.voltage.T.copy(), electrode_current=current)
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------------
+
+
+def write_reservoir_results(path: str | Path, run: ReservoirRun, *, scenario_text: str = ""
+                            ) -> Path:
+    """Write a reservoir run to HDF5 (written to a temporary file, then renamed).
+
+    Layout (SI units)::
+
+        /reservoir/input              (T,)     task units   scored input samples
+        /reservoir/features           (F, T)   V, A, S      features (names in attrs)
+        /reservoir/sample_times       (T,)     s            time of each sample's read
+        /reservoir/electrode_voltage  (K, T)   V
+        /reservoir/electrode_current  (K, T)   A            NaN on floating electrodes
+        attrs: task, score, metric, result (JSON), feature_names, electrode_names, scenario
+    """
+    import os
+    import tempfile
+
+    import h5py
+
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
+                                         prefix=f".{path.name}.", suffix=".partial")
+    os.close(handle)
+    try:
+        with h5py.File(temporary, "w") as file:
+            group = file.create_group("reservoir")
+            for name, data, units in (("input", run.u, "1"), ("features", run.features, "mixed"),
+                                      ("sample_times", run.sample_times, "s"),
+                                      ("electrode_voltage", run.electrode_voltage, "V"),
+                                      ("electrode_current", run.electrode_current, "A")):
+                group.create_dataset(name, data=data).attrs["units"] = units
+            group.attrs["task"] = run.result.task
+            group.attrs["score"] = run.result.score
+            group.attrs["metric"] = run.result.metric
+            group.attrs["result"] = json.dumps(run.result.to_dict(), default=float)
+            group.attrs["feature_names"] = json.dumps(list(run.feature_names))
+            group.attrs["electrode_names"] = json.dumps(list(run.electrode_names))
+            file.attrs["scenario"] = scenario_text
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_reservoir_results(path: str | Path) -> dict[str, Any]:
+    """Read a file of :func:`write_reservoir_results` back as plain arrays and the result."""
+    import h5py
+
+    with h5py.File(path, "r") as file:
+        group = file["reservoir"]
+        out = {name: group[name][()] for name in group}
+        out["result"] = json.loads(group.attrs["result"])
+        out["feature_names"] = json.loads(group.attrs["feature_names"])
+        out["electrode_names"] = json.loads(group.attrs["electrode_names"])
+        out["scenario"] = file.attrs.get("scenario", "")
+    return out
