@@ -188,3 +188,50 @@ def test_deposition_movie_cli(tmp_path, capsys):
     # 2 s at 5 fps of deposition, then 1.5 s held at the end.
     assert frames.shape[0] == 10 + 8
     assert np.abs(frames[9].astype(int) - frames[0].astype(int)).mean() > 0.5
+
+
+def test_trace_panel_draws_up_to_the_present_only():
+    from PySide6 import QtCore, QtGui
+
+    from nwn.app.render.movie import _SERIES_COLORS, _Trace, _TracePanel
+
+    t = np.linspace(0.0, 1.0, 101)
+    panel = _TracePanel(_Trace(t, [("G", 1e-3 * (1 + t))], "G", "S", False), (0.0, 1.0),
+                        (300, 400))
+    view = panel.plot.getViewBox()
+
+    def series_columns(t_now):
+        image = QtGui.QImage(300, 400, QtGui.QImage.Format.Format_RGB32)
+        image.fill(QtGui.QColor(0, 0, 0))
+        painter = QtGui.QPainter(image)
+        panel.draw(painter, QtCore.QRectF(0, 0, 300, 400), t_now)
+        painter.end()
+        pixels = np.frombuffer(image.constBits(), np.uint8).reshape(400, 300, 4)[:, :, 2::-1]
+        near = np.abs(pixels.astype(int) - _SERIES_COLORS[0]).max(axis=2) < 40
+        return np.flatnonzero(near.any(axis=0))
+
+    def x_of(time):
+        return view.mapViewToScene(QtCore.QPointF(time, 1e-3)).x()
+
+    half, full = series_columns(0.5), series_columns(1.0)
+    assert half.size and full.size
+    # The curve starts at t = 0 and stops at the present (plus the dot's radius).
+    assert abs(half.min() - x_of(0.0)) <= 3 and abs(full.min() - x_of(0.0)) <= 3
+    assert abs(half.max() - x_of(0.5)) <= 6
+    assert full.max() > x_of(0.95)
+    panel.close()
+
+
+def test_log_axis_ticks():
+    from nwn.app.render.movie import _log_ticks
+
+    ticks, prefix = _log_ticks(-6.18, -2.82)
+    assert prefix == "" and ticks == [(-6.0, "10⁻⁶"), (-5.0, "10⁻⁵"), (-4.0, "10⁻⁴"),
+                                      (-3.0, "10⁻³")]
+    ticks, prefix = _log_ticks(-12.5, 0.5)  # long axis: every few decades
+    assert [label for _, label in ticks] == ["10⁻¹²", "10⁻⁹", "10⁻⁶", "10⁻³", "10⁰"]
+    # Under a decade (2.55 to 2.93 mS): round values in mS, placed at their logarithm.
+    ticks, prefix = _log_ticks(np.log10(2.55e-3), np.log10(2.93e-3))
+    assert prefix == "m" and [label for _, label in ticks] == ["2.6", "2.7", "2.8", "2.9"]
+    np.testing.assert_allclose([position for position, _ in ticks],
+                               np.log10([2.6e-3, 2.7e-3, 2.8e-3, 2.9e-3]))

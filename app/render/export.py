@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nwn.app.render.offscreen import lay_out
 from nwn.geometry.checks import InputError, check_int
 
 __all__ = [
@@ -229,19 +230,8 @@ def trace_figure(results, *, log: bool = False, size: tuple[int, int] = (1000, 9
     for other in plots[:-1]:
         other.setXLink(plots[-1])
         other.getAxis("bottom").setStyle(showValues=False)
-    _lay_out(widget, size)
+    lay_out(widget, size)
     return widget
-
-
-def _lay_out(widget, size: tuple[int, int]) -> None:
-    """Give a never-shown pyqtgraph widget its size and geometry now (offscreen export)."""
-    from PySide6 import QtCore, QtWidgets
-
-    widget.resize(*size)
-    widget.setSceneRect(QtCore.QRectF(0, 0, *size))
-    widget.ci.setGeometry(QtCore.QRectF(0, 0, *size))
-    widget.ci.layout.activate()
-    QtWidgets.QApplication.processEvents()
 
 
 # -- data -------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 Frames come from :meth:`nwn.app.render.network_view.NetworkView.render_image` (offscreen Qt),
 the view the studio's canvas is built on, so a movie looks like the app. Overlays (simulated
-time, deposition counters) and the optional side panel with the G(t) or terminal-current trace
-drawn up to the current frame are painted with :class:`QtGui.QPainter` on top. Each frame goes
-straight to the encoder (:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p) and GIF uses a
-per-frame palette, both through the ffmpeg binary that the imageio-ffmpeg wheel carries, so
-memory stays bounded whatever the length. (imageio's Pillow GIF writer keeps every frame until
+time, deposition counters) are painted with :class:`QtGui.QPainter` on top; the optional side
+panel with the G(t) or terminal-current trace drawn up to the current frame is a pyqtgraph plot
+rendered offscreen into the frame. Each frame goes straight to the encoder
+(:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p) and GIF uses a per-frame palette, both
+through the ffmpeg binary that the imageio-ffmpeg wheel carries, so memory stays bounded
+whatever the length. (imageio's Pillow GIF writer keeps every frame until
 it closes, which is why GIF also goes through ffmpeg.)
 
 The movie is written to a hidden temporary file next to the target and renamed on success, so
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from nwn.app.render.export import partial_file
-from nwn.app.render.offscreen import ensure_qapp
+from nwn.app.render.offscreen import ensure_qapp, lay_out
 from nwn.app.render.units import format_si, nice_ticks, si_scale
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
@@ -410,9 +411,28 @@ _AXIS = (120, 128, 140)
 
 
 class _TracePanel:
-    """Draws a trace up to the current time in a rectangle, with axes, in a QPainter."""
+    """The side panel: a trace up to the current time, plotted by pyqtgraph offscreen.
 
-    def __init__(self, trace: _Trace, t_range: tuple[float, float]) -> None:
+    One :class:`pyqtgraph.PlotItem` with fixed axis ranges (the whole movie's span, so the
+    axes stay still while the curve grows), a curve per series (pyqtgraph's peak downsampling
+    keeps each pixel column's extremes, so long traces draw fast and look the same) and a dot
+    at the present. Each frame sets the data up to the current time and renders the plot's
+    scene into the frame.
+
+    Parameters
+    ----------
+    trace : _Trace
+    t_range : (float, float)
+        Time span of the x axis (s).
+    size : (int, int)
+        Width and height of the panel (pixels).
+    """
+
+    def __init__(self, trace: _Trace, t_range: tuple[float, float],
+                 size: tuple[int, int]) -> None:
+        import pyqtgraph as pg
+        from PySide6 import QtGui, QtWidgets
+
         self.trace = trace
         t0, t1 = t_range
         if t1 <= t0:
@@ -433,119 +453,118 @@ class _TracePanel:
             pad = abs(high) * 0.1 if high else 1.0
             low, high = low - pad, high + pad
         pad = 0.06 * (high - low)
+        #: y axis span, in decades (log10) on a log axis
         self.v_range = (low - pad, high + pad)
-        self._time_unit = si_scale(max(abs(t0), abs(t1)))
-        self._value_unit = None if trace.log else si_scale(max(abs(low), abs(high)))
+        self.size = (max(int(size[0]), 16), max(int(size[1]), 16))
+        height = self.size[1]
+        font = QtGui.QFont()
+        font.setPixelSize(int(max(11, height / 34)))
+        text_size = f"{font.pixelSize()}px"
+        label_style = {"color": "#{:02x}{:02x}{:02x}".format(*_TEXT), "font-size": text_size}
+
+        self.widget = pg.GraphicsLayoutWidget()
+        self.widget.setBackground(None)  # the frame is already dark behind the panel
+        title = {"S": "conductance", "A": "current"}[trace.unit]
+        self.plot = self.widget.addPlot()
+        self.plot.setTitle(title, color=_TEXT, size=text_size)
+        # A frame around the plot area (cheaper than drawing two more axes every frame).
+        self.plot.getViewBox().setBorder(pg.mkPen(_AXIS, width=1))
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(_AXIS, width=1))
+            axis.setTextPen(pg.mkPen(_TEXT))
+            # Major ticks only, outside the frame.
+            axis.setStyle(tickFont=font, maxTickLevel=0, tickLength=-4)
+            axis.enableAutoSIPrefix(not trace.log or name != "left")
+        self.plot.setLabel("bottom", "time", units="s", **label_style)
+        if trace.log:
+            self.plot.setLogMode(y=True)
+            ticks, prefix = _log_ticks(*self.v_range)
+            self.plot.getAxis("left").setTicks([ticks])
+            self.plot.setLabel("left", f"{trace.label} ({prefix}{trace.unit})", **label_style)
+        else:
+            self.plot.setLabel("left", trace.label, units=trace.unit, **label_style)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.disableAutoRange()
+        self.plot.setXRange(t0, t1, padding=0)
+        self.plot.setYRange(*self.v_range, padding=0)
+        legend = None
+        if len(trace.series) > 1:
+            legend = self.plot.addLegend(offset=(6, 4), labelTextSize=text_size,
+                                         verSpacing=-4)
+        line_width = max(1.5, height / 400)
+        radius = max(3.0, height / 180)
+        self.curves, self.dots = [], []
+        for k, (name, _values) in enumerate(trace.series):
+            color = _SERIES_COLORS[k % len(_SERIES_COLORS)]
+            curve = self.plot.plot(pen=pg.mkPen(color, width=line_width), connect="finite",
+                                   name=name if legend is not None else None)
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            # The present: a dot of fixed pixel size, moved each frame (a scatter item would
+            # rebuild its spot table every frame, which cost more than the whole curve).
+            dot = QtWidgets.QGraphicsEllipseItem(-radius, -radius, 2 * radius, 2 * radius)
+            dot.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            dot.setBrush(pg.mkBrush(color))
+            dot.setPen(pg.mkPen(None))
+            dot.setZValue(10)
+            self.plot.addItem(dot, ignoreBounds=True)
+            self.curves.append(curve)
+            self.dots.append(dot)
+            if legend is not None:
+                legend.items[-1][1].setText(name, color=color, size=text_size)
+        lay_out(self.widget, self.size)
 
     def _values(self, v: np.ndarray) -> np.ndarray:
-        if self.trace.log:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(v > 0, np.log10(v), np.nan)
-        return v
+        """Series values as plotted: non-positive ones are gaps on a log axis."""
+        v = np.asarray(v, dtype=np.float64)
+        return np.where(v > 0, v, np.nan) if self.trace.log else v
 
     def draw(self, painter, rect, t_now: float) -> None:
-        from PySide6 import QtCore, QtGui
+        """Draw the trace up to ``t_now`` (s) into ``rect`` of ``painter``: the future stays
+        hidden, the present is a dot."""
+        from PySide6 import QtCore
 
-        font = painter.font()
-        font.setPixelSize(int(max(11, rect.height() / 34)))
-        painter.setFont(font)
-        metrics = QtGui.QFontMetricsF(font)
-        left = rect.left() + metrics.horizontalAdvance("-0.000") + 1.6 * metrics.height()
-        top = rect.top() + 2.2 * metrics.height()
-        right = rect.right() - 0.8 * metrics.height()
-        bottom = rect.bottom() - 2.6 * metrics.height()
-        plot = QtCore.QRectF(QtCore.QPointF(left, top), QtCore.QPointF(right, bottom))
-        t0, t1 = self.t_range
-        v0, v1 = self.v_range
-
-        def x_of(t):
-            return plot.left() + (np.asarray(t) - t0) / (t1 - t0) * plot.width()
-
-        def y_of(v):
-            return plot.bottom() - (np.asarray(v) - v0) / (v1 - v0) * plot.height()
-
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        axis_pen = QtGui.QPen(QtGui.QColor(*_AXIS))
-        axis_pen.setWidthF(1.0)
-        text_pen = QtGui.QPen(QtGui.QColor(*_TEXT))
-        # Axes, ticks and labels.
-        t_factor, t_prefix = self._time_unit
-        for tick in nice_ticks(t0, t1):
-            x = float(x_of(tick))
-            painter.setPen(axis_pen)
-            painter.drawLine(QtCore.QPointF(x, plot.bottom()),
-                             QtCore.QPointF(x, plot.bottom() + 4))
-            painter.setPen(text_pen)
-            painter.drawText(QtCore.QRectF(x - 50, plot.bottom() + 5, 100, metrics.height()),
-                             QtCore.Qt.AlignmentFlag.AlignHCenter, f"{tick / t_factor:g}")
-        for tick in nice_ticks(v0, v1, 4):
-            y = float(y_of(tick))
-            painter.setPen(axis_pen)
-            painter.drawLine(QtCore.QPointF(plot.left() - 4, y), QtCore.QPointF(plot.left(), y))
-            painter.setPen(text_pen)
-            if self.trace.log:
-                label = f"1e{tick:g}"
-            else:
-                label = f"{tick / self._value_unit[0]:.3g}"
-            painter.drawText(QtCore.QRectF(rect.left(), y - metrics.height() / 2,
-                                           plot.left() - rect.left() - 6, metrics.height()),
-                             QtCore.Qt.AlignmentFlag.AlignRight
-                             | QtCore.Qt.AlignmentFlag.AlignVCenter, label)
-        painter.setPen(axis_pen)
-        painter.drawRect(plot)
-        painter.setPen(text_pen)
-        painter.drawText(QtCore.QRectF(plot.left(), plot.bottom() + 1.3 * metrics.height(),
-                                       plot.width(), metrics.height() * 1.2),
-                         QtCore.Qt.AlignmentFlag.AlignHCenter, f"time ({t_prefix}s)")
-        unit = f"{self.trace.unit}" if self.trace.log else f"{self._value_unit[1]}" \
-            f"{self.trace.unit}"
-        title = {"S": "conductance", "A": "current"}[self.trace.unit]
-        painter.drawText(QtCore.QRectF(rect.left(), rect.top() + 0.4 * metrics.height(),
-                                       rect.width(), metrics.height() * 1.4),
-                         QtCore.Qt.AlignmentFlag.AlignLeft,
-                         f"{title} {self.trace.label} ({unit})")
-        # Series up to now: the future stays hidden, the present is a dot.
         t = self.trace.t
+        t0 = self.t_range[0]
         shown = (t >= t0) & (t <= t_now * (1 + 1e-12) + 1e-300)
-        painter.setClipRect(plot)
-        for k, (_name, values) in enumerate(self.trace.series):
-            color = QtGui.QColor(*_SERIES_COLORS[k % len(_SERIES_COLORS)])
-            pen = QtGui.QPen(color)
-            pen.setWidthF(max(1.5, rect.height() / 400))
-            painter.setPen(pen)
-            xs, ys = x_of(t[shown]), y_of(self._values(np.asarray(values)[shown]))
-            finite = np.isfinite(ys)
-            if np.count_nonzero(finite) >= 2:
-                painter.drawPolyline(QtGui.QPolygonF(
-                    [QtCore.QPointF(x, y) for x, y in _thin(xs[finite], ys[finite])]))
-            if np.any(finite):
-                painter.setBrush(color)
-                radius = max(3.0, rect.height() / 180)
-                painter.drawEllipse(QtCore.QPointF(xs[finite][-1], ys[finite][-1]), radius,
-                                    radius)
-                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        painter.setClipping(False)
-        if len(self.trace.series) > 1:
-            y = plot.top() + 0.3 * metrics.height()
-            for k, (name, _) in enumerate(self.trace.series):
-                painter.setPen(QtGui.QColor(*_SERIES_COLORS[k % len(_SERIES_COLORS)]))
-                painter.drawText(QtCore.QRectF(plot.left() + 8, y, plot.width() - 16,
-                                               metrics.height()),
-                                 QtCore.Qt.AlignmentFlag.AlignLeft, name)
-                y += metrics.height()
+        for curve, dot, (_name, values) in zip(self.curves, self.dots, self.trace.series,
+                                                 strict=True):
+            xs, ys = t[shown], self._values(values)[shown]
+            curve.setData(xs, ys)
+            finite = np.flatnonzero(np.isfinite(ys))
+            dot.setVisible(finite.size > 0)
+            if finite.size:
+                y = ys[finite[-1]]
+                dot.setPos(xs[finite[-1]], np.log10(y) if self.trace.log else y)
+        width, height = self.size
+        self.widget.scene().render(painter, rect, QtCore.QRectF(0, 0, width, height))
+
+    def close(self) -> None:
+        """Delete the offscreen plot now (see :meth:`FrameRenderer.close`)."""
+        self.widget.deleteLater()
 
 
-def _thin(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Keep the min and max y of each pixel column: same picture, bounded point count."""
-    points = np.stack([xs, ys], axis=1)
-    if len(points) < 4000:
-        return points
-    column = np.floor(xs).astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
-    low = np.minimum.reduceat(ys, starts)
-    high = np.maximum.reduceat(ys, starts)
-    x = xs[starts]
-    return np.stack([np.repeat(x, 2), np.stack([low, high], axis=1).ravel()], axis=1)
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _log_ticks(low: float, high: float) -> tuple[list[tuple[float, str]], str]:
+    """Ticks of a log axis spanning decades ``low`` to ``high`` (log10 units).
+
+    Returns ``([(log10 value, label), ...], SI prefix of the labels)``: powers of ten written
+    ``10⁻³`` (every few decades on a long axis), or, under one decade, where no power of ten
+    falls, round values with an SI prefix ("2.75" with prefix "m").
+    """
+    if high - low >= 1:
+        step = max(1, math.ceil((high - low) / 6))
+        first = math.ceil(low / step) * step
+        decades = range(first, math.floor(high) + 1, step)
+        return [(float(k), "10" + str(k).translate(_SUPERSCRIPT)) for k in decades], ""
+    factor, prefix = si_scale(10.0 ** high)
+    values = [v for v in nice_ticks(10.0 ** low, 10.0 ** high, 4) if v > 0]
+    return [(float(np.log10(v)), f"{v / factor:g}") for v in values], prefix
 
 
 class FrameRenderer:
@@ -579,7 +598,7 @@ class FrameRenderer:
         if trace is not None:
             # The network is square-ish: give the spare width (at least 30 %) to the trace.
             self.panel_width = int(max(0.3 * width, width - 1.12 * height))
-            self.panel = _TracePanel(trace, t_range)
+            self.panel = _TracePanel(trace, t_range, self._panel_rect().size().toTuple())
         self.canvas = NetworkView()
         self.canvas.set_network(network)
         if network is None:
@@ -590,14 +609,25 @@ class FrameRenderer:
         self.canvas.scale_bar.setVisible(options.show_scale_bar)
         self._color_set = False
 
+    def _panel_rect(self):
+        """Where the trace panel goes in the frame (QRectF, pixels)."""
+        from PySide6 import QtCore
+
+        width, height = self.size
+        return QtCore.QRectF(width - self.panel_width, 0, self.panel_width,
+                             height).adjusted(8, 12, -8, -12)
+
     def close(self) -> None:
-        """Delete the offscreen canvas now (left to interpreter exit, Qt tears down in the
-        wrong order and crashes)."""
+        """Delete the offscreen canvas and trace plot now (left to interpreter exit, Qt tears
+        down in the wrong order and crashes)."""
         from PySide6 import QtCore
 
         if self.canvas is not None:
             self.canvas.deleteLater()
             self.canvas = None
+            if self.panel is not None:
+                self.panel.close()
+                self.panel = None
             QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
     def _compose(self, network_image, lines: Sequence[str], t_now: float | None):
@@ -615,9 +645,8 @@ class FrameRenderer:
         try:
             if self.panel is not None:
                 painter.drawImage(0, 0, network_image)
-                panel_rect = QtCore.QRectF(width - self.panel_width, 0, self.panel_width,
-                                           height).adjusted(8, 12, -8, -12)
-                self.panel.draw(painter, panel_rect, t_now if t_now is not None else 0.0)
+                self.panel.draw(painter, self._panel_rect(),
+                                t_now if t_now is not None else 0.0)
             if lines:
                 font = painter.font()
                 font.setPixelSize(int(max(12, height / 28)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["ensure_qapp"]
+__all__ = ["ensure_qapp", "lay_out"]
 
 
 def ensure_qapp():
@@ -26,3 +26,22 @@ def ensure_qapp():
     if app is None:
         app = QtWidgets.QApplication([])
     return app
+
+
+def lay_out(widget, size: tuple[int, int]) -> None:
+    """Give a never-shown pyqtgraph ``GraphicsLayoutWidget`` its size and geometry now, so it
+    can be rendered or exported offscreen.
+
+    Parameters
+    ----------
+    widget : pyqtgraph.GraphicsLayoutWidget
+    size : (int, int)
+        Width and height (pixels).
+    """
+    from PySide6 import QtCore, QtWidgets
+
+    widget.resize(*size)
+    widget.setSceneRect(QtCore.QRectF(0, 0, *size))
+    widget.ci.setGeometry(QtCore.QRectF(0, 0, *size))
+    widget.ci.layout.activate()
+    QtWidgets.QApplication.processEvents()
