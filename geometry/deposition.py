@@ -15,6 +15,19 @@ wires.
 The wires of a deposition in batches are not those of one :func:`drop_wires` call with the same
 seed (each batch draws its centres, angles and lengths in turn), but the same seed and the same
 batch sizes give the same wires.
+
+One deposition serves every view of a network forming: the movie streams batches
+(:meth:`Deposition.add_wires`) and the studio replays a scenario's wires and jumps to any count
+(:meth:`Deposition.replay`, :meth:`Deposition.state`, "the film after k wires").
+
+Density reported: the dimensionless density ``N <l^2> / A`` (wires per unit area times the mean
+*squared* length, :func:`density_ratio`), the quantity stick percolation is stated in. For
+isotropic widthless sticks of one length l a spanning cluster appears at N l^2 / A = 5.63726
+(Li & Zhang, Phys. Rev. E 80, 040104(R) (2009); Mertens & Moore, Phys. Rev. E 86, 061109
+(2012)); for sticks of random length the threshold stays near N <l^2> / A = 5.64, not at
+N <l>^2 / A: longer sticks carry more connections, and at a fixed mean length a wider length
+distribution lowers the critical number (Tarasevich et al., arXiv:1811.06681 (2018)). For the
+README's lengths (std / mean = 0.35) the two differ by 1 + 0.35^2, about 12 %.
 """
 
 from __future__ import annotations
@@ -27,11 +40,12 @@ import numpy as np
 import shapely
 
 from .checks import InputError, check_int
+from .clusters import component_labels
 from .electrodes import check_electrodes
 from .junctions import Junctions, junctions_from_candidates
 from .wires import Wires, check_box, drop_wires, make_rng
 
-__all__ = ["Deposition", "DepositionStep"]
+__all__ = ["Deposition", "DepositionState", "DepositionStep", "density_ratio"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,7 @@ class DepositionStep:
     largest_cluster_fraction : float
         Wires in the largest cluster over all wires.
     density_ratio : float
-        n <l^2>: wires per unit box area times the mean squared wire length (for equal wires
-        n l^2; the spanning threshold of isotropic sticks is about 5.637).
+        N <l^2> / A, see :func:`density_ratio` (spanning threshold about 5.637).
     percolated : bool
         Whether some cluster has touched two electrodes by now.
     percolation_batch, percolation_wire : int
@@ -73,6 +86,67 @@ class DepositionStep:
     percolation_batch: int
     percolation_wire: int
     percolation_electrodes: tuple[str, ...]
+
+
+def density_ratio(lengths: np.ndarray, area: float) -> float:
+    """Dimensionless density N <l^2> / A of sticks: ``sum(l^2) / A``.
+
+    Parameters
+    ----------
+    lengths : ndarray, shape (N,)
+        Stick lengths (m).
+    area : float
+        Box area A (m^2).
+
+    The quantity stick percolation is stated in (see the module docstring); equal sticks give
+    N l^2 / A, and spanning sets in near 5.637.
+    """
+    lengths = np.asarray(lengths, dtype=np.float64)
+    return float(np.dot(lengths, lengths)) / area if area > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class DepositionState:
+    """The film after ``n_wires`` drops (see :meth:`Deposition.state`).
+
+    Attributes
+    ----------
+    n_wires, n_junctions, n_clusters : int
+        Wires landed, junctions among them, clusters (isolated wires are clusters of one).
+    wire_cluster : ndarray of int64, shape (n_wires,)
+        Cluster of each wire, named by its lowest wire index (so a cluster keeps its label
+        as the film grows until it merges with an older one).
+    junction_index : ndarray of int64, shape (n_junctions,)
+        Which of :attr:`Deposition.junctions` exist (both wires landed).
+    largest_cluster_fraction : float
+        Wires in the largest cluster over ``n_wires`` (0 for no wires).
+    density_ratio : float
+        N <l^2> / A of the landed wires, see :func:`density_ratio`.
+    percolated : bool
+        Whether a cluster joins two electrodes.
+    percolation_wire : int
+        Index of the wire whose landing first made a cluster join two electrodes (the film
+        percolates from ``percolation_wire + 1`` wires on); -1 if it has not by now.
+    percolation_density_ratio : float
+        N <l^2> / A at that moment (NaN before).
+    percolation_electrodes : tuple of str
+        Two of the electrodes that cluster joined (empty before).
+    spanning_cluster : int
+        Label (in ``wire_cluster``) of the cluster holding the percolation wire, -1 before.
+    """
+
+    n_wires: int
+    n_junctions: int
+    n_clusters: int
+    wire_cluster: np.ndarray
+    junction_index: np.ndarray
+    largest_cluster_fraction: float
+    density_ratio: float
+    percolated: bool
+    percolation_wire: int
+    percolation_density_ratio: float
+    percolation_electrodes: tuple[str, ...]
+    spanning_cluster: int
 
 
 @numba.njit(cache=True, inline="always")
@@ -147,18 +221,20 @@ class Deposition:
     electrodes : sequence of Electrode, optional
         Electrodes (inside the box) whose joining by one cluster marks percolation.
     length, angle, centre, diameter :
-        As in :func:`drop_wires`.
+        As in :func:`drop_wires`; ``length`` is needed by :meth:`add` only (a deposition that
+        lands given wires, :meth:`add_wires` or :meth:`replay`, draws none).
     rng : int, SeedSequence or numpy.random.Generator, optional
         Randomness for all batches.
     """
 
-    def __init__(self, box: Any, electrodes: Any = (), *, length: Any, angle: Any = None,
+    def __init__(self, box: Any, electrodes: Any = (), *, length: Any = None, angle: Any = None,
                  centre: Any = None, diameter: float = 60e-9, rng: Any = None) -> None:
         self.box = check_box(box)
         self.electrodes = check_electrodes(electrodes, self.box)
         self._drop = dict(box=self.box, length=length, angle=angle, centre=centre,
                           diameter=diameter)
-        drop_wires(1, rng=0, **self._drop)  # refuse bad distributions now, not at add()
+        if length is not None:
+            drop_wires(1, rng=0, **self._drop)  # refuse bad distributions now, not at add()
         self._rng = make_rng(rng)
         n_electrodes = len(self.electrodes)
         self._capacity = 0
@@ -206,16 +282,49 @@ class Deposition:
     def add(self, n: int) -> DepositionStep:
         """Drop ``n`` more wires (``n`` >= 1) and update junctions and clusters."""
         n = check_int("n", n, minimum=1)
+        if self._drop["length"] is None:
+            raise InputError("this deposition lands given wires: add(n) needs a length law "
+                             "(Deposition(..., length=...))")
         return self.add_wires(drop_wires(n, rng=self._rng, **self._drop))
 
-    def add_wires(self, batch: Wires) -> DepositionStep:
+    @classmethod
+    def replay(cls, wires: Wires, electrodes: Any = (), *, box: Any = None,
+               junctions: Junctions | None = None) -> Deposition:
+        """A deposition that has landed ``wires``, in order, ready for :meth:`state` at any count.
+
+        Parameters
+        ----------
+        wires : Wires
+            All wires, in drop order (e.g. :func:`nwn.engine.build.deposit_wires`).
+        electrodes : sequence of Electrode
+            Electrodes whose joining marks percolation.
+        box : (float, float), optional
+            Substrate size (m); default ``wires.box``.
+        junctions : Junctions, optional
+            The junctions of ``wires`` if already found (:func:`find_junctions`); found here
+            otherwise.
+        """
+        deposition = cls(wires.box if box is None else box, electrodes)
+        deposition.add_wires(wires, junctions=junctions)
+        return deposition
+
+    def add_wires(self, batch: Wires, *, junctions: Junctions | None = None) -> DepositionStep:
         """Land given wires (e.g. a slice of a scenario's wire set) as the next batch.
 
         Replaying a wire set batch by batch this way ends with exactly the junctions and
         clusters of that set, so a deposition movie shows the very network a run simulates.
+        ``junctions``, the batch's own junctions as :func:`find_junctions` gives them, skips
+        the search; only for the first batch (later ones also meet older wires).
         """
         if not isinstance(batch, Wires) or len(batch) == 0:
             raise InputError(f"batch must be a non-empty Wires (got {batch!r:.60})")
+        if junctions is not None:
+            if self._n:
+                raise InputError("junctions can be given for the first batch only "
+                                 f"({self._n} wires have landed)")
+            if not isinstance(junctions, Junctions) or junctions.n_wires != len(batch):
+                raise InputError(f"junctions must be those of the {len(batch)} wires of the "
+                                 f"batch (got {junctions!r:.60})")
         n = len(batch)
         start, stop = self._n, self._n + n
         self._grow(stop)
@@ -229,18 +338,22 @@ class Deposition:
         self._cache.clear()
 
         new_tree = shapely.STRtree(new_geoms)
-        firsts, seconds = [], []
-        found = new_tree.query(new_geoms)
-        keep = found[0] < found[1]
-        firsts.append(found[0][keep] + start)
-        seconds.append(found[1][keep] + start)
-        for block_start, _, tree in self._blocks:
-            found = tree.query(new_geoms)
-            firsts.append(found[1] + block_start)
-            seconds.append(found[0] + start)
-        first = np.concatenate(firsts).astype(np.int64)
-        second = np.concatenate(seconds).astype(np.int64)
-        new = junctions_from_candidates(self._ends[:stop], self._lengths[:stop], first, second)
+        if junctions is not None:
+            new = junctions
+        else:
+            firsts, seconds = [], []
+            found = new_tree.query(new_geoms)
+            keep = found[0] < found[1]
+            firsts.append(found[0][keep] + start)
+            seconds.append(found[1][keep] + start)
+            for block_start, _, tree in self._blocks:
+                found = tree.query(new_geoms)
+                firsts.append(found[1] + block_start)
+                seconds.append(found[0] + start)
+            first = np.concatenate(firsts).astype(np.int64)
+            second = np.concatenate(seconds).astype(np.int64)
+            new = junctions_from_candidates(self._ends[:stop], self._lengths[:stop], first,
+                                            second)
         self._junction_parts.append(new)
         self._n_junctions += len(new)
         self._blocks.append((start, stop, new_tree))
@@ -277,7 +390,7 @@ class Deposition:
             n_junctions=self._n_junctions,
             n_clusters=int(self._state[0]),
             largest_cluster_fraction=float(self._state[1]) / n if n else 0.0,
-            density_ratio=float(np.sum(self._lengths[:n] ** 2)) / area,
+            density_ratio=density_ratio(self._lengths[:n], area),
             percolated=percolated,
             percolation_batch=self._percolation_batch,
             percolation_wire=int(self._state[2]),
@@ -322,6 +435,48 @@ class Deposition:
         out = np.empty(self._n, dtype=np.int64)
         _roots(self._parent, self._n, out)
         return out
+
+    def state(self, n_wires: int | None = None) -> DepositionState:
+        """The film after the first ``n_wires`` wires (default: all landed so far).
+
+        Any count from 0 to ``len(self)``, in any order (the studio's replay jumps back and
+        forth). The percolation moment comes from the wire-by-wire union-find, so it is exact
+        whatever the batches were.
+        """
+        total = self._n
+        n = total if n_wires is None else check_int("n_wires", n_wires, minimum=0,
+                                                    maximum=total)
+        junctions = self.junctions
+        present = np.flatnonzero(junctions.pairs.max(axis=1) < n) if n < total else \
+            np.arange(len(junctions), dtype=np.int64)
+        if n == total:
+            labels = self.cluster_labels()
+        else:
+            labels = component_labels(n, junctions.pairs[present])
+        # name each cluster by its lowest wire: labels then persist as the film grows
+        lowest = np.full(max(n, 1), n, dtype=np.int64)
+        np.minimum.at(lowest, labels, np.arange(n, dtype=np.int64))
+        wire_cluster = lowest[labels]
+        sizes = np.bincount(wire_cluster, minlength=1) if n else np.zeros(1, np.int64)
+        moment = int(self._state[2])
+        percolated = 0 <= moment < n
+        area = self.box[0] * self.box[1]
+        return DepositionState(
+            n_wires=n,
+            n_junctions=int(present.size),
+            n_clusters=int(np.count_nonzero(sizes)),
+            wire_cluster=wire_cluster,
+            junction_index=present,
+            largest_cluster_fraction=float(sizes.max()) / n if n else 0.0,
+            density_ratio=density_ratio(self._lengths[:n], area),
+            percolated=percolated,
+            percolation_wire=moment if percolated else -1,
+            percolation_density_ratio=density_ratio(self._lengths[:moment + 1], area)
+            if percolated else float("nan"),
+            percolation_electrodes=tuple(self.electrodes[e].name for e in self._joined)
+            if percolated else (),
+            spanning_cluster=int(wire_cluster[moment]) if percolated else -1,
+        )
 
     def __repr__(self) -> str:
         s = self.status()

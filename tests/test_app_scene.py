@@ -7,13 +7,11 @@ import numpy as np
 import pytest
 import shapely
 
-from nwn.app.deposition import DepositionReplay
 from nwn.app.models.layouts import LAYOUTS, make_layout
 from nwn.app.models.scene import ColorScale, bin_values, lowest_resistance_path
-from nwn.geometry import Electrode, point_contact, spans
-from nwn.geometry.junctions import find_junctions
+from nwn.geometry import point_contact
 from nwn.geometry.network import Network
-from nwn.geometry.wires import Wires, drop_wires
+from nwn.geometry.wires import Wires
 
 
 def _graph_network(edges, n_nodes, terminals, names=("a", "b")):
@@ -68,46 +66,6 @@ def test_lowest_resistance_path_matches_brute_force():
 def test_lowest_resistance_path_empty_when_disconnected():
     network = _graph_network([(0, 1), (2, 3)], 4, [0, 3])
     assert lowest_resistance_path(network, np.ones(2), "a", "b").size == 0
-
-
-def test_deposition_replay_percolation_moment_is_exact():
-    box = (30e-6, 30e-6)
-    wires = drop_wires(260, box=box, length=7e-6, rng=5)
-    junctions = find_junctions(wires)
-    left = Electrode("left", shapely.box(0, 0, 2e-6, box[1]))
-    right = Electrode("right", shapely.box(box[0] - 2e-6, 0, box[0], box[1]))
-    replay = DepositionReplay(wires, junctions, [left, right], box=box)
-    final = replay.state(len(wires))
-    assert final.n_junctions == len(junctions.pairs)
-    moment = replay.percolation_wire
-    assert moment is not None, "this seed percolates at n l^2 = 14"
-
-    def bridged(k):
-        # independent check: flood fill from the left electrode over the first k wires
-        sub = wires[np.arange(k)]
-        lines = sub.geometries()
-        reached = set(np.flatnonzero(shapely.intersects(lines, left.shape)))
-        frontier = list(reached)
-        pairs = np.asarray(junctions.pairs)
-        pairs = pairs[pairs.max(axis=1) < k]
-        while frontier:
-            w = frontier.pop()
-            for a, b in pairs[(pairs[:, 0] == w) | (pairs[:, 1] == w)]:
-                other = b if a == w else a
-                if other not in reached:
-                    reached.add(other)
-                    frontier.append(other)
-        return any(shapely.intersects(lines[list(reached)], right.shape)) if reached else False
-
-    assert bridged(moment) and not bridged(moment - 1)
-    # and the geometry layer's own spanning test agrees at the moment and just before it
-    for k in (moment - 1, moment):
-        prefix = wires[np.arange(k)]
-        assert spans(prefix, find_junctions(prefix), left, right) == (k == moment)
-    middle = replay.state(len(wires) // 2)
-    assert middle.wire_cluster.shape == (len(wires) // 2,)
-    assert 0 < middle.largest_fraction <= 1
-    assert np.isclose(final.density_l2, 260 / (30 * 30) * 49)
 
 
 @pytest.mark.parametrize("kind", LAYOUTS)

@@ -171,3 +171,32 @@ def test_file_export_actions_exist_and_write_traces(qtbot, window, tmp_path):
     traces = win._export_traces()
     assert traces.conductance.shape == traces.t.shape and traces.t.size >= 20
     assert traces.electrode_names == ("left", "right")
+
+
+def test_studio_deposition_shows_the_mean_square_density_and_the_movies_state(qtbot, window):
+    # The studio once showed N <l>^2 / A while the movie showed N <l^2> / A (12 % apart for
+    # std/mean = 0.35); both now show Deposition.state, N <l^2> / A.
+    import dataclasses
+
+    from nwn.engine.build import deposit_wires
+    from nwn.geometry import Deposition
+
+    win = window
+    network = win.document.scenario.network
+    win.document.replace(network=dataclasses.replace(
+        network, length={"distribution": "normal", "mean": 7e-6, "std": 0.35 * 7e-6}))
+    _deposit(qtbot, win)
+    wires = deposit_wires(win.document.scenario)
+    area = network.box[0] * network.box[1]
+    expected = np.sum(wires.lengths**2) / area
+    state = win.deposition_state
+    assert state.density_ratio == pytest.approx(expected, rel=1e-12)
+    assert state.density_ratio / (len(wires) * wires.lengths.mean() ** 2 / area) > 1.08
+    assert win.deposition_panel.values["n·⟨l²⟩"].text().startswith(f"{expected:.2f}")
+    # the movie streams the same wires in batches and reads the same state at the end
+    streamed = Deposition(network.box, [])
+    for start in range(0, len(wires), 97):
+        streamed.add_wires(wires[start:start + 97])
+    movie_state = streamed.state()
+    assert movie_state.density_ratio == state.density_ratio
+    assert np.array_equal(movie_state.wire_cluster, state.wire_cluster)

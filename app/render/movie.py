@@ -696,7 +696,7 @@ class FrameRenderer:
             Junction points (m).
         spanning_cluster : int
             Label of the cluster joining two electrodes, -1 if none.
-        step : DepositionStep
+        step : nwn.geometry.deposition.DepositionState
             Counters shown in the overlay.
         extra : sequence of str
             More overlay lines.
@@ -705,7 +705,7 @@ class FrameRenderer:
                                     spanning_cluster=spanning_cluster)
         image = self.canvas.render_image(self.size[0] - self.panel_width, self.size[1])
         lines = [f"{step.n_wires} wires   {step.n_junctions} junctions   "
-                 f"n·l² = {step.density_ratio:.2f}",
+                 f"n·⟨l²⟩ = {step.density_ratio:.2f}",
                  f"{step.n_clusters} clusters, largest {100 * step.largest_cluster_fraction:.0f} %"]
         lines += list(extra)
         return self._compose(image, lines, None)
@@ -811,7 +811,8 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
     ``nwn run`` and the studio simulate for this seed) land batch by batch in a
     :class:`nwn.geometry.deposition.Deposition`, which keeps junctions and clusters up to date
     and reports the percolation moment (a cluster touching two electrodes); that cluster is
-    drawn white and the moment is written on the frame.
+    drawn white and the moment is written on the frame. Each frame shows
+    :meth:`~nwn.geometry.deposition.Deposition.state`, as the studio does.
 
     Parameters
     ----------
@@ -850,9 +851,7 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
     box = tuple(spec.box)
     wires = deposit_wires(scenario)  # a wire file replays in its own order
     total = len(wires)
-    laws = {"length": spec.length, "diameter": spec.diameter}
-    deposition = Deposition(box, [Electrode(e.name, e.geometry()) for e in scenario.electrodes],
-                            **laws)
+    deposition = Deposition(box, [Electrode(e.name, e.geometry()) for e in scenario.electrodes])
     n_batches = max(1, min(total, int(round(duration * options.fps))))
     batch = -(-total // n_batches)
     n_hold = int(round(hold * options.fps))
@@ -864,17 +863,16 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
                 if _cancelled(cancel):
                     raise ExportCancelled(f"export of {path} cancelled")
                 landed = len(deposition)
-                step = deposition.add_wires(wires[landed:min(landed + batch, total)])
-                labels = deposition.cluster_labels()
-                spanning = int(labels[step.percolation_wire]) if step.percolated else -1
+                deposition.add_wires(wires[landed:min(landed + batch, total)])
+                step = deposition.state()  # the studio shows the same state for this count
                 extra = []
                 if step.percolated:
                     a, b = step.percolation_electrodes
                     extra.append(f"percolation at wire {step.percolation_wire + 1}: "
                                  f"{a} joined to {b}")
                 frame = renderer.render_deposition(
-                    deposition.wires.endpoints, labels, deposition.junctions.points,
-                    spanning, step, extra=extra)
+                    deposition.wires.endpoints, step.wire_cluster, deposition.junctions.points,
+                    step.spanning_cluster, step, extra=extra)
                 writer.write(frame)
                 if progress is not None:
                     progress(k + 1, n_batches + n_hold)

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from nwn.app.deposition import DepositionReplay
 from nwn.app.models.document import Document, geometry_electrodes
 from nwn.app.models.pacing import FramePacer
 from nwn.app.widgets.canvas import NetworkCanvas
@@ -30,7 +29,7 @@ from nwn.app.widgets.panels.parameters import ParameterPanel
 from nwn.app.widgets.panels.plots import PlotsPanel
 from nwn.app.widgets.worker import RunController, error_message
 from nwn.engine.build import deposit_wires
-from nwn.geometry import find_junctions
+from nwn.geometry import Deposition, find_junctions
 
 __all__ = ["MainWindow", "main"]
 
@@ -58,7 +57,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = settings if settings is not None else _settings()
         self.document = document if document is not None else Document()
         self.controller = RunController(self)
-        self.replay: DepositionReplay | None = None
+        self.replay: Deposition | None = None  # the film being shown, while it forms
         self._deposit_count = 0
         self._deposit_wires = None
         self._sim_stale = True
@@ -581,9 +580,9 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             wires = deposit_wires(self.document.scenario)
             junctions = find_junctions(wires)
-            self.replay = DepositionReplay(
-                wires, junctions, geometry_electrodes(self.document.electrodes),
-                box=self.document.scenario.network.box)
+            self.replay = Deposition.replay(
+                wires, geometry_electrodes(self.document.electrodes),
+                box=self.document.scenario.network.box, junctions=junctions)
         except ValueError as error:
             self.show_error(error_message(error))
             return
@@ -599,25 +598,24 @@ class MainWindow(QtWidgets.QMainWindow):
         if replay is None:
             self.deposit_timer.stop()
             return
-        self._deposit_count = min(replay.n_total, self._deposit_count + self.deposit_speed.value())
+        self._deposit_count = min(len(replay), self._deposit_count + self.deposit_speed.value())
         self._show_deposition_state(self._deposit_count)
-        if self._deposit_count >= replay.n_total:
+        if self._deposit_count >= len(replay):
             self.finish_deposition()
 
     def _show_deposition_state(self, n_wires: int) -> None:
         replay = self.replay
         state = replay.state(n_wires)
-        wires, junctions = self._deposit_wires
         self.canvas.show_deposition(
-            wires.endpoints[:n_wires], state.wire_cluster,
-            np.asarray(junctions.points)[replay.junction_indices_after(n_wires)],
+            replay.wires.endpoints[:n_wires], state.wire_cluster,
+            np.asarray(replay.junctions.points)[state.junction_index],
             spanning_cluster=state.spanning_cluster)
         self.canvas.set_electrodes(self.document.electrodes)
-        if state.percolation_wire is not None:
+        if state.percolated:
             self.canvas.banner.setText(
-                f"percolation at wire {state.percolation_wire}: a cluster joins two "
-                f"electrodes (n·l² = {state.percolation_wire / n_wires * state.density_l2:.2f})")
-        self.deposition_panel.show_state(state, replay.n_total)
+                f"percolation at wire {state.percolation_wire + 1}: a cluster joins two "
+                f"electrodes (n·⟨l²⟩ = {state.percolation_density_ratio:.2f})")
+        self.deposition_panel.show_state(state, len(replay))
         self.deposition_state = state
 
     def finish_deposition(self) -> None:
@@ -625,7 +623,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.deposit_timer.stop()
         if self.replay is None:
             return
-        self._show_deposition_state(self.replay.n_total)
+        self._show_deposition_state(len(self.replay))
         wires, junctions = self._deposit_wires
         self.replay = None
         self.document.set_wires(wires, junctions)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
+from nwn.geometry import CRITICAL_DENSITY_RATIO
+
 __all__ = ["DepositionPanel"]
 
 
 class DepositionPanel(QtWidgets.QWidget):
-    """Counters of a deposition: wires, junctions, clusters, largest cluster, n l^2."""
+    """Counters of a deposition: wires, junctions, clusters, largest cluster, n <l^2>."""
 
-    NAMES = ("wires", "junctions", "clusters", "largest cluster", "n·l²", "percolation")
+    NAMES = ("wires", "junctions", "clusters", "largest cluster", "n·⟨l²⟩", "percolation")
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -22,13 +24,16 @@ class DepositionPanel(QtWidgets.QWidget):
             self.values[name] = label
 
     def show_state(self, state, total: int) -> None:
+        """Show a :class:`nwn.geometry.deposition.DepositionState` of ``total`` wires."""
         self.values["wires"].setText(f"{state.n_wires} / {total}")
         self.values["junctions"].setText(str(state.n_junctions))
         self.values["clusters"].setText(str(state.n_clusters))
-        self.values["largest cluster"].setText(f"{100 * state.largest_fraction:.1f} %")
-        self.values["n·l²"].setText(f"{state.density_l2:.2f}  (threshold ≈ 5.64)")
-        if state.percolation_wire is None:
+        self.values["largest cluster"].setText(f"{100 * state.largest_cluster_fraction:.1f} %")
+        self.values["n·⟨l²⟩"].setText(
+            f"{state.density_ratio:.2f}  (threshold ≈ {CRITICAL_DENSITY_RATIO:.2f})")
+        if not state.percolated:
             self.values["percolation"].setText("not yet")
+            self.values["percolation"].setStyleSheet("")
         else:
-            self.values["percolation"].setText(f"at {state.percolation_wire} wires")
+            self.values["percolation"].setText(f"at {state.percolation_wire + 1} wires")
             self.values["percolation"].setStyleSheet("color: #1a7f37; font-weight: bold;")
