@@ -260,13 +260,28 @@ class Simulation:
         np.nan_to_num(junction_voltage, copy=False, nan=0.0)
         return solution, junction_voltage
 
+    def _junction_voltage_for(self, conductance: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Junction voltages (V) of the circuit solved with these junction conductances."""
+        voltage = self.solver.solve(conductance, values).node_voltage
+        junction_voltage = voltage[self._junction_a] - voltage[self._junction_b]
+        return np.nan_to_num(junction_voltage, copy=False, nan=0.0)
+
     def step(self, n: int = 1) -> None:
         """Advance ``n`` steps (no progress reporting; see :meth:`run`)."""
         for _ in range(int(n)):
             self._advance_one()
 
     def _advance_one(self) -> None:
-        self.model.advance(self._junction_voltage, self.dt)
+        if getattr(self.model, "COUPLED", False):
+            # ODE junction models (hp, decay_hp): a Runge-Kutta step that re-solves the
+            # circuit at its stages, at this step's stimuli
+            values = self.source_values(self.step_index)
+            driven = [values[k] for k, _ in self._driven if values[k] != 0.0]
+            self.model.source_sign = float(np.sign(driven[0])) if driven else 0.0
+            self.model.advance_coupled(self._junction_voltage, self.dt,
+                                       lambda g: self._junction_voltage_for(g, values))
+        else:
+            self.model.advance(self._junction_voltage, self.dt)
         self._conductance = self.model.conductance(out=self._conductance)
         self.step_index += 1
         self._solution, self._junction_voltage = self._solve()

@@ -27,7 +27,7 @@ def _busy(name, m=300, seed=4):
 
 
 def test_registry_and_parameter_tables():
-    assert set(MODELS) == {"rate", "filament", "ou_jump", "threshold", "ohmic"}
+    assert set(MODELS) == {"rate", "filament", "ou_jump", "threshold", "ohmic", "hp", "decay_hp"}
     for name, cls in MODELS.items():
         assert issubclass(cls, JunctionModel) and cls.name == name
         rows = cls.describe_parameters()

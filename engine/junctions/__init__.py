@@ -7,8 +7,8 @@ random stream, advanced over dt at constant voltage by one numba call for all ju
 >>> model.conductance().shape
 (3,)
 
-Models (``MODELS``): ``rate``, ``filament``, ``ou_jump``, ``threshold``, ``ohmic``; see each
-module for equations, defaults and sources.
+Models (``MODELS``): ``rate``, ``filament``, ``ou_jump``, ``threshold``, ``ohmic``, ``hp``,
+``decay_hp``; see each module for equations, defaults and sources.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from nwn.geometry.checks import InputError
 
 from .base import JunctionModel, Param
 from .filament import FilamentModel
+from .hp import DecayHPModel, HPModel
 from .ohmic import OhmicModel
 from .ou_jump import OUJumpModel
 from .rate import RateModel
@@ -30,7 +31,8 @@ from .threshold import ThresholdModel
 __all__ = ["MODELS", "JunctionModel", "Param", "make_model"]
 
 MODELS: dict[str, type[JunctionModel]] = {
-    cls.name: cls for cls in (RateModel, FilamentModel, OUJumpModel, ThresholdModel, OhmicModel)
+    cls.name: cls for cls in (RateModel, FilamentModel, OUJumpModel, ThresholdModel, OhmicModel,
+                              HPModel, DecayHPModel)
 }
 
 
