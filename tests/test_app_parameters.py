@@ -58,3 +58,19 @@ def test_run_fields_refuse_with_the_schema_messages(panel):
     assert document.scenario.run == run
     _type(panel.fields["dt"], "2")
     assert document.scenario.run.dt == pytest.approx(2e-3) and panel.fields["dt"].error == ""
+
+
+def test_waveform_editor_refuses_with_the_schema_message(qtbot):
+    from nwn.app.widgets.panels.electrodes import ElectrodePanel
+
+    document = Document()
+    widget = ElectrodePanel(document)
+    qtbot.addWidget(widget)
+    widget.select("right")  # the default scenario's ground electrode
+    assert widget.selected_name() == "right"
+    with pytest.raises(InputError, match=r"^electrodes\[1\]\.source: a ground electrode takes "
+                                         r"no waveform$"):
+        widget._set_waveform({"kind": "dc", "value": 1.0})
+    widget.select("left")
+    widget._set_waveform({"kind": "dc", "value": 2.5})
+    assert document.scenario.electrode("left").source.waveform == {"kind": "dc", "value": 2.5}

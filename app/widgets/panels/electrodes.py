@@ -250,10 +250,12 @@ class ElectrodePanel(QtWidgets.QWidget):
         if name is None:
             raise ValueError("select an electrode first")
         spec = self.document.scenario.electrode(name)
-        if spec.source.kind not in ("voltage", "current"):
-            raise ValueError(f"a {spec.source.kind} electrode takes no waveform")
-        self.document.edit_electrode(name, source=dataclasses.replace(spec.source,
-                                                                     waveform=waveform))
+        # SourceSpec refuses a waveform on a ground or floating electrode (the schema's words)
+        index = self.document.electrodes.index(spec)
+        source = dataclasses.replace(spec.source, waveform=waveform,
+                                     where=f"electrodes[{index}].source",
+                                     base_dir=self.document.scenario.base_dir)
+        self.document.edit_electrode(name, source=source)
 
     def _preview(self, waveform: dict | None) -> None:
         if waveform is None:
