@@ -27,7 +27,8 @@ def _busy(name, m=300, seed=4):
 
 
 def test_registry_and_parameter_tables():
-    assert set(MODELS) == {"rate", "filament", "ou_jump", "threshold", "ohmic", "hp", "decay_hp"}
+    assert set(MODELS) == {"rate", "filament", "ou_jump", "threshold", "ohmic", "hp", "decay_hp",
+                           "mss"}
     for name, cls in MODELS.items():
         assert issubclass(cls, JunctionModel) and cls.name == name
         rows = cls.describe_parameters()

@@ -8,7 +8,7 @@ random stream, advanced over dt at constant voltage by one numba call for all ju
 (3,)
 
 Models (``MODELS``): ``rate``, ``filament``, ``ou_jump``, ``threshold``, ``ohmic``, ``hp``,
-``decay_hp``; see each module for equations, defaults and sources.
+``decay_hp``, ``mss``; see each module for equations, defaults and sources.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from nwn.geometry.checks import InputError
 from .base import JunctionModel, Param
 from .filament import FilamentModel
 from .hp import DecayHPModel, HPModel
+from .mss import MSSModel
 from .ohmic import OhmicModel
 from .ou_jump import OUJumpModel
 from .rate import RateModel
@@ -32,7 +33,7 @@ __all__ = ["MODELS", "JunctionModel", "Param", "make_model"]
 
 MODELS: dict[str, type[JunctionModel]] = {
     cls.name: cls for cls in (RateModel, FilamentModel, OUJumpModel, ThresholdModel, OhmicModel,
-                              HPModel, DecayHPModel)
+                              HPModel, DecayHPModel, MSSModel)
 }
 
 
