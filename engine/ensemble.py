@@ -8,23 +8,25 @@ Two kinds of repetition:
 * ``vary="all"``: K different devices drawn from the same recipe (geometry and dynamics both
   change with the seed): device-to-device variability.
 
-Runs are serial here; each is independent, so a scale-out only has to map :func:`run_member`
-over seeds.
+An ensemble is the seeds-only case of a sweep (:mod:`nwn.engine.sweep`): the same machinery,
+cluster and file layout; ``vary`` is the sweep's ``reseed``.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from nwn.engine.build import build_network_from, build_simulation
-from nwn.engine.recording import TraceRecorder
 from nwn.engine.scenario import Scenario
+from nwn.engine.sweep.runner import SERIAL
 from nwn.geometry.checks import InputError, check_choice
 
-__all__ = ["EnsembleResult", "run_ensemble", "run_member"]
+__all__ = ["EnsembleResult", "run_ensemble"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +52,23 @@ class EnsembleResult:
     terminal_current: np.ndarray
     vary: str
 
+    @classmethod
+    def from_sweep(cls, sweep: Any) -> EnsembleResult:
+        """The ensemble held by a seeds-only sweep (:class:`~nwn.engine.sweep.SweepResult`).
+
+        Members that did not finish are NaN rows.
+        """
+        definition = sweep.definition
+        if definition.keys:
+            raise InputError(f"{sweep.path.name} varies {', '.join(definition.keys)}: an "
+                             f"ensemble varies only the seed")
+        data = sweep.dataset
+        return cls(seeds=np.asarray(data["seed"].values, dtype=np.int64),
+                   t=np.asarray(data["time"].values),
+                   conductance=np.asarray(data["conductance"].values),
+                   terminal_current=np.asarray(data["terminal_current"].values),
+                   vary=definition.reseed)
+
     @property
     def mean(self) -> np.ndarray:
         """Ensemble mean of G(t), shape (T,) (S)."""
@@ -62,22 +81,14 @@ class EnsembleResult:
         return self.conductance.std(axis=0, ddof=ddof)
 
 
-def run_member(scenario: Scenario, seed: int, *, vary: str = "dynamics", built=None,
-               progress: Callable[[float, float], None] | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run one member; returns ``(t (T,), conductance (T,), terminal_current (T, E))``."""
-    trace = TraceRecorder()
-    if vary == "all":
-        simulation = build_simulation(scenario, seed=seed, recorders=[trace])
-    else:
-        simulation = build_simulation(scenario, seed=seed, built=built, recorders=[trace])
-    simulation.run(scenario.run.duration, progress=progress)
-    return trace.t, trace.conductance, trace.terminal_current
-
-
 def run_ensemble(scenario: Scenario, seeds: Sequence[int], *, vary: str = "dynamics",
+                 client: Any = SERIAL, workers: int | None = None,
+                 scheduler_file: str | Path | None = None, output: str | Path | None = None,
                  progress: Callable[[float, str], None] | None = None) -> EnsembleResult:
     """Run the scenario once per seed and collect the two-terminal traces.
+
+    An ensemble is the seeds-only sweep (:func:`nwn.engine.sweep.run_sweep` with nothing
+    varied), so it runs wherever a sweep runs and writes the same file layout.
 
     Parameters
     ----------
@@ -86,26 +97,26 @@ def run_ensemble(scenario: Scenario, seeds: Sequence[int], *, vary: str = "dynam
         One run per seed (junction streams, and with ``vary="all"`` the wires too).
     vary : {"dynamics", "all"}
         What the seed changes (see the module docstring).
+    client, workers, scheduler_file
+        Where the members run, as for :func:`~nwn.engine.sweep.run_sweep`; by default here,
+        one after another.
+    output : path, optional
+        Keep the sweep file here (resumable); by default a temporary file.
     progress : callable, optional
         ``progress(fraction, message)``.
     """
+    from nwn.engine.sweep import run_sweep
+
     vary = check_choice("vary", vary, ("dynamics", "all"))
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise InputError("seeds must list at least one seed (got none)")
-    if any(s < 0 for s in seeds):
-        raise InputError(f"seeds must be >= 0 (got {min(seeds)})")
-    built = build_network_from(scenario) if vary == "dynamics" else None
-    times, conductances, currents = None, [], []
-    for k, seed in enumerate(seeds):
-        def report(fraction, t, k=k, seed=seed):
-            if progress is not None:
-                progress((k + fraction) / len(seeds), f"seed {seed}, t = {t:.3g} s")
-
-        t, g, current = run_member(scenario, seed, vary=vary, built=built, progress=report)
-        times = t if times is None else times
-        conductances.append(g)
-        currents.append(current)
-    return EnsembleResult(seeds=np.array(seeds, dtype=np.int64), t=times,
-                          conductance=np.array(conductances),
-                          terminal_current=np.array(currents), vary=vary)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(output) if output is not None else Path(folder) / "ensemble.h5"
+        with run_sweep(scenario, None, seeds, reseed=vary, client=client, workers=workers,
+                       scheduler_file=scheduler_file, output=path, progress=progress) as sweep:
+            failures = sweep.failures()
+            if failures:
+                raise InputError(f"{len(failures)} of {len(seeds)} ensemble members failed; "
+                                 f"{failures[0]}")
+            return EnsembleResult.from_sweep(sweep)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``nwn --help`` lists them.
-COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "movie", "plot",
+COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "sweep", "movie", "plot",
             "reservoir", "export")
 
 EXIT_OK = 0

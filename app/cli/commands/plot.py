@@ -10,13 +10,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plot", help="draw the trace figure of a results file (PNG/SVG)",
         description="Draw terminal voltages, currents and the two-terminal conductance G(t) "
-                    "of a results file to a PNG or SVG figure; --csv also writes the traces.")
+                    "of a results file to a PNG or SVG figure; --csv also writes the traces. "
+                    "For a sweep file (nwn sweep): the final (or --average: time-averaged) "
+                    "conductance against the first varied key, mean and +-1 std over the "
+                    "seeds, one line per value of the other keys.")
     parser.add_argument("results", help="results file (HDF5)")
     parser.add_argument("-o", "--output", required=True, help="figure file, .png or .svg")
     parser.add_argument("--log", action="store_true", help="logarithmic conductance axis")
     parser.add_argument("--width", type=int, default=1000, help="figure width, pixels (1000)")
     parser.add_argument("--height", type=int, default=900, help="figure height, pixels (900)")
     parser.add_argument("--csv", help="also write the terminal traces to this CSV file")
+    parser.add_argument("--average", action="store_true",
+                        help="sweep files: time-averaged instead of final conductance")
     parser.set_defaults(func=run)
 
 
@@ -29,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     figure_format(args.output)
     width = check_int("--width", args.width, minimum=64, maximum=16384)
     height = check_int("--height", args.height, minimum=64, maximum=16384)
+    if _is_sweep(args.results):
+        return _plot_sweep(args, width)
     with Results(args.results) as results:
         ensure_qapp()
         figure = trace_figure(results, log=args.log, size=(width, height))
@@ -38,5 +45,33 @@ def run(args: argparse.Namespace) -> int:
             figure.deleteLater()
         if args.csv:
             write_traces_csv(args.csv, results)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _is_sweep(path: str) -> bool:
+    """Whether ``path`` is a sweep file (``nwn sweep``, ``nwn ensemble``)."""
+    import h5py
+
+    from nwn.engine.sweep.store import FORMAT
+
+    try:
+        with h5py.File(path, "r") as file:
+            value = file.attrs.get("format", "")
+    except OSError:
+        return False  # not HDF5 at all: the results reader says so in its own words
+    return (value.decode() if isinstance(value, bytes) else str(value)) == FORMAT
+
+
+def _plot_sweep(args: argparse.Namespace, width: int) -> int:
+    from nwn.app.render.sweep_figures import write_sweep_figure
+    from nwn.engine.sweep import open_sweep
+    from nwn.geometry.checks import InputError
+
+    if args.csv:
+        raise InputError("--csv applies to results of one run, not to a sweep file")
+    with open_sweep(args.results) as result:
+        write_sweep_figure(args.output, result, reduce="mean" if args.average else "final",
+                           width=width)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -1,0 +1,113 @@
+"""Sweep scaling: 16 members serially in this process, then on an embedded 2-worker cluster.
+
+Both in the same run, on the same members (one preset over 16 seeds). Prints:
+
+* the speed-up, serial wall time / sweep wall time (target >= 1.7x on 2 free cores), with and
+  without the cluster's start-up;
+* the engine's per-member overhead: (sweep wall time x workers - sum of member run times) /
+  members, as a fraction of the mean member run time (target <= 5 % for members >= 2 s);
+* each member's run time serially and on the cluster (contention on a shared machine shows
+  up there), and the load average before and after (other processes on the machine).
+
+Numba kernels are compiled (or loaded from cache) before timing, here and on every worker.
+
+Usage::
+
+    python benchmarks/bench_sweep.py                          # two_terminal_pulse, 16 seeds
+    python benchmarks/bench_sweep.py --members 4 --duration 1 # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def _warm(scenario):
+    """Compile (or load) the kernels a member uses, on a very short run."""
+    from nwn.engine.sweep import default_runner
+
+    short = dataclasses.replace(scenario, run=dataclasses.replace(
+        scenario.run, duration=5 * scenario.run.dt))
+    default_runner(short)
+    return os.getpid()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="two_terminal_pulse")
+    parser.add_argument("--members", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=float, help="override run.duration (s)")
+    args = parser.parse_args()
+
+    import distributed
+    import numpy as np
+
+    from nwn.engine.scenario import load_scenario
+    from nwn.engine.sweep import default_runner, run_sweep
+    from nwn.resources import preset_path
+
+    scenario = load_scenario(preset_path(args.preset))
+    if args.duration:
+        scenario = dataclasses.replace(scenario, run=dataclasses.replace(
+            scenario.run, duration=args.duration))
+    seeds = list(range(args.members))
+    load_before = os.getloadavg()
+    print(f"{args.preset}: {args.members} members of {scenario.run.n_steps} steps; "
+          f"{os.cpu_count()} cores, load average {load_before[0]:.2f} (1 min)")
+
+    _warm(scenario)
+    serial_times = []
+    started = time.perf_counter()
+    for seed in seeds:
+        t0 = time.perf_counter()
+        default_runner(dataclasses.replace(scenario, seed=seed))
+        serial_times.append(time.perf_counter() - t0)
+    serial_wall = time.perf_counter() - started
+
+    t0 = time.perf_counter()
+    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                       processes=True, dashboard_address="127.0.0.1:0")
+    client = distributed.Client(cluster, set_as_default=False)
+    client.wait_for_workers(args.workers)
+    startup = time.perf_counter() - t0
+    try:
+        client.run(_warm, scenario)
+        with tempfile.TemporaryDirectory() as folder:
+            started = time.perf_counter()
+            result = run_sweep(scenario, None, seeds, client=client,
+                               output=Path(folder) / "bench.h5")
+            sweep_wall = time.perf_counter() - started
+            with result:
+                member_times = np.asarray(result.members["wall_time"].values, dtype=float)
+                assert result.n_done == args.members, result.failures()
+    finally:
+        client.close()
+        cluster.close()
+    load_after = os.getloadavg()
+
+    mean_serial = statistics.mean(serial_times)
+    mean_member = float(member_times.mean())
+    overhead = (sweep_wall * args.workers - member_times.sum()) / args.members
+    print(f"serial (baseline, this process): {serial_wall:8.2f} s   "
+          f"member {mean_serial:.2f} s mean ({min(serial_times):.2f}-{max(serial_times):.2f})")
+    print(f"sweep, {args.workers} workers:            {sweep_wall:8.2f} s   "
+          f"member {mean_member:.2f} s mean ({member_times.min():.2f}-"
+          f"{member_times.max():.2f}); cluster start-up {startup:.2f} s")
+    print(f"speed-up: {serial_wall / sweep_wall:.2f}x (target >= 1.7x on {args.workers} cores); "
+          f"{serial_wall / (sweep_wall + startup):.2f}x counting start-up")
+    print(f"engine overhead per member: {overhead * 1e3:.0f} ms = "
+          f"{100 * overhead / mean_member:.1f} % of a member's run (target <= 5 %)")
+    print(f"member slow-down on the cluster vs serial: {mean_member / mean_serial:.2f}x "
+          f"(contention for the cores)")
+    print(f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

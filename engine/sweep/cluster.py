@@ -1,0 +1,108 @@
+"""Where a sweep's members run: an embedded Dask cluster, or one the user already has.
+
+* nothing given: a :class:`distributed.LocalCluster` sized to the machine, one worker process
+  per core with one thread each (numba kernels are single-threaded; threads in one process
+  would fight over the interpreter, processes do not), closed again when the sweep ends;
+* a :class:`distributed.Client`: its cluster, left open;
+* a scheduler address (``tcp://host:8786``) or a scheduler file (``dask scheduler
+  --scheduler-file``): that cluster, through a client the sweep opens and closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from nwn.geometry.checks import InputError, check_int, check_positive
+
+__all__ = ["CONNECT_TIMEOUT", "Connection", "connect"]
+
+#: Seconds to wait for a scheduler to answer before refusing the sweep.
+CONNECT_TIMEOUT = 5.0
+
+
+class Connection:
+    """A Dask client for one sweep, and whatever the sweep must close when it ends."""
+
+    def __init__(self, client: Any, *, owned: tuple = ()) -> None:
+        self.client = client
+        self._owned = owned
+
+    @property
+    def n_threads(self) -> int:
+        """Worker threads of the cluster now (at least 1)."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # a cluster busy starting workers answers later
+            return 1
+
+    def close(self) -> None:
+        for thing in self._owned:
+            try:
+                thing.close()
+            except Exception:  # closing must not hide the sweep's own outcome
+                pass
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def connect(client: Any = None, *, workers: int | None = None,
+            scheduler_file: str | Path | None = None,
+            timeout: float = CONNECT_TIMEOUT) -> Connection:
+    """Open the cluster a sweep runs on (see the module docstring).
+
+    Parameters
+    ----------
+    client : distributed.Client or str, optional
+        A client, or a scheduler address such as ``"tcp://127.0.0.1:8786"``.
+    workers : int, optional
+        Worker processes of the embedded cluster (default: the machine's cores).
+    scheduler_file : path, optional
+        A scheduler file written by ``dask scheduler --scheduler-file``.
+    timeout : float
+        Seconds to wait for a scheduler to answer.
+
+    Raises
+    ------
+    InputError
+        One line when a scheduler does not answer within ``timeout`` or the options clash.
+    """
+    import distributed
+
+    timeout = check_positive("timeout", timeout)
+    given = [name for name, value in (("client", client), ("scheduler_file", scheduler_file))
+             if value is not None]
+    if len(given) > 1 or (given and workers is not None):
+        raise InputError("give one of workers (an embedded cluster), a scheduler address or "
+                         "a scheduler file")
+    if isinstance(client, distributed.Client):
+        return Connection(client)
+    if client is not None and not isinstance(client, str):
+        raise InputError(f"client must be a distributed.Client or a scheduler address such "
+                         f"as 'tcp://127.0.0.1:8786' (got {client!r})")
+    if client is not None or scheduler_file is not None:
+        where = client if client is not None else f"the scheduler file {scheduler_file}"
+        if scheduler_file is not None and not Path(scheduler_file).is_file():
+            raise InputError(f"scheduler file {str(scheduler_file)!r} does not exist")
+        try:
+            remote = distributed.Client(client, scheduler_file=scheduler_file,
+                                        timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise InputError(f"no Dask scheduler answers at {where} within {timeout:g} s "
+                             f"({reason})") from None
+        return Connection(remote, owned=(remote,))
+    n = check_int("workers", workers if workers is not None else (os.cpu_count() or 1),
+                  minimum=1, maximum=4096)
+    # Loopback only, and any free port for the scheduler's web page (several may run at once).
+    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                       silence_logs=logging.ERROR)
+    local = distributed.Client(cluster, set_as_default=False)
+    return Connection(local, owned=(local, cluster))
