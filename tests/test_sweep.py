@@ -18,7 +18,7 @@ import pytest
 import xarray
 from scenarios import two_terminal
 
-from nwn.app.cli import main
+from nwn.app.cli.main import main
 from nwn.engine.scenario import parse_scenario
 from nwn.engine.sweep import SERIAL, SweepDefinition, open_sweep, run_sweep
 from nwn.engine.sweep.keys import set_key

@@ -35,22 +35,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
     import numpy as np
 
     from nwn.app.cli.commands._common import resolve_scenario
     from nwn.app.cli.commands.sweep import seeds_from
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.ensemble import EnsembleResult
+    from nwn.engine.runner import override
     from nwn.engine.sweep import SERIAL, run_sweep
     from nwn.geometry.checks import check_int, check_positive
 
-    scenario, _ = resolve_scenario(args.scenario)
+    scenario, text = resolve_scenario(args.scenario)
     seeds = seeds_from(args, scenario.seed)
     if args.duration is not None:
-        scenario = dataclasses.replace(scenario, run=dataclasses.replace(
-            scenario.run, duration=check_positive("--duration", args.duration)))
+        check_positive("--duration", args.duration)
+    scenario, _ = override(scenario, text, duration=args.duration)  # as `nwn run --duration`
     workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
     output = Path(args.output)
     bar = None if args.quiet else ProgressBar("ensemble")

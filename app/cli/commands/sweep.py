@@ -78,18 +78,17 @@ def seeds_from(args: argparse.Namespace, default: int) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
     from nwn.app.cli.commands._common import resolve_scenario
     from nwn.app.cli.progress import ProgressBar
+    from nwn.engine.runner import override
     from nwn.engine.sweep import SERIAL, run_sweep
     from nwn.engine.sweep.store import partial_path
     from nwn.geometry.checks import check_int, check_positive
 
-    scenario, _ = resolve_scenario(args.scenario)
+    scenario, text = resolve_scenario(args.scenario)
     if args.duration is not None:
-        scenario = dataclasses.replace(scenario, run=dataclasses.replace(
-            scenario.run, duration=check_positive("--duration", args.duration)))
+        check_positive("--duration", args.duration)
+    scenario, _ = override(scenario, text, duration=args.duration)  # as `nwn run --duration`
     outputs = ["trace"] + [name.strip() for text in args.output_state
                            for name in text.split(",") if name.strip()]
     workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
