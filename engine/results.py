@@ -239,8 +239,14 @@ class Results:
             if not self.path.is_file():
                 raise InputError(f"{self._label} does not exist")
             try:
-                # SWMR read: a file still being written by a run can be read too.
-                self._file = h5py.File(self.path, "r", libver="latest", swmr=True)
+                try:
+                    self._file = h5py.File(self.path, "r")
+                except OSError as error:
+                    if "lock" not in str(error):
+                        raise
+                    # A run is still writing the file and holds HDF5's lock on it; between
+                    # its flushes the file is whole (nothing touches it), so read it anyway.
+                    self._file = h5py.File(self.path, "r", locking=False)
             except OSError as error:
                 raise InputError(f"{self._label} is not a readable HDF5 file "
                                  f"({error})") from None
@@ -248,10 +254,21 @@ class Results:
             self.path = None
             self._label = "results in memory"
             self._file = h5py.File(source, "r")
+        try:
+            self._read(lazy)
+        except InputError:
+            self.close()
+            raise
+        except (OSError, KeyError, RuntimeError, ValueError) as error:
+            # A file caught in the middle of a flush by a running writer, or damaged.
+            self.close()
+            raise InputError(f"{self._label} could not be read ({error}); if a run is "
+                             f"writing it, try again") from None
+
+    def _read(self, lazy: bool) -> None:
         file = self._file
         missing = [d.path for d in DATASETS if d.required and d.path not in file]
         if missing:
-            self.close()
             raise InputError(f"{self._label} is not an nwn results file "
                              f"(missing {', '.join('/' + m for m in missing)})")
         attrs = file.attrs
@@ -281,8 +298,9 @@ class Results:
             for d in DATASETS:
                 if d.path in file:
                     self._array(d.name)
-            if "geometry" in file:
-                _ = self.network, self.electrodes, self.box
+            _ = self.electrodes, self.box
+            if "geometry/edge_nodes" in file:
+                _ = self.network
             self.close()
 
     # -- file ---------------------------------------------------------------------------------

@@ -220,3 +220,24 @@ def test_readme_python_example_runs(capsys, tmp_path, monkeypatch):
 def test_trace_recorder_says_where_its_old_names_went():
     with pytest.raises(AttributeError, match="TraceRecorder.current is called terminal_current"):
         _ = TraceRecorder().current
+
+
+def test_the_command_line_writes_what_a_script_gets(written, tmp_path):
+    from nwn.app.cli.main import main
+
+    _, _, in_memory, _ = written
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO)
+    assert main(["run", str(scenario), "-o", str(tmp_path / "cli.h5"), "-q"]) == 0
+    with load_results(tmp_path / "cli.h5", lazy=False) as cli:
+        for dataset in DATASETS:
+            assert_same(cli[dataset.path], in_memory[dataset.path], dataset.path)
+        assert cli.scenario_text == in_memory.scenario_text == SCENARIO
+
+
+def test_the_formats_document_lists_every_dataset_with_its_units():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "formats.md").read_text("utf-8")
+    for dataset in DATASETS:
+        row = re.search(rf"^\| `/{re.escape(dataset.path)}` \|[^|]*\| ([^|]*) \|", text, re.M)
+        assert row, dataset.path
+        assert row.group(1).strip() == (dataset.units or "–"), dataset.path
