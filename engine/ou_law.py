@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 __all__ = [
     "bounded_power_law_quantile",
@@ -30,6 +31,7 @@ __all__ = [
     "one_minus_exp",
     "ou_spread",
     "ou_step",
+    "ou_variance_factor",
     "relax",
 ]
 
@@ -167,3 +169,24 @@ def bounded_power_law_quantile(alpha, a_min, a_max, u):
         hi = a_max**e
         value = (lo + u * (hi - lo)) ** (1.0 / e)
     return min(max(value, a_min), a_max)
+
+
+def ou_variance_factor(theta, duration) -> np.ndarray:
+    """``ou_spread(theta, 1, t)^2``, the OU transition variance per unit sigma^2, elementwise.
+
+    For estimators that divide innovations by it (``ou_noise_sigma`` in
+    :mod:`nwn.engine.analysis.stochastic`). ``theta`` (1/s) and ``duration`` (s) broadcast to
+    one shape; the result has that shape (s).
+    """
+    theta, duration = np.broadcast_arrays(np.asarray(theta, dtype=np.float64),
+                                          np.asarray(duration, dtype=np.float64))
+    out = np.empty(theta.shape)
+    _variance_kernel(theta.ravel(), duration.ravel(), out.reshape(-1))
+    return out
+
+
+@numba.njit(cache=True)
+def _variance_kernel(theta, duration, out):
+    for k in range(theta.size):
+        spread = ou_spread(theta[k], 1.0, duration[k])
+        out[k] = spread * spread

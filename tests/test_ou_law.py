@@ -75,3 +75,14 @@ def test_relax_keeps_tiny_increments():
     # x~ + (x - x~) exp(-theta h) would return x unchanged.
     assert ou_law.relax(0.0, 1.0, 1e-20, 1.0) == pytest.approx(1e-20, rel=1e-15)
     assert ou_law.jump_up_probability(0.5, 0.1, 0.01) == pytest.approx(0.5 + 0.4 / 2.04)
+
+
+def test_variance_factor_is_the_step_variance_elementwise():
+    theta = np.array([[2.0, 0.0, 1e-12], [40.0, 0.7, np.inf]])
+    dt = np.array([0.3, 4.0, 2.0])
+    factor = ou_law.ou_variance_factor(theta, dt)
+    assert factor.shape == (2, 3)
+    np.testing.assert_allclose(factor[0], [(1 - np.exp(-1.2)) / 4.0, 4.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(factor[1, :2], [(1 - np.exp(-2 * 40 * 0.3)) / 80,
+                                               (1 - np.exp(-2 * 0.7 * 4)) / 1.4], rtol=1e-12)
+    assert factor[1, 2] == 0.0

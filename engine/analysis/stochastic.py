@@ -23,6 +23,7 @@ import numpy as np
 from scipy import ndimage, signal, stats
 from scipy.optimize import brentq, curve_fit, minimize_scalar
 
+from nwn.engine.ou_law import ou_variance_factor
 from nwn.geometry.checks import InputError, check_int, check_nonnegative, check_positive
 
 __all__ = [
@@ -175,9 +176,9 @@ def ou_noise_sigma(innovations, theta, dt, *, robust: bool = False) -> float:
     e = np.asarray(innovations, dtype=np.float64)
     theta = np.broadcast_to(np.asarray(theta, dtype=np.float64), e.shape)
     dt = np.broadcast_to(np.asarray(dt, dtype=np.float64), e.shape)
+    factor = ou_variance_factor(theta, dt)  # the simulators' own step variance
     with np.errstate(invalid="ignore", divide="ignore"):
-        factor = np.where(theta * dt > 1e-12, -np.expm1(-2 * theta * dt) / (2 * theta), dt)
-    standardized = e / np.sqrt(factor)
+        standardized = e / np.sqrt(factor)
     if robust:
         centre = np.median(standardized)
         return float(1.4826 * np.median(np.abs(standardized - centre)))
