@@ -8,7 +8,8 @@ random stream, advanced over dt at constant voltage by one numba call for all ju
 (3,)
 
 Models (``MODELS``): ``rate``, ``filament``, ``ou_jump``, ``threshold``, ``ohmic``, ``hp``,
-``decay_hp``, ``mss``; see each module for equations, defaults and sources.
+``decay_hp``, ``mss``; see each module for equations, defaults and sources. Models of other
+packages join them through the ``nwn.junction_models`` entry points (:mod:`.plugins`).
 """
 
 from __future__ import annotations
@@ -26,15 +27,21 @@ from .hp import DecayHPModel, HPModel
 from .mss import MSSModel
 from .ohmic import OhmicModel
 from .ou_jump import OUJumpModel
+from .plugins import load_plugins, register_model
 from .rate import RateModel
 from .threshold import ThresholdModel
 
-__all__ = ["MODELS", "JunctionModel", "Param", "make_model"]
+__all__ = ["BUILTIN_MODELS", "MODELS", "JunctionModel", "Param", "load_plugins", "make_model",
+           "register_model"]
 
 MODELS: dict[str, type[JunctionModel]] = {
     cls.name: cls for cls in (RateModel, FilamentModel, OUJumpModel, ThresholdModel, OhmicModel,
                               HPModel, DecayHPModel, MSSModel)
 }
+#: The models that ship with nwn-studio (plugins may not take their names).
+BUILTIN_MODELS = tuple(MODELS)
+
+load_plugins()
 
 
 def make_model(
