@@ -20,7 +20,7 @@ from typing import Any
 
 from nwn.engine.results import Results
 from nwn.engine.scenario import Scenario, load_scenario, parse_scenario, scenario_to_toml
-from nwn.geometry.checks import InputError, check_int, check_positive
+from nwn.geometry.checks import InputError
 
 __all__ = ["override", "resolve_scenario", "run"]
 
@@ -73,13 +73,12 @@ def override(scenario: Scenario, text: str, *, duration: float | None = None,
     Returns the new scenario and its TOML text, re-validated, so that what is stored with the
     results is exactly what ran; ``text`` comes back unchanged when nothing is replaced.
     """
+    # The specs refuse a bad seed or duration themselves (nwn.engine.limits, the file's words).
     if seed is not None:
-        check_int("seed", seed, minimum=0)
-        scenario = dataclasses.replace(scenario, seed=int(seed))
+        scenario = dataclasses.replace(scenario, seed=seed)
     if duration is not None:
-        check_positive("duration", duration)
-        scenario = dataclasses.replace(
-            scenario, run=dataclasses.replace(scenario.run, duration=float(duration)))
+        scenario = dataclasses.replace(scenario, run=dataclasses.replace(scenario.run,
+                                                                         duration=duration))
     if seed is not None or duration is not None:
         text = scenario_to_toml(scenario)
         parse_scenario(text, base_dir=scenario.base_dir)

@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from nwn.engine import limits
 from nwn.engine.scenario import Scenario, parse_scenario, scenario_to_toml, toml_value
-from nwn.geometry.checks import InputError, check_choice, check_int
+from nwn.geometry.checks import InputError, check_choice
 
 __all__ = ["MAX_MEMBERS", "RESEED", "Member", "SweepDefinition", "format_value", "parse_values",
            "set_key"]
@@ -294,7 +295,7 @@ class SweepDefinition:
             raise InputError("seeds must list at least one seed (got none)")
         checked = []
         for i, seed in enumerate(seeds):
-            seed = check_int(f"seeds[{i}]", seed, minimum=0, maximum=2**63 - 1)
+            seed = limits.check_seed(f"seeds[{i}]", seed)
             if seed in checked:
                 raise InputError(f"seeds lists seed {seed} twice (seeds must be distinct)")
             checked.append(seed)
