@@ -37,7 +37,8 @@ from scipy.sparse.csgraph import connected_components
 
 from nwn.engine.junctions import make_model
 from nwn.engine.recording import TraceRecorder
-from nwn.engine.simulation import Drive, Simulation
+from nwn.engine.simulation import Simulation
+from nwn.engine.sources import Source
 from nwn.engine.stimuli import make_stimulus
 from nwn.geometry import build_network, drop_wires, find_junctions, side_bars
 
@@ -90,8 +91,8 @@ def make_simulation(n_wires: int, settle: int):
     model = make_model("rate", network.n_junctions, rng=np.random.default_rng(1),
                        initial={"uniform": [0.0, 0.05]})
     left, right = network.electrode_names[:2]
-    sim = Simulation(network, model, {left: Drive("voltage", make_stimulus(
-        {"kind": "dc", "value": volts})), right: Drive("ground")}, dt=2e-3,
+    sim = Simulation(network, model, {left: Source("voltage", make_stimulus(
+        {"kind": "dc", "value": volts})), right: Source("ground")}, dt=2e-3,
         recorders=[TraceRecorder()])
     sim.run(settle * sim.dt)
     return sim, network, volts, t_build

@@ -35,8 +35,8 @@ _WHERE = {
     "build_simulation": "build",
     "build_network_from": "build",
     "Simulation": "simulation",
-    "Drive": "simulation",
     "Snapshot": "simulation",
+    "Source": "sources",
     "make_model": "junctions",
     "make_stimulus": "stimuli",
 }

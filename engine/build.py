@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from nwn.engine.scenario import Scenario
-from nwn.engine.simulation import Drive, Simulation
+from nwn.engine.simulation import Simulation
+from nwn.engine.sources import Source
 from nwn.geometry.checks import InputError
 
 __all__ = ["BuiltNetwork", "build_network_from", "build_simulation", "deposit_wires",
@@ -96,18 +97,10 @@ def build_network_from(scenario: Scenario, *, seed: int | None = None) -> BuiltN
                         network=network)
 
 
-def make_drives(scenario: Scenario) -> dict[str, Drive]:
-    """The :class:`Drive` of every electrode of the scenario."""
-    from nwn.engine.stimuli import make_stimulus
-
-    drives = {}
-    for electrode in scenario.electrodes:
-        source = electrode.source
-        stimulus = None
-        if source.waveform is not None:
-            stimulus = make_stimulus(source.waveform, base_dir=scenario.base_dir)
-        drives[electrode.name] = Drive(source.kind, stimulus, source.series_resistance)
-    return drives
+def make_drives(scenario: Scenario) -> dict[str, Source]:
+    """The runtime :class:`~nwn.engine.sources.Source` of every electrode of the scenario."""
+    return {electrode.name: Source.from_spec(electrode.source, base_dir=scenario.base_dir)
+            for electrode in scenario.electrodes}
 
 
 def build_simulation(scenario: Scenario, *, seed: int | None = None,

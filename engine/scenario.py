@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from nwn.engine import limits
+from nwn.engine.sources import check_source
 from nwn.geometry.checks import (
     InputError,
     check_choice,
@@ -90,7 +91,6 @@ __all__ = [
     "toml_value",
 ]
 
-SOURCE_KINDS = ("voltage", "current", "ground", "floating")
 MODES = ("jda", "mnr")
 
 
@@ -437,19 +437,10 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
 
 
 def _check_source(spec: SourceSpec, path: str, base_dir: Path | None) -> None:
-    kind = check_choice(f"{path}.kind", spec.kind, SOURCE_KINDS)
     waveform = spec.waveform
-    series = check_nonnegative(f"{path}.series_resistance", spec.series_resistance)
-    if kind in ("voltage", "current"):
-        if waveform is None:
-            raise InputError(f"{path}: a {kind} source needs a 'waveform' "
-                             f"(e.g. {{kind = \"dc\", value = 1.0}})")
+    series = check_source(path, spec.kind, spec.series_resistance, waveform is not None)[1]
+    if waveform is not None:
         waveform = _check_waveform(f"{path}.waveform", waveform, base_dir)
-    elif waveform is not None:
-        raise InputError(f"{path}: a {kind} electrode takes no waveform")
-    if series and kind != "voltage":
-        raise InputError(f"{path}.series_resistance applies to voltage sources only "
-                         f"(got kind {kind!r})")
     _set(spec, "waveform", waveform)
     _set(spec, "series_resistance", series)
 

@@ -27,32 +27,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nwn.geometry.checks import InputError, check_choice, check_nonnegative, check_positive
+from nwn.engine.sources import WAVEFORM_KINDS, Source
+from nwn.geometry.checks import InputError, check_positive
 from nwn.geometry.network import Network
 
-__all__ = ["Drive", "Recorder", "Simulation", "SimulationState", "Snapshot"]
+__all__ = ["Recorder", "Simulation", "SimulationState", "Snapshot"]
 
 # Stimulus values are computed for this many steps at once: one vectorized call instead of a
 # Python call per step and terminal.
 _STIMULUS_BLOCK = 1024
-
-
-@dataclass(frozen=True)
-class Drive:
-    """What drives one electrode terminal during a run.
-
-    Attributes
-    ----------
-    kind : {"voltage", "current", "ground", "floating"}
-    stimulus : object or None
-        Waveform with a vectorized ``at(t)`` (V for voltage, A for current sources).
-    series_resistance : float
-        Series resistance of a voltage source (ohm); 0 is ideal.
-    """
-
-    kind: str
-    stimulus: Any = None
-    series_resistance: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +106,7 @@ class Recorder(Protocol):
 ProgressCallback = Callable[[float, float], None]
 
 
-def _check_paths(network: Network, drives: Mapping[str, Drive]) -> None:
+def _check_paths(network: Network, drives: Mapping[str, Source]) -> None:
     """Refuse driven electrodes that no wire path joins to any other driven electrode.
 
     Such an electrode would carry no current whatever the stimulus: almost always a network
@@ -153,8 +136,9 @@ class Simulation:
         The circuit graph.
     model : JunctionModel
         Junction agents, one per junction of ``network`` (see :mod:`nwn.engine.junctions`).
-    drives : mapping of str to Drive
-        Source of each electrode, by name; electrodes not named float.
+    drives : mapping of str to Source
+        What drives each electrode (:class:`~nwn.engine.sources.Source`), by name;
+        electrodes not named float.
     dt : float
         Time step (s).
     recorders : sequence of Recorder, optional
@@ -162,15 +146,15 @@ class Simulation:
 
     Examples
     --------
-    >>> sim = Simulation(network, model, {"left": Drive("voltage", DC(2.0)),
-    ...                                   "right": Drive("ground")}, dt=1e-3)
+    >>> sim = Simulation(network, model, {"left": Source("voltage", DC(2.0)),
+    ...                                   "right": Source("ground")}, dt=1e-3)
     >>> sim.run(0.5)                      # doctest: +SKIP
     >>> sim.snapshot().conductance        # doctest: +SKIP
     """
 
-    def __init__(self, network: Network, model: Any, drives: Mapping[str, Drive], *,
+    def __init__(self, network: Network, model: Any, drives: Mapping[str, Source], *,
                  dt: float, recorders: Sequence[Recorder] = ()) -> None:
-        from nwn.engine.solver import CircuitSolver, Source
+        from nwn.engine.solver import CircuitSolver
 
         self.dt = check_positive("dt", dt)
         if model.n_junctions != network.n_junctions:
@@ -178,31 +162,25 @@ class Simulation:
                 f"model has {model.n_junctions} junction agents but the network has "
                 f"{network.n_junctions} junctions"
             )
-        for name, drive in drives.items():
+        for name, source in drives.items():
             network.terminal(name)  # refuses unknown electrode names
-            check_choice(f"electrodes.{name}.source.kind", drive.kind,
-                         ("voltage", "current", "ground", "floating"))
-            check_nonnegative(f"electrodes.{name}.source.series_resistance",
-                              drive.series_resistance)
-            if drive.kind in ("voltage", "current") and drive.stimulus is None:
-                raise InputError(f"electrodes.{name}.source: a {drive.kind} source needs a "
-                                 f"waveform")
+            if not isinstance(source, Source):  # a Source checked its own kind's rules
+                raise InputError(f"electrodes.{name}.source must be a Source (got "
+                                 f"{type(source).__name__})")
         self.network = network
         self.model = model
-        self.drives = {name: drives.get(name, Drive("floating"))
+        self.drives = {name: drives.get(name, Source("floating"))
                        for name in network.electrode_names}
         _check_paths(network, self.drives)
         self.recorders = list(recorders)
-        self.solver = CircuitSolver(network, {
-            name: Source(d.kind, 0.0, d.series_resistance) for name, d in self.drives.items()
-        })
+        self.solver = CircuitSolver(network, self.drives)
         self.step_index = 0
         self._stop = threading.Event()
         self._junction_edge = network.junction_edge
         self._junction_a = network.edge_nodes[network.junction_edge, 0]
         self._junction_b = network.edge_nodes[network.junction_edge, 1]
         self._driven = [(k, d.stimulus) for k, d in enumerate(self.drives.values())
-                        if d.kind in ("voltage", "current")]
+                        if d.kind in WAVEFORM_KINDS]
         self._stimulus_block: np.ndarray | None = None
         self._stimulus_first = 0
         self._conductance = model.conductance()

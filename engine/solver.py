@@ -56,14 +56,8 @@ from nwn.engine import solver_kernels as _k
 from nwn.engine.solver_assembly import ReducedSystem
 from nwn.engine.solver_preconditioner import Preconditioner
 from nwn.engine.solver_topology import CircuitError, ExcludedComponent, find_topology, quote
-from nwn.geometry.checks import (
-    InputError,
-    check_choice,
-    check_finite,
-    check_int,
-    check_nonnegative,
-    check_positive,
-)
+from nwn.engine.sources import Source, as_source
+from nwn.geometry.checks import InputError, check_int, check_positive
 from nwn.geometry.network import Network
 
 __all__ = [
@@ -76,39 +70,8 @@ __all__ = [
     "solve_dc",
 ]
 
-SOURCE_KINDS = ("voltage", "current", "ground", "floating")
 #: Worst relative voltage error accepted when float64 cannot reach ``rtol``.
 _ATTAINABLE_LIMIT = 1e-8
-
-
-@dataclass(frozen=True)
-class Source:
-    """How one electrode terminal is driven.
-
-    Parameters
-    ----------
-    kind : {"voltage", "current", "ground", "floating"}
-    value : float
-        Source voltage (V) or current (A, positive into the network); ignored for ground
-        and floating terminals.
-    series_resistance : float
-        Ohm, >= 0; only for voltage and ground terminals (0: ideal source).
-    """
-
-    kind: str
-    value: float = 0.0
-    series_resistance: float = 0.0
-
-    def __post_init__(self):
-        check_choice("source kind", self.kind, SOURCE_KINDS)
-        object.__setattr__(self, "value", check_finite("source value", self.value))
-        resistance = check_nonnegative("series_resistance", self.series_resistance)
-        if resistance > 0 and self.kind not in ("voltage", "ground"):
-            raise InputError(
-                f"series_resistance is only for voltage or ground terminals "
-                f"(got {resistance:g} ohm on a {self.kind} terminal)"
-            )
-        object.__setattr__(self, "series_resistance", resistance)
 
 
 @dataclass(eq=False)
@@ -172,19 +135,6 @@ class DCSolution:
     excluded_components: tuple
 
 
-def _as_source(name: str, spec) -> Source:
-    if isinstance(spec, Source):
-        return spec
-    if isinstance(spec, str):
-        spec = (spec,)
-    if not isinstance(spec, (tuple, list)) or not 1 <= len(spec) <= 3:
-        raise InputError(
-            f"sources[{name!r}] must be a Source or a tuple (kind[, value[, series_resistance]])"
-            f" (got {spec!r})"
-        )
-    return Source(*spec)
-
-
 class CircuitSolver:
     """Solve a network's node voltages step after step with changing junction conductances.
 
@@ -192,9 +142,9 @@ class CircuitSolver:
     ----------
     network : Network
     sources : mapping of str to Source or tuple
-        One entry per driven electrode name: ``Source(...)`` or ``("voltage", V)``,
-        ``("voltage", V, R_series)``, ``("current", A)``, ``("ground",)``, ``("floating",)``.
-        Electrodes not listed are floating.
+        One entry per driven electrode name: a :class:`~nwn.engine.sources.Source` or
+        ``("voltage", V)``, ``("voltage", V, R_series)``, ``("current", A)``, ``("ground",)``,
+        ``("floating",)``. Electrodes not listed are floating.
     rtol : float, keyword-only
         Voltage tolerance relative to the largest node voltage (default 1e-13).
     refactor_iterations : int or None, keyword-only
@@ -242,7 +192,8 @@ class CircuitSolver:
                 f"sources: electrode {unknown[0]!r} does not exist (known: {quote(names)})"
             )
         self.sources = tuple(
-            _as_source(n, sources[n]) if n in sources else Source("floating") for n in names
+            as_source(sources[n], f"sources[{n!r}]") if n in sources else Source("floating")
+            for n in names
         )
         self._topology = find_topology(network, self.sources)
         self.excluded_components = self._topology.excluded_components
@@ -251,7 +202,8 @@ class CircuitSolver:
         self._preconditioner = Preconditioner(self._system.indptr, self._system.indices,
                                               self._system.free_node, self.refactor_iterations)
         self.nnz_factor = self._preconditioner.pattern.nnz
-        self._default_values = np.array([s.value for s in self.sources], dtype=np.float64)
+        self._default_values = np.array([s.at(0.0) for s in self.sources],
+                                        dtype=np.float64)
         n = self.n_free
         # CG's unknowns (V): the solution, the one before it (for the extrapolated start), a
         # spare for swapping them, and CG's four work vectors; their values are set by reset()
@@ -304,7 +256,7 @@ class CircuitSolver:
         source_values : array_like, shape (K,), optional
             Per electrode, in ``network.electrode_names`` order: volts for voltage terminals,
             amperes for current terminals, ignored for ground and floating ones. Default:
-            the values given at construction.
+            the sources' values at t = 0.
         out : Solution, optional
             Filled in place (its arrays are overwritten) instead of allocating a new one.
 

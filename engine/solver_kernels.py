@@ -10,15 +10,16 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nwn.engine.sources import SOURCE_KINDS
 from nwn.engine.supernodal import solve as ldl_solve
 
 __all__: list[str] = []
 
-#: Terminal kind codes used inside the kernels.
-KIND_VOLTAGE = 0
-KIND_CURRENT = 1
-KIND_GROUND = 2
-KIND_FLOATING = 3
+#: Terminal kind codes used inside the kernels: the position of each kind in SOURCE_KINDS.
+KIND_VOLTAGE = SOURCE_KINDS.index("voltage")
+KIND_CURRENT = SOURCE_KINDS.index("current")
+KIND_GROUND = SOURCE_KINDS.index("ground")
+KIND_FLOATING = SOURCE_KINDS.index("floating")
 
 
 @numba.njit(cache=True)

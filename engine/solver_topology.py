@@ -20,16 +20,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from nwn.engine import solver_kernels as _k
+from nwn.engine.sources import REFERENCE_KINDS, SOURCE_KINDS
 from nwn.geometry.network import Network
 
 __all__ = ["CircuitError", "ExcludedComponent", "Topology", "find_topology"]
 
-_KIND_CODE = {
-    "voltage": _k.KIND_VOLTAGE,
-    "current": _k.KIND_CURRENT,
-    "ground": _k.KIND_GROUND,
-    "floating": _k.KIND_FLOATING,
-}
 
 
 class CircuitError(ValueError):
@@ -67,7 +62,8 @@ class Topology:
     terminal_nodes : ndarray, shape (K,), int64
         Network node of each electrode terminal, in ``network.electrode_names`` order.
     terminal_kind : ndarray, shape (K,), int64
-        Kernel code of each terminal's source kind (``solver_kernels.KIND_*``).
+        Code of each terminal's source kind: its position in ``SOURCE_KINDS``
+        (``solver_kernels.KIND_*``).
     terminal_series_g : ndarray, shape (K,), float64
         S, 1 / series resistance of each terminal's source (0 for an ideal source).
     dirichlet_terms : ndarray, shape (D,), int64
@@ -123,10 +119,10 @@ def find_topology(network: Network, sources: tuple) -> Topology:
     n_edges = edge_nodes.shape[0]
     names = tuple(network.electrode_names)
     terminal_nodes = np.asarray(network.terminal_nodes, dtype=np.int64)
-    kind = np.array([_KIND_CODE[s.kind] for s in sources], dtype=np.int64)
+    kind = np.array([SOURCE_KINDS.index(s.kind) for s in sources], dtype=np.int64)
     series = np.array([s.series_resistance for s in sources], dtype=np.float64)
     series_g = np.where(series > 0, 1.0 / np.where(series > 0, series, 1.0), 0.0)
-    reference = (kind == _k.KIND_VOLTAGE) | (kind == _k.KIND_GROUND)
+    reference = np.array([s.kind in REFERENCE_KINDS for s in sources], dtype=bool)
     dirichlet_term = reference & (series == 0)
 
     if not reference.any():

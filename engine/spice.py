@@ -51,8 +51,8 @@ _NAME_SAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
 def _sources(network: Network, sources: Mapping) -> list:
-    """One :class:`~nwn.engine.solver.Source` per electrode, in terminal order."""
-    from nwn.engine.solver import Source, _as_source
+    """One :class:`~nwn.engine.sources.Source` per electrode, in terminal order."""
+    from nwn.engine.sources import Source, as_source
 
     if not isinstance(sources, Mapping):
         raise InputError(f"sources must map electrode names to sources (got {sources!r})")
@@ -61,7 +61,8 @@ def _sources(network: Network, sources: Mapping) -> list:
     if unknown:
         known = ", ".join(repr(n) for n in names)
         raise InputError(f"sources: electrode {unknown[0]!r} does not exist (known: {known})")
-    return [_as_source(n, sources[n]) if n in sources else Source("floating") for n in names]
+    return [as_source(sources[n], f"sources[{n!r}]") if n in sources else Source("floating")
+            for n in names]
 
 
 def _element_names(names) -> list[str]:
@@ -106,6 +107,7 @@ def spice_netlist(network: Network, junction_conductance, sources: Mapping, *,
     sources : mapping of str to Source or tuple
         As for :func:`~nwn.engine.solver.solve_dc`, e.g.
         ``{"left": ("voltage", 1.0), "right": ("ground",)}``; electrodes not named float.
+        A waveform is taken at t = 0 (:func:`drive_sources` freezes one at another time).
     title : str, optional
         First line of the netlist (SPICE reads the first line as the title).
     analysis : str, optional
@@ -160,9 +162,9 @@ def spice_netlist(network: Network, junction_conductance, sources: Mapping, *,
             continue
         lines.append(f"* electrode {names[k]!r}: {source.kind}, terminal {node}")
         if source.kind == "current":
-            lines.append(f"I{label} 0 {node} DC {source.value:.17g}")
+            lines.append(f"I{label} 0 {node} DC {source.at(0.0):.17g}")
             continue
-        value = source.value if source.kind == "voltage" else 0.0
+        value = source.at(0.0)  # 0 for ground
         if source.series_resistance > 0:
             lines.append(f"V{label} s{k} 0 DC {value:.17g}")
             lines.append(f"RS{label} s{k} {node} {source.series_resistance:.17g}")
@@ -209,25 +211,22 @@ def write_spice(path: str | os.PathLike, network: Network, junction_conductance,
 
 
 def drive_sources(drives: Mapping, t: float) -> dict:
-    """The :class:`~nwn.engine.solver.Source` of every electrode at time ``t``.
+    """Every electrode's :class:`~nwn.engine.sources.Source` frozen at its value at time ``t``.
 
     Parameters
     ----------
-    drives : mapping of str to Drive
+    drives : mapping of str to Source
         A simulation's drives (stimulus waveforms and series resistances).
     t : float
         Time (s); each stimulus is taken at its value then, as the simulation holds it over
         the step that starts at ``t``.
     """
-    from nwn.engine.solver import Source
+    from nwn.engine.sources import WAVEFORM_KINDS, Source
 
-    out = {}
-    for name, drive in drives.items():
-        value = 0.0
-        if drive.kind in ("voltage", "current") and drive.stimulus is not None:
-            value = float(np.asarray(drive.stimulus.at(np.array([float(t)])))[0])
-        out[name] = Source(drive.kind, value, drive.series_resistance)
-    return out
+    return {name: Source(drive.kind,
+                         float(drive.at(float(t))) if drive.kind in WAVEFORM_KINDS else None,
+                         drive.series_resistance)
+            for name, drive in drives.items()}
 
 
 def simulation_instant(simulation) -> tuple[Network, np.ndarray, dict]:
@@ -367,7 +366,7 @@ def ngspice_operating_point(network: Network, junction_conductance, sources: Map
     current = {}
     for k, (name, source) in enumerate(zip(network.electrode_names, items, strict=True)):
         if source.kind == "current":
-            current[name] = source.value
+            current[name] = source.at(0.0)
         elif source.kind in ("voltage", "ground"):
             current[name] = -values[f"i(v{element[k].lower()})"]
         else:

@@ -15,7 +15,8 @@ from nwn.engine.analysis.traces import read_trace
 from nwn.engine.junctions import make_model
 from nwn.engine.recording import HDF5Recorder, StateMonitor, TraceRecorder
 from nwn.engine.results import DATASETS, load_results
-from nwn.engine.simulation import Drive, Simulation
+from nwn.engine.simulation import Simulation
+from nwn.engine.sources import Source
 from nwn.engine.stimuli import make_stimulus
 from nwn.geometry import Electrode, InputError, Wires, build_network, find_junctions
 
@@ -163,7 +164,7 @@ def test_trace_recorder_grows_past_its_first_capacity_without_dropping_rows():
     ramp = make_stimulus({"kind": "ramp", "start": 0.0, "stop": 1.0, "ramp_time": 3.0})
     trace, bounded = TraceRecorder(), TraceRecorder(max_rows=1000)
     recorder = HDF5Recorder(None, record_every=1)
-    sim = Simulation(network, model, {"left": Drive("voltage", ramp), "bottom": Drive("ground")},
+    sim = Simulation(network, model, {"left": Source("voltage", ramp), "bottom": Source("ground")},
                      dt=1e-3, recorders=[trace, bounded, recorder])
     sim.run(3.0)  # 3001 rows: the buffers start at 1024 and grow twice
     recorder.close()

@@ -18,7 +18,8 @@ from nwn.engine.junctions import make_model
 from nwn.engine.recording import HDF5Recorder, TraceRecorder
 from nwn.engine.results import load_results
 from nwn.engine.scenario import parse_scenario
-from nwn.engine.simulation import Drive, Simulation
+from nwn.engine.simulation import Simulation
+from nwn.engine.sources import Source
 from nwn.engine.stimuli import make_stimulus
 from nwn.geometry import Electrode, InputError, Wires, build_network, find_junctions
 from nwn.resources import list_presets, preset_path
@@ -50,8 +51,8 @@ def test_single_junction_follows_the_analytic_rate_law():
                        rng=np.random.default_rng(0))
     volts = 0.8
     trace = TraceRecorder()
-    sim = Simulation(network, model, {"left": Drive("voltage", make_stimulus(
-        {"kind": "dc", "value": volts})), "bottom": Drive("ground")}, dt=0.01,
+    sim = Simulation(network, model, {"left": Source("voltage", make_stimulus(
+        {"kind": "dc", "value": volts})), "bottom": Source("ground")}, dt=0.01,
         recorders=[trace])
     sim.run(2.0)
     kp = params["kp0"] * np.exp(params["eta_p"] * volts)
@@ -70,8 +71,8 @@ def test_single_junction_follows_the_analytic_rate_law():
 def test_contact_resistance_adds_in_series():
     network = crossing_pair(contact_resistance=50.0)
     model = make_model("ohmic", 1, params={"g": 1e-2}, rng=np.random.default_rng(0))
-    sim = Simulation(network, model, {"left": Drive("voltage", make_stimulus(
-        {"kind": "dc", "value": 1.0})), "bottom": Drive("ground")}, dt=1e-3)
+    sim = Simulation(network, model, {"left": Source("voltage", make_stimulus(
+        {"kind": "dc", "value": 1.0})), "bottom": Source("ground")}, dt=1e-3)
     assert sim.snapshot().conductance == pytest.approx(1.0 / (50.0 + 100.0 + 50.0), rel=1e-12)
 
 

@@ -16,6 +16,7 @@ from nwn.engine.solver import (
     Source,
     solve_dc,
 )
+from nwn.engine.sources import WAVEFORM_KINDS
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import EDGE_CONTACT, EDGE_JUNCTION, EDGE_WIRE, Network
 
@@ -116,7 +117,7 @@ def dense_mna(network, junction_g, sources):
     extra = []  # (terminal node, voltage, series resistance, name)
     for name, s in sources.items():
         if s.kind in ("voltage", "ground"):
-            extra.append((network.terminal(name), s.value if s.kind == "voltage" else 0.0,
+            extra.append((network.terminal(name), s.at(0.0) if s.kind == "voltage" else 0.0,
                           s.series_resistance, name))
     n_series = sum(1 for e in extra if e[2] > 0)
     nv = len(nodes) + n_series
@@ -132,7 +133,7 @@ def dense_mna(network, junction_g, sources):
             matrix[j, i] -= ge
     for name, s in sources.items():
         if s.kind == "current" and network.terminal(name) in index:
-            rhs[index[network.terminal(name)]] += s.value
+            rhs[index[network.terminal(name)]] += s.at(0.0)
     next_series = len(nodes)
     for row, (t, volts, r, _name) in enumerate(extra):
         node = index[t]
@@ -179,7 +180,7 @@ CONFIGS = {
     "current+ground": {"left": ("current", 3e-3), "right": ("ground",)},
     "floating measured": {"left": ("voltage", 1.0), "right": ("ground",),
                           "top": ("floating",)},
-    "series resistance": {"left": ("voltage", 1.0, 50.0), "right": ("ground", 0.0, 20.0),
+    "series resistance": {"left": ("voltage", 1.0, 50.0), "right": ("voltage", 0.0, 20.0),
                           "top": ("current", -1e-3)},
     "series + ideal": {"left": ("voltage", 0.7, 300.0), "bottom": ("ground",)},
 }
@@ -204,7 +205,7 @@ def test_matches_dense_modified_nodal_analysis(config, seed):
     for k, name in enumerate(names):
         spec = Source(*sources[name]) if name in sources else Source("floating")
         if spec.kind == "current":
-            assert sol.terminal_current[k] == spec.value
+            assert sol.terminal_current[k] == spec.at(0.0)
         if spec.kind == "floating":
             assert sol.terminal_current[k] == 0.0
         # measured terminals report their node's potential
@@ -342,10 +343,12 @@ def test_bad_inputs_say_what_is_wrong():
     network = two_clusters_network()
     with pytest.raises(InputError, match="electrode 'nope' does not exist"):
         CircuitSolver(network, {"nope": ("ground",)})
-    with pytest.raises(InputError, match="series_resistance is only for voltage"):
+    with pytest.raises(InputError, match="series_resistance applies to voltage sources only"):
         Source("current", 1.0, 10.0)
-    with pytest.raises(InputError, match="source kind must be one of"):
+    with pytest.raises(InputError, match=r"sources\['left'\]\.kind must be one of"):
         CircuitSolver(network, {"left": ("battery", 1.0)})
+    with pytest.raises(InputError, match=r"sources\['left'\]: a voltage source needs a"):
+        CircuitSolver(network, {"left": ("voltage",), "right": ("ground",)})
     solver = CircuitSolver(network, {"left": ("voltage", 1.0), "right": ("ground",)})
     with pytest.raises(InputError, match=r"junction_conductance must have shape \(3,\)"):
         solver.solve(np.ones(4))
@@ -382,7 +385,8 @@ def test_warm_started_steps_with_changing_conductances_stay_accurate():
         values = np.array([1.0 if step % 10 < 6 else 0.2, 0.0, 0.0, 0.25])
         sol = solver.solve(g, values, out=sol)
         factorized += sol.factorized
-        current = {n: (sources[n][0], values[k], *sources[n][2:]) for k, n in enumerate(names)}
+        current = {n: (sources[n][0], values[k], *sources[n][2:])
+                   if sources[n][0] in WAVEFORM_KINDS else sources[n] for k, n in enumerate(names)}
         v_ref, _ = dense_mna(network, g, current)
         assert np.nanmax(np.abs(sol.node_voltage - v_ref)) <= 1e-9 * np.nanmax(np.abs(v_ref))
         assert np.max(np.abs(kcl_residual(network, sol, current))) <= 1e-10 * np.max(

@@ -50,7 +50,7 @@ def relative_gap(ours, theirs) -> float:
 
 SOURCE_SETS = {
     "voltage+ground": {"left": Source("voltage", 2.5, 20.0), "right": Source("ground")},
-    "current+floating probe": {"left": Source("current", 3e-4), "right": Source("ground", 0, 7.0),
+    "current+floating probe": {"left": Source("current", 3e-4), "right": Source("voltage", 0.0, 7.0),
                                "probe": Source("floating")},
     "three terminals": {"left": Source("voltage", 1.0), "right": Source("voltage", -0.5),
                         "probe": Source("ground")},

@@ -199,7 +199,8 @@ def fit_relaxation(t: np.ndarray, conductance: np.ndarray) -> tuple[np.ndarray, 
 
 def _network_bounds(simulation) -> tuple[float, float]:
     """Two-terminal conductance with every junction at its lowest and highest conductance."""
-    from nwn.engine.solver import Source, solve_dc
+    from nwn.engine.solver import solve_dc
+    from nwn.engine.sources import Source
 
     model = simulation.model
     for low_key, high_key in (("g_min", "g_max"), ("g_off", "g_on")):
@@ -210,12 +211,10 @@ def _network_bounds(simulation) -> tuple[float, float]:
     else:
         raise InputError(f"junction.model {model.name!r} has no conductance bounds "
                          f"(g_min/g_max): the bridge needs a memristive model")
-    sources = {}
-    for name, drive in simulation.drives.items():
-        if drive.kind == "voltage":
-            sources[name] = Source("voltage", 1.0, drive.series_resistance)
-        else:
-            sources[name] = Source(drive.kind)
+    # the same circuit at 1 V, other sources off (the conductance does not depend on them)
+    level = {"voltage": 1.0, "current": 0.0}
+    sources = {name: Source(drive.kind, level.get(drive.kind), drive.series_resistance)
+               for name, drive in simulation.drives.items()}
     network = simulation.network
     result = []
     for value in (low, high):

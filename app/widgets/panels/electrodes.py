@@ -15,6 +15,7 @@ from nwn.app.models.layouts import LAYOUTS, make_layout
 from nwn.app.render.network_view import ROLE_COLORS
 from nwn.app.widgets.fields import ValidatedField, parse_number
 from nwn.engine.scenario import SourceSpec
+from nwn.engine.sources import SERIES_KINDS, SOURCE_KINDS, WAVEFORM_KINDS
 from nwn.geometry.checks import InputError
 
 __all__ = ["ElectrodePanel", "parse_waveform", "waveform_text"]
@@ -126,7 +127,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         source_box = QtWidgets.QGroupBox("Source of selected electrode")
         source = QtWidgets.QFormLayout(source_box)
         self.role = QtWidgets.QComboBox()
-        self.role.addItems(["voltage", "current", "ground", "floating"])
+        self.role.addItems(list(SOURCE_KINDS))
         self.role.currentTextChanged.connect(self._role_changed)
         self.waveform = ValidatedField("waveform", "", parse_waveform, self._set_waveform)
         self.waveform.validity.connect(lambda _k, m: self.message.emit(m) if m else None)
@@ -224,7 +225,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.role.setCurrentText(spec.source.kind)
         self.role.blockSignals(False)
         self.waveform.set_text_quietly(waveform_text(spec.source.waveform))
-        self.waveform.setEnabled(spec.source.kind in ("voltage", "current"))
+        self.waveform.setEnabled(spec.source.kind in WAVEFORM_KINDS)
         self._preview(spec.source.waveform)
 
     # -- sources ------------------------------------------------------------------------------
@@ -235,13 +236,13 @@ class ElectrodePanel(QtWidgets.QWidget):
             return
         spec = self.document.scenario.electrode(name)
         waveform = spec.source.waveform
-        if kind in ("voltage", "current") and waveform is None:
+        if kind in WAVEFORM_KINDS and waveform is None:
             waveform = {"kind": "dc", "value": 1.0 if kind == "voltage" else 1e-6}
-        if kind in ("ground", "floating"):
+        if kind not in WAVEFORM_KINDS:
             waveform = None
         try:
             self.document.edit_electrode(name, source=SourceSpec(
-                kind, waveform, spec.source.series_resistance if kind == "voltage" else 0.0))
+                kind, waveform, spec.source.series_resistance if kind in SERIES_KINDS else 0.0))
         except ValueError as error:
             self.message.emit(str(error))
 
