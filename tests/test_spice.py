@@ -165,7 +165,7 @@ def test_a_results_file_exported_at_a_time_solves_to_what_the_run_recorded(tmp_p
     _, out = run_scenario(tmp_path)
     with load_results(out) as results:
         network, g, sources, t = results_instant(results, 0.0123)
-        assert t == pytest.approx(0.012) and sources["left"].value == pytest.approx(0.5 + 2.5 * 0.6)
+        assert t == pytest.approx(0.012) and sources["left"].at(t) == pytest.approx(0.5 + 2.5 * 0.6)
         recorded = results.snapshot_at(t).node_voltage
     theirs = ngspice_operating_point(network, g, sources)
     assert relative_gap(recorded, theirs.node_voltage) < 1e-9
