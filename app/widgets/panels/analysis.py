@@ -39,10 +39,11 @@ def run_trace(traces: dict, electrode_names, sources):
         the voltage is measured against the first ground.
     """
     from nwn.engine.analysis.traces import Trace
+    from nwn.engine.sources import WAVEFORM_KINDS
 
     t = traces["t"]
     kinds = list(sources)
-    driven = [k for k, kind in enumerate(kinds) if kind in ("voltage", "current")]
+    driven = [k for k, kind in enumerate(kinds) if kind in WAVEFORM_KINDS]
     if t.size < 3 or not driven:
         return None
     top = driven[0]
