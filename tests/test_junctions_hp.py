@@ -20,7 +20,8 @@ from test_solver import make_network
 
 from nwn.engine.junctions import make_model
 from nwn.engine.junctions.hp import MNNS_UNITS
-from nwn.engine.simulation import Drive, Simulation
+from nwn.engine.simulation import Simulation
+from nwn.engine.sources import Source
 from nwn.engine.stimuli import make_stimulus
 from nwn.geometry import Electrode, Wires, build_network, find_junctions
 from nwn.geometry.checks import InputError
@@ -37,8 +38,8 @@ def one_junction(reverse: bool = False, series: float | None = None):
 
 
 def drive(kind: str, value: float, series: float = 0.0):
-    return {"in": Drive(kind, make_stimulus({"kind": "dc", "value": value}), series),
-            "out": Drive("ground")}
+    return {"in": Source(kind, make_stimulus({"kind": "dc", "value": value}), series),
+            "out": Source("ground")}
 
 
 def run_one(params, value, *, duration=1.0, dt=0.01, x0=0.2, model="hp", reverse=False,
@@ -156,8 +157,8 @@ def test_reproduces_memnnetsim_hp_dc_case():
                        initial={"value": 0.05}, rng=np.random.default_rng(0))
     voltage = float(case["source_voltage_V"][0])
     sim = Simulation(network, model, {
-        "source": Drive("voltage", make_stimulus({"kind": "dc", "value": voltage})),
-        "drain": Drive("ground")}, dt=0.05)
+        "source": Source("voltage", make_stimulus({"kind": "dc", "value": voltage})),
+        "drain": Source("ground")}, dt=0.05)
     times = case["t_s"]
     current, states = [], []
     for i, t in enumerate(times):
