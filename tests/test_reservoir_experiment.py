@@ -136,3 +136,20 @@ def test_cli_run_bad_input(tmp_path, capsys):
         assert main(["reservoir", "run", *argv, "-q"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("nwn: error: ") and message in err and err.count("\n") == 1
+
+
+def test_task_runner_for_sweeps_is_picklable_and_scores_each_task():
+    import pickle
+
+    from nwn.engine.reservoir.sweeps import TaskRunner
+
+    runner = pickle.loads(pickle.dumps(TaskRunner(("memory-capacity", "kernel-rank"),
+                                                  {"max_delay": 5})))
+    out = runner(parse_scenario(pad_device(model="rate", params=RATE, samples=530,
+                                           extra='read_current = ["pad4"]')))
+    assert out["memory_capacity__per_delay"].shape == (5,)
+    assert out["memory_capacity"] == pytest.approx(out["memory_capacity__per_delay"].sum())
+    assert out["kernel_rank"] == 3.0 and "memory_capacity__bias" in out
+    assert all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in out.values())
+    with pytest.raises(InputError, match="unknown task"):
+        TaskRunner(("memory",))

@@ -1,0 +1,71 @@
+"""README figure: memory capacity MC(tau) of the measured 16-pad device and of the preset.
+
+Scores the shipped INRiM recording (input pad 8, ground pad 17) and simulates the
+``rc_memory_capacity`` preset (3000 samples), both with the RCbench defaults, and draws both
+MC(tau) curves with the estimator's bias on one figure. Prints the figures README quotes.
+
+Usage (needs matplotlib, which the test extra installs with rcbench)::
+
+    python benchmarks/rc_memory_capacity_figure.py [-o docs/rc_memory_capacity.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from nwn.engine.reservoir import read_recording, score_recording
+from nwn.engine.reservoir.experiment import run_reservoir
+from nwn.engine.scenario import load_scenario
+from nwn.resources import preset_path, validation_path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", default="docs/rc_memory_capacity.png")
+    args = parser.parse_args()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    measured = score_recording(read_recording(
+        validation_path("inrim2024_memory_capacity_pad129M.txt")), "memory-capacity", "8",
+        ["17"])
+    start = time.perf_counter()
+    simulated = run_reservoir(load_scenario(preset_path("rc_memory_capacity")))
+    elapsed = time.perf_counter() - start
+    sim = simulated.result
+    k = simulated.electrode_names.index("pad1")
+    conductance = float(np.mean(np.abs(simulated.electrode_current[k])
+                                / simulated.electrode_voltage[k]))
+    tau = np.arange(1, len(measured.per_delay) + 1)
+    figure, axes = plt.subplots(figsize=(6.4, 3.6), dpi=130)
+    axes.plot(tau, measured.per_delay, "o-", color="#1f4e9c", ms=4,
+              label=f"measured (INRiM Pad129M): MC = {measured.score:.3f}")
+    axes.plot(tau, sim.per_delay, "s-", color="#c0392b", ms=4,
+              label=f"simulated (rc_memory_capacity): MC = {sim.score:.3f}")
+    axes.axhline(1 / (measured.details["test_samples"] - 1), color="0.5", ls="--", lw=1,
+                 label="estimator bias per delay, 1/(n_test - 1)")
+    axes.set_xlabel("delay tau (samples of 0.2 s)")
+    axes.set_ylabel("MC(tau)")
+    axes.set_xlim(0.5, 15.5)
+    axes.set_ylim(0, 1.05)
+    axes.legend(frameon=False, fontsize=8)
+    axes.set_title("Memory capacity, 14 floating-pad voltages, RCbench settings", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(args.output)
+    print(json.dumps({
+        "measured": {"score": measured.score, "per_delay": measured.per_delay[:10]},
+        "simulated": {"score": sim.score, "per_delay": sim.per_delay[:10],
+                      "bias": sim.details["bias"], "input_conductance_S": conductance,
+                      "seconds": round(elapsed, 1)},
+    }, indent=1))
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
