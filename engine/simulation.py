@@ -5,7 +5,9 @@ driven terminal at its stimulus value at ``t``, node voltages and edge currents 
 junction conductances. One step then
 
 1. advances every junction agent exactly over ``dt`` at the voltage across it (stimuli are
-   held constant over the step),
+   held constant over the step); models whose state obeys an ODE coupled to the circuit
+   (``COUPLED = True``: ``hp``, ``decay_hp``) take a Runge-Kutta step instead, re-solving the
+   circuit at its stages (:meth:`~nwn.engine.junctions.hp.HPModel.advance_coupled`),
 2. moves to ``t + dt`` and solves Kirchhoff's laws there,
 3. hands that solution to the recorders.
 
