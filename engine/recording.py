@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ def _widths(network: Any) -> dict[str, int | None]:
             "N": network.n_nodes}
 
 
+_CHUNK_BYTES = 256 * 2**10
+
+
 class _Series:
     """An appendable 1-D or 2-D HDF5 dataset fed through a fixed-size memory buffer."""
 
@@ -81,7 +85,10 @@ class _Series:
                  rows: int) -> None:
         shape = (0,) if width is None else (0, width)
         maxshape = (None,) if width is None else (None, width)
-        chunk_rows = max(1, min(rows, 4096))
+        # Chunks small enough for HDF5's chunk cache (1 MiB by default): a flush then appends
+        # to a cached chunk instead of reading and rewriting a large one from disk.
+        row_bytes = np.dtype(dtype).itemsize * max(1, width or 1)
+        chunk_rows = max(1, min(rows, 4096, _CHUNK_BYTES // row_bytes))
         chunks = (chunk_rows,) if width is None else (chunk_rows, max(1, width))
         self.dataset = file.create_dataset(path, shape=shape, maxshape=maxshape,
                                            dtype=dtype, chunks=chunks)
@@ -141,7 +148,7 @@ class HDF5Recorder:
         self.seed = seed
         self.flush_interval = float(flush_interval)
         self.buffer_bytes = int(buffer_bytes)
-        self._memory = io.BytesIO() if path is None else None
+        self._image: bytes | None = None  # the finished file, when kept in memory
         self._file = None
         self._series: dict[str, _Series] = {}
         self._clocks: list[tuple[int, list[tuple[_Series, Any]]]] = []
@@ -180,7 +187,9 @@ class HDF5Recorder:
 
         network = simulation.network
         if self.path is None:
-            file = h5py.File(self._memory, "w")
+            # HDF5's own memory driver: as fast as a file, without touching the disk.
+            file = h5py.File(f"nwn-results-{uuid.uuid4().hex}.h5", "w", driver="core",
+                             backing_store=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             file = h5py.File(self.path, "w")
@@ -267,19 +276,21 @@ class HDF5Recorder:
             return
         self.flush()
         self._file.attrs["complete"] = bool(complete)
+        if self.path is None:
+            self._file.flush()
+            self._image = self._file.id.get_file_image()
         self._file.close()
         self._file = None
 
     def results(self, *, lazy: bool = True) -> Results:
         """The recorded file, opened for reading (see :class:`nwn.engine.results.Results`)."""
-        if self._file is None and self._memory is None and self.path is None:
-            raise InputError("nothing was recorded")
         if self.path is not None:
             return Results(self.path, lazy=lazy)
         if self._file is not None:
             raise InputError("close the recorder before reading results kept in memory")
-        self._memory.seek(0)
-        return Results(self._memory, lazy=lazy)
+        if self._image is None:
+            raise InputError("nothing was recorded: the run has not started")
+        return Results(io.BytesIO(self._image), lazy=lazy)
 
     def __enter__(self) -> HDF5Recorder:
         return self
