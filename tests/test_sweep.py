@@ -323,12 +323,13 @@ def test_a_killed_client_leaves_a_readable_file_that_the_same_command_completes(
     with open_sweep(partial_path(output)) as part:
         done = part.n_done
         assert 2 <= done < 8
-        assert np.all(np.isfinite(part.load()["conductance"].values[:done]))
-    finished = subprocess.run(command + ["-q"], capture_output=True, text=True, timeout=180)
-    assert finished.returncode == 0, finished.stderr
-    assert "8 of 8 members done" in finished.stderr
+        before = part.load()["conductance"].values
+        assert np.all(np.isfinite(before[:done])) and np.all(np.isnan(before[done:]))
+    # The same command again, here: it runs only the members the file lacks.
+    assert main(command[3:] + ["-q"]) == 0
     with open_sweep(output) as result:
         assert result.complete and result.n_done == 8
+        assert np.array_equal(result.load()["conductance"].values[:done], before[:done])
 
 
 # -- the runner contract ---------------------------------------------------------------------
@@ -387,3 +388,109 @@ def test_the_command_runs_a_sweep_on_a_scheduler(tmp_path, cluster, capsys):
     with open_sweep(tmp_path / "s.h5") as result:
         assert list(result.dataset["seed"].values) == [4, 5]
         assert list(result.dataset["junction.params.eta_p"].values) == [5, 10]
+
+
+# -- ensembles, the bridge and the figure: the same machinery -------------------------------
+
+def test_nwn_ensemble_is_the_seeds_only_sweep_and_resumes(tmp_path, capsys):
+    output = tmp_path / "e.h5"
+    argv = ["ensemble", str(_scenario_file(tmp_path)), "--seeds", "3", "--first-seed", "2",
+            "--serial", "-q", "-o", str(output)]
+    assert main(argv) == 0
+    assert (tmp_path / "e.png").stat().st_size > 1000
+    with open_sweep(output) as result:
+        assert result.definition.keys == () and result.definition.reseed == "dynamics"
+        g = result.load()["conductance"]
+        assert g.dims == ("seed", "time") and list(result.dataset["seed"].values) == [2, 3, 4]
+    capsys.readouterr()
+    assert main(argv) == 0  # complete: nothing to run again, the file is kept
+    with open_sweep(output) as again:
+        assert np.array_equal(again.load()["conductance"].values, g.values)
+
+
+def test_the_bridge_holds_run_as_a_sweep_on_the_cluster_with_the_serial_numbers(tmp_path,
+                                                                                  cluster):
+    from nwn.engine.analysis.bridge import run_bridge
+
+    scenario = parse_scenario(two_terminal(seed=2, n_wires=150, model="rate", dt=1e-2,
+                                           duration=0.1))
+    here = run_bridge(scenario, [1.0, 3.0, 2.0], hold=0.3, relax=0.1)
+    there = run_bridge(scenario, [1.0, 3.0, 2.0], hold=0.3, relax=0.1, client=cluster)
+    assert [lv.voltage for lv in there.levels] == [1.0, 3.0, 2.0]
+    for a, b in zip(here.levels, there.levels, strict=True):
+        assert np.array_equal(a.conductance, b.conductance) and a.tau == b.tau
+    assert here.levels[1].g_steady > here.levels[2].g_steady > here.levels[0].g_steady
+    with pytest.raises(InputError, match="voltages lists 1 twice"):
+        run_bridge(scenario, [1.0, 1.0], hold=0.3, relax=0.1)
+    asked = []
+    stopped = run_bridge(scenario, [1.0, 3.0, 2.0], hold=0.3, relax=0.1,
+                         should_stop=lambda: asked.append(1) or len(asked) > 2)
+    assert [lv.voltage for lv in stopped.levels] == [1.0, 3.0]
+
+
+def test_the_sweep_figure_summarizes_the_seeds_of_each_value(tiny, tmp_path):
+    vary = {"junction.params.eta_p": [5.0, 20.0], "network.n_wires": [120, 150]}
+    with run_sweep(tiny, vary, [0, 1, 2], client=SERIAL, output=tmp_path / "p.h5") as result:
+        g = result.load()["conductance"].values
+        final = result.conductance_summary("final")
+        average = result.conductance_summary("mean")
+    assert final["key"] == "junction.params.eta_p" and list(final["x"]) == [5.0, 20.0]
+    labels = [line[0] for line in final["lines"]]
+    assert labels == ["network.n_wires=120", "network.n_wires=150"]
+    _, mean, std, count = final["lines"][1]
+    assert np.allclose(mean, g[:, 1, :, -1].mean(axis=-1), rtol=1e-12)
+    assert np.allclose(std, g[:, 1, :, -1].std(axis=-1, ddof=1), rtol=1e-12)
+    assert list(count) == [3, 3]
+    assert np.allclose(average["lines"][0][1], g[:, 0].mean(axis=(-1, -2)), rtol=1e-12)
+    assert main(["plot", str(tmp_path / "p.h5"), "-o", str(tmp_path / "p.png")]) == 0
+    assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+# -- more than one machine -------------------------------------------------------------------
+
+def test_a_sweep_runs_on_a_separately_started_scheduler_and_two_workers(tmp_path):
+    """`dask scheduler` and two `dask worker` processes on loopback, as on a cluster."""
+    import json
+
+    scheduler_file = tmp_path / "scheduler.json"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tmp_path}
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--no-dashboard", "--scheduler-file", str(scheduler_file)], **common)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.2)  # the file is written in one go; let it land
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        for _ in range(2):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
+                 "--host", "127.0.0.1", "--no-dashboard", "--no-nanny"], **common))
+        import distributed
+
+        with distributed.Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=90)
+            workers = set(client.nthreads())
+        output = tmp_path / "remote.h5"
+        code = main(["sweep", str(_scenario_file(tmp_path)), "--vary",
+                     "junction.params.eta_p=5,20", "--seeds", "2", "--scheduler", address, "-q",
+                     "-o", str(output)])
+        assert code == 0
+        with open_sweep(output) as result:
+            assert result.n_done == 4
+            assert set(result.members["worker"].values) <= workers
+        code = main(["sweep", str(_scenario_file(tmp_path)), "--seeds", "2",
+                     "--scheduler-file", str(scheduler_file), "-q", "-o",
+                     str(tmp_path / "by_file.h5")])
+        assert code == 0
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)

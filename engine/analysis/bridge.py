@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -33,10 +36,9 @@ from nwn.engine.analysis.stochastic import (
     fit_bounded_power_law,
     ou_noise_sigma,
 )
-from nwn.engine.build import build_network_from, build_simulation
-from nwn.engine.recording import TraceRecorder
+from nwn.engine.build import build_simulation
 from nwn.engine.scenario import Scenario, SourceSpec
-from nwn.geometry.checks import InputError, check_finite, check_positive
+from nwn.geometry.checks import InputError, check_finite, check_int, check_positive
 
 __all__ = ["BridgeLevel", "BridgeResult", "fit_relaxation", "run_bridge"]
 
@@ -304,9 +306,14 @@ def _lumped_law(levels: Sequence[BridgeLevel]) -> dict:
 
 def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, relax: float,
                read_voltage: float = 0.01, seed: int | None = None, threshold: float = 5.0,
+               client: Any = "serial", workers: int | None = None,
+               scheduler_file: str | Path | None = None,
                progress: Callable[[float, str], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> BridgeResult:
     """Drive the scenario's network at each voltage and measure the lumped law.
+
+    The holds are the members of a sweep (:func:`nwn.engine.sweep.run_sweep`) over the hold
+    voltage, so they run wherever a sweep runs.
 
     Parameters
     ----------
@@ -314,7 +321,7 @@ def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, re
         Needs exactly one voltage-driven and one grounded electrode; its waveform is replaced
         by a hold at each voltage followed by a read.
     voltages : sequence of float
-        Hold voltages (V).
+        Hold voltages (V), distinct.
     hold, relax : float
         Duration of the hold and of the read relaxation after it (s).
     read_voltage : float
@@ -323,18 +330,26 @@ def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, re
         Overrides the scenario's seed (same network and junction streams for every voltage).
     threshold : float
         Jump detection threshold, in multiples of the robust local noise.
+    client, workers, scheduler_file
+        Where the holds run, as for :func:`~nwn.engine.sweep.run_sweep`; by default here, one
+        after another.
     progress : callable, optional
         ``progress(fraction, message)``.
     should_stop : callable, optional
-        Polled between steps; True ends the bridge early (completed levels are kept).
+        Polled between holds; True ends the bridge early (completed levels are kept).
 
     Returns
     -------
     BridgeResult
     """
+    from nwn.engine.sweep import run_sweep
+
     if len(voltages) == 0:
         raise InputError("voltages must list at least one voltage (got none)")
     voltages = [check_finite(f"voltages[{i}]", v) for i, v in enumerate(voltages)]
+    for i, volts in enumerate(voltages):
+        if volts in voltages[:i]:
+            raise InputError(f"voltages lists {volts:g} twice (voltages must be distinct)")
     hold = check_positive("hold", hold)
     relax = check_positive("relax", relax)
     read_voltage = check_finite("read_voltage", read_voltage)
@@ -342,26 +357,30 @@ def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, re
     if hold < 10 * scenario.run.dt:
         raise InputError(f"hold must span at least 10 steps of run.dt={scenario.run.dt:g} s "
                          f"(got {hold:g})")
-    built = build_network_from(scenario, seed=seed)
-    levels: list[BridgeLevel] = []
-    g_low = g_high = math.nan
-    for index, volts in enumerate(voltages):
-        protocol = _with_protocol(scenario, electrode, volts, hold, relax, read_voltage)
-        trace = TraceRecorder()
-        simulation = build_simulation(protocol, seed=seed, built=built, recorders=[trace])
-        if index == 0:
-            g_low, g_high = _network_bounds(simulation)
-
-        def report(fraction, t, index=index, volts=volts, simulation=simulation):
-            if progress is not None:
-                progress((index + fraction) / len(voltages), f"{volts:g} V, t = {t:.3g} s")
-            if should_stop is not None and should_stop():
-                simulation.stop()
-
-        simulation.run(protocol.run.duration, progress=report)
-        if should_stop is not None and should_stop():
-            break
-        levels.append(_measure(volts, trace.t, trace.conductance, hold, g_low, g_high,
-                               threshold))
+    if seed is not None:
+        scenario = dataclasses.replace(scenario, seed=check_int("seed", seed, minimum=0))
+    protocol = _with_protocol(scenario, electrode, voltages[0], hold, relax, read_voltage)
+    # Every step recorded: the fits below need the full hold.
+    protocol = dataclasses.replace(protocol, run=dataclasses.replace(protocol.run,
+                                                                     record_every=1))
+    # The network's bounds also refuse, before anything runs, a network the holds cannot use.
+    g_low, g_high = _network_bounds(build_simulation(protocol))
+    index = [e.name for e in protocol.electrodes].index(electrode)
+    key = f"electrodes[{index}].source.waveform.segments[0].value"
+    with tempfile.TemporaryDirectory() as folder:
+        with run_sweep(protocol, {key: voltages}, [protocol.seed], client=client,
+                       workers=workers, scheduler_file=scheduler_file,
+                       output=Path(folder) / "bridge.h5", progress=progress,
+                       should_stop=should_stop) as sweep:
+            failures = sweep.failures()
+            if failures:
+                raise InputError(f"{len(failures)} of {len(voltages)} bridge holds failed; "
+                                 f"{failures[0]}")
+            status = sweep.status
+            data = sweep.load().dataset
+    t = np.asarray(data["time"].values)
+    conductance = np.asarray(data["conductance"].values)[:, 0]
+    levels = [_measure(volts, t, conductance[i], hold, g_low, g_high, threshold)
+              for i, volts in enumerate(voltages) if status[i] == "done"]
     return BridgeResult(levels=levels, g_low=g_low, g_high=g_high, lumped=_lumped_law(levels),
                         scenario_name=scenario.name)

@@ -75,6 +75,7 @@ def run_sweep(scenario: Scenario,
               scheduler_file: str | Path | None = None, output: str | Path = "sweep.h5",
               outputs: Sequence[str] = ("trace",), runner: Callable | None = None,
               progress: Callable[[float, str], None] | None = None,
+              should_stop: Callable[[], bool] | None = None,
               timeout: float = CONNECT_TIMEOUT) -> SweepResult:
     """Run every member of a sweep and stream the results into one HDF5 file.
 
@@ -111,6 +112,9 @@ def run_sweep(scenario: Scenario,
         of the default run (see :mod:`nwn.engine.sweep`).
     progress : callable, optional
         ``progress(fraction, message)`` after each finished member, e.g. a ProgressBar.
+    should_stop : callable, optional
+        Polled between members (and as each finishes); True ends the sweep early: members
+        running are cancelled and stay pending, so running the sweep again continues it.
     timeout : float
         Seconds to wait for a scheduler to answer.
 
@@ -145,12 +149,13 @@ def run_sweep(scenario: Scenario,
         pending = store.pending()
         if pending:
             task = _Tasks(definition, cases, outputs, runner)
+            stop = should_stop if should_stop is not None else (lambda: False)
             if serial:
-                _run_here(store, task, pending, progress)
+                _run_here(store, task, pending, progress, stop)
             else:
                 with connect(client, workers=workers, scheduler_file=scheduler_file,
                              timeout=timeout) as connection:
-                    _run_on(connection, store, task, pending, progress)
+                    _run_on(connection, store, task, pending, progress, stop)
     finally:
         path = store.close()
     return SweepResult(path)
@@ -201,9 +206,12 @@ class _Counter:
 
 
 def _run_here(store: SweepStore, task: _Tasks, pending: list[int],
-              progress: Callable[[float, str], None] | None) -> None:
+              progress: Callable[[float, str], None] | None,
+              should_stop: Callable[[], bool]) -> None:
     counter = _Counter(store, len(pending), progress)
     for index in pending:
+        if should_stop():
+            return
         counter.report(None, 1)
         member, kwargs = task.arguments(index)
         outcome = run_member(**kwargs)
@@ -211,7 +219,8 @@ def _run_here(store: SweepStore, task: _Tasks, pending: list[int],
 
 
 def _run_on(connection: Any, store: SweepStore, task: _Tasks, pending: list[int],
-            progress: Callable[[float, str], None] | None) -> None:
+            progress: Callable[[float, str], None] | None,
+            should_stop: Callable[[], bool]) -> None:
     """Submit members a few at a time and write each as it finishes.
 
     A bounded window of submitted members (twice the worker threads, at least 4) keeps the
@@ -256,6 +265,8 @@ def _run_on(connection: Any, store: SweepStore, task: _Tasks, pending: list[int]
                            "worker": "", "error": f"{type(error).__name__}: {reason}"}
             future.release()
             outcome = store.write(member, outcome)
+            if should_stop():
+                break
             submit()
             counter.report(outcome, min(len(in_flight), connection.n_threads))
     finally:

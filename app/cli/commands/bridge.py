@@ -9,12 +9,15 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from nwn.app.cli.commands._common import add_cluster_options
+
     parser = subparsers.add_parser(
         "bridge", help="hold the network at several voltages and fit the lumped OU law",
         description="Drive the scenario's network at each constant voltage (then a read "
-                    "relaxation), fit theta(V), the attractor g~(V), the noise and the jumps on "
-                    "each two-terminal trace, and recover the lumped law of Milano et al. 2025. "
-                    "Writes bridge.json and PNG figures.")
+                    "relaxation; the holds are a sweep over the voltage, on an embedded Dask "
+                    "cluster unless told otherwise), fit theta(V), the attractor g~(V), the "
+                    "noise and the jumps on each two-terminal trace, and recover the lumped "
+                    "law of Milano et al. 2025. Writes bridge.json and PNG figures.")
     parser.add_argument("scenario", help="scenario TOML file or preset name, e.g. bridge_filament")
     parser.add_argument("--voltages", default="4,6,8,10,12,14",
                         help="comma-separated hold voltages in V (default: %(default)s)")
@@ -24,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, help="override the scenario's seed")
     parser.add_argument("--threshold", type=float, default=5.0,
                         help="jump threshold in multiples of the local noise")
+    add_cluster_options(parser)
     parser.add_argument("-o", "--output", required=True, help="report folder")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -39,7 +43,7 @@ def _voltages(text: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.analysis.bridge import run_bridge
 
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     progress = bar
     result = run_bridge(scenario, voltages, hold=args.hold, relax=args.relax,
                         read_voltage=args.read, seed=args.seed, threshold=args.threshold,
-                        progress=progress)
+                        progress=progress, **cluster_arguments(args))
     output.mkdir(parents=True, exist_ok=True)
     (output / "bridge.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
     from nwn.app.render.bridge_figures import write_bridge_figures

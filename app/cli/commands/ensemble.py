@@ -11,6 +11,8 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from nwn.app.cli.commands._common import add_cluster_options
+
     parser = subparsers.add_parser(
         "ensemble", help="run a scenario over K seeds; mean and spread of G(t)",
         description="Run the scenario once per seed (the seeds-only case of nwn sweep, on the "
@@ -22,13 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--vary", choices=("dynamics", "all"), default="dynamics",
                         help="dynamics: same device, new junction noise; all: new devices too")
     parser.add_argument("--duration", type=float, help="override run.duration (s)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int,
-                       help="worker processes of the embedded cluster (default: the cores)")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
-    where.add_argument("--scheduler-file", metavar="FILE", help="Dask scheduler file")
-    where.add_argument("--serial", action="store_true",
-                       help="run the members one after another in this process")
+    add_cluster_options(parser)
     parser.add_argument("-o", "--output", required=True, help="results file (.h5)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -37,25 +33,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.commands.sweep import seeds_from
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.ensemble import EnsembleResult
     from nwn.engine.runner import override
-    from nwn.engine.sweep import SERIAL, run_sweep
-    from nwn.geometry.checks import check_int, check_positive
+    from nwn.engine.sweep import run_sweep
+    from nwn.geometry.checks import check_positive
 
     scenario, text = resolve_scenario(args.scenario)
     seeds = seeds_from(args, scenario.seed)
     if args.duration is not None:
         check_positive("--duration", args.duration)
     scenario, _ = override(scenario, text, duration=args.duration)  # as `nwn run --duration`
-    workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
     output = Path(args.output)
     bar = None if args.quiet else ProgressBar("ensemble")
     with run_sweep(scenario, None, seeds, reseed=args.vary,
-                   client=SERIAL if args.serial else args.scheduler, workers=workers,
-                   scheduler_file=args.scheduler_file, output=output, progress=bar) as sweep:
+                   output=output, progress=bar, **cluster_arguments(args)) as sweep:
         failures = sweep.failures()
         for line in failures[:10]:
             print(f"nwn: {line}", file=sys.stderr)

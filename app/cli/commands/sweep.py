@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from nwn.app.cli.commands._common import add_cluster_options
+
     parser = subparsers.add_parser(
         "sweep", help="run a scenario over lists of values and seeds (Dask), into one file",
         description="Run the scenario once per member: every combination of the --vary lists "
@@ -29,15 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reseed", choices=("all", "dynamics"), default="all",
                         help="all: the seed draws new wires and junction noise (as nwn run "
                              "--seed); dynamics: same wires, new junction noise")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int,
-                       help="worker processes of the embedded cluster (default: the cores)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run on this Dask scheduler, e.g. tcp://HOST:8786")
-    where.add_argument("--scheduler-file", metavar="FILE",
-                       help="run on the Dask scheduler this file describes")
-    where.add_argument("--serial", action="store_true",
-                       help="run the members one after another in this process")
+    add_cluster_options(parser)
     parser.add_argument("--duration", type=float, help="override run.duration (s)")
     parser.add_argument("--output-state", action="append", default=[],
                         metavar="junctions|nodes|fit",
@@ -78,12 +72,12 @@ def seeds_from(args: argparse.Namespace, default: int) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.runner import override
-    from nwn.engine.sweep import SERIAL, run_sweep
+    from nwn.engine.sweep import run_sweep
     from nwn.engine.sweep.store import partial_path
-    from nwn.geometry.checks import check_int, check_positive
+    from nwn.geometry.checks import check_positive
 
     scenario, text = resolve_scenario(args.scenario)
     if args.duration is not None:
@@ -91,13 +85,11 @@ def run(args: argparse.Namespace) -> int:
     scenario, _ = override(scenario, text, duration=args.duration)  # as `nwn run --duration`
     outputs = ["trace"] + [name.strip() for text in args.output_state
                            for name in text.split(",") if name.strip()]
-    workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
     bar = None if args.quiet else ProgressBar("sweep")
     try:
         result = run_sweep(scenario, vary_pairs(args.vary), seeds_from(args, scenario.seed),
                            zip=args.zip, reseed=args.reseed,
-                           client=SERIAL if args.serial else args.scheduler, workers=workers,
-                           scheduler_file=args.scheduler_file, output=args.output,
+                           output=args.output, **cluster_arguments(args),
                            outputs=outputs, progress=bar)
     except KeyboardInterrupt:
         kept = Path(args.output) if Path(args.output).exists() else partial_path(args.output)
