@@ -53,6 +53,12 @@ Layout (SI units throughout: m, s, V, A, S)::
     record_every = 1                       # steps between rows of terminal traces
     snapshot_every = 10                    # steps between stored node voltages
     junction_every = 10                    # steps between stored junction states
+
+    [reservoir]                            # optional: the reservoir-computing protocol of
+    inputs = ["left"]                      # `nwn reservoir run`, see
+    offset = 0.0                           # nwn.engine.reservoir.protocol
+    amplitude = 1.0
+    hold = 0.2
 """
 
 from __future__ import annotations

@@ -153,3 +153,23 @@ def test_task_runner_for_sweeps_is_picklable_and_scores_each_task():
     assert all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in out.values())
     with pytest.raises(InputError, match="unknown task"):
         TaskRunner(("memory",))
+
+
+def test_cli_sweep_scores_tasks_across_a_key(tmp_path, capsys):
+    path = tmp_path / "device.toml"
+    path.write_text(pad_device(model="rate", params=RATE, samples=530,
+                               extra='read_current = ["pad4"]'))
+    output = tmp_path / "sweep.h5"
+    assert main(["reservoir", "sweep", str(path), "--task", "memory-capacity", "--task",
+                 "kernel-rank", "--vary", "reservoir.offset=0.2,0.8", "--serial", "--max-delay",
+                 "5", "-o", str(output), "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [row["value"] for row in data["rows"]] == [0.2, 0.8] and data["failed"] == 0
+    # each member is exactly the run `nwn reservoir run` makes with that offset
+    text = pad_device(model="rate", params=RATE, samples=530, extra='read_current = ["pad4"]')
+    single = run_reservoir(parse_scenario(text.replace("offset = 0.5", "offset = 0.8")),
+                           settings={"max_delay": 5})
+    assert data["rows"][1]["memory-capacity"] == pytest.approx(single.result.score, abs=1e-12)
+    assert main(["reservoir", "sweep", str(path), "--task", "nope", "--serial", "-o",
+                 str(tmp_path / "x.h5"), "-q"]) == 2
+    assert "unknown task 'nope'" in capsys.readouterr().err

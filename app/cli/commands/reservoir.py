@@ -52,6 +52,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "default: the other pads with a measured current)")
     _task_options(score)
     score.set_defaults(func=run_score)
+    sweep = actions.add_parser(
+        "sweep", help="score tasks across a varied key and seeds (Dask sweep)",
+        description="Run the scenario's [reservoir] protocol for every member of a sweep "
+                    "(every combination of the --vary lists times every seed, as `nwn "
+                    "sweep`) and score each --task on it; prints the mean and spread over "
+                    "seeds against the first varied key. Exit code 1 if any member failed.")
+    sweep.add_argument("scenario", help="scenario TOML file or preset name")
+    sweep.add_argument("--task", action="append", default=None, dest="tasks", metavar="TASK",
+                       help="a task to score (repeat for several; default: reservoir.task)")
+    sweep.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
+                       help="a key path and its values, e.g. reservoir.offset=1,2,3")
+    sweep.add_argument("--zip", action="store_true",
+                       help="pair the --vary lists (equal lengths) instead of combining them")
+    sweep.add_argument("--seeds", type=int, help="seeds per combination (default: the "
+                                                 "scenario's seed)")
+    sweep.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
+    sweep.add_argument("--samples", type=int, default=None,
+                       help="scored input samples (default: reservoir.samples)")
+    sweep.add_argument("--max-delay", type=int, default=None)
+    sweep.add_argument("--alpha", default=None)
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="worker processes (default: the cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler")
+    where.add_argument("--serial", action="store_true", help="run members in this process")
+    sweep.add_argument("-o", "--output", required=True, help="sweep results file (.h5)")
+    sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=run_sweep_command, train_fraction=None, target=None)
     parser.set_defaults(func=lambda args: _usage(parser))
 
 
@@ -164,3 +192,70 @@ def run_run(args: argparse.Namespace) -> int:
         if written:
             print(f"wrote {' and '.join(written)}", file=sys.stderr)
     return 0
+
+
+def sweep_summary(result: Any, tasks: list[str]) -> list[dict[str, Any]]:
+    """Mean and standard deviation over seeds of each task's score, per value of the first
+    varied key (or per case of a zipped sweep)."""
+    import numpy as np
+
+    from nwn.engine.reservoir.sweeps import output_name
+
+    data = result.dataset
+    rows: list[dict[str, Any]] = []
+    names = [output_name(t) for t in tasks]
+    first = data[names[0]]
+    key_dim = next((d for d in first.dims if d != "seed"), None)
+    labels = data[key_dim].values.tolist() if key_dim is not None else [None]
+    for index, label in enumerate(labels):
+        row: dict[str, Any] = {"key": key_dim, "value": label}
+        for task, name in zip(tasks, names, strict=True):
+            values = data[name]
+            if key_dim is not None:
+                values = values.isel({key_dim: index})
+            values = np.asarray(values.values, dtype=np.float64).ravel()
+            values = values[np.isfinite(values)]
+            row[task] = float(values.mean()) if values.size else float("nan")
+            row[f"{task}_std"] = float(values.std()) if values.size > 1 else 0.0
+            row[f"{task}_n"] = int(values.size)
+        rows.append(row)
+    return rows
+
+
+def run_sweep_command(args: argparse.Namespace) -> int:
+    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.commands.sweep import seeds_from, vary_pairs
+    from nwn.app.cli.progress import ProgressBar
+    from nwn.engine.reservoir.sweeps import TaskRunner
+    from nwn.engine.sweep import SERIAL, run_sweep
+    from nwn.geometry.checks import InputError, check_int
+
+    scenario, _ = resolve_scenario(args.scenario)
+    if scenario.reservoir is None:
+        raise InputError(f"scenario {args.scenario!r} has no [reservoir] table (see `nwn "
+                         f"presets --show rc_memory_capacity`)")
+    tasks = args.tasks or [scenario.reservoir.task]
+    samples = None if args.samples is None else check_int("--samples", args.samples,
+                                                          minimum=2)
+    runner = TaskRunner(tuple(tasks), task_settings(args), samples)
+    workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
+    bar = None if args.quiet else ProgressBar("sweep")
+    result = run_sweep(scenario, vary_pairs(args.vary), seeds_from(args, scenario.seed),
+                       zip=args.zip, client=SERIAL if args.serial else args.scheduler,
+                       workers=workers, output=args.output, runner=runner, progress=bar)
+    with result:
+        failures = result.failures()
+        for line in failures[:10]:
+            print(f"nwn: {line}", file=sys.stderr)
+        rows = sweep_summary(result, tasks) if result.n_done else []
+    if args.json:
+        print(json.dumps({"tasks": tasks, "rows": rows, "failed": len(failures)}))
+    else:
+        key = rows[0]["key"] if rows else None
+        print(f"{key or 'case':<24s}" + "".join(f"{t:>29s}" for t in tasks))
+        for row in rows:
+            cells = "".join(f"{row[t]:>18.4f} +- {row[t + '_std']:<7.4f}" for t in tasks)
+            print(f"{str(row['value']):<24s}{cells}")
+    if not args.quiet:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 1 if failures else 0

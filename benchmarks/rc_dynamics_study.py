@@ -1,0 +1,167 @@
+"""Dynamics -> computing: memory capacity and NLT accuracy of the rc_memory_capacity device
+against the input's DC offset and against the junctions' noise.
+
+Two sweeps of the preset's reservoir protocol (``nwn.engine.sweep.run_sweep`` with
+``nwn.engine.reservoir.sweeps.TaskRunner``; seeds change the wires and the noise):
+
+* offset: ``reservoir.offset`` from below to well above the window the device is tuned for
+  (the memory-capacity input spans [offset, offset + 0.6] V, the NLT sine offset +- 0.6 V),
+  rate-balance junctions; the mean input conductance |I/V| of each run is the network's
+  operating (attractor) state at that bias. The lowest offset is 1 V: an NLT sine that
+  passes within ~10 mV of 0 V stops the solver ("node voltages cannot be resolved"), which
+  is the solver's limit, not the task's.
+* noise, at the preset's offset (2.2 V): ``rate`` (deterministic), ``filament`` with n_max =
+  10, 100, 1000 sites (shot noise ~ 1/n_max), ``ou_jump`` without and with avalanche jumps.
+
+Writes the figure and the numbers (JSON) and prints a table. The protocol is shortened to
+``--samples`` scored samples (default 1000, estimator bias of MC 30/199 = 0.15) to fit a
+laptop; every member is the same run ``nwn reservoir run --samples`` would make.
+
+Usage (needs matplotlib, installed with the test extra)::
+
+    python benchmarks/rc_dynamics_study.py [--samples 1000] [--seeds 2] [--workers 2]
+        [-o docs/rc_study.png] [--json docs/rc_study.json] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nwn.engine.reservoir.sweeps import TaskRunner, output_name
+from nwn.engine.scenario import JunctionSpec, load_scenario
+from nwn.engine.sweep import run_sweep
+from nwn.resources import preset_path
+
+TASKS = ("memory-capacity", "nlt")
+OFFSETS = (1.0, 1.6, 2.2, 2.8, 3.6, 4.5)
+
+
+def noise_variants(junction: JunctionSpec) -> list[tuple[str, JunctionSpec]]:
+    """(label, junction spec) of each noise variant, all with the preset's kinetics."""
+    params = dict(junction.params)
+
+    def spec(model: str, **extra: float) -> JunctionSpec:
+        return JunctionSpec(model, {**params, **extra}, junction.spread, junction.initial)
+
+    return [
+        ("rate", junction),
+        ("filament n_max=10", spec("filament", n_max=10)),
+        ("filament n_max=100", spec("filament", n_max=100)),
+        ("filament n_max=1000", spec("filament", n_max=1000)),
+        ("ou_jump, no jumps", spec("ou_jump", jump_rate=0.0)),
+        ("ou_jump, jumps", spec("ou_jump")),
+    ]
+
+
+def summary(result, key_dim: str | None) -> dict[str, list[float]]:
+    """Mean and spread over seeds of each task's score and of the input conductance."""
+    data = result.dataset
+    out: dict[str, list[float]] = {}
+    for name in [output_name(t) for t in TASKS] + [output_name(TASKS[0], "input_conductance")]:
+        values = data[name]
+        axis = [d for d in values.dims if d == "seed"]
+        out[name] = np.atleast_1d(values.mean(dim=axis).values).tolist()
+        out[name + "_std"] = np.atleast_1d(values.std(dim=axis).values).tolist()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("-o", "--output", default="docs/rc_study.png")
+    parser.add_argument("--json", default="docs/rc_study.json")
+    parser.add_argument("--work", default=None, help="folder for the sweep files")
+    args = parser.parse_args()
+    from distributed import Client, LocalCluster
+
+    base = load_scenario(preset_path("rc_memory_capacity"))
+    runner = TaskRunner(TASKS, {}, args.samples)
+    seeds = list(range(args.seeds))
+    work = Path(args.work or tempfile.mkdtemp(prefix="rc_study_"))
+    work.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    numbers: dict[str, object] = {"samples": args.samples, "seeds": seeds,
+                                  "bias_mc": 30 / (args.samples - int(0.8 * args.samples) - 1)}
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1) as cluster, \
+            Client(cluster) as client:
+        offset = run_sweep(base, {"reservoir.offset": list(OFFSETS)}, seeds, client=client,
+                           output=work / "offset.h5", runner=runner)
+        with offset:
+            numbers["offset"] = {"values": list(OFFSETS), **summary(offset, "reservoir.offset")}
+        noise: dict[str, object] = {"labels": []}
+        for label, junction in noise_variants(base.junction):
+            variant = dataclasses.replace(base, junction=junction)
+            slug = label.replace(" ", "_").replace(",", "").replace("=", "")
+            result = run_sweep(variant, None, seeds, client=client,
+                               output=work / f"noise_{slug}.h5", runner=runner)
+            with result:
+                row = summary(result, None)
+            noise["labels"].append(label)
+            for key, value in row.items():
+                noise.setdefault(key, []).append(value[0])
+        numbers["noise"] = noise
+    numbers["seconds"] = round(time.perf_counter() - start, 1)
+    Path(args.json).write_text(json.dumps(numbers, indent=1))
+    figure(numbers, args.output)
+    mc, nlt = output_name(TASKS[0]), output_name(TASKS[1])
+    g = output_name(TASKS[0], "input_conductance")
+    print(f"{'offset (V)':<22s} {'MC':>14s} {'NLT accuracy':>16s} {'|I/V| (S)':>10s}")
+    off = numbers["offset"]
+    for k, value in enumerate(off["values"]):
+        print(f"{value:<22g} {off[mc][k]:8.3f} +- {off[mc + '_std'][k]:.3f} "
+              f"{off[nlt][k]:9.3f} +- {off[nlt + '_std'][k]:.3f} {off[g][k]:10.3g}")
+    print(f"{'junctions (2.2 V)':<22s}")
+    for k, label in enumerate(noise["labels"]):
+        print(f"{label:<22s} {noise[mc][k]:8.3f} +- {noise[mc + '_std'][k]:.3f} "
+              f"{noise[nlt][k]:9.3f} +- {noise[nlt + '_std'][k]:.3f} {noise[g][k]:10.3g}")
+    print(f"MC estimator bias {numbers['bias_mc']:.3f}; {numbers['seconds']} s; "
+          f"wrote {args.output} and {args.json}")
+
+
+def figure(numbers: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mc, nlt = output_name(TASKS[0]), output_name(TASKS[1])
+    g = output_name(TASKS[0], "input_conductance")
+    off, noise = numbers["offset"], numbers["noise"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6), dpi=120)
+    x = np.array(off["values"])
+    left.errorbar(x, off[mc], off[mc + "_std"], marker="o", color="#1f4e9c", capsize=3,
+                  label="memory capacity")
+    left.errorbar(x, off[nlt], off[nlt + "_std"], marker="s", color="#c0392b", capsize=3,
+                  label="NLT accuracy (sine -> square)")
+    left.axhline(numbers["bias_mc"], color="0.5", ls="--", lw=1, label="MC estimator bias")
+    left.set_xlabel("input DC offset (V)")
+    left.set_ylabel("score")
+    twin = left.twinx()
+    twin.semilogy(x, off[g], ":", color="0.3", marker=".", label="|I/V| (S)")
+    twin.set_ylabel("input conductance |I/V| (S)", color="0.3")
+    left.legend(frameon=False, fontsize=7, loc="upper left")
+    left.set_title("against the input's DC offset (rate junctions)", fontsize=9)
+    k = np.arange(len(noise["labels"]))
+    right.bar(k - 0.2, noise[mc], 0.4, yerr=noise[mc + "_std"], color="#1f4e9c",
+              label="memory capacity", capsize=3)
+    right.bar(k + 0.2, noise[nlt], 0.4, yerr=noise[nlt + "_std"], color="#c0392b",
+              label="NLT accuracy", capsize=3)
+    right.axhline(numbers["bias_mc"], color="0.5", ls="--", lw=1)
+    right.set_xticks(k, noise["labels"], rotation=25, ha="right", fontsize=7)
+    right.set_title("against the junctions' noise (offset 2.2 V)", fontsize=9)
+    right.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+if __name__ == "__main__":
+    main()
