@@ -17,6 +17,8 @@ from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from nwn.app.cli.commands._common import add_cluster_options
+
     parser = subparsers.add_parser(
         "reservoir", help="reservoir computing: score a recording or a simulated network",
         description="Reservoir-computing tasks (memory capacity, NLT, NARMA, Mackey-Glass, "
@@ -72,10 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="scored input samples (default: reservoir.samples)")
     sweep.add_argument("--max-delay", type=int, default=None)
     sweep.add_argument("--alpha", default=None)
-    where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="worker processes (default: the cores)")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler")
-    where.add_argument("--serial", action="store_true", help="run members in this process")
+    add_cluster_options(sweep)
     sweep.add_argument("-o", "--output", required=True, help="sweep results file (.h5)")
     sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -223,11 +222,11 @@ def sweep_summary(result: Any, tasks: list[str]) -> list[dict[str, Any]]:
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
-    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.commands.sweep import seeds_from, vary_pairs
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.reservoir.sweeps import TaskRunner
-    from nwn.engine.sweep import SERIAL, run_sweep
+    from nwn.engine.sweep import run_sweep
     from nwn.geometry.checks import InputError, check_int
 
     scenario, _ = resolve_scenario(args.scenario)
@@ -238,11 +237,10 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     samples = None if args.samples is None else check_int("--samples", args.samples,
                                                           minimum=2)
     runner = TaskRunner(tuple(tasks), task_settings(args), samples)
-    workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
     bar = None if args.quiet else ProgressBar("sweep")
     result = run_sweep(scenario, vary_pairs(args.vary), seeds_from(args, scenario.seed),
-                       zip=args.zip, client=SERIAL if args.serial else args.scheduler,
-                       workers=workers, output=args.output, runner=runner, progress=bar)
+                       zip=args.zip, output=args.output, runner=runner, progress=bar,
+                       **cluster_arguments(args))
     with result:
         failures = result.failures()
         for line in failures[:10]:
