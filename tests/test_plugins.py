@@ -94,7 +94,8 @@ def test_a_fresh_nwn_run_finds_the_installed_plugin(installed, tmp_path):
     np.testing.assert_allclose(g, 1e-4 + (1e-2 - 1e-4) * x, rtol=2e-6)
 
 
-def test_entry_point_registers_the_model_for_scenarios_and_the_gui(installed, qtbot):
+def test_entry_point_registers_the_model_for_scenarios_sweeps_and_the_gui(installed, qtbot,
+                                                                          tmp_path):
     assert "linear_memristor" not in MODELS
     assert load_plugins() == {}
     cls = MODELS["linear_memristor"]
@@ -105,6 +106,16 @@ def test_entry_point_registers_the_model_for_scenarios_and_the_gui(installed, qt
     simulation = build_simulation(parse_scenario(scenario_text()))
     simulation.run(0.05)
     assert simulation.model.name == "linear_memristor" and simulation.model.state().max() > 0
+    # a sweep over one of its parameters (serially here; workers find installed plugins too)
+    from nwn.engine.sweep import SERIAL, run_sweep
+
+    result = run_sweep(parse_scenario(scenario_text(duration=0.05)),
+                       vary={"junction.params.alpha": [1.0, 50.0]}, client=SERIAL,
+                       output=tmp_path / "sweep.h5")
+    with result:
+        g = result.load().dataset["conductance"].values[:, 0]    # (alpha, seed, time)
+    assert g.shape == (2, 6) and np.all(np.isfinite(g))
+    assert g[0, -1] > g[1, -1]                      # faster relaxation: lower conductance
     # the GUI's parameter form lists the model and builds fields for its parameters
     from nwn.app.models.document import Document
     from nwn.app.widgets.panels.parameters import ParameterPanel
