@@ -12,6 +12,7 @@ from nwn.resources import validation_path  # noqa: E402
 TRACE = validation_path("milano2022_pulse_2V.txt")
 
 
+@pytest.mark.slow
 def test_analysis_tab_fits_the_measured_trace_in_a_worker(qtbot):
     from nwn.app.widgets.panels.analysis import AnalysisPanel
     from nwn.engine.analysis.fit import fit_deterministic

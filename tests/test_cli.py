@@ -136,6 +136,7 @@ def test_console_script_runs_as_a_module():
     assert "two_terminal_pulse" in result.stdout
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_the_numba_thread_count(tmp_path):
     """Bit-identical output with 1 and 2 numba threads (stochastic filament junctions)."""
     text = GOOD.replace('model = "rate"', 'model = "filament"')

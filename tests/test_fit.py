@@ -43,6 +43,7 @@ def test_jacobian_matches_finite_differences():
         np.testing.assert_allclose(jac[:, k], numeric, rtol=1e-5, atol=1e-9 * np.abs(g).max())
 
 
+@pytest.mark.slow
 def test_fit_recovers_lumped_parameters_with_noise_and_jumps():
     p, sim, trace = _synthetic(seed=1)
     fit = fit_deterministic(trace)
@@ -79,6 +80,7 @@ def test_experimental_files_parse(name, columns):
     assert set(np.round(np.unique(trace.voltage), 2)) == {0.01, 2.0}
 
 
+@pytest.mark.slow
 def test_milano2022_fit_beats_published_model_error():
     trace = read_trace(validation_path("milano2022_pulse_2V.txt"))
     # The published grid-graph model reaches ~5.7 % RMS relative error on this trace.
@@ -91,6 +93,7 @@ def test_milano2022_fit_beats_published_model_error():
     assert parallel.rms_relative_error < 0.015  # reached: 1.18 %
 
 
+@pytest.mark.slow
 def test_montano2022_fit():
     trace = read_trace(validation_path("montano2022_pulse_2V.txt"))
     fit = fit_deterministic(trace)
@@ -138,6 +141,7 @@ def test_hdf5_trace(tmp_path):
         read_trace(path, electrodes=("top", "left"))
 
 
+@pytest.mark.slow
 def test_fit_command_writes_report(tmp_path):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from nwn.app.cli.commands import fit as command

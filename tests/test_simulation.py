@@ -175,6 +175,7 @@ def rows_so_far(path):
         return 0
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_a_readable_file(tmp_path):
     scenario = tmp_path / "long.toml"
     scenario.write_text(SCENARIO.replace("duration = 0.06", "duration = 1000.0"))
