@@ -115,6 +115,12 @@ def _warm_app(qapp) -> None:
             painter.end()
 
 
+def _session_draws(session) -> bool:
+    """Whether the collected tests may draw the canvas (pytest-qt imports Qt in any session)."""
+    return "nwn.app.render.layers" in sys.modules or any(
+        {"qtbot", "qapp"} & set(getattr(item, "fixturenames", ())) for item in session.items)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def numba_kernels(request):
     """Compile (or load from numba's cache) every numba kernel the suite uses, once."""
@@ -122,7 +128,7 @@ def numba_kernels(request):
     _warm_geometry()
     _warm_engine()
     _WARM_UP["geometry and engine"] = time.perf_counter() - started
-    if "PySide6" in sys.modules:  # the session collected Qt tests: their raster kernels too
+    if _session_draws(request.session):  # the canvas and exports: the raster kernels too
         started = time.perf_counter()
         _warm_app(request.getfixturevalue("qapp"))
         _WARM_UP["app raster layers"] = time.perf_counter() - started
