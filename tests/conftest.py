@@ -56,7 +56,8 @@ def _warm_engine() -> None:
     # every junction model inside the time loop (circuit assembly, supernodal factor, CG)
     for model, params in [("rate", ""), ("filament", "{n_max = 20, jump_rate = 50.0}"),
                           ("ou_jump", "{jump_rate = 50.0}"), ("threshold", ""),
-                          ("threshold", '{mode = "binary"}'), ("ohmic", "")]:
+                          ("threshold", '{mode = "binary"}'), ("ohmic", ""), ("hp", ""),
+                          ("decay_hp", ""), ("mss", "")]:
         text = two_terminal(side=20e-6, n_wires=80, length=6e-6, model=model, params=params)
         simulation = build_simulation(parse_scenario(text))
         simulation.step(3)
@@ -81,6 +82,7 @@ def _warm_engine() -> None:
     ou_law.ou_step(0.1, 0.6, 2.0, 0.2, 0.1, 1.5)
     ou_law.jump_up_probability(0.6, 0.1, 1e-2)
     ou_law.bounded_power_law_quantile(2.5, 1e-3, 1e-1, 0.5)
+    ou_law.ou_variance_factor(np.array([2.0, 3.0]), 0.1)
 
     # the lumped law's three solvers and the fit's sensitivity kernel
     p = LumpedParameters.milano2025()
