@@ -355,7 +355,10 @@ def ngspice_operating_point(network: Network, junction_conductance, sources: Map
                               capture_output=True, text=True, timeout=timeout, cwd=folder,
                               check=False)
         log = (done.stdout + done.stderr).strip()
-        if done.returncode != 0 or not raw.is_file() or "error" in log.lower():
+        # ngspice reports netlist errors as lines starting with "Error" (the title, echoed
+        # as "Circuit: ...", may hold the word too)
+        failed = any(line.strip().lower().startswith("error") for line in log.splitlines())
+        if done.returncode != 0 or not raw.is_file() or failed:
             raise RuntimeError(f"ngspice failed (exit {done.returncode}): {log[-2000:]}")
         values = _read_raw(raw)
     voltage = np.full(network.n_nodes, np.nan)
