@@ -144,6 +144,10 @@ class MainWindow(QtWidgets.QMainWindow):
         analysis_dock.setWidget(self.analysis)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, analysis_dock)
         self.tabifyDockWidget(right, analysis_dock)
+        from nwn.app.widgets.panels.sweep import SweepPanel
+
+        self.sweep = SweepPanel(lambda: self.document.scenario, self._sweep_folder)
+        self.sweep_dock = self._tab_dock("Sweep", "sweepDock", self.sweep, analysis_dock)
         right.raise_()
         self.analysis_dock = analysis_dock
         # The canvas is what people came for: docks start narrow, the canvas takes the rest.
@@ -219,6 +223,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._build_menus()
         self.statusBar().showMessage("ready")
+
+    def _tab_dock(self, title: str, name: str, widget: QtWidgets.QWidget,
+                  beside: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget:
+        """A right-hand dock holding ``widget``, tabbed with ``beside``."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(beside, dock)
+        return dock
+
+    def _sweep_folder(self) -> Path:
+        """Where a sweep's file goes by default: the scenario's folder, else this session's."""
+        return self.document.path.parent if self.document.path is not None \
+            else self._results_dir
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -354,6 +373,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_document_event(self, name: str, payload) -> None:
         if name in ("scenario", "electrodes", "network"):
             self._sim_stale = True
+        if name in ("scenario", "electrodes"):
+            self.sweep.refresh()  # the keys it offers name this scenario's values
         if name == "network":
             self._show_network()
         elif name == "electrodes":
@@ -367,6 +388,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.set_box(self.document.scenario.network.box)
         self.parameters.refresh()
         self.electrodes.refresh()
+        self.sweep.refresh()
         self._show_network()
         self._update_title()
         self._update_run_state()
@@ -834,6 +856,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.frame_timer.stop()
         self.deposit_timer.stop()
+        self.sweep.shutdown()
         self.controller.shutdown()
         self._close_results()
         self.settings.setValue("geometry", self.saveGeometry())

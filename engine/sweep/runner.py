@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -113,8 +114,9 @@ def run_sweep(scenario: Scenario,
     progress : callable, optional
         ``progress(fraction, message)`` after each finished member, e.g. a ProgressBar.
     should_stop : callable, optional
-        Polled between members (and as each finishes); True ends the sweep early: members
-        running are cancelled and stay pending, so running the sweep again continues it.
+        Polled between members, as each finishes, and every 0.05 s while waiting on a
+        cluster; True ends the sweep early: members running are cancelled and stay pending,
+        so running the sweep again continues it.
     timeout : float
         Seconds to wait for a scheduler to answer.
 
@@ -218,6 +220,21 @@ def _run_here(store: SweepStore, task: _Tasks, pending: list[int],
         counter.report(store.write(member, outcome), 0)
 
 
+#: Seconds between calls of ``should_stop`` while members run on a cluster and none finishes.
+STOP_POLL = 0.05
+
+
+def _next_finished(completed: Any, should_stop: Callable[[], bool]) -> Any:
+    """The next finished future of ``completed``; None when none is left or, while waiting,
+    ``should_stop()`` says so (polled every :data:`STOP_POLL` s, so that a window's Cancel
+    does not wait for a long member to end)."""
+    while not completed.has_ready():
+        if completed.is_empty() or should_stop():
+            return None
+        time.sleep(STOP_POLL)
+    return next(completed)
+
+
 def _run_on(connection: Any, store: SweepStore, task: _Tasks, pending: list[int],
             progress: Callable[[float, str], None] | None,
             should_stop: Callable[[], bool]) -> None:
@@ -255,7 +272,7 @@ def _run_on(connection: Any, store: SweepStore, task: _Tasks, pending: list[int]
     completed = as_completed([future for _, future in in_flight.values()], loop=client.loop)
     counter.report(None, min(len(in_flight), connection.n_threads))
     try:
-        for future in completed:
+        while (future := _next_finished(completed, should_stop)) is not None:
             member, _ = in_flight.pop(future.key)
             try:
                 outcome = future.result()
