@@ -46,11 +46,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="override run.duration (s)")
     args = parser.parse_args()
 
-    import distributed
     import numpy as np
 
     from nwn.engine.scenario import load_scenario
     from nwn.engine.sweep import default_runner, run_sweep
+    from nwn.engine.sweep.cluster import connect
     from nwn.resources import preset_path
 
     scenario = load_scenario(preset_path(args.preset))
@@ -72,9 +72,8 @@ def main() -> None:
     serial_wall = time.perf_counter() - started
 
     t0 = time.perf_counter()
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, dashboard_address="127.0.0.1:0")
-    client = distributed.Client(cluster, set_as_default=False)
+    connection = connect(workers=args.workers)  # the embedded cluster run_sweep starts
+    client = connection.client
     client.wait_for_workers(args.workers)
     startup = time.perf_counter() - t0
     try:
@@ -88,8 +87,7 @@ def main() -> None:
                 member_times = np.asarray(result.members["wall_time"].values, dtype=float)
                 assert result.n_done == args.members, result.failures()
     finally:
-        client.close()
-        cluster.close()
+        connection.close()
     load_after = os.getloadavg()
 
     mean_serial = statistics.mean(serial_times)

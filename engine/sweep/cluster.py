@@ -73,6 +73,7 @@ def connect(client: Any = None, *, workers: int | None = None,
     InputError
         One line when a scheduler does not answer within ``timeout`` or the options clash.
     """
+    import dask
     import distributed
 
     timeout = check_positive("timeout", timeout)
@@ -101,8 +102,13 @@ def connect(client: Any = None, *, workers: int | None = None,
     n = check_int("workers", workers if workers is not None else (os.cpu_count() or 1),
                   minimum=1, maximum=4096)
     # Loopback only, and any free port for the scheduler's web page (several may run at once).
-    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                       silence_logs=logging.ERROR)
+    # No statistical profiler in the workers: its sampling thread takes the GIL from the
+    # member 100 times a second, and on a busy machine each hand-over waits for the OS to
+    # schedule that thread: members ran 1.5-1.9x slower with it under load (bench_sweep).
+    # Nannies keep this configuration for the workers they restart.
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                           silence_logs=logging.ERROR)
     local = distributed.Client(cluster, set_as_default=False)
     return Connection(local, owned=(local, cluster))

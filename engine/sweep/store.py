@@ -25,7 +25,8 @@ opens the root with the sweep's dimensions and ``group="members"`` opens the mem
 NaN where a member has not finished or failed; arrays shorter than the longest member are
 NaN-padded along their own (growable) dimensions. Each finished member is written and
 flushed at once (memory on the client holds one member), so a file whose writer was killed
-opens normally with every member finished before the kill; ``complete`` stays False until the
+opens normally with every member finished before the kill (a kill during the millisecond of a
+flush itself can still damage it, as with any HDF5 writer); ``complete`` stays False until the
 last member is in.
 """
 
@@ -75,13 +76,16 @@ def partial_path(path: str | Path) -> Path:
 
 
 def _coordinate_values(values: tuple) -> np.ndarray:
-    """Key values as a coordinate: int64 or float64 for numbers, else their TOML text."""
+    """Key values as a coordinate: int64 or float64 for numbers, text as it is, anything else
+    (lists, tables, booleans) as its TOML text."""
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     if numbers and all(isinstance(v, int) for v in values) and \
             all(abs(v) < 2**63 for v in values):
         return np.array(values, dtype=np.int64)
     if numbers:
         return np.array(values, dtype=np.float64)
+    if all(isinstance(v, str) for v in values):
+        return np.array(values, dtype=object)
     return np.array([format_value(v) for v in values], dtype=object)
 
 
