@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -119,6 +120,12 @@ class HDF5Recorder:
     path : str, Path or None
         Output file; replaced if it exists. None keeps the file in memory (read it with
         :meth:`results` after :meth:`close`).
+    keep_existing : bool
+        If ``path`` exists when the run starts, write under a temporary name next to it
+        (:func:`nwn.engine.output_files.partial_file`) and replace ``path`` only when
+        :meth:`close` is told the run is complete (or to keep it anyway), so that a run that
+        fails leaves the earlier file as it was. A new file is always written in place, so a
+        run killed at any moment leaves a readable file under its name.
     record_every : int
         Steps between trace rows (terminal traces and network conductance).
     junction_every : int
@@ -138,8 +145,11 @@ class HDF5Recorder:
     def __init__(self, path: str | Path | None, *, record_every: int = 1,
                  junction_every: int = 10, snapshot_every: int = 10, scenario_text: str = "",
                  seed: int | None = None, flush_interval: float = 1.0,
-                 buffer_bytes: int = 32 * 2**20) -> None:
+                 buffer_bytes: int = 32 * 2**20, keep_existing: bool = False) -> None:
         self.path = None if path is None else Path(path)
+        self.keep_existing = bool(keep_existing)
+        #: The file being written: ``path``, or a temporary name while ``path`` is kept.
+        self.writing: Path | None = self.path
         self.every = {"trace": check_int("run.record_every", record_every, minimum=1),
                       "junction": check_int("run.junction_every", junction_every, minimum=1),
                       "node": check_int("run.snapshot_every", snapshot_every, minimum=1)}
@@ -191,8 +201,12 @@ class HDF5Recorder:
             file = h5py.File(f"nwn-results-{uuid.uuid4().hex}.h5", "w", driver="core",
                              backing_store=False)
         else:
+            from nwn.engine.output_files import partial_file
+
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            file = h5py.File(self.path, "w")
+            if self.keep_existing and self.path.exists():
+                self.writing = partial_file(self.path)
+            file = h5py.File(self.writing, "w")
         self._file = file
         file.attrs["format"] = FORMAT
         file.attrs["electrode_names"] = list(network.electrode_names)
@@ -270,17 +284,43 @@ class HDF5Recorder:
         self._file.flush()
         self._last_flush = time.monotonic()
 
-    def close(self, *, complete: bool = True) -> None:
-        """Flush, mark the file complete (or not) and close it."""
+    def close(self, *, complete: bool = True, keep: bool | None = None) -> Path | None:
+        """Flush, mark the file complete (or not) and close it.
+
+        Parameters
+        ----------
+        complete : bool
+            Whether the run finished (the file's ``complete`` attribute).
+        keep : bool, optional
+            Only matters while an existing file is kept (``keep_existing``): whether the new
+            file replaces it all the same. Default: when complete; otherwise the new file is
+            deleted and the earlier one stays.
+
+        Returns
+        -------
+        Path or None
+            The file that holds the results now (None in memory, or if nothing was kept).
+        """
         if self._file is None:
-            return
-        self.flush()
-        self._file.attrs["complete"] = bool(complete)
-        if self.path is None:
-            self._file.flush()
-            self._image = self._file.id.get_file_image()
-        self._file.close()
-        self._file = None
+            return self.path
+        try:
+            self.flush()
+            self._file.attrs["complete"] = bool(complete)
+            if self.path is None:
+                self._file.flush()
+                self._image = self._file.id.get_file_image()
+        finally:
+            self._file.close()
+            self._file = None
+        if self.writing is not None and self.writing != self.path:
+            if complete if keep is None else keep:
+                os.replace(self.writing, self.path)
+            else:
+                self.writing.unlink(missing_ok=True)
+                self.writing = self.path
+                return None
+            self.writing = self.path
+        return self.path
 
     def results(self, *, lazy: bool = True) -> Results:
         """The recorded file, opened for reading (see :class:`nwn.engine.results.Results`)."""

@@ -101,8 +101,9 @@ def run(scenario: Scenario | str | Path, *, duration: float | None = None,
     seed : int, optional
         Default: the scenario's seed. The same scenario and seed give bit-identical results.
     output : str or Path, optional
-        HDF5 file to write (replaced if it exists), as ``nwn run -o`` writes it. Default: the
-        results are kept in memory.
+        HDF5 file to write, as ``nwn run -o`` writes it; an existing file is replaced when
+        the run completes (a run that fails leaves it as it was). Default: the results are
+        kept in memory.
     monitors : sequence of recorders
         E.g. :class:`~nwn.engine.recording.StateMonitor` or
         :class:`~nwn.engine.recording.TraceRecorder`, declared before the run; they record
@@ -136,7 +137,9 @@ def run(scenario: Scenario | str | Path, *, duration: float | None = None,
                    for name in ("start", "record", "finish")):
             raise InputError(f"monitors[{k}] must have start, record and finish methods "
                              f"(got {type(monitor).__name__})")
-    recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text)
+    # An existing output is replaced only by a complete run (a failed one leaves it as it was).
+    recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text,
+                                         keep_existing=True)
     simulation = build_simulation(scenario, recorders=[recorder, *monitors])
     complete = False
     try:

@@ -84,12 +84,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        if isinstance(error, OSError) and error.filename is not None:
-            message = f"{error.strerror}: {error.filename}"
+        if isinstance(error, OSError):
+            message = fault_message(error)
         print(f"nwn: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("nwn: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as error:
+        # A fault (disk full, I/O error, read-only output): one line naming the file, exit 1.
+        print(f"nwn: error: {fault_message(error)}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def fault_message(error: OSError) -> str:
+    """One line for an ``OSError``: the writer's own line if it made one, else the reason
+    (``"disk full"``, ``"read-only file system"`` ...) and the file."""
+    from nwn.engine.output_files import fault_reason
+
+    message = getattr(error, "nwn_message", None)
+    if message:
+        return message
+    if error.filename is not None:
+        return f"{fault_reason(error)}: {error.filename}"
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
 
 

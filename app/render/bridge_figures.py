@@ -10,7 +10,10 @@ import numpy as np
 from nwn.app.render.offscreen import ensure_qapp
 from nwn.app.render.report_figures import LEVEL_COLOURS, export_png, figure_plot
 
-__all__ = ["write_bridge_figures", "write_ensemble_figure"]
+__all__ = ["BRIDGE_FIGURES", "write_bridge_figures", "write_ensemble_figure"]
+
+#: The files :func:`write_bridge_figures` writes, in order.
+BRIDGE_FIGURES = ("traces.png", "theta.png", "attractor.png", "noise.png", "jumps.png")
 
 
 def _colour(index: int) -> tuple[int, int, int]:
@@ -46,7 +49,7 @@ def write_bridge_figures(directory: str | Path, result) -> list[Path]:
     for i, level in enumerate(levels):
         plot.plot(level.t, 1e3 * level.conductance, pen=pg.mkPen(_colour(i), width=1.5),
                   name=f"{level.voltage:g} V")
-    written.append(export_png(widget, plot, directory / "traces.png"))
+    written.append(export_png(widget, plot, directory / BRIDGE_FIGURES[0]))
 
     widget, plot = figure_plot("relaxation rate theta(V) = 1/tau of the network",
                                "hold voltage (V)", "theta (1/s)")
@@ -60,7 +63,7 @@ def write_bridge_figures(directory: str | Path, result) -> list[Path]:
         plot.plot(grid, kp + kd, pen=pg.mkPen((200, 40, 40), width=2,
                                               style=pg.QtCore.Qt.PenStyle.DashLine),
                   name="lumped law kP + kD")
-    written.append(export_png(widget, plot, directory / "theta.png"))
+    written.append(export_png(widget, plot, directory / BRIDGE_FIGURES[1]))
 
     widget, plot = figure_plot("attractor memory state g~(V) = (G_ss - G_low) / (G_high - G_low)",
                                "hold voltage (V)", "g~")
@@ -69,16 +72,16 @@ def write_bridge_figures(directory: str | Path, result) -> list[Path]:
         plot.plot(grid, kp / (kp + kd), pen=pg.mkPen((200, 40, 40), width=2,
                                                      style=pg.QtCore.Qt.PenStyle.DashLine),
                   name="lumped law kP / (kP + kD)")
-    written.append(export_png(widget, plot, directory / "attractor.png"))
+    written.append(export_png(widget, plot, directory / BRIDGE_FIGURES[2]))
 
     widget, plot = figure_plot("noise sigma(V) of the normalized conductance",
                                "hold voltage (V)", "sigma (1/s^0.5)")
     _scatter(plot, volts, [lv.sigma for lv in levels], name="OU innovations (robust)")
-    written.append(export_png(widget, plot, directory / "noise.png"))
+    written.append(export_png(widget, plot, directory / BRIDGE_FIGURES[3]))
 
     widget, plot = figure_plot("jumps during the hold", "hold voltage (V)", "jumps per second")
     _scatter(plot, volts, [lv.jump_rate for lv in levels], name="jump rate")
-    written.append(export_png(widget, plot, directory / "jumps.png"))
+    written.append(export_png(widget, plot, directory / BRIDGE_FIGURES[4]))
     return written
 
 

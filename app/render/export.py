@@ -10,13 +10,13 @@
   terminal traces and the final state per wire and per junction as CSV (SI units in the
   header).
 
-Every file is written to a temporary name next to the target and renamed when complete.
+Every file is written to a temporary name next to the target and renamed when complete
+(:func:`nwn.engine.output_files.atomic_path`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import errno
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from nwn.app.render.offscreen import lay_out
+from nwn.engine.output_files import atomic_path, partial_file
 from nwn.geometry.checks import InputError, check_int
 
 __all__ = [
@@ -49,38 +50,6 @@ def figure_format(path: str | Path) -> str:
     return suffix
 
 
-def partial_file(path: str | Path) -> Path:
-    """Create an empty hidden file next to ``path`` to write it under, before renaming.
-
-    The file gets the permissions an ordinary new file would (``mkstemp`` makes it private).
-    InputError if the target's folder does not exist.
-    """
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise InputError(f"output folder {str(target.parent)!r} does not exist")
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.",
-                                    suffix=f".part{target.suffix}")
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
-    return Path(temp)
-
-
-@contextmanager
-def atomic_path(path: str | Path):
-    """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds,
-    delete it otherwise."""
-    target = Path(path)
-    temp = partial_file(target)
-    try:
-        yield temp
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 # -- figures ----------------------------------------------------------------------------------
 
 
@@ -104,7 +73,7 @@ def save_canvas(canvas, path: str | Path, *, size: tuple[int, int] | None = None
         if fmt == ".png":
             image = canvas.render_image(width, height)
             if not image.save(str(temp), "PNG"):
-                raise OSError(f"could not write {path}")
+                raise OSError(errno.EIO, "could not write the image", str(path))
         else:
             canvas.resize(width, height)
             with _svg_painter(temp, width, height, "nwn-studio network") as painter:
@@ -141,7 +110,10 @@ def save_plot(plot, path: str | Path, *, width: int | None = None) -> Path:
             if width is not None:
                 exporter.parameters()["width"] = check_int("width", width, minimum=16,
                                                            maximum=16384)
-            exporter.export(str(temp))
+            # The exporter's own save ignores a failed write (a full disk): save and check.
+            image = exporter.export(toBytes=True)
+            if not image.save(str(temp), "PNG"):
+                raise OSError(errno.EIO, "could not write the image", str(path))
         else:
             _scene_svg(item, temp)
     return Path(path)
@@ -176,6 +148,11 @@ def _svg_painter(path: Path, width: int, height: int, title: str):
         yield painter
     finally:
         painter.end()
+    # QSvgGenerator reports no write errors: a file cut short (full disk) lacks its end tag.
+    with open(path, "rb") as stream:
+        stream.seek(max(0, path.stat().st_size - 64))
+        if b"</svg>" not in stream.read():
+            raise OSError(errno.EIO, "the SVG file was cut short", str(path))
 
 
 def trace_figure(results, *, log: bool = False, size: tuple[int, int] = (1000, 900)):

@@ -19,6 +19,7 @@ movie second, so the movie has ``(end - start) / speed * fps + 1`` frames.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -27,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nwn.app.render.export import partial_file
 from nwn.app.render.offscreen import ensure_qapp, lay_out
 from nwn.app.render.units import format_si, nice_ticks, si_scale
+from nwn.engine.output_files import partial_file, write_fault
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
 __all__ = [
@@ -268,7 +269,10 @@ class MovieWriter:
             if data.shape != (height, width, 4):
                 raise InputError(f"frame must have shape ({height}, {width}, 4) (got "
                                  f"{data.shape})")
-        self._generator.send(data)
+        try:
+            self._generator.send(data)
+        except OSError as error:  # ffmpeg stopped: a full disk, an I/O error
+            raise write_fault(error, self.path) from None
         self.n_frames += 1
 
     def close(self) -> Path:
@@ -280,7 +284,12 @@ class MovieWriter:
             self._generator.close()
             if self.n_frames == 0:
                 raise InputError("a movie needs at least one frame (got none)")
+            if self.temp_path.stat().st_size == 0:
+                raise OSError(errno.EIO, "ffmpeg wrote nothing (is the disk full?)")
             os.replace(self.temp_path, self.path)
+        except OSError as error:
+            self._discard()
+            raise write_fault(error, self.path) from None
         except BaseException:
             self._discard()
             raise

@@ -285,16 +285,12 @@ def write_reservoir_results(path: str | Path, run: ReservoirRun, *, scenario_tex
         /reservoir/electrode_current  (K, T)   A            NaN on floating electrodes
         attrs: task, score, metric, result (JSON), feature_names, electrode_names, scenario
     """
-    import os
-    import tempfile
-
     import h5py
 
+    from nwn.engine.output_files import atomic_path
+
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                                         prefix=f".{path.name}.", suffix=".partial")
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         with h5py.File(temporary, "w") as file:
             group = file.create_group("reservoir")
             for name, data, units in (("input", run.u, "1"), ("features", run.features, "mixed"),
@@ -309,10 +305,6 @@ def write_reservoir_results(path: str | Path, run: ReservoirRun, *, scenario_tex
             group.attrs["feature_names"] = json.dumps(list(run.feature_names))
             group.attrs["electrode_names"] = json.dumps(list(run.electrode_names))
             file.attrs["scenario"] = scenario_text
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 

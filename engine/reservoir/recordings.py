@@ -20,15 +20,14 @@ input or as a feature.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from nwn.engine.output_files import atomic_path
 from nwn.geometry.checks import InputError
 
 __all__ = ["PadRecording", "check_pad_labels", "read_recording", "write_recording"]
@@ -251,15 +250,9 @@ def write_recording(path: str | Path, time: np.ndarray, pads: Sequence[str],
     table[:, 1::2] = voltage.T
     table[:, 2::2] = current.T
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                                         prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(" ".join(header) + "\n")
-            for row in table.tolist():
-                out.write(" ".join(map(repr, row)) + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, \
+            open(temporary, "w", encoding="utf-8", newline="\n") as out:
+        out.write(" ".join(header) + "\n")
+        for row in table.tolist():
+            out.write(" ".join(map(repr, row)) + "\n")
     return path

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 # Scenarios are resolved where scripts resolve them (file, preset name or TOML text).
 from nwn.engine.runner import resolve_scenario
 
-__all__ = ["resolve_scenario"]
+__all__ = ["add_cluster_options", "add_force", "checked_output", "checked_report_folder",
+           "cluster_arguments", "resolve_scenario", "write_text"]
 
 
 def add_cluster_options(parser) -> None:
@@ -31,3 +35,45 @@ def cluster_arguments(args) -> dict:
     workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
     return {"client": SERIAL if args.serial else args.scheduler, "workers": workers,
             "scheduler_file": args.scheduler_file}
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    """``--force``: the one option that lets a command replace an existing output file."""
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing output files (never the command's inputs)")
+
+
+def checked_output(path: str | None, kind: str | None, args: argparse.Namespace, *,
+                   inputs: tuple = (), option: str = "-o") -> Path | None:
+    """``path`` checked by :func:`nwn.engine.output_files.check_output` before any work
+    (format, not an input, not existing unless ``--force``); None passes through."""
+    from nwn.engine.output_files import check_output
+
+    if path is None:
+        return None
+    return check_output(path, kind, inputs=inputs, force=getattr(args, "force", False),
+                        option=option)
+
+
+def checked_report_folder(folder: str, names: tuple[str, ...], args: argparse.Namespace, *,
+                          inputs: tuple = ()) -> Path:
+    """A report folder whose files ``names`` may be written: refuses a file given as the
+    folder, an input among the names, and existing report files without ``--force``."""
+    from nwn.geometry.checks import InputError
+
+    output = Path(folder)
+    if output.exists() and not output.is_dir():
+        raise InputError(f"-o must be a folder (got the file {str(output)!r})")
+    if output.is_dir():
+        for name in names:
+            checked_output(output / name, None, args, inputs=inputs)
+    return output
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a text file completely or not at all (temporary name, then renamed)."""
+    from nwn.engine.output_files import atomic_path
+
+    with atomic_path(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+    return path

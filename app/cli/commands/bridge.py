@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+
+from nwn.app.cli.commands._common import add_force, checked_report_folder, write_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_cluster_options(parser)
     parser.add_argument("-o", "--output", required=True, help="report folder")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_force(parser)
     parser.set_defaults(func=run)
 
 
@@ -49,16 +51,17 @@ def run(args: argparse.Namespace) -> int:
 
     scenario, _ = resolve_scenario(args.scenario)
     voltages = _voltages(args.voltages)
-    output = Path(args.output)
-    if output.exists() and not output.is_dir():
-        raise NotADirectoryError(20, "Not a directory", str(output))
+    from nwn.app.render.bridge_figures import BRIDGE_FIGURES
+
+    output = checked_report_folder(args.output, ("bridge.json", *BRIDGE_FIGURES), args,
+                                   inputs=(args.scenario,))
     bar = None if args.quiet else ProgressBar("bridge")
     progress = bar
     result = run_bridge(scenario, voltages, hold=args.hold, relax=args.relax,
                         read_voltage=args.read, seed=args.seed, threshold=args.threshold,
                         progress=progress, **cluster_arguments(args))
     output.mkdir(parents=True, exist_ok=True)
-    (output / "bridge.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
+    write_text(output / "bridge.json", json.dumps(result.to_dict(), indent=2, default=float))
     from nwn.app.render.bridge_figures import write_bridge_figures
 
     figures = write_bridge_figures(output, result)

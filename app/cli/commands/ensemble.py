@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from nwn.app.cli.commands._common import add_force, checked_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_cluster_options(parser)
     parser.add_argument("-o", "--output", required=True, help="results file (.h5)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_force(parser)
     parser.set_defaults(func=run)
 
 
@@ -46,7 +48,13 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None:
         check_positive("--duration", args.duration)
     scenario, _ = override(scenario, text, duration=args.duration)  # as `nwn run --duration`
-    output = Path(args.output)
+    from nwn.engine.output_files import check_output
+
+    # The sweep file itself is never overwritten (running again continues it, see nwn
+    # sweep); the figure next to it is replaced only with --force.
+    output = check_output(args.output, "results", inputs=(args.scenario,), force=True)
+    figure_path = checked_output(output.with_suffix(".png"), "figure", args,
+                                 inputs=(args.scenario,), option="the figure")
     bar = None if args.quiet else ProgressBar("ensemble")
     with run_sweep(scenario, None, seeds, reseed=args.vary,
                    output=output, progress=bar, **cluster_arguments(args)) as sweep:
@@ -57,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         path = sweep.path
     from nwn.app.render.bridge_figures import write_ensemble_figure
 
-    figure = write_ensemble_figure(output.with_suffix(".png"), result)
+    figure = write_ensemble_figure(figure_path, result)
     final = result.conductance[:, -1]
     print(f"{len(seeds)} members ({len(failures)} failed): final G = {np.nanmean(final):.4g} "
           f"+- {np.nanstd(final):.2g} S (mean +- std); wrote {path} and {figure}",

@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="instant of a results file (s; the latest recorded junction row "
                              "at or before it); default 0")
     parser.add_argument("--seed", type=int, help="override a scenario's seed")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing files")
+    parser.add_argument("--force", "--overwrite", dest="force", action="store_true",
+                        help="replace existing output files (never the command's inputs)")
     parser.set_defaults(func=run)
 
 
@@ -32,11 +33,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.spice or args.graphml or args.mnns):
         raise InputError("export needs at least one of --spice, --graphml, --mnns")
-    outputs = [name for name in (args.spice, args.graphml, args.mnns) if name]
-    for name in outputs:
-        if Path(name).exists() and not args.overwrite:
-            raise InputError(f"output {name!r} already exists (choose another name or "
-                             f"--overwrite)")
+    from nwn.engine.output_files import atomic_path, check_distinct, check_output
+
+    for option, name in (("--spice", args.spice), ("--graphml", args.graphml),
+                         ("--mnns", args.mnns)):
+        if name:
+            check_output(name, None, inputs=(args.source,), force=args.force, option=option)
+    check_distinct(args.spice, args.graphml, args.mnns)
     path = Path(args.source)
     if path.suffix.lower() in (".h5", ".hdf5"):
         from nwn.engine.results import load_results
@@ -63,16 +66,18 @@ def run(args: argparse.Namespace) -> int:
         if network.wires is None:
             raise InputError(f"{args.source!r} holds no wires to write")
         named = [Electrode(e.name, e.shape) for e in network.electrodes]
-        written = save_mnns_txt(args.mnns, network.wires, named, overwrite=args.overwrite)
-        print(f"mnns wire file: {written}")
+        with atomic_path(args.mnns) as temp:  # replaces the target only once complete
+            save_mnns_txt(temp, network.wires, named, overwrite=True)
+        print(f"mnns wire file: {args.mnns}")
     if args.spice:
-        written = spice.write_spice(args.spice, network, conductance, sources,
-                                    overwrite=args.overwrite,
-                                    title=f"nwn-studio network of {path.name} at t = {t:g} s")
-        print(f"SPICE netlist: {written} (t = {t:g} s)")
+        with atomic_path(args.spice) as temp:
+            spice.write_spice(temp, network, conductance, sources, overwrite=True,
+                              title=f"nwn-studio network of {path.name} at t = {t:g} s")
+        print(f"SPICE netlist: {args.spice} (t = {t:g} s)")
     if args.graphml:
         from nwn.geometry.graph_export import write_graphml
 
-        written = write_graphml(args.graphml, network, conductance, overwrite=args.overwrite)
-        print(f"GraphML: {written} (t = {t:g} s)")
+        with atomic_path(args.graphml) as temp:
+            write_graphml(temp, network, conductance, overwrite=True)
+        print(f"GraphML: {args.graphml} (t = {t:g} s)")
     return 0

@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from nwn.app.cli.commands._common import add_force, checked_report_folder, write_text
 from nwn.geometry.checks import InputError, check_positive
 
 __all__ = ["register", "run"]
@@ -39,6 +40,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--no-stochastic", action="store_true",
                         help="skip the noise/jump analysis")
     parser.add_argument("--no-figures", action="store_true", help="write fit.json only")
+    add_force(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -55,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
         if len(electrodes) != 2:
             raise InputError(f"--electrodes must name two electrodes (got {args.electrodes!r})")
     threshold = check_positive("--threshold", getattr(args, "threshold", 5.0))
+    names = ("fit.json",)
+    if not getattr(args, "no_figures", False):
+        from nwn.app.render.report_figures import FIGURES
+
+        names += tuple(FIGURES)
+    output = checked_report_folder(args.output, names, args, inputs=(args.trace,))
     trace = read_trace(args.trace, columns=getattr(args, "columns", None), electrodes=electrodes)
     fit = fit_deterministic(trace, model=getattr(args, "model", "single"),
                             initial_state=getattr(args, "initial_state", "fit"),
@@ -62,14 +70,11 @@ def run(args: argparse.Namespace) -> int:
     stochastic = None
     if not getattr(args, "no_stochastic", False):
         stochastic = analyze_residuals(fit, threshold=threshold)
-    output = Path(args.output)
-    if output.exists() and not output.is_dir():
-        raise InputError(f"-o must be a directory (got the file {str(output)!r})")
     output.mkdir(parents=True, exist_ok=True)
     report = {"fit": fit.to_dict()}
     if stochastic is not None:
         report["stochastic"] = stochastic.to_dict()
-    (output / "fit.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_text(output / "fit.json", json.dumps(report, indent=2) + "\n")
     figures = []
     if not getattr(args, "no_figures", False):
         from nwn.app.render.report_figures import write_report_figures

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from nwn.app.cli.commands._common import add_force, checked_output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -39,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--until", default="all",
                         help="with --deposition: all | percolation (all)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_force(parser)
     parser.set_defaults(func=run)
 
 
@@ -55,17 +58,13 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from nwn.app.cli.progress import ProgressBar
     from nwn.app.render.movie import deposition_movie, write_movie
     from nwn.app.render.offscreen import ensure_qapp
     from nwn.engine.results import Results
 
     options = options_from(args)
-    output = Path(args.output)
-    if output.is_dir():
-        raise IsADirectoryError(21, "Is a directory", str(output))
+    output = checked_output(args.output, "movie", args, inputs=(args.source,))
     ensure_qapp()
     progress = None if args.quiet else ProgressBar("rendering frames").count
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from nwn.app.cli.commands._common import add_force, checked_output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -22,16 +24,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--csv", help="also write the terminal traces to this CSV file")
     parser.add_argument("--average", action="store_true",
                         help="sweep files: time-averaged instead of final conductance")
+    add_force(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from nwn.app.render.export import figure_format, save_plot, trace_figure, write_traces_csv
     from nwn.app.render.offscreen import ensure_qapp
+    from nwn.engine.output_files import check_distinct
     from nwn.engine.results import Results
     from nwn.geometry.checks import check_int
 
     figure_format(args.output)
+    checked_output(args.output, "figure", args, inputs=(args.results,))
+    checked_output(args.csv, "csv", args, inputs=(args.results,), option="--csv")
+    check_distinct(args.output, args.csv)
     width = check_int("--width", args.width, minimum=64, maximum=16384)
     height = check_int("--height", args.height, minimum=64, maximum=16384)
     if _is_sweep(args.results):
@@ -45,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             figure.deleteLater()
         if args.csv:
             write_traces_csv(args.csv, results)
-    print(f"wrote {args.output}", file=sys.stderr)
+    print(f"wrote {args.output}" + (f" and {args.csv}" if args.csv else ""), file=sys.stderr)
     return 0
 
 

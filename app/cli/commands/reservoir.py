@@ -15,6 +15,8 @@ import json
 import sys
 from typing import Any
 
+from nwn.app.cli.commands._common import add_force, checked_output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from nwn.app.cli.commands._common import add_cluster_options
@@ -40,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="scored input samples (default: reservoir.samples)")
     run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_force(run)
     _task_options(run, required=False)
     run.set_defaults(func=run_run)
     score = actions.add_parser(
@@ -153,8 +156,6 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from nwn.app.cli.commands._common import resolve_scenario
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.reservoir.experiment import run_reservoir, write_reservoir_results
@@ -172,9 +173,12 @@ def run_run(args: argparse.Namespace) -> int:
     if scenario.reservoir is None:
         raise InputError(f"scenario {args.scenario!r} has no [reservoir] table (see `nwn "
                          f"presets --show rc_memory_capacity`)")
-    for target in (args.output, args.recording):
-        if target is not None and Path(target).is_dir():
-            raise IsADirectoryError(21, "Is a directory", str(target))
+    from nwn.engine.output_files import check_distinct
+
+    checked_output(args.output, "results", args, inputs=(args.scenario,))
+    checked_output(args.recording, "text", args, inputs=(args.scenario,),
+                   option="--recording")
+    check_distinct(args.output, args.recording)
     if args.recording is not None:
         check_pad_labels([e.name for e in scenario.electrodes])
     progress = None if args.quiet else ProgressBar("reservoir")

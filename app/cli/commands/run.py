@@ -7,6 +7,8 @@ import math
 import sys
 from pathlib import Path
 
+from nwn.app.cli.commands._common import add_force, checked_output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="what the movie colours (default: %(default)s)")
     parser.add_argument("--movie-fps", type=float, default=30.0, help="movie frames per second")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_force(parser)
     parser.set_defaults(func=run)
 
 
@@ -44,33 +47,41 @@ def run(args: argparse.Namespace) -> int:
     scenario, text = override(scenario, text, duration=args.duration, seed=args.seed)
     output = Path(args.output) if args.output else Path(
         Path(args.scenario).stem + ".h5")
+    inputs = (args.scenario,)
+    checked_output(output, "results", args, inputs=inputs)
     if args.movie:
         from nwn.app.render.movie import MovieOptions, movie_format
+        from nwn.engine.output_files import check_distinct
 
         # Refuse a bad movie request before spending the run on it.
+        checked_output(args.movie, "movie", args, inputs=inputs, option="--movie")
+        check_distinct(output, args.movie)
         MovieOptions(fps=args.movie_fps, color=args.movie_color).checked(
             fmt=movie_format(args.movie))
-    if output.exists() and output.is_dir():
-        raise IsADirectoryError(21, "Is a directory", str(output))
     simulation = build_simulation(scenario)
     network = simulation.network
     if not args.quiet:
         print(f"{scenario.name or args.scenario}: {len(network.wires)} wires, "
               f"{network.n_junctions} junctions, {scenario.run.n_steps} steps",
               file=sys.stderr)
-    recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text)
+    # An existing file (--force) is replaced only by a complete run, or one stopped on
+    # purpose; a new file is written in place from the start, so that a run killed at any
+    # moment leaves one (scenario text and geometry come before the first step).
+    recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text,
+                                         keep_existing=True)
     simulation.recorders.append(recorder)
+    recorder.start(simulation)
     progress = None if args.quiet else ProgressBar("running")
-    complete = False
     try:
         simulation.run(scenario.run.duration, progress=progress)
-        complete = True
     except KeyboardInterrupt:
-        print(f"\nnwn: interrupted at t={simulation.t:.4g} s; {output} holds the run so far",
+        recorder.close(complete=False, keep=True)
+        print(f"\nnwn: interrupted at t = {simulation.t:.4g} s; {output} holds the run so far",
               file=sys.stderr)
         return 130
-    finally:
-        recorder.close(complete=complete)
+    except Exception as error:
+        raise stopped(error, recorder, output, simulation.t) from None
+    recorder.close(complete=True)
     if args.movie:
         from nwn.app.render.movie import movie_from_results
 
@@ -86,3 +97,25 @@ def run(args: argparse.Namespace) -> int:
             summary += f"; final two-terminal conductance {conductance:.4g} S"
         print(summary, file=sys.stderr)
     return 0
+
+
+def stopped(error: Exception, recorder, output: Path, t: float) -> Exception:
+    """The error that stopped a run, as one line that also says what became of ``output``.
+
+    A ValueError stays a ValueError (bad input, exit 2); anything else is a fault (exit 1).
+    """
+    from nwn.geometry.checks import InputError
+
+    try:
+        kept = recorder.close(complete=False, keep=False)
+    except Exception:  # noqa: BLE001 - a full disk may refuse the close too; say what is known
+        kept = output
+    where = f"{output} holds the run up to t = {t:.4g} s" if kept \
+        else f"{output} is left as it was"
+    message = getattr(error, "nwn_message", None) or \
+        (str(error).splitlines()[0] if str(error) else type(error).__name__)
+    if isinstance(error, ValueError):
+        return InputError(f"{message}; {where}")
+    fault = OSError(getattr(error, "errno", None), f"{message}; {where}")
+    fault.nwn_message = f"{message}; {where}"
+    return fault

@@ -74,11 +74,14 @@ def seeds_from(args: argparse.Namespace, default: int) -> list[int]:
 def run(args: argparse.Namespace) -> int:
     from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.progress import ProgressBar
+    from nwn.engine.output_files import check_output
     from nwn.engine.runner import override
     from nwn.engine.sweep import run_sweep
     from nwn.engine.sweep.store import partial_path
     from nwn.geometry.checks import check_positive
 
+    # A sweep file is never overwritten: the same command continues it, another is refused.
+    check_output(args.output, "results", inputs=(args.scenario,), force=True)
     scenario, text = resolve_scenario(args.scenario)
     if args.duration is not None:
         check_positive("--duration", args.duration)
