@@ -229,10 +229,13 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.commands.sweep import seeds_from, vary_pairs
     from nwn.app.cli.progress import ProgressBar
+    from nwn.engine.output_files import check_output
     from nwn.engine.reservoir.sweeps import TaskRunner
     from nwn.engine.sweep import run_sweep
     from nwn.geometry.checks import InputError, check_int
 
+    # A sweep file is never overwritten: the same command continues it, another is refused.
+    check_output(args.output, "results", inputs=(args.scenario,), force=True)
     scenario, _ = resolve_scenario(args.scenario)
     if scenario.reservoir is None:
         raise InputError(f"scenario {args.scenario!r} has no [reservoir] table (see `nwn "
