@@ -30,6 +30,7 @@ __all__ = [
     "atomic_path",
     "check_distinct",
     "check_output",
+    "is_io_fault",
     "is_partial_file",
     "partial_file",
     "same_file",
@@ -213,6 +214,26 @@ def fault_reason(error: BaseException) -> str:
     return text.splitlines()[0] if text else "write failed"
 
 
+def is_io_fault(error: BaseException) -> bool:
+    """Whether ``error`` is a failed read or write of the disk (h5py raises some of these as
+    RuntimeError, with the C errno only in the text)."""
+    if isinstance(error, OSError) and getattr(error, "errno", None) in _FAULTS:
+        return True
+    text = str(error)
+    return "file write failed" in text or "file read failed" in text or \
+        any(f"errno = {code}," in text for code in _FAULTS)
+
+
+def _nearly_full(folder: Path, room: int = 256 * 2**10) -> bool:
+    """Whether the file system of ``folder`` has less than ``room`` bytes free."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder if str(folder) else ".").free < room
+    except OSError:
+        return False
+
+
 def write_fault(error: BaseException, path: str | os.PathLike, *, where: str = "") -> OSError:
     """An ``OSError`` whose message is one line: ``"disk full writing FILE[ where]"``.
 
@@ -226,6 +247,9 @@ def write_fault(error: BaseException, path: str | os.PathLike, *, where: str = "
         Optional context, e.g. ``"at t = 0.012 s"``.
     """
     reason = fault_reason(error)
+    if reason != "disk full" and getattr(error, "errno", None) in (errno.EIO, errno.EPIPE, None) \
+            and _nearly_full(Path(path).parent):
+        reason = "disk full"  # a library (Qt, ffmpeg) that lost the errno: the disk says it
     message = f"{reason} writing {path}" + (f" {where}" if where else "")
     fault = OSError(getattr(error, "errno", None) or errno.EIO, message)
     fault.nwn_message = message  # the CLI prints exactly this line

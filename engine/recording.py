@@ -96,6 +96,15 @@ class _Series:
         self.dataset.attrs["units"] = units
         self.buffer = np.empty((rows,) if width is None else (rows, width), dtype=dtype)
         self.filled = 0
+        self.row_bytes = int(np.dtype(dtype).itemsize * (width or 1))
+        self.chunk_rows = chunk_rows
+        self.on_disk = 0  #: rows known to be on the disk (at the last successful flush)
+
+    def bytes_to_grow(self) -> int:
+        """Disk space the next :meth:`write` takes: HDF5 allocates whole new chunks."""
+        before = self.dataset.shape[0]
+        new_chunks = -(-(before + self.filled) // self.chunk_rows) - -(-before // self.chunk_rows)
+        return new_chunks * self.chunk_rows * self.row_bytes
 
     def append(self, row: Any) -> bool:
         """Buffer one row; True when the buffer is full and must be written."""
@@ -160,6 +169,12 @@ class HDF5Recorder:
         self.buffer_bytes = int(buffer_bytes)
         self._image: bytes | None = None  # the finished file, when kept in memory
         self._file = None
+        #: The write fault that stopped the recorder (an OSError with one line), if any.
+        self.fault: OSError | None = None
+        #: Time (s) of the last trace row known to be on the disk (None before any).
+        self.kept_until: float | None = None
+        self._t_latest: float | None = None
+        self._kept: Path | None = None
         self._series: dict[str, _Series] = {}
         self._clocks: list[tuple[int, list[tuple[_Series, Any]]]] = []
 
@@ -195,19 +210,44 @@ class HDF5Recorder:
             return  # a second run() on the same simulation appends to the same file
         import h5py
 
-        network = simulation.network
         if self.path is None:
             # HDF5's own memory driver: as fast as a file, without touching the disk.
             file = h5py.File(f"nwn-results-{uuid.uuid4().hex}.h5", "w", driver="core",
                              backing_store=False)
-        else:
-            from nwn.engine.output_files import partial_file
+            self._file = file
+            self._create(file, simulation)
+            return
+        from nwn.engine.output_files import is_io_fault, partial_file, write_fault
 
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.keep_existing and self.path.exists():
-                self.writing = partial_file(self.path)
-            file = h5py.File(self.writing, "w")
-        self._file = file
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.keep_existing and self.path.exists():
+            self.writing = partial_file(self.path)
+        opened = False
+        try:
+            self._file = h5py.File(self.writing, "w")
+            opened = True
+            self._create(self._file, simulation)
+            self._check_room(0)
+        except (OSError, RuntimeError) as error:
+            if self._file is not None:
+                try:
+                    self._file.close()
+                except Exception:  # noqa: BLE001 - the file is deleted below either way
+                    pass
+                self._file = None
+            if not is_io_fault(error) and not isinstance(error, OSError):
+                raise
+            # A file that could not take even its header holds nothing worth keeping (one
+            # that could not be opened is not ours to delete).
+            if opened or self.writing != self.path:
+                self.writing.unlink(missing_ok=True)
+            self.writing = self.path
+            raise (error if getattr(error, "nwn_message", None) else
+                   write_fault(error, self.path, where="before the first step")) from None
+
+    def _create(self, file: Any, simulation: Any) -> None:
+        """Write the header (attributes, geometry) and create the growing datasets."""
+        network = simulation.network
         file.attrs["format"] = FORMAT
         file.attrs["electrode_names"] = list(network.electrode_names)
         file.attrs["electrode_sources"] = [d.kind for d in simulation.drives.values()]
@@ -241,6 +281,25 @@ class HDF5Recorder:
         file.flush()
         self._last_flush = time.monotonic()
 
+    #: Room (bytes) the recorder leaves on the disk: it stops writing rows before the disk is
+    #: full, so that the file can still be closed cleanly with every row it holds intact
+    #: (HDF5 cannot be trusted after a failed write: it may leave rows of zeros).
+    DISK_MARGIN = 256 * 2**10
+
+    def _check_room(self, pending: int) -> None:
+        """Refuse (as a disk-full fault) a write of ``pending`` bytes that would fill the disk."""
+        import errno
+        import shutil
+
+        if self.path is None:
+            return
+        try:
+            free = shutil.disk_usage(self.writing.parent).free
+        except OSError:
+            return  # no figure for this file system: rely on the write's own error
+        if free < pending + self.DISK_MARGIN:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+
     def _write_geometry(self, file: Any, network: Any) -> None:
         geometry = file.create_group("geometry")
         arrays = {name: np.asarray(getattr(network, attribute))
@@ -263,6 +322,7 @@ class HDF5Recorder:
     def record(self, simulation: Any, step: int, t: float, solution: Any,
                junction_voltage: np.ndarray) -> None:
         full = False
+        self._t_latest = t
         for every, members in self._clocks:
             if step % every == 0:
                 for series, value in members:
@@ -276,13 +336,58 @@ class HDF5Recorder:
     # -- file ---------------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write every buffered row and flush the file to disk."""
+        """Write every buffered row and flush the file to disk.
+
+        On a disk that is full (or nearly: :data:`DISK_MARGIN`) or fails, the recorder stops:
+        the buffered rows are dropped, the file is closed holding only the rows written
+        before (``complete`` false), and an ``OSError`` with one line ("disk full writing
+        FILE at t = ...") is raised; :attr:`fault` keeps it.
+        """
         if self._file is None:
             return
+        from nwn.engine.output_files import is_io_fault
+
+        pending = sum(series.bytes_to_grow() for series in self._series.values())
+        try:
+            self._check_room(pending)
+            for series in self._series.values():
+                series.write()
+            self._file.flush()
+        except (OSError, RuntimeError) as error:
+            if self.path is None or not (isinstance(error, OSError) or is_io_fault(error)):
+                raise
+            raise self._stop(error) from None
         for series in self._series.values():
-            series.write()
-        self._file.flush()
+            series.on_disk = series.dataset.shape[0]
+        trace = self._series.get("t")
+        if trace is not None and trace.on_disk:
+            self.kept_until = float(trace.dataset[trace.on_disk - 1])
         self._last_flush = time.monotonic()
+
+    def _stop(self, error: BaseException) -> OSError:
+        """Close the file after a failed write, keeping the rows on the disk; the fault."""
+        from nwn.engine.output_files import write_fault
+
+        where = "" if self._t_latest is None else f"at t = {self._t_latest:.4g} s"
+        self.fault = write_fault(error, self.path, where=where)
+        file, self._file = self._file, None
+        # Best effort from here: the disk refused a write, each step may fail too.
+        for series in self._series.values():
+            series.filled = 0
+            try:
+                series.dataset.resize(series.on_disk, axis=0)
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            file.attrs["complete"] = False
+            file.flush()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            file.close()
+        except Exception:  # noqa: BLE001
+            pass
+        return self.fault
 
     def close(self, *, complete: bool = True, keep: bool | None = None) -> Path | None:
         """Flush, mark the file complete (or not) and close it.
@@ -301,26 +406,39 @@ class HDF5Recorder:
         Path or None
             The file that holds the results now (None in memory, or if nothing was kept).
         """
-        if self._file is None:
-            return self.path
-        try:
-            self.flush()
-            self._file.attrs["complete"] = bool(complete)
-            if self.path is None:
-                self._file.flush()
-                self._image = self._file.id.get_file_image()
-        finally:
-            self._file.close()
-            self._file = None
+        if self._file is None and self._kept is not None:
+            return self._kept  # closed before: the same answer
+        if self._file is not None:
+            try:
+                self.flush()
+                self._file.attrs["complete"] = bool(complete)
+                if self.path is None:
+                    self._file.flush()
+                    self._image = self._file.id.get_file_image()
+            except OSError:
+                if self.fault is None:
+                    raise
+                self._settle(False, keep)  # the fault stopped the recorder: settle, then say so
+                raise
+            finally:
+                if self._file is not None:
+                    self._file.close()
+                    self._file = None
+        if self.fault is not None:
+            complete = False
+        return self._settle(complete, keep)
+
+    def _settle(self, complete: bool, keep: bool | None) -> Path | None:
+        """Give the closed file its name, or delete it and keep the earlier one."""
+        self._kept = self.path
         if self.writing is not None and self.writing != self.path:
             if complete if keep is None else keep:
                 os.replace(self.writing, self.path)
             else:
                 self.writing.unlink(missing_ok=True)
-                self.writing = self.path
-                return None
+                self._kept = None
             self.writing = self.path
-        return self.path
+        return self._kept
 
     def results(self, *, lazy: bool = True) -> Results:
         """The recorded file, opened for reading (see :class:`nwn.engine.results.Results`)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``nwn --help`` lists them.
@@ -22,6 +24,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,8 +70,52 @@ def _discard_stdout() -> None:
         pass
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it cleans up as after Ctrl-C."""
+
+
+def interrupt_code(interrupt: BaseException) -> int:
+    """Exit code of a command stopped by a signal: 130 for Ctrl-C, 143 for SIGTERM."""
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
+
+def interrupt_word(interrupt: BaseException) -> str:
+    return "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+
+
+def _stop_on_signal(signum: int, frame) -> None:
+    """The first SIGINT or SIGTERM stops the command where it is; later ones are ignored
+    while it cleans up (so a second Ctrl-C cannot interrupt the cleanup into a traceback)."""
+    for other in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(other, signal.SIG_IGN)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _install_signal_handlers() -> dict:
+    """Install :func:`_stop_on_signal`; the handlers it replaced (empty off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.getsignal(number)
+        signal.signal(number, _stop_on_signal)
+    return previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nwn`` command line and return its exit code."""
+    previous = _install_signal_handlers()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as interrupt:  # before or after the command's own handling
+        print(f"nwn: {interrupt_word(interrupt)}", file=sys.stderr)
+        return interrupt_code(interrupt)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -88,9 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = fault_message(error)
         print(f"nwn: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("nwn: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except OSError as error:
         # A fault (disk full, I/O error, read-only output): one line naming the file, exit 1.
         print(f"nwn: error: {fault_message(error)}", file=sys.stderr)

@@ -71,14 +71,27 @@ def save_canvas(canvas, path: str | Path, *, size: tuple[int, int] | None = None
     height = check_int("height", size[1], minimum=16, maximum=16384)
     with atomic_path(path) as temp:
         if fmt == ".png":
-            image = canvas.render_image(width, height)
-            if not image.save(str(temp), "PNG"):
-                raise OSError(errno.EIO, "could not write the image", str(path))
+            _save_png(canvas.render_image(width, height), temp, path)
         else:
             canvas.resize(width, height)
             with _svg_painter(temp, width, height, "nwn-studio network") as painter:
                 canvas.render(painter)
     return Path(path)
+
+
+def _save_png(image, temp: Path, path: str | Path) -> None:
+    """Encode a QImage as PNG in memory and write the bytes here, so that a failed write is
+    an OSError with its errno (libpng writing to the disk itself prints to stderr instead)."""
+    from PySide6 import QtCore
+
+    data = QtCore.QByteArray()
+    buffer = QtCore.QBuffer(data)
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if image.isNull() or not image.save(buffer, "PNG"):
+        raise OSError(errno.EIO, "could not encode the image", str(path))
+    buffer.close()
+    with open(temp, "wb") as stream:
+        stream.write(data.data())
 
 
 def _plot_item(plot):
@@ -111,9 +124,7 @@ def save_plot(plot, path: str | Path, *, width: int | None = None) -> Path:
                 exporter.parameters()["width"] = check_int("width", width, minimum=16,
                                                            maximum=16384)
             # The exporter's own save ignores a failed write (a full disk): save and check.
-            image = exporter.export(toBytes=True)
-            if not image.save(str(temp), "PNG"):
-                raise OSError(errno.EIO, "could not write the image", str(path))
+            _save_png(exporter.export(toBytes=True), temp, path)
         else:
             _scene_svg(item, temp)
     return Path(path)

@@ -248,7 +248,7 @@ class MovieWriter:
         fraction = _fps_fraction(fps)
         self._generator = imageio_ffmpeg.write_frames(
             str(self.temp_path), self.size, fps=fraction, pix_fmt_in="bgra",
-            ffmpeg_log_level="error", **options)
+            ffmpeg_log_level="fatal", **options)
         try:
             self._generator.send(None)  # start ffmpeg
         except BaseException:

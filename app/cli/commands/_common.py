@@ -67,6 +67,10 @@ def checked_report_folder(folder: str, names: tuple[str, ...], args: argparse.Na
     if output.is_dir():
         for name in names:
             checked_output(output / name, None, args, inputs=inputs)
+    else:  # to be made: its parent must take it
+        from nwn.engine.output_files import check_output
+
+        check_output(output, None, force=True, option="-o")
     return output
 
 

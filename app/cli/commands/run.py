@@ -74,14 +74,21 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressBar("running")
     try:
         simulation.run(scenario.run.duration, progress=progress)
-    except KeyboardInterrupt:
-        recorder.close(complete=False, keep=True)
-        print(f"\nnwn: interrupted at t = {simulation.t:.4g} s; {output} holds the run so far",
+        recorder.close(complete=True)
+    except KeyboardInterrupt as interrupt:
+        from nwn.app.cli.main import interrupt_code, interrupt_word
+
+        try:
+            recorder.close(complete=False, keep=True)
+        except OSError as error:
+            raise stopped(error, recorder, output, simulation.t) from None
+        end_bar = "\n" if progress is not None and sys.stderr.isatty() else ""
+        print(f"{end_bar}nwn: {interrupt_word(interrupt)} at t = {simulation.t:.4g} s; "
+              f"{output} holds the run up to t = {_kept_until(recorder, simulation.t):.4g} s",
               file=sys.stderr)
-        return 130
+        return interrupt_code(interrupt)
     except Exception as error:
         raise stopped(error, recorder, output, simulation.t) from None
-    recorder.close(complete=True)
     if args.movie:
         from nwn.app.render.movie import movie_from_results
 
@@ -109,9 +116,14 @@ def stopped(error: Exception, recorder, output: Path, t: float) -> Exception:
     try:
         kept = recorder.close(complete=False, keep=False)
     except Exception:  # noqa: BLE001 - a full disk may refuse the close too; say what is known
-        kept = output
-    where = f"{output} holds the run up to t = {t:.4g} s" if kept \
-        else f"{output} is left as it was"
+        kept = recorder.writing == recorder.path and output.exists()
+    if kept and recorder.kept_until is None:
+        where = f"{output} holds the scenario and geometry, no steps"
+    elif kept:
+        where = f"{output} holds the run up to t = {_kept_until(recorder, t):.4g} s " \
+                f"(complete = false)"
+    else:
+        where = f"{output} is left as it was"
     message = getattr(error, "nwn_message", None) or \
         (str(error).splitlines()[0] if str(error) else type(error).__name__)
     if isinstance(error, ValueError):
@@ -119,3 +131,8 @@ def stopped(error: Exception, recorder, output: Path, t: float) -> Exception:
     fault = OSError(getattr(error, "errno", None), f"{message}; {where}")
     fault.nwn_message = f"{message}; {where}"
     return fault
+
+
+def _kept_until(recorder, t: float) -> float:
+    """Time of the last row on the disk (the simulation's time if the recorder cannot say)."""
+    return t if recorder.kept_until is None else recorder.kept_until
