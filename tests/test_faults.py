@@ -1,0 +1,186 @@
+"""Faults: a full disk, a read-only folder, Ctrl-C and SIGTERM each end a command with one line
+and a known exit code, leaving files that hold only what was really written.
+
+The disk-full and read-only cases mount a small tmpfs (root only; skipped with the reason
+otherwise); the signal cases run ``nwn`` in a subprocess.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from scenarios import two_terminal
+
+from nwn.app.cli.main import main
+from nwn.engine.output_files import is_partial_file
+
+# ~1000 junctions: chunks of ~256 kB each; a 2 MiB disk fills within a few hundred steps.
+LONG = two_terminal(n_wires=400, side=50e-6, length=7e-6, duration=1.0)
+
+
+def _mount(folder: Path, *options: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs",
+                           str(folder)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"mount is not allowed here: {done.stderr.strip()}")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs, unmounted after the test."""
+    disk = tmp_path / "disk"
+    _mount(disk, "size=2m")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A tmpfs remounted read-only (root ignores chmod, not a read-only mount)."""
+    folder = tmp_path / "ro"
+    _mount(folder, "size=64k")
+    done = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True)
+    if done.returncode:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+        pytest.skip("remounting read-only is not allowed here")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    (folder / "s.toml").write_text(two_terminal(n_wires=120, duration=0.01))
+    assert main(["run", str(folder / "s.toml"), "-o", str(folder / "r.h5"), "-q"]) == 0
+    return folder / "r.h5"
+
+
+def one_line(capsys, argv, code) -> str:
+    got = main(argv)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert got == code and len(lines) == 1 and "Traceback" not in err, (got, err)
+    return lines[0]
+
+
+def test_a_full_disk_stops_the_run_with_the_rows_written(tmp_path, small_disk, capsys,
+                                                        monkeypatch):
+    from nwn.engine.recording import HDF5Recorder
+
+    # Flush at every step, as a slow run does every second: the disk fills mid-run.
+    made = HDF5Recorder.for_scenario.__func__
+    monkeypatch.setattr(HDF5Recorder, "for_scenario", classmethod(
+        lambda cls, *args, **options: made(cls, *args, flush_interval=0.0, **options)))
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(LONG.replace("duration = 1.0", "duration = 2.0"))
+    output = small_disk / "r.h5"
+    line = one_line(capsys, ["run", str(scenario), "-o", str(output), "-q"], 1)
+    assert line.startswith(f"nwn: error: disk full writing {output} at t = ")
+    assert "holds the run up to t = " in line
+    with h5py.File(output, "r") as file:
+        assert not bool(file.attrs["complete"])
+        t = file["t"][...]
+        assert t.size > 1 and np.all(np.diff(t) > 0)
+        assert file["step"].shape == t.shape == file["network/conductance"].shape
+        conductance = file["junctions/conductance"][...]
+        # rows of the run, never rows of zeros that a failed write left behind
+        assert conductance.shape[0] == file["junctions/t"].shape[0] >= 1
+        assert np.all(conductance > 0)
+    kept = float(line.rsplit("t = ", 1)[1].split()[0])
+    assert kept == pytest.approx(t[-1], rel=1e-3)
+    assert not [p for p in os.listdir(small_disk) if is_partial_file(p)]
+
+
+def test_writers_on_a_full_disk_say_so_and_leave_nothing(results, small_disk, capsys):
+    with open(small_disk / "fill", "wb") as stream:
+        try:
+            stream.write(b"\0" * (2 << 20))
+        except OSError:
+            pass
+    for argv in (["plot", str(results), "-o", str(small_disk / "p.png")],
+                 ["plot", str(results), "-o", str(small_disk / "p.svg")],
+                 ["fit", str(results), "-o", str(small_disk / "fit"), "--no-figures"]):
+        line = one_line(capsys, argv, 1)
+        assert "disk full writing" in line and "part" not in line
+    assert not (small_disk / "p.png").exists() and not (small_disk / "p.svg").exists()
+    assert not (small_disk / "fit" / "fit.json").exists()
+    assert not [p for p in os.listdir(small_disk) if is_partial_file(p)]
+
+
+def test_read_only_folders_are_named(results, read_only, capsys):
+    scenario = results.with_name("s.toml")
+    for argv in (["run", str(scenario), "-o", str(read_only / "r.h5"), "-q"],
+                 ["plot", str(results), "-o", str(read_only / "p.png")],
+                 ["plot", str(results), "-o", str(results.with_name("p.png")), "--force",
+                  "--csv", str(read_only / "t.csv")],
+                 ["movie", str(results), "-o", str(read_only / "m.gif"), "-q"],
+                 ["fit", str(results), "-o", str(read_only / "fit")],
+                 ["ensemble", str(scenario), "--serial", "--seeds", "2", "-o",
+                  str(read_only / "e.h5")]):
+        line = one_line(capsys, argv, 2)
+        assert str(read_only) in line and "not writable" in line, line
+
+
+# -- signals (a real process) -----------------------------------------------------------------
+
+
+def _nwn(*argv, cwd):
+    return subprocess.Popen([sys.executable, "-m", "nwn.app.cli", *argv], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def _wait_for(predicate, timeout=120.0):
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def _finish(process):
+    _, err = process.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err, err
+    return process.returncode, lines
+
+
+def test_ctrl_c_early_and_repeated_is_one_line_and_130(tmp_path):
+    (tmp_path / "s.toml").write_text(LONG)
+    process = _nwn("run", "s.toml", "-o", "r.h5", "-q", cwd=tmp_path)
+    time.sleep(0.4)  # before the scenario is even read
+    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGINT)
+    code, lines = _finish(process)
+    assert code == 130 and len(lines) == 1 and "interrupted" in lines[0], lines
+
+
+def test_sigterm_on_run_says_what_it_kept(tmp_path):
+    (tmp_path / "s.toml").write_text(LONG.replace("duration = 1.0", "duration = 100.0"))
+    process = _nwn("run", "s.toml", "-o", "r.h5", "-q", cwd=tmp_path)
+    _wait_for(lambda: (tmp_path / "r.h5").exists())  # scenario and geometry, before step 1
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    code, lines = _finish(process)
+    assert code == 143 and len(lines) == 1, lines
+    assert "terminated at t = " in lines[0] and "r.h5 holds the run up to t = " in lines[0]
+    with h5py.File(tmp_path / "r.h5", "r") as file:
+        assert not bool(file.attrs["complete"]) and "scenario" in file.attrs
+
+
+def test_sigterm_on_movie_leaves_no_partial_file(results, tmp_path):
+    process = _nwn("movie", str(results), "-o", "m.gif", "--fps", "2", "--speed", "0.0002",
+                   "-q", cwd=tmp_path)
+    _wait_for(lambda: any(is_partial_file(p) for p in os.listdir(tmp_path)))
+    process.send_signal(signal.SIGTERM)
+    code, lines = _finish(process)
+    assert code == 143 and len(lines) == 1, lines
+    assert not os.listdir(tmp_path)
