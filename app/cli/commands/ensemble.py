@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nwn.app.cli.commands._common import add_force, checked_output
+from nwn.app.cli.commands._common import add_force
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,12 +49,16 @@ def run(args: argparse.Namespace) -> int:
         check_positive("--duration", args.duration)
     scenario, _ = override(scenario, text, duration=args.duration)  # as `nwn run --duration`
     from nwn.engine.output_files import check_output
+    from nwn.engine.sweep.store import partial_path
 
     # The sweep file itself is never overwritten (running again continues it, see nwn
-    # sweep); the figure next to it is replaced only with --force.
+    # sweep). The figure next to it is redrawn when the same ensemble runs again (the store
+    # refuses a different one before anything is drawn); a figure that is not the figure of
+    # this ensemble's file is replaced only with --force.
     output = check_output(args.output, "results", inputs=(args.scenario,), force=True)
-    figure_path = checked_output(output.with_suffix(".png"), "figure", args,
-                                 inputs=(args.scenario,), option="the figure")
+    again = output.exists() or partial_path(output).exists()
+    figure_path = check_output(output.with_suffix(".png"), "figure", inputs=(args.scenario,),
+                               force=args.force or again, option="the figure")
     bar = None if args.quiet else ProgressBar("ensemble")
     with run_sweep(scenario, None, seeds, reseed=args.vary,
                    output=output, progress=bar, **cluster_arguments(args)) as sweep:
