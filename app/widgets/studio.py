@@ -148,6 +148,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.sweep = SweepPanel(lambda: self.document.scenario, self._sweep_folder)
         self.sweep_dock = self._tab_dock("Sweep", "sweepDock", self.sweep, analysis_dock)
+        from nwn.app.widgets.panels.compute import ComputePanel
+
+        self.compute = ComputePanel(self.document, lambda: self._results_dir)
+        self.compute_dock = self._tab_dock("Compute", "computeDock", self.compute,
+                                           self.sweep_dock)
         right.raise_()
         self.analysis_dock = analysis_dock
         # The canvas is what people came for: docks start narrow, the canvas takes the rest.
@@ -446,6 +451,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.electrodes.redo_button.clicked.disconnect()
         self.electrodes.undo_button.clicked.connect(document.undo)
         self.electrodes.redo_button.clicked.connect(document.redo)
+        self.compute.set_document(document)
         self._sim_stale = True
         self.controller.simulation = None
         self.controller.worker.simulation = None
@@ -857,6 +863,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.frame_timer.stop()
         self.deposit_timer.stop()
         self.sweep.shutdown()
+        self.compute.shutdown()
         self.controller.shutdown()
         self._close_results()
         self.settings.setValue("geometry", self.saveGeometry())

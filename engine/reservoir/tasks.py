@@ -109,6 +109,10 @@ class TaskResult:
         MC(1) .. MC(max_delay), for memory capacity only.
     details : dict
         Further figures (e.g. every NLT target's NMSE, the readout's alpha).
+    target, prediction : ndarray, shape (n_test,), or None
+        For the trained single-output tasks (NLT's scored target, NARMA, Mackey-Glass, sin(x),
+        waveform classification): the target on the test part and the readout's estimate of
+        it, for a target-vs-prediction plot; not part of :meth:`to_dict`.
     """
 
     task: str
@@ -116,6 +120,8 @@ class TaskResult:
     metric: str
     per_delay: tuple[float, ...] | None = None
     details: dict = field(default_factory=dict)
+    target: np.ndarray | None = field(default=None, compare=False, repr=False)
+    prediction: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: task, score, metric, per_delay (MC only), details."""
@@ -292,7 +298,9 @@ def nonlinear_transformation(u: Any, features: Any, *, target: str = "square",
         details[f"{name}_nmse"] = error
         details[f"{name}_accuracy"] = 1.0 - error
     details.update(target=target, alpha=readout.alpha)
-    return TaskResult("nlt", details[f"{target}_accuracy"], "accuracy", details=details)
+    k = names.index(target)
+    return TaskResult("nlt", details[f"{target}_accuracy"], "accuracy", details=details,
+                      target=y_test[k], prediction=prediction[k])
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +313,8 @@ def _regression(task: str, metric: str, u: np.ndarray, x: np.ndarray, y: np.ndar
     y_test, prediction, readout = _fit_and_predict(x, y, alpha, train_fraction)
     error = metrics.nmse(y_test[0], prediction[0])
     details.update(nmse=error, nrmse=float(np.sqrt(error)), alpha=readout.alpha)
-    return TaskResult(task, details[metric.lower()], metric, details=details)
+    return TaskResult(task, details[metric.lower()], metric, details=details,
+                      target=y_test[0], prediction=prediction[0])
 
 
 def _narma_score(order: int) -> Callable[..., TaskResult]:
@@ -387,7 +396,8 @@ def waveform_classification(u: Any, features: Any, *, labels: Any = None,
     y_test, prediction, readout = _fit_and_predict(x, labels, alpha, train_fraction)
     accuracy = metrics.classification_accuracy(y_test[0], prediction[0] > 0.5)
     return TaskResult("waveform-classification", accuracy, "accuracy",
-                      details={"alpha": readout.alpha})
+                      details={"alpha": readout.alpha}, target=y_test[0],
+                      prediction=prediction[0])
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class ElectrodePanel(QtWidgets.QWidget):
     toolChosen = QtCore.Signal(str)
     message = QtCore.Signal(str)
 
-    COLUMNS = ("name", "shape", "role", "wires")
+    COLUMNS = ("name", "shape", "role", "wires", "RC role")
 
     def __init__(self, document, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +86,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.table = QtWidgets.QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.horizontalHeader().setSectionResizeMode(
-            QtWidgets.QHeaderView.ResizeMode.Stretch)  # all four columns visible, no scrolling
+            QtWidgets.QHeaderView.ResizeMode.Stretch)  # every column visible, no scrolling
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemChanged.connect(self._item_changed)
@@ -184,7 +184,9 @@ class ElectrodePanel(QtWidgets.QWidget):
                 item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
             for column, item in enumerate((name, shape, role, wires)):
                 self.table.setItem(row, column, item)
+            self.table.setCellWidget(row, len(self.COLUMNS) - 1, self._rc_role_box(electrode.name))
         self._updating = False
+        self._refresh_rc_roles()
         if selected is not None:
             self.select(selected)
         self.undo_button.setEnabled(self.document.undo_text() is not None)
@@ -196,6 +198,43 @@ class ElectrodePanel(QtWidgets.QWidget):
     def _document_event(self, name: str, payload) -> None:
         if name in ("electrodes", "network"):
             self.refresh()
+        elif name == "scenario":
+            self._refresh_rc_roles()  # the [reservoir] table may have changed
+
+    # -- reservoir-computing roles (the scenario's [reservoir] table) -------------------------
+
+    def _rc_role_box(self, name: str) -> QtWidgets.QComboBox:
+        from nwn.app.models.rc_roles import ROLES
+
+        box = QtWidgets.QComboBox()
+        box.addItems(list(ROLES))
+        box.setToolTip("reservoir computing (Compute tab): input takes the task's input u(t); "
+                       "read: its voltage (floating) or current (driven, grounded) is a "
+                       "feature of the readout")
+        box.currentTextChanged.connect(lambda role, n=name: self._rc_role_changed(n, role))
+        return box
+
+    def _refresh_rc_roles(self) -> None:
+        from nwn.app.models.rc_roles import rc_roles
+
+        roles = rc_roles(self.document.scenario)
+        for row in range(self.table.rowCount()):
+            box = self.table.cellWidget(row, len(self.COLUMNS) - 1)
+            item = self.table.item(row, 0)
+            if box is None or item is None:
+                continue
+            box.blockSignals(True)
+            box.setCurrentText(roles.get(item.data(QtCore.Qt.ItemDataRole.UserRole), "none"))
+            box.blockSignals(False)
+
+    def _rc_role_changed(self, name: str, role: str) -> None:
+        from nwn.app.models.rc_roles import with_role
+
+        try:
+            self.document.replace(reservoir=with_role(self.document.scenario, name, role))
+        except ValueError as error:
+            self.message.emit(str(error))
+        self._refresh_rc_roles()
 
     def _item_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
         if self._updating or item.column() != 0:
