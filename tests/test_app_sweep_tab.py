@@ -89,7 +89,7 @@ def test_a_sweep_runs_in_the_background_and_draws_the_plot_figure(qtbot, tmp_pat
     assert len(curves) == 1
     x, y = curves[0].getData()
     assert np.array_equal(x, [5.0, 20.0]) and np.allclose(y, 1e3 * mean)
-    assert "eta_p" in panel.plot.getAxis("bottom").labelText
+    assert "junction.params.eta_p (1/V): filament junction" in panel.plot.getAxis("bottom").labelText
     # A finished file is never overwritten: the next run takes a new name.
     assert panel.output_path() == tmp_path / "sweep-2.h5"
 

@@ -33,7 +33,8 @@ def write_sweep_figure(path: str | Path, result, *, reduce: str = "final",
         widget.close()
 
 
-def draw_sweep_figure(plot, summary: dict, *, n_seeds: int) -> None:
+def draw_sweep_figure(plot, summary: dict, *, n_seeds: int, x_label: str | None = None
+                      ) -> None:
     """Draw the figure of :func:`write_sweep_figure` into ``plot``, a pyqtgraph ``PlotItem``
     (the file's figure, and the studio's Sweep tab, which reads the file in its worker thread
     and draws here).
@@ -47,6 +48,8 @@ def draw_sweep_figure(plot, summary: dict, *, n_seeds: int) -> None:
         (finished or not: unfinished members are left out of the means).
     n_seeds : int
         Seeds per combination, for the title.
+    x_label : str, optional
+        The horizontal axis's label (default: the first varied key path).
     """
     import pyqtgraph as pg
 
@@ -55,7 +58,7 @@ def draw_sweep_figure(plot, summary: dict, *, n_seeds: int) -> None:
     if plot.legend is None:
         plot.addLegend(offset=(10, 10))
     plot.setTitle(f"{what} conductance, mean and +-1 std over {n_seeds} seed(s)")
-    plot.setLabel("bottom", summary["key"] or "(only seeds vary)")
+    plot.setLabel("bottom", x_label or summary["key"] or "(only seeds vary)")
     plot.setLabel("left", f"{what} conductance (mS)")
     x = np.asarray(summary["x"])
     ticks = None

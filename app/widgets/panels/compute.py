@@ -126,6 +126,11 @@ class ComputePanel(QtWidgets.QWidget):
         self.amplitude.setToolTip("source change per unit of u (memory capacity's u is "
                                   "uniform in [0, 1])")
         form.addRow("input source", drive)
+        self.drive_range = QtWidgets.QLabel("")
+        self.drive_range.setStyleSheet("color: #a0a0a0;")
+        form.addRow("", self.drive_range)
+        for field in (self.offset, self.amplitude):
+            field.textChanged.connect(self._show_drive)
         self.hold = QtWidgets.QLineEdit()
         self.hold.setToolTip("seconds each input sample is held (a whole number of run.dt)")
         form.addRow("hold per sample (s)", self.hold)
@@ -243,7 +248,27 @@ class ComputePanel(QtWidgets.QWidget):
         self._task_changed(self.task.currentText())
         self._show_roles()
 
+    def _show_drive(self, *_args) -> None:
+        """What the input electrode sees: the source's range over the task's input range."""
+        from nwn.engine.reservoir.tasks import make_input
+
+        unit = "A" if self.drive_unit.text().endswith("(A)") else "V"
+        try:
+            offset = _number("input offset", self.offset.text())
+            amplitude = _number("input amplitude", self.amplitude.text())
+            u, _ = make_input(self.task.currentText(), 512, 0)
+        except ValueError:
+            self.drive_range.setText("")
+            return
+        low, high = float(np.min(u)), float(np.max(u))
+        # inputs are uniform in, or span, a known interval; round the sampled ends onto it
+        low, high = (round(2 * low) / 2, round(2 * high) / 2)
+        ends = sorted((offset + amplitude * low, offset + amplitude * high))
+        self.drive_range.setText(f"u in [{low:g}, {high:g}]: the source goes from "
+                                 f"{ends[0]:.4g} to {ends[1]:.4g} {unit}")
+
     def _task_changed(self, name: str) -> None:
+        self._show_drive()
         for widget in (self.max_delay_label, self.max_delay):
             widget.setVisible(name in _MAX_DELAY_TASKS)
         for widget in (self.target_label, self.target):
@@ -416,24 +441,32 @@ class ComputePanel(QtWidgets.QWidget):
         self.bar.setFormat("done")
         self.save_button.setEnabled(True)
         self._draw(run.result)
-        self.status.setText(f"{len(run.feature_names)} features, {run.u.size} scored samples; "
-                            f"written to {path}")
+        where = ("this session's folder, cleared on exit: Save results… keeps it"
+                 if Path(path).parent == Path(self.folder()) else "")
+        details = run.result.details
+        readout = f"alpha {details['alpha']:g}" if "alpha" in details else "no readout"
+        self.status.setText(f"{len(run.feature_names)} features, {run.u.size} scored samples "
+                            f"({readout}, 80/20 chronological split); written to {path}"
+                            + (f" ({where})" if where else ""))
 
     def _draw(self, result) -> None:
         self.plot.clear()
+        self.plot.setTitle(None)
         self.bars = None
         details = result.details
         if result.per_delay is not None:
             per_delay = np.asarray(result.per_delay)
             delays = np.arange(1, per_delay.size + 1)
             self.bars = pg.BarGraphItem(x=delays, height=per_delay, width=0.8,
-                                        brush=(80, 160, 230), pen=pg.mkPen(40, 90, 150))
+                                        brush=(80, 160, 230), pen=pg.mkPen(40, 90, 150),
+                                        name="MC(τ) on the test part")
             self.plot.addItem(self.bars)
+            self.plot.setTitle("memory capacity per delay")
             bias = details.get("bias")
             if bias is not None:  # what features with no information would score per delay
-                dash = pg.mkPen(200, 120, 40, style=QtCore.Qt.PenStyle.DashLine)
-                line = pg.InfiniteLine(pos=bias / per_delay.size, angle=0, pen=dash)
-                self.plot.addItem(line)
+                dash = pg.mkPen(230, 140, 40, width=2, style=QtCore.Qt.PenStyle.DashLine)
+                self.plot.plot([0.4, per_delay.size + 0.6], [bias / per_delay.size] * 2,
+                               pen=dash, name="no-information level")
             self.plot.setLabel("bottom", "delay τ (samples)")
             self.plot.setLabel("left", "MC(τ) = r²(u(t-τ), prediction)")
             self.plot.setXRange(0.4, per_delay.size + 0.6)
@@ -451,6 +484,7 @@ class ComputePanel(QtWidgets.QWidget):
                            name="prediction")
             self.plot.setLabel("bottom", "test sample")
             self.plot.setLabel("left", "target, readout")
+            self.plot.setTitle(f"{result.task}: target and readout on the test part")
             self.plot.enableAutoRange()
         self.score.setText(f"{result.metric} = {result.score:.4g}   ({result.task})")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,6 +104,7 @@ class _KeyRow(QtWidgets.QWidget):
             self.meaning.setText("")
         else:
             self.meaning.setText("typed key path (checked when the sweep starts)")
+        self.meaning.setVisible(bool(self.meaning.text()))
         self.values.setEnabled(key.strip() != _NONE)
 
     def _key_changed(self, key: str) -> None:
@@ -355,6 +357,7 @@ class SweepPanel(QtWidgets.QWidget):
             signal.emit(str(result.path), _figure_numbers(result.path))
 
         self.state = "running"
+        self._started = time.monotonic()
         self.counts = (0, 0, 0, 0)
         self.result_path = None
         self.bar.setRange(0, 0)  # busy until the cluster is up and the first member reports
@@ -412,7 +415,7 @@ class SweepPanel(QtWidgets.QWidget):
         done, total, _, failed = self.counts
         self.bar.setValue(self.bar.maximum())
         self._draw(numbers)
-        message = f"done: {path}"
+        message = f"done: {done} run(s) in {time.monotonic() - self._started:.0f} s; {path}"
         if failed:
             message += f" ({failed} run(s) failed; the figure leaves them out)"
         self.status.setText(message)
@@ -443,7 +446,12 @@ class SweepPanel(QtWidgets.QWidget):
             self._show_error(f"figure: {numbers}")
             return
         summary, n_seeds = numbers
-        draw_sweep_figure(self.plot, summary, n_seeds=n_seeds)
+        choice = self.first.choices.get(summary["key"])
+        label = None
+        if choice is not None:  # the key path, and what it is in words, with its unit
+            unit = f" ({choice.unit})" if choice.unit else ""
+            label = f"{summary['key']}{unit}: {choice.meaning}"
+        draw_sweep_figure(self.plot, summary, n_seeds=n_seeds, x_label=label)
         self.save_figure_button.setEnabled(True)
 
     def _save_figure(self) -> None:
