@@ -19,8 +19,11 @@ laptop; every member is the same run ``nwn reservoir run --samples`` would make.
 
 Usage (needs matplotlib, installed with the test extra)::
 
-    python benchmarks/rc_dynamics_study.py [--samples 1000] [--seeds 2] [--workers 2]
+    python benchmarks/rc_dynamics_study.py [--samples 1000] [--seeds 2] [--noise-seeds 1]
+        [--workers 2]
         [-o docs/rc_study.png] [--json docs/rc_study.json] [--work DIR]
+
+A killed study resumes: run it again with the same --work folder.
 """
 
 from __future__ import annotations
@@ -75,7 +78,8 @@ def summary(result, key_dim: str | None) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=2, help="seeds of the offset sweep")
+    parser.add_argument("--noise-seeds", type=int, default=1, help="seeds of each noise variant")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("-o", "--output", default="docs/rc_study.png")
     parser.add_argument("--json", default="docs/rc_study.json")
@@ -90,6 +94,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     numbers: dict[str, object] = {"samples": args.samples, "seeds": seeds,
+                                  "noise_seeds": list(range(args.noise_seeds)),
                                   "bias_mc": 30 / (args.samples - int(0.8 * args.samples) - 1)}
     with LocalCluster(n_workers=args.workers, threads_per_worker=1) as cluster, \
             Client(cluster) as client:
@@ -101,7 +106,7 @@ def main() -> None:
         for label, junction in noise_variants(base.junction):
             variant = dataclasses.replace(base, junction=junction)
             slug = label.replace(" ", "_").replace(",", "").replace("=", "")
-            result = run_sweep(variant, None, seeds, client=client,
+            result = run_sweep(variant, None, list(range(args.noise_seeds)), client=client,
                                output=work / f"noise_{slug}.h5", runner=runner)
             with result:
                 row = summary(result, None)
