@@ -89,7 +89,8 @@ def test_a_sweep_runs_in_the_background_and_draws_the_plot_figure(qtbot, tmp_pat
     assert len(curves) == 1
     x, y = curves[0].getData()
     assert np.array_equal(x, [5.0, 20.0]) and np.allclose(y, 1e3 * mean)
-    assert "junction.params.eta_p (1/V): filament junction" in panel.plot.getAxis("bottom").labelText
+    label = panel.plot.getAxis("bottom").labelText  # the key in words, with its unit
+    assert label.startswith("filament junction: ") and label.endswith(" (1/V)")
     # A finished file is never overwritten: the next run takes a new name.
     assert panel.output_path() == tmp_path / "sweep-2.h5"
 

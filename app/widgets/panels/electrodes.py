@@ -184,7 +184,11 @@ class ElectrodePanel(QtWidgets.QWidget):
                 item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
             for column, item in enumerate((name, shape, role, wires)):
                 self.table.setItem(row, column, item)
-            self.table.setCellWidget(row, len(self.COLUMNS) - 1, self._rc_role_box(electrode.name))
+            box = self.table.cellWidget(row, len(self.COLUMNS) - 1)
+            if box is None:  # one box per row, kept across refreshes (no widget churn)
+                box = self._rc_role_box()
+                self.table.setCellWidget(row, len(self.COLUMNS) - 1, box)
+            box.setProperty("electrode", electrode.name)
         self._updating = False
         self._refresh_rc_roles()
         if selected is not None:
@@ -203,7 +207,7 @@ class ElectrodePanel(QtWidgets.QWidget):
 
     # -- reservoir-computing roles (the scenario's [reservoir] table) -------------------------
 
-    def _rc_role_box(self, name: str) -> QtWidgets.QComboBox:
+    def _rc_role_box(self) -> QtWidgets.QComboBox:
         from nwn.app.models.rc_roles import ROLES
 
         box = QtWidgets.QComboBox()
@@ -211,7 +215,8 @@ class ElectrodePanel(QtWidgets.QWidget):
         box.setToolTip("reservoir computing (Compute tab): input takes the task's input u(t); "
                        "read: its voltage (floating) or current (driven, grounded) is a "
                        "feature of the readout")
-        box.currentTextChanged.connect(lambda role, n=name: self._rc_role_changed(n, role))
+        box.currentTextChanged.connect(
+            lambda role, b=box: self._rc_role_changed(b.property("electrode"), role))
         return box
 
     def _refresh_rc_roles(self) -> None:

@@ -448,9 +448,8 @@ class SweepPanel(QtWidgets.QWidget):
         summary, n_seeds = numbers
         choice = self.first.choices.get(summary["key"])
         label = None
-        if choice is not None:  # the key path, and what it is in words, with its unit
-            unit = f" ({choice.unit})" if choice.unit else ""
-            label = f"{summary['key']}{unit}: {choice.meaning}"
+        if choice is not None:  # what the key is, in words, with its unit (the path is above)
+            label = choice.meaning + (f" ({choice.unit})" if choice.unit else "")
         draw_sweep_figure(self.plot, summary, n_seeds=n_seeds, x_label=label)
         self.save_figure_button.setEnabled(True)
 
