@@ -7,7 +7,10 @@ RCbench text format (:mod:`.recordings`, scored by :func:`.scoring.score_recordi
 
 Modules: :mod:`.recordings` (file format), :mod:`.readout` (ridge regression, chronological
 split), :mod:`.generators` (NARMA, Mackey-Glass), :mod:`.metrics` (MC, NMSE, accuracy, valid
-time), :mod:`.tasks` (task definitions and registry), :mod:`.scoring` (recordings -> scores).
+time), :mod:`.tasks` (task definitions and registry), :mod:`.scoring` (recordings -> scores),
+:mod:`.protocol` (the scenario's ``[reservoir]`` table), :mod:`.experiment` (simulate it:
+sample-and-hold drive, feature reads, results file), :mod:`.sweeps` (a task runner for
+:func:`nwn.engine.sweep.run_sweep`).
 """
 
 from nwn.engine.reservoir.readout import RidgeReadout, choose_alpha, fit_ridge, split_index
