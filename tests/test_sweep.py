@@ -237,15 +237,14 @@ def test_a_worker_killed_mid_sweep_loses_nothing(tiny, tmp_path, cluster):
     longer = parse_scenario(TINY.replace("duration = 0.1", "duration = 3.0"))
     reference = _arrays(run_sweep(longer, None, range(2), client=SERIAL,
                                   output=tmp_path / "ref.h5"))
-    pids = cluster.run(os.getpid)
-    victim = sorted(pids.values())[0]
+    pids = cluster.run(os.getpid)  # worker address -> process id
     killed = []
 
     def kill_once(fraction, message):
-        if not killed and cluster.processing():
-            if any(cluster.processing().values()):
-                os.kill(victim, signal.SIGKILL)
-                killed.append(message)
+        busy = [address for address, keys in cluster.processing().items() if keys]
+        if not killed and busy:  # a worker with members in hand: SIGKILL it
+            os.kill(pids[busy[0]], signal.SIGKILL)
+            killed.append(busy[0])
 
     with run_sweep(longer, None, range(6), client=cluster, output=tmp_path / "k.h5",
                    progress=kill_once) as result:
