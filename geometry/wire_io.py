@@ -20,6 +20,7 @@ header ``x0,y0,x1,y1`` and four columns); :func:`load_wires` then uses its ``dia
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ def load_wires(path: str | os.PathLike, *, format: str | None = None,
                 endpoints = np.array(data["endpoints"])
                 diameters = np.array(data["diameters"]) if "diameters" in data else fallback
                 box: Any = tuple(float(v) for v in data["box"]) if "box" in data else None
-        except (KeyError, ValueError, OSError) as error:
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
             raise InputError(
                 f"path must be an NPZ with an endpoints array (got {str(path)!r}: "
                 f"{error})"
