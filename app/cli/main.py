@@ -139,6 +139,15 @@ def _main(argv: Sequence[str] | None) -> int:
         # A fault (disk full, I/O error, read-only output): one line naming the file, exit 1.
         print(f"nwn: error: {fault_message(error)}", file=sys.stderr)
         return EXIT_FAILURE
+    except Exception as error:
+        # Not caught by the input checks (a bug, or a check still missing): one line all the
+        # same, exit 1; NWN_TRACEBACK=1 shows the traceback to whoever fixes it.
+        if os.environ.get("NWN_TRACEBACK"):
+            raise
+        text = str(error).splitlines()[0] if str(error) else ""
+        print(f"nwn: error: {type(error).__name__}: {text} (an internal error: set "
+              f"NWN_TRACEBACK=1 for details and please report it)", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 def fault_message(error: OSError) -> str:
