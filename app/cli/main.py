@@ -106,13 +106,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nwn`` command line and return its exit code."""
     previous = _install_signal_handlers()
     try:
-        return _main(argv)
+        code = _main(argv)
     except KeyboardInterrupt as interrupt:  # before or after the command's own handling
         print(f"nwn: {interrupt_word(interrupt)}", file=sys.stderr)
-        return interrupt_code(interrupt)
+        code = interrupt_code(interrupt)
     finally:
-        for number, handler in previous.items():
+        for number, handler in previous.items():  # a caller in this process gets its own back
             signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+    if argv is None and code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        # The program itself: leave with this code now. CPython remembers a KeyboardInterrupt
+        # that passed through C code (an import in progress) and would otherwise end the
+        # process by SIGINT (exit -2) even though it was handled here.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _main(argv: Sequence[str] | None) -> int:
