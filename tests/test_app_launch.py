@@ -22,3 +22,24 @@ def test_unknown_scenario_is_one_line(capsys):
     assert main(["no_such_preset_or_file"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("nwn-studio: error:") and "\n" not in err
+
+
+def test_every_missing_x11_library_is_named_in_one_line(monkeypatch, capsys):
+    """Qt names one missing xcb library (and blames xcb-cursor); the launch check names all."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("display detection is for Linux")
+    import ctypes.util
+
+    monkeypatch.setenv("DISPLAY", ":99")
+    for name in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    absent = {"xcb-icccm", "xcb-keysyms"}
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library",
+                        lambda name: None if name in absent else (real(name) or f"lib{name}.so"))
+    assert main(["two_terminal_pulse"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert "libxcb-icccm4" in err and "libxcb-keysyms1" in err
+    assert "libxcb-cursor0" not in err
+    assert "sudo apt install libxcb-icccm4 libxcb-keysyms1" in err

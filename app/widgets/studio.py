@@ -882,6 +882,13 @@ def _document_for(argument: str | None) -> Document:
     return Document.from_preset(argument)
 
 
+#: The X11 libraries Qt's xcb plugin loads beyond what a desktop install always has:
+#: (name for ctypes.util.find_library, Debian/Ubuntu package). Qt's own message names only
+#: the first one it trips on (and blames xcb-cursor for the others).
+XCB_LIBRARIES = (("xcb-cursor", "libxcb-cursor0"), ("xcb-icccm", "libxcb-icccm4"),
+                 ("xcb-keysyms", "libxcb-keysyms1"))
+
+
 def _display_problem() -> str:
     """Why no window can open here, in one line ("" when one can).
 
@@ -898,9 +905,11 @@ def _display_problem() -> str:
     if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         import ctypes.util
 
-        if ctypes.util.find_library("xcb-cursor") is None:
-            return ("Qt's X11 plugin needs the system library libxcb-cursor "
-                    "(Debian/Ubuntu: sudo apt install libxcb-cursor0)")
+        missing = [package for library, package in XCB_LIBRARIES
+                   if ctypes.util.find_library(library) is None]
+        if missing:
+            return (f"Qt's X11 plugin needs system libraries that are missing: "
+                    f"{', '.join(missing)} (Debian/Ubuntu: sudo apt install {' '.join(missing)})")
     return ""
 
 
