@@ -93,12 +93,15 @@ def test_memory_capacity_runs_in_the_background_scores_as_the_engine_and_shows_b
     probe = QtCore.QTimer()
     probe.timeout.connect(lambda: ticks.append(time.monotonic()))
     probe.start(20)
+    started = time.monotonic()
     assert panel.start()
     assert panel.busy  # returned at once: the run is in the worker thread
     qtbot.waitUntil(lambda: panel.state != "running", timeout=120_000)
     probe.stop()
     assert panel.state == "done", panel.status.text()
-    assert len(ticks) > 10 and np.max(np.diff(ticks)) < 2.0  # the GUI kept ticking
+    # The GUI kept ticking: no gap of 2 s between the start, the probe's ticks and the end (a
+    # fast run on an idle machine may see only a few ticks, which is fine).
+    assert ticks and np.max(np.diff([started, *ticks, time.monotonic()])) < 2.0
     # The settings went into the scenario's [reservoir] table.
     spec = document.scenario.reservoir
     assert (spec.task, spec.samples, spec.washout, spec.hold) == ("memory-capacity", 520, 10,
