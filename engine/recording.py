@@ -489,7 +489,31 @@ class _Rows:
         return self.data[: self.n].copy()
 
 
-class TraceRecorder:
+class _MemoryRecorder:
+    """What the in-memory recorders share: rows in ``_rows`` keyed by name, with ``t`` and
+    ``step`` among them, and nothing to do when a run starts or ends."""
+
+    _rows: dict[str, _Rows]
+
+    def start(self, simulation: Any) -> None:
+        pass
+
+    def finish(self, simulation: Any) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return self._rows["t"].n
+
+    @property
+    def t(self) -> np.ndarray:
+        return self._rows["t"].array()
+
+    @property
+    def step(self) -> np.ndarray:
+        return self._rows["step"].array()
+
+
+class TraceRecorder(_MemoryRecorder):
     """Keep the trace rows of a run (the layout's ``trace`` clock) in memory.
 
     Parameters
@@ -528,9 +552,6 @@ class TraceRecorder:
         self.decimations = 0
         self._rows = {d.name: _Rows(d.dtype) for d in DATASETS if d.clock == "trace"}
 
-    def start(self, simulation: Any) -> None:
-        pass
-
     def record(self, simulation: Any, step: int, t: float, solution: Any,
                junction_voltage: np.ndarray) -> None:
         if step % self.every:
@@ -542,20 +563,6 @@ class TraceRecorder:
                 rows.keep_every_other()
             self.every *= 2
             self.decimations += 1
-
-    def finish(self, simulation: Any) -> None:
-        pass
-
-    def __len__(self) -> int:
-        return self._rows["t"].n
-
-    @property
-    def t(self) -> np.ndarray:
-        return self._rows["t"].array()
-
-    @property
-    def step(self) -> np.ndarray:
-        return self._rows["step"].array()
 
     @property
     def terminal_current(self) -> np.ndarray:
@@ -578,7 +585,7 @@ class TraceRecorder:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class StateMonitor:
+class StateMonitor(_MemoryRecorder):
     """Record chosen junctions and nodes in memory during a run, like Brian2's StateMonitor.
 
     Declare it before the run and pass it with the recorders (``Simulation(...,
@@ -657,20 +664,6 @@ class StateMonitor:
             rows["junction_conductance"].append(simulation.junction_conductance[self.junctions])
         if self.nodes.size:
             rows["node_voltage"].append(solution.node_voltage[self.nodes])
-
-    def finish(self, simulation: Any) -> None:
-        pass
-
-    def __len__(self) -> int:
-        return self._rows["t"].n
-
-    @property
-    def t(self) -> np.ndarray:
-        return self._rows["t"].array()
-
-    @property
-    def step(self) -> np.ndarray:
-        return self._rows["step"].array()
 
     def _matrix(self, name: str, indices: np.ndarray) -> np.ndarray:
         rows = self._rows[name]
