@@ -45,7 +45,7 @@ def resolve_scenario(source: Scenario | str | Path) -> tuple[Scenario, str]:
     InputError
         When ``source`` is none of these, or the scenario is invalid.
     """
-    from nwn.resources import list_presets, preset_path
+    from nwn.resources import preset_names, preset_path
 
     if isinstance(source, Scenario):
         return source, scenario_to_toml(source)
@@ -56,7 +56,7 @@ def resolve_scenario(source: Scenario | str | Path) -> tuple[Scenario, str]:
     if "\n" not in text and Path(text).exists():
         path = Path(text)
         return load_scenario(path), path.read_text(encoding="utf-8")
-    names = [name for name, _ in list_presets()]
+    names = preset_names()
     if text in names:
         path = preset_path(text)
         return load_scenario(path), path.read_text(encoding="utf-8")

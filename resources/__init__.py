@@ -6,7 +6,8 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["list_presets", "list_validation", "preset_path", "preset_text", "validation_path"]
+__all__ = ["list_presets", "list_validation", "preset_names", "preset_path", "preset_text",
+           "validation_path"]
 
 
 def _folder(kind: str = "presets") -> Path:
@@ -23,11 +24,17 @@ def list_presets() -> list[tuple[str, str]]:
     return out
 
 
+def preset_names() -> list[str]:
+    """Names of the shipped presets, sorted, without reading them (``nwn run`` resolves a
+    name with this on every start)."""
+    return sorted(path.stem for path in _folder().glob("*.toml"))
+
+
 def preset_path(name: str) -> Path:
     """Path of the preset called ``name`` (file stem, e.g. ``"two_terminal_pulse"``)."""
     path = _folder() / f"{name}.toml"
     if not path.is_file():
-        known = ", ".join(n for n, _ in list_presets())
+        known = ", ".join(preset_names())
         raise ValueError(f"preset {name!r} does not exist (known: {known})")
     return path
 

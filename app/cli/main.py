@@ -34,21 +34,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"nwn: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the ``nwn`` parser with every available subcommand registered."""
-    from importlib.metadata import PackageNotFoundError, version
+class _VersionAction(argparse.Action):
+    """``--version``: looks the installed version up only when asked (it scans the
+    installed distributions, which every other command would pay for at start-up)."""
 
-    try:
-        package_version = version("nwn-studio")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        package_version = "unknown"
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show the program's version and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            package_version = version("nwn-studio")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            package_version = "unknown"
+        print(f"nwn-studio {package_version}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the ``nwn`` parser with every available subcommand registered.
+
+    Parameters
+    ----------
+    only : str, optional
+        Register just this subcommand (one of :data:`COMMANDS`): ``nwn run ...`` then does not
+        import the modules of the other ten, which keeps its start-up short.
+    """
     parser = _Parser(
         prog="nwn",
         description="Simulate self-organizing memristive nanowire networks.",
     )
-    parser.add_argument("--version", action="version", version=f"nwn-studio {package_version}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"nwn.app.cli.commands.{name}")
         except ModuleNotFoundError as error:
@@ -124,8 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # A command named first needs only its own module; anything else (no command, --help,
+    # a misspelt command) gets the whole parser, whose messages list every command.
+    parser = build_parser(only=words[0] if words and words[0] in COMMANDS else None)
+    args = parser.parse_args(words)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
