@@ -83,6 +83,9 @@ from nwn.geometry.checks import (
 from nwn.geometry.shapes import check_shape, shape_geometry
 
 __all__ = [
+    "ANGLE_DISTRIBUTIONS",
+    "CENTRE_DISTRIBUTIONS",
+    "LENGTH_DISTRIBUTIONS",
     "ElectrodeSpec",
     "check_electrode",
     "JunctionSpec",
@@ -382,10 +385,11 @@ def _parse_distribution(path: str, value: Any, kinds: dict[str, tuple[str, ...]]
     return out
 
 
-_LENGTH_DISTRIBUTIONS = {"normal": ("mean", "std"), "lognormal": ("mean", "std"),
+#: Deposition distributions a scenario may name, each with its keys (the GUI offers these).
+LENGTH_DISTRIBUTIONS = {"normal": ("mean", "std"), "lognormal": ("mean", "std"),
                          "gamma": ("mean", "std"), "fixed": ("value",)}
-_ANGLE_DISTRIBUTIONS = {"uniform": (), "vonmises": ("direction", "kappa")}
-_CENTRE_DISTRIBUTIONS = {"uniform": (), "gennorm": ("scale", "beta")}
+ANGLE_DISTRIBUTIONS = {"uniform": (), "vonmises": ("direction", "kappa")}
+CENTRE_DISTRIBUTIONS = {"uniform": (), "gennorm": ("scale", "beta")}
 
 
 def _check_network(spec: NetworkSpec, path: str) -> None:
@@ -411,7 +415,7 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
                                            box)
     length = spec.length
     if isinstance(length, Mapping):
-        length = _parse_distribution(f"{path}.length", length, _LENGTH_DISTRIBUTIONS)
+        length = _parse_distribution(f"{path}.length", length, LENGTH_DISTRIBUTIONS)
         for key in ("mean", "value"):
             if key in length:
                 check_positive(f"{path}.length.{key}", length[key])
@@ -421,12 +425,12 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
         length = check_positive(f"{path}.length", length)
     angle = spec.angle
     if angle is not None:
-        angle = _parse_distribution(f"{path}.angle", angle, _ANGLE_DISTRIBUTIONS)
+        angle = _parse_distribution(f"{path}.angle", angle, ANGLE_DISTRIBUTIONS)
         if "kappa" in angle:
             check_nonnegative(f"{path}.angle.kappa", angle["kappa"])
     centre = spec.centre
     if centre is not None:
-        centre = _parse_distribution(f"{path}.centre", centre, _CENTRE_DISTRIBUTIONS)
+        centre = _parse_distribution(f"{path}.centre", centre, CENTRE_DISTRIBUTIONS)
         for key in ("scale", "beta"):
             if key in centre:
                 check_positive(f"{path}.centre.{key}", centre[key])

@@ -9,7 +9,8 @@ Distributions are small dicts so that a scenario file can spell them out:
 
 * length: a float (every wire equal) or
   ``{"distribution": "normal" | "lognormal" | "gamma", "mean": m, "std": s}`` with mean and
-  standard deviation of the *length itself* in metres (normal draws <= 0 are redrawn);
+  standard deviation of the *length itself* in metres (normal draws <= 0 are redrawn; std = 0
+  gives every wire the mean), or ``{"distribution": "fixed", "value": l}`` (same as ``l``);
 * angle: ``None`` or ``"uniform"`` (uniform on [0, pi)), a float (every wire at that angle,
   radians) or ``{"distribution": "vonmises", "direction": rad, "kappa": k}`` (aligned films:
   von Mises around ``direction``, folded onto [0, pi));
@@ -33,6 +34,7 @@ from .checks import (
     check_finite,
     check_finite_array,
     check_int,
+    check_nonnegative,
     check_positive,
 )
 
@@ -222,10 +224,15 @@ def _draw_lengths(length: Any, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.full(n, check_positive("length", length))
     kind, p = _spec(
         "length", length,
-        {"normal": ("mean", "std"), "lognormal": ("mean", "std"), "gamma": ("mean", "std")},
+        {"normal": ("mean", "std"), "lognormal": ("mean", "std"), "gamma": ("mean", "std"),
+         "fixed": ("value",)},
     )
+    if kind == "fixed":
+        return np.full(n, check_positive("length['value']", p["value"]))
     mean = check_positive("length['mean']", p["mean"])
-    std = check_positive("length['std']", p["std"])
+    std = check_nonnegative("length['std']", p["std"])
+    if std == 0:  # every law with zero spread is the fixed length (the schema allows std = 0)
+        return np.full(n, mean)
     if kind == "normal":
         if std > 3.0 * mean:
             # redrawing would almost never terminate and the law would not be normal any more

@@ -110,11 +110,15 @@ def test_bad_parameter_refused_with_visible_message(qtbot, window):
     field.selectAll()
     QtTest.QTest.keyClicks(field, "-2")
     assert win.document.scenario.run == before.run  # refused, not committed
-    assert "run.dt must be > 0" in win.parameters.message.text()
-    assert not win.run_button.isEnabled()
-    assert "run.dt" in win.run_reason.text()
+    # named as the label shows it, in the unit it is shown in; the reason in the status bar
+    assert "dt must be > 0 ms (got -2 ms)" in win.parameters.message.text()
+    assert not win.run_button.isEnabled() and not win.deposit_button.isEnabled()
+    assert "dt must be > 0 ms" in win.run_reason.text()
+    assert win.run_reason.parent() is win.statusBar() or \
+        win.statusBar().isAncestorOf(win.run_reason)
     field.selectAll()
     QtTest.QTest.keyClicks(field, "2")
+    QtTest.QTest.keyClick(field, QtCore.Qt.Key.Key_Return)
     assert win.run_button.isEnabled()
     assert win.document.scenario.run.dt == pytest.approx(2e-3)
 

@@ -108,7 +108,7 @@ def test_from_endpoints_slicing_and_concatenation():
         ({"n_wires": 10, "length": {"distribution": "normal", "mean": 1e-6}},
          "needs exactly the keys 'mean', 'std'"),
         ({"n_wires": 10, "length": {"distribution": "gamma", "mean": 1e-6, "std": -1.0}},
-         r"length\['std'\] must be > 0"),
+         r"length\['std'\] must be >= 0"),
         ({"n_wires": 10, "angle": {"distribution": "vonmises", "direction": 0, "kappa": 0}},
          r"angle\['kappa'\] must be > 0 \(got 0\)"),
         ({"n_wires": 10, "angle": "random"}, "angle must be 'uniform', a number"),

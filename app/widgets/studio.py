@@ -190,10 +190,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.paced.setChecked(True)
         self.paced.setToolTip("limit to one frame of steps per display frame; off = flat out")
         run_bar.addWidget(self.paced)
+        # Why Deposit or Run is disabled: in the status bar, always visible (a toolbar label
+        # moves into the overflow menu on a narrow window).
         self.run_reason = QtWidgets.QLabel("")
         self.run_reason.setObjectName("runReason")
-        self.run_reason.setStyleSheet("color: #ff9060;")
-        run_bar.addWidget(self.run_reason)
+        self.run_reason.setStyleSheet("color: #ff9060; font-weight: bold;")
 
         # View toolbar.
         view_bar = QtWidgets.QToolBar("View")
@@ -227,6 +228,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_bar.addWidget(self.log_g_check)
 
         self._build_menus()
+        self.statusBar().addPermanentWidget(self.run_reason)
         self.statusBar().showMessage("ready")
 
     def _tab_dock(self, title: str, name: str, widget: QtWidgets.QWidget,
@@ -378,6 +380,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_document_event(self, name: str, payload) -> None:
         if name in ("scenario", "electrodes", "network"):
             self._sim_stale = True
+        if name == "scenario":
+            self.clear_error()  # an accepted edit: the last refusal is about a past state
         if name in ("scenario", "electrodes"):
             self.sweep.refresh()  # the keys it offers name this scenario's values
         if name == "network":
@@ -603,6 +607,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def deposit(self) -> None:
         """Start the animated deposition of the scenario's wires."""
+        if not self.parameters.commit_pending():
+            self.show_error(f"cannot deposit: {next(iter(self.parameters.errors.values()))}")
+            return
         self.clear_error()
         self._stop_run()
         try:
@@ -665,13 +672,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_run_state(self) -> None:
         problems = self.run_problems()
+        field_errors = list(self.parameters.errors.values())
         busy = self.controller.busy
         self.run_button.setEnabled(not problems and not busy)
         self.step_button.setEnabled(not problems and not busy)
-        self.run_reason.setText(f"  cannot run: {problems[0]}" if problems else "")
+        # an invalid field blocks Deposit too: the wires would come from the last valid value
+        self.run_reason.setText(f"cannot deposit or run: {field_errors[0]}" if field_errors
+                                else f"cannot run: {problems[0]}" if problems else "")
         self.run_button.setToolTip(problems[0] if problems else "run to the end of duration")
         self.pause_button.setEnabled(busy)
-        self.deposit_button.setEnabled(not busy)
+        self.deposit_button.setEnabled(not busy and not field_errors)
+        self.deposit_button.setToolTip(
+            field_errors[0] if field_errors else "drop the wires in batches and watch clusters "
+                                                 "join")
 
     def _ensure_simulation(self) -> bool:
         if not self._sim_stale and self.controller.simulation is not None:
@@ -704,6 +717,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._hdf5 = None
 
     def run(self) -> bool:
+        self.parameters.commit_pending()
         self.clear_error()
         if self.run_problems():
             self.show_error(f"cannot run: {self.run_problems()[0]}")
@@ -715,6 +729,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.controller.start()
 
     def step(self, n: int = 1) -> bool:
+        self.parameters.commit_pending()
         self.clear_error()
         if self.run_problems() or not self._ensure_simulation():
             return False
