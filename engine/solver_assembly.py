@@ -1,71 +1,27 @@
 """The reduced nodal system: its unknowns, its sparsity pattern, and how edges fill it.
 
 The unknowns are the solved nodes that are not ideal-source terminals
-(:mod:`nwn.engine.solver_topology`), numbered in a fill-reducing order: SuperLU's minimum
-degree on A + A^T, then a postorder of the elimination tree, which the multifrontal
-factorization (:mod:`nwn.engine.supernodal`) needs and which leaves the fill unchanged. In
-that order the reduced Laplacian's CSR pattern (both triangles, diagonal included, columns
-ascending) is built once, together with an edge -> matrix-entry map: for every edge of the
-network, the positions of the diagonal and off-diagonal entries its conductance adds to.
-Each step a numba kernel then rewrites the values and the right-hand side in place
-(:meth:`ReducedSystem.assemble`), and another maps the solution back to node voltages,
-edge currents and terminal currents (:meth:`ReducedSystem.scatter`).
+(:mod:`nwn.engine.solver_topology`), numbered in a fill-reducing order
+(:mod:`nwn.engine.solver_ordering`). In that order the reduced Laplacian's CSR pattern
+(both triangles, diagonal included, columns ascending) is built once, together with an
+edge -> matrix-entry map: for every edge of the network, the positions of the diagonal
+and off-diagonal entries its conductance adds to. Each step a numba kernel then rewrites
+the values and the right-hand side in place (:meth:`ReducedSystem.assemble`), and another
+maps the solution back to node voltages, edge currents and terminal currents
+(:meth:`ReducedSystem.scatter`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from nwn.engine import solver_kernels as _k
-from nwn.engine import supernodal
+from nwn.engine.solver_ordering import entry_positions, fill_reducing_order, symmetric_pattern
 from nwn.engine.solver_topology import Topology
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import Network
 
-__all__ = ["ReducedSystem", "fill_reducing_order"]
-
-
-def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
-                        edge_nodes: np.ndarray) -> np.ndarray:
-    """Minimum-degree order of the free nodes (SuperLU on the pattern), then postordered.
-
-    Parameters
-    ----------
-    free_natural : ndarray, shape (n,), int
-        The free nodes, ascending.
-    n_nodes : int
-        Nodes of the network.
-    edge_nodes : ndarray, shape (E, 2), int
-
-    Returns
-    -------
-    ndarray, shape (n,), int
-        ``order[k]``: the position in ``free_natural`` of the node numbered k.
-    """
-    n_free = free_natural.size
-    if n_free <= 2:
-        return np.arange(n_free)
-    index = np.full(n_nodes, -1, dtype=np.int64)
-    index[free_natural] = np.arange(n_free)
-    ra = index[edge_nodes[:, 0]]
-    rb = index[edge_nodes[:, 1]]
-    both = (ra >= 0) & (rb >= 0) & (ra != rb)
-    # unit-weight, strictly diagonally dominant stand-in: only the pattern matters
-    offdiag = sp.coo_matrix(
-        (-np.ones(2 * both.sum()), (np.r_[ra[both], rb[both]], np.r_[rb[both], ra[both]])),
-        shape=(n_free, n_free),
-    ).tocsc()
-    degree = -np.asarray(offdiag.sum(axis=1)).ravel() + 1.0
-    pattern = (offdiag + sp.diags(degree)).tocsc()
-    lu = splu(pattern, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-              options=dict(SymmetricMode=True))
-    # SuperLU puts old column k at new position perm_c[k]
-    order = np.argsort(lu.perm_c, kind="stable")
-    # the multifrontal factorization needs every elimination subtree contiguous
-    ordered = pattern[order][:, order].tocsr()
-    return order[supernodal.etree_postorder(ordered.indptr, ordered.indices)]
+__all__ = ["ReducedSystem"]
 
 
 class ReducedSystem:
@@ -131,23 +87,13 @@ class ReducedSystem:
         ra = node_free[edge_nodes[:, 0]]
         rb = node_free[edge_nodes[:, 1]]
         both = (ra >= 0) & (rb >= 0) & (ra != rb)
-        rows = np.concatenate([ra[both], rb[both], np.arange(n_free)])
-        cols = np.concatenate([rb[both], ra[both], np.arange(n_free)])
-        width = max(n_free, 1)
-        keys = np.unique(rows * width + cols)
-        indices = (keys % width).astype(np.int32)
-        indptr = np.zeros(n_free + 1, dtype=np.int32)
-        np.cumsum(np.bincount(keys // width, minlength=n_free), out=indptr[1:])
-
-        def position(r, c):
-            return np.searchsorted(keys, r * width + c).astype(np.int64)
+        indptr, indices = symmetric_pattern(ra, rb, n_free, diagonal=True)
 
         # edge -> matrix entries
-        edge_offdiag_ab = np.full(n_edges, -1, dtype=np.int64)
-        edge_offdiag_ba = np.full(n_edges, -1, dtype=np.int64)
-        edge_offdiag_ab[both] = position(ra[both], rb[both])
-        edge_offdiag_ba[both] = position(rb[both], ra[both])
-        diag_pos = position(np.arange(n_free), np.arange(n_free))
+        edge_offdiag_ab = np.where(both, entry_positions(indptr, indices, ra, rb), -1)
+        edge_offdiag_ba = np.where(both, entry_positions(indptr, indices, rb, ra), -1)
+        diagonal = np.arange(n_free)
+        diag_pos = entry_positions(indptr, indices, diagonal, diagonal)
         edge_diag_a = np.where(ra >= 0, diag_pos[np.maximum(ra, 0)] if n_free else -1, -1)
         edge_diag_b = np.where(rb >= 0, diag_pos[np.maximum(rb, 0)] if n_free else -1, -1)
 

@@ -4,7 +4,7 @@ The solver's preconditioner is an exact factorization A = L D L^T (L unit lower 
 D diagonal) of an earlier matrix (see :mod:`nwn.engine.solver_preconditioner`). Columns of
 L whose patterns nest (column j + 1's pattern is column j's without row j + 1) form a
 *supernode*: a dense block of w consecutive columns sharing one set of rows below it. In a nanowire
-network ordered by minimum degree most of L and most of the factorization's multiply-adds
+network ordered by nested dissection most of L and most of the factorization's multiply-adds
 sit in wide supernodes, so both the factorization and the solves run on dense rows that the
 compiler vectorizes, instead of one scattered entry at a time. Supernodes are then
 *relaxed*: a supernode merges into its parent while few explicit zeros are added
@@ -93,14 +93,19 @@ class SupernodalPattern:
 
 
 @numba.njit(cache=True)
-def _etree(indptr, indices):
-    """Elimination tree of a symmetric pattern (CSR, both triangles): parent of each column."""
+def _etree(indptr, indices, order):
+    """Elimination tree of a symmetric pattern (CSR, both triangles) renumbered by ``order``
+    (column k is row ``order[k]`` of the pattern): parent of each new column."""
     n = indptr.shape[0] - 1
+    position = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        position[order[k]] = k
     parent = np.full(n, -1, dtype=np.int64)
     ancestor = np.full(n, -1, dtype=np.int64)
     for k in range(n):
-        for p in range(indptr[k], indptr[k + 1]):
-            i = indices[p]
+        old = order[k]
+        for p in range(indptr[old], indptr[old + 1]):
+            i = position[indices[p]]
             # climb from i to the root of its current subtree, compressing the path to k
             while i != -1 and i < k:
                 following = ancestor[i]
@@ -144,22 +149,30 @@ def _postorder(parent):
     return order
 
 
-def etree_postorder(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+def etree_postorder(indptr: np.ndarray, indices: np.ndarray, order: np.ndarray | None = None
+                    ) -> np.ndarray:
     """A postorder of the elimination tree of a symmetric pattern.
 
     Parameters
     ----------
     indptr : (n + 1,) int
     indices : (nnz,) int
-        CSR pattern holding both triangles.
+        CSR pattern holding both triangles (the diagonal may be left out).
+    order : (n,) int, optional
+        Renumbering of the pattern to take the tree of (``order[k]`` is the row placed at
+        position k), without building the renumbered pattern; default: as it is.
 
     Returns
     -------
     (n,) int64
-        ``order[k]`` is the column placed at position k; renumbering by it leaves the fill of
-        the factorization unchanged and makes every subtree a contiguous range of columns.
+        ``post[k]`` is the column (of the renumbered matrix) placed at position k;
+        renumbering by it leaves the fill of the factorization unchanged and makes every
+        subtree a contiguous range of columns.
     """
-    return _postorder(_etree(np.asarray(indptr), np.asarray(indices)))
+    n = np.asarray(indptr).shape[0] - 1
+    order = (np.arange(n, dtype=np.int64) if order is None
+             else np.ascontiguousarray(order, dtype=np.int64))
+    return _postorder(_etree(np.asarray(indptr), np.asarray(indices), order))
 
 
 @numba.njit(cache=True)
