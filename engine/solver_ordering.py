@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-import pymetis
 
 from nwn.engine import supernodal
 
@@ -160,6 +159,8 @@ def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
                                         n_free, diagonal=False)
     if indices.size == 0:
         return np.arange(n_free, dtype=np.int64)  # no edge between free nodes: no fill
+    import pymetis  # here, not at the top: its import (~65 ms) is paid by a run, not by start-up
+
     # METIS's perm[k] is the vertex placed at position k (perm and iperm in its manual)
     order, _ = pymetis.nested_dissection(
         adjacency=pymetis.CSRAdjacency(indptr, indices),
