@@ -9,6 +9,7 @@ runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +105,8 @@ def make_drives(scenario: Scenario) -> dict[str, Source]:
 
 
 def build_simulation(scenario: Scenario, *, seed: int | None = None,
-                     built: BuiltNetwork | None = None, recorders=()) -> Simulation:
+                     built: BuiltNetwork | None = None, recorders=(),
+                     drives: Mapping[str, Source] | None = None) -> Simulation:
     """Build the network, the junction agents and the drives of a scenario.
 
     Parameters
@@ -116,6 +118,9 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None,
         A network already built from this scenario (e.g. deposited live in the GUI).
     recorders : sequence
         Recorders for the simulation.
+    drives : mapping of str to Source, optional
+        Sources that replace the scenario's on the electrodes they name (e.g. an
+        :class:`~nwn.engine.online_input.OnlineInput` fed during the run).
     """
     from nwn.engine.junctions import make_model
 
@@ -130,5 +135,6 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None,
     junction = scenario.junction
     model = make_model(junction.model, network.n_junctions, params=junction.params,
                        spread=junction.spread, initial=junction.initial, rng=junction_rng)
-    return Simulation(network, model, make_drives(scenario), dt=scenario.run.dt,
-                      recorders=recorders)
+    sources = make_drives(scenario)
+    sources.update(drives or {})
+    return Simulation(network, model, sources, dt=scenario.run.dt, recorders=recorders)

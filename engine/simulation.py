@@ -36,8 +36,20 @@ from nwn.geometry.network import Network
 __all__ = ["Recorder", "Simulation", "SimulationState", "Snapshot"]
 
 # Stimulus values are computed for this many steps at once: one vectorized call instead of a
-# Python call per step and terminal.
+# Python call per step and terminal. A stimulus whose future values are not known in advance
+# (an input computed during the run, :class:`~nwn.engine.online_input.OnlineInput`) declares
+# how many steps may be computed ahead (its ``lookahead``), and the block shrinks to it.
 _STIMULUS_BLOCK = 1024
+
+
+def stimulus_block(stimuli) -> int:
+    """Steps of stimulus values the time loop computes at once for these stimuli."""
+    block = _STIMULUS_BLOCK
+    for stimulus in stimuli:
+        lookahead = getattr(stimulus, "lookahead", None)
+        if lookahead is not None:
+            block = min(block, max(1, int(lookahead)))
+    return block
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +101,8 @@ class SimulationState:
     solver_state: Any
     solution: Any
     junction_voltage: np.ndarray
+    #: States of the stimuli that have one (inputs fed during the run), by terminal index.
+    stimulus_state: tuple = ()
 
 
 class Recorder(Protocol):
@@ -185,6 +199,7 @@ class Simulation:
                         if d.kind in WAVEFORM_KINDS]
         self._stimulus_block: np.ndarray | None = None
         self._stimulus_first = 0
+        self._block_steps = stimulus_block(stimulus for _, stimulus in self._driven)
         self._conductance = model.conductance()
         self._recorded_step = -1
         self._steps_done = 0
@@ -219,8 +234,8 @@ class Simulation:
         block = self._stimulus_block
         if block is None or not first <= step < first + block.shape[0]:
             first = step
-            times = (np.arange(_STIMULUS_BLOCK) + step) * self.dt
-            block = np.zeros((_STIMULUS_BLOCK, len(self.drives)))
+            times = (np.arange(self._block_steps) + step) * self.dt
+            block = np.zeros((self._block_steps, len(self.drives)))
             for k, stimulus in self._driven:
                 block[:, k] = stimulus.at(times)
             if not np.all(np.isfinite(block)):
@@ -228,6 +243,12 @@ class Simulation:
                                  f"and t={times[-1]:g} s")
             self._stimulus_block, self._stimulus_first = block, first
         return block[step - first]
+
+    @property
+    def solution(self) -> Any:
+        """The circuit's solution at the present time (the solver's own object: read it, do not
+        keep it; it changes at the next step)."""
+        return self._solution
 
     # -- stepping -----------------------------------------------------------------------------
 
@@ -378,10 +399,13 @@ class Simulation:
 
     def store(self) -> SimulationState:
         """Capture the full state (time, junction agents, random streams, solver history)."""
+        stimulus_state = tuple((k, stimulus.get_state()) for k, stimulus in self._driven
+                               if callable(getattr(stimulus, "get_state", None)))
         return SimulationState(step=self.step_index, model_state=self.model.get_state(),
                                solver_state=copy.deepcopy(self.solver.get_state()),
                                solution=copy.deepcopy(self._solution),
-                               junction_voltage=self._junction_voltage.copy())
+                               junction_voltage=self._junction_voltage.copy(),
+                               stimulus_state=stimulus_state)
 
     def restore(self, state: SimulationState) -> None:
         """Return to a state captured by :meth:`store`; the run continues bit-identically."""
@@ -391,4 +415,9 @@ class Simulation:
         self._conductance = self.model.conductance(out=self._conductance)
         self._solution = copy.deepcopy(state.solution)
         self._junction_voltage = state.junction_voltage.copy()
+        stimuli = dict(self._driven)
+        for k, stimulus_state in state.stimulus_state:
+            stimuli[k].set_state(stimulus_state)
+        # values computed ahead may belong to the abandoned future of a fed input
+        self._stimulus_block = None
         self._recorded_step = -1

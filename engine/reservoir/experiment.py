@@ -22,8 +22,10 @@ from nwn.engine.reservoir.protocol import ReservoirSpec
 from nwn.engine.reservoir.tasks import TaskResult, make_input, score_task
 from nwn.geometry.checks import InputError, check_int
 
-__all__ = ["FeatureRecorder", "ReservoirRun", "driven_scenario", "feature_layout",
-           "read_reservoir_results", "run_reservoir", "write_reservoir_results"]
+__all__ = ["FeatureRecorder", "ReservoirRun", "check_features", "driven_scenario",
+           "feature_layout", "input_rng", "protocol_details", "read_features",
+           "read_reservoir_results", "read_steps_of", "run_reservoir", "simulate_open_loop",
+           "write_reservoir_results"]
 
 SIMULATION_ONLY = "simulation-only"
 
@@ -124,6 +126,43 @@ def feature_layout(spec: ReservoirSpec, electrodes: Sequence[Any], network: Any
             "names": tuple(feature_names), "base": len(base)}
 
 
+def read_features(layout: Mapping[str, Any], simulation: Any, solution: Any,
+                  out: np.ndarray) -> np.ndarray:
+    """Write the features of ``solution`` (one read, one virtual node) into ``out``, shape
+    (layout["base"],), in :func:`feature_layout`'s order."""
+    a = layout["voltage"].size
+    b = a + layout["current"].size
+    c = b + layout["junctions"].size
+    out[:a] = solution.terminal_voltage[layout["voltage"]]
+    out[a:b] = solution.terminal_current[layout["current"]]
+    out[b:c] = simulation.junction_conductance[layout["junctions"]]
+    out[c:] = solution.node_voltage[layout["nodes"]]
+    return out
+
+
+def read_steps_of(spec: ReservoirSpec, dt: float, first_sample: int, n_samples: int
+                  ) -> np.ndarray:
+    """Step indices of the reads of samples ``first_sample ..`` (k per sample), shape (n * k,).
+
+    Sample i is applied from step ``i * P`` (P steps per hold) and read at the last step of
+    each of its k sub-intervals, ``i * P + (v + 1) * P / k - 1``.
+    """
+    per_sample = spec.steps_per_sample(dt)
+    sub = per_sample // spec.virtual_nodes
+    samples = first_sample + np.arange(n_samples)
+    return (samples[:, None] * per_sample
+            + (np.arange(spec.virtual_nodes)[None, :] + 1) * sub - 1).ravel()
+
+
+def check_features(features: np.ndarray, names: Sequence[str]) -> None:
+    """Refuse features that are undefined (NaN) on some read, naming the first."""
+    bad = ~np.all(np.isfinite(features), axis=1)
+    if bad.any():
+        name = names[int(np.flatnonzero(bad)[0])]
+        raise InputError(f"feature {name} is undefined (NaN): that electrode or node is in a "
+                         f"cluster no driven electrode reaches")
+
+
 class FeatureRecorder:
     """Reads the features at scheduled steps (a recorder for :class:`Simulation`).
 
@@ -157,15 +196,7 @@ class FeatureRecorder:
         if self._next >= self.read_steps.size or step != self.read_steps[self._next]:
             return
         sample, virtual = divmod(self._next, self.k)
-        lay = self.layout
-        row = self.features[sample, virtual]
-        a = lay["voltage"].size
-        b = a + lay["current"].size
-        c = b + lay["junctions"].size
-        row[:a] = solution.terminal_voltage[lay["voltage"]]
-        row[a:b] = solution.terminal_current[lay["current"]]
-        row[b:c] = simulation.junction_conductance[lay["junctions"]]
-        row[c:] = solution.node_voltage[lay["nodes"]]
+        read_features(self.layout, simulation, solution, self.features[sample, virtual])
         if virtual == self.k - 1:
             self.voltage[sample] = solution.terminal_voltage
             self.current[sample] = solution.terminal_current
@@ -208,7 +239,7 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
     -------
     ReservoirRun
     """
-    from nwn.engine.build import build_simulation
+    from nwn.engine.reservoir.tasks import get_task
 
     spec: ReservoirSpec | None = scenario.reservoir
     if spec is None:
@@ -220,19 +251,62 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
             samples=spec.samples if samples is None else check_int("samples", samples,
                                                                     minimum=2))
     seed = scenario.seed if seed is None else int(seed)
-    # The input has its own stream, apart from the geometry and junction streams.
-    input_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+    if get_task(spec.task).online:
+        from nwn.engine.reservoir.online import run_online
+
+        return run_online(scenario, spec, seed=seed, settings=settings, progress=progress,
+                          built=built)
     n_total = spec.washout + spec.samples
-    u_all, context = make_input(spec.task, n_total, input_rng)
+    u_all, context = make_input(spec.task, n_total, input_rng(seed))
+    simulation, recorder, layout = simulate_open_loop(scenario, spec, u_all, seed=seed,
+                                                      progress=progress, built=built)
+    features = recorder.feature_matrix()
+    u = u_all[spec.washout:]
+    context = {k: (v[spec.washout:] if isinstance(v, np.ndarray) and v.shape == u_all.shape
+                   else v) for k, v in context.items()}
+    result = score_task(spec.task, u, features, context, **dict(settings or {}))
+    result.details.update(protocol_details(spec, len(layout["names"]), seed))
+    current = recorder.current.T.copy()
+    for k, name in enumerate(simulation.network.electrode_names):
+        if simulation.drives[name].kind == "floating":
+            current[k] = np.nan
+    return ReservoirRun(result=result, u=u, context=context, features=features,
+                        feature_names=layout["names"], sample_times=recorder.times.copy(),
+                        electrode_names=tuple(simulation.network.electrode_names),
+                        electrode_voltage=recorder.voltage.T.copy(), electrode_current=current)
+
+
+def input_rng(seed: int) -> np.random.Generator:
+    """The task input's random stream of a run with this seed (apart from the geometry and
+    junction streams)."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+
+
+def protocol_details(spec: ReservoirSpec, n_features: int, seed: int) -> dict[str, Any]:
+    """The protocol's settings a result reports beside its score."""
+    return {"samples": spec.samples, "washout": spec.washout, "hold": spec.hold,
+            "virtual_nodes": spec.virtual_nodes, "features": n_features, "seed": seed}
+
+
+def simulate_open_loop(scenario: Any, spec: ReservoirSpec, u_all: np.ndarray, *, seed: int,
+                       progress: Callable[[float, float], None] | None = None,
+                       built: Any = None) -> tuple[Any, FeatureRecorder, dict[str, Any]]:
+    """Drive the inputs with the whole input ``u_all`` (wash-out included, (W + S,)) known in
+    advance, and read the features of the samples after the wash-out.
+
+    Returns
+    -------
+    simulation, recorder, layout
+        The simulation after the last read, the :class:`FeatureRecorder` holding the reads
+        and the :func:`feature_layout`.
+    """
+    from nwn.engine.build import build_simulation
+
     dt = scenario.run.dt
-    per_sample = spec.steps_per_sample(dt)
     simulation = build_simulation(driven_scenario(scenario, spec, u_all), seed=seed,
                                   built=built)
     layout = feature_layout(spec, scenario.electrodes, simulation.network)
-    sub = per_sample // spec.virtual_nodes
-    first = spec.washout * per_sample
-    read_steps = (first + np.arange(spec.samples)[:, None] * per_sample
-                  + (np.arange(spec.virtual_nodes)[None, :] + 1) * sub - 1).ravel()
+    read_steps = read_steps_of(spec, dt, spec.washout, u_all.size - spec.washout)
     recorder = FeatureRecorder(layout, read_steps, spec.virtual_nodes,
                                len(simulation.network.electrode_names))
     simulation.recorders.append(recorder)
@@ -243,28 +317,9 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
         simulation.run(dt)  # one step records step 0 on the way (a one-sample, one-step run)
     if recorder._next < read_steps.size:
         raise InputError(f"the run stopped after {recorder._next // spec.virtual_nodes} of "
-                         f"{spec.samples} samples")
-    features = recorder.feature_matrix()
-    bad = ~np.all(np.isfinite(features), axis=1)
-    if bad.any():
-        name = layout["names"][int(np.flatnonzero(bad)[0])]
-        raise InputError(f"feature {name} is undefined (NaN): that electrode or node is in a "
-                         f"cluster no driven electrode reaches")
-    u = u_all[spec.washout:]
-    context = {k: (v[spec.washout:] if isinstance(v, np.ndarray) and v.shape == u_all.shape
-                   else v) for k, v in context.items()}
-    result = score_task(spec.task, u, features, context, **dict(settings or {}))
-    result.details.update(samples=spec.samples, washout=spec.washout, hold=spec.hold,
-                          virtual_nodes=spec.virtual_nodes, features=len(layout["names"]),
-                          seed=seed)
-    current = recorder.current.T.copy()
-    for k, name in enumerate(simulation.network.electrode_names):
-        if simulation.drives[name].kind == "floating":
-            current[k] = np.nan
-    return ReservoirRun(result=result, u=u, context=context, features=features,
-                        feature_names=layout["names"], sample_times=recorder.times.copy(),
-                        electrode_names=tuple(simulation.network.electrode_names),
-                        electrode_voltage=recorder.voltage.T.copy(), electrode_current=current)
+                         f"{read_steps.size // spec.virtual_nodes} samples")
+    check_features(recorder.feature_matrix(), layout["names"])
+    return simulation, recorder, layout
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,6 +338,9 @@ def write_reservoir_results(path: str | Path, run: ReservoirRun, *, scenario_tex
         /reservoir/sample_times       (T,)     s            time of each sample's read
         /reservoir/electrode_voltage  (K, T)   V
         /reservoir/electrode_current  (K, T)   A            NaN on floating electrodes
+        /reservoir/context/<name>     any              arrays the task's score used besides
+                                                       (labels; a forecast and its truth;
+                                                       the states of several streams)
         attrs: task, score, metric, result (JSON), feature_names, electrode_names, scenario
     """
     import h5py
@@ -298,6 +356,11 @@ def write_reservoir_results(path: str | Path, run: ReservoirRun, *, scenario_tex
                                       ("electrode_voltage", run.electrode_voltage, "V"),
                                       ("electrode_current", run.electrode_current, "A")):
                 group.create_dataset(name, data=data).attrs["units"] = units
+            arrays = {k: v for k, v in run.context.items() if isinstance(v, np.ndarray)}
+            if arrays:
+                extra = group.create_group("context")
+                for name, data in arrays.items():
+                    extra.create_dataset(name, data=data)
             group.attrs["task"] = run.result.task
             group.attrs["score"] = run.result.score
             group.attrs["metric"] = run.result.metric
@@ -314,7 +377,9 @@ def read_reservoir_results(path: str | Path) -> dict[str, Any]:
 
     with h5py.File(path, "r") as file:
         group = file["reservoir"]
-        out = {name: group[name][()] for name in group}
+        out = {name: group[name][()] for name in group if name != "context"}
+        if "context" in group:
+            out["context"] = {name: data[()] for name, data in group["context"].items()}
         out["result"] = json.loads(group.attrs["result"])
         out["feature_names"] = json.loads(group.attrs["feature_names"])
         out["electrode_names"] = json.loads(group.attrs["electrode_names"])

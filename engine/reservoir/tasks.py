@@ -37,12 +37,26 @@ kernel-rank               number of singular values s_i of the feature matrix   
                           with s_i^2 > threshold s_max^2 (threshold 1e-6 on the
                           Gram matrix's eigenvalues, as RCbench); Legenstein &
                           Maass, Neural Netw. 20, 323 (2007).
+mackey-glass-forecast     closed loop: the one-step readout of mackey-glass,     NRMSE over
+                          trained teacher forced, then fed its own prediction    the horizon
+                          as the next input for ``horizon`` samples; NRMSE
+                          over the horizon (normalized by the series' standard
+                          deviation) and the valid-prediction time (samples
+                          until the error first exceeds 0.4 standard
+                          deviations, Pathak et al., PRL 120, 024102 (2018)).
+generalization-rank       m input streams from one saved network state; the      rank
+                          rank (singular values above 1e-3 of the largest) of
+                          the (F, m) matrix of final states for m noisy copies
+                          of one stream (generalization rank: low is good),
+                          and for m independent streams (kernel rank, in the
+                          details: high is good). Vidamour et al.,
+                          Nanotechnology 33, 485203 (2022).
 ========================  =====================================================  ===========
 
-The generalization rank (Vidamour et al., Nanotechnology 33, 485203 (2022)) and closed-loop
-Mackey-Glass forecasting need the reservoir itself (several input streams, or the readout's
-output fed back as input): :func:`generalization_rank` and :func:`closed_loop_forecast` take
-the states or a stepping function.
+The last two need the reservoir itself, driven online (the readout's output fed back as its
+input, or several streams through one state): only a simulated network is scored on them
+(:mod:`.online`, through ``nwn reservoir run``); their score functions here take what the
+online run measured (the forecast, the states) in the context.
 
 Definitions that deliberately differ from RCbench 1.0.10 (everything else agrees with it to
 rounding, tests/test_reservoir_rcbench.py):
@@ -55,7 +69,7 @@ rounding, tests/test_reservoir_rcbench.py):
   intercept is unchanged by any affine map of the target, so that step is left out.
 * A constant prediction has MC(tau) = 0 here, NaN in RCbench.
 * Mackey-Glass, waveform classification, the generalization rank and the closed-loop forecast
-  have no RCbench counterpart.
+  have no RCbench counterpart (RCbench's kernel rank is the single-stream ``kernel-rank``).
 """
 
 from __future__ import annotations
@@ -78,8 +92,9 @@ from nwn.engine.reservoir.readout import (
 )
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
-__all__ = ["DEFAULT_MAX_DELAY", "MIN_TEST_SAMPLES", "MIN_TRAIN_SAMPLES", "NLT_TARGETS",
-           "TASKS", "Task", "TaskResult", "closed_loop_forecast", "generalization_rank",
+__all__ = ["DEFAULT_HORIZON", "DEFAULT_MAX_DELAY", "MIN_TEST_SAMPLES", "MIN_TRAIN_SAMPLES",
+           "NLT_TARGETS", "RANK_THRESHOLD", "TASKS", "Task", "TaskResult",
+           "closed_loop_forecast", "forecast_readout", "forecast_scores", "generalization_rank",
            "kernel_rank", "make_input", "memory_capacity_bias", "nlt_targets", "score_task",
            "task_names"]
 
@@ -92,6 +107,11 @@ NLT_TARGETS = ("square", "phase-shift", "double-frequency", "triangle")
 #: Input periods of the NLT sine and of the waveform-classification segments (samples).
 DEFAULT_PERIOD = 20
 DEFAULT_SEGMENT = 8
+#: Closed-loop forecast: samples forecast, and the valid-time threshold (standard deviations).
+DEFAULT_HORIZON = 200
+VALID_TIME_THRESHOLD = 0.4
+#: Relative singular-value threshold of the multi-stream ranks (Vidamour et al. 2022).
+RANK_THRESHOLD = 1e-3
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,9 @@ class Task:
     score: Callable[..., TaskResult]
     #: Whether a measured recording can be scored (the target follows from the input alone).
     from_input: bool = True
+    #: Whether the task drives the reservoir online (closed loop, several streams from one
+    #: state): then only a simulated network is scored, by :mod:`.online`.
+    online: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,6 +376,13 @@ def _mackey_glass_input(n: int, rng: np.random.Generator, **_: Any) -> tuple[np.
     return generators.normalize(series), {}
 
 
+def _mackey_glass_series(n: int, rng: np.random.Generator, **_: Any
+                         ) -> tuple[np.ndarray, dict]:
+    # as _mackey_glass_input, without the extra sample: a forecast runs on the series itself
+    start = float(rng.uniform(0.0, 500.0))
+    return generators.normalize(generators.mackey_glass(n, transient=1000.0 + round(start))), {}
+
+
 def mackey_glass_one_step(u: Any, features: Any, *, alpha: float | str = DEFAULT_ALPHA,
                           train_fraction: float = DEFAULT_TRAIN_FRACTION, **_: Any
                           ) -> TaskResult:
@@ -424,7 +454,7 @@ def kernel_rank(u: Any, features: Any, *, threshold: float = 1e-6,
                                "include_input": bool(include_input)})
 
 
-def generalization_rank(states: Any, threshold: float = 1e-3) -> int:
+def generalization_rank(states: Any, threshold: float = RANK_THRESHOLD) -> int:
     """Generalization rank of the (F, m) matrix of states reached from m noisy input streams.
 
     The number of singular values above ``threshold`` times the largest (Vidamour et al.
@@ -439,14 +469,107 @@ def generalization_rank(states: Any, threshold: float = 1e-3) -> int:
     return int(np.count_nonzero(singular > threshold * singular[0]))
 
 
+def _online_only(task: str) -> InputError:
+    return InputError(f"{task} drives the reservoir online (its own output or several input "
+                      f"streams fed back to it), so it scores a simulated network only: run "
+                      f"it with `nwn reservoir run SCENARIO --task {task}`")
+
+
+def _stream_count(m: int) -> int:
+    return check_int("streams", m, minimum=2, maximum=10000)
+
+
+def stream_ranks(u: Any, features: Any, *, kernel_states: Any = None,
+                 generalization_states: Any = None, threshold: float = RANK_THRESHOLD,
+                 **_: Any) -> TaskResult:
+    """Generalization rank (the score) and multi-stream kernel rank of a simulated network.
+
+    Parameters
+    ----------
+    u, features
+        The wash-out input and features before the streams (only checked).
+    kernel_states, generalization_states : array, shape (F, m)
+        Final states after m independent streams and after m noisy copies of one stream, all
+        from the same network state (:func:`.online.run_streams`).
+    """
+    if kernel_states is None or generalization_states is None:
+        raise _online_only("generalization-rank")
+    kernel = np.asarray(kernel_states, dtype=np.float64)
+    general = np.asarray(generalization_states, dtype=np.float64)
+    kr = generalization_rank(kernel, threshold)
+    gr = generalization_rank(general, threshold)
+    return TaskResult("generalization-rank", float(gr), "rank",
+                      details={"generalization_rank": gr, "kernel_rank": kr,
+                               "difference": kr - gr, "streams": int(kernel.shape[1]),
+                               "features": int(kernel.shape[0]), "threshold": threshold})
+
+
 # --------------------------------------------------------------------------------------------
 # Closed-loop forecasting
 # --------------------------------------------------------------------------------------------
 
 
+def forecast_readout(u: Any, features: Any, *, alpha: float | str = DEFAULT_ALPHA,
+                     train_fraction: float = DEFAULT_TRAIN_FRACTION
+                     ) -> tuple[RidgeReadout, np.ndarray, np.ndarray]:
+    """The one-step readout x(t) -> u(t + 1), trained as :func:`mackey_glass_one_step` trains it.
+
+    Returns
+    -------
+    readout : RidgeReadout
+    target, prediction : ndarray, shape (n_test,)
+        The open-loop (teacher-forced) test part and its one-step prediction.
+    """
+    u, x = _check_pair(u, features)
+    _check_length("mackey-glass-forecast", u.size, 1, train_fraction)
+    y_test, prediction, readout = _fit_and_predict(x[:, :-1], u[1:], alpha, train_fraction)
+    return readout, y_test[0], prediction[0]
+
+
+def forecast_scores(truth: Any, prediction: Any, scale: float,
+                    threshold: float = VALID_TIME_THRESHOLD) -> dict[str, Any]:
+    """NRMSE over the horizon (RMS error / ``scale``) and the valid-prediction time (samples)."""
+    truth = np.asarray(truth, dtype=np.float64)
+    prediction = np.asarray(prediction, dtype=np.float64)
+    error = float(np.sqrt(np.mean((truth - prediction) ** 2)) / scale)
+    return {"nrmse": error,
+            "valid_time": metrics.valid_prediction_time(truth, prediction, scale, threshold)}
+
+
+def mackey_glass_forecast(u: Any, features: Any, *, forecast: Any = None, truth: Any = None,
+                          threshold: float = VALID_TIME_THRESHOLD,
+                          alpha: float | str = DEFAULT_ALPHA,
+                          train_fraction: float = DEFAULT_TRAIN_FRACTION, **_: Any
+                          ) -> TaskResult:
+    """Closed-loop Mackey-Glass forecast: NRMSE over the horizon (the score), valid time.
+
+    Parameters
+    ----------
+    u, features
+        The teacher-forced part: input (T,) and features (F, T) after the wash-out.
+    forecast, truth : array, shape (H,)
+        The readout's closed-loop forecast (as fed back) and the true continuation, from
+        :func:`.online.run_forecast`.
+    """
+    if forecast is None or truth is None:
+        raise _online_only("mackey-glass-forecast")
+    readout, y_test, one_step = forecast_readout(u, features, alpha=alpha,
+                                                 train_fraction=train_fraction)
+    scale = float(np.std(np.asarray(u, dtype=np.float64)))
+    scores = forecast_scores(truth, forecast, scale, threshold)
+    truth = np.asarray(truth, dtype=np.float64)
+    return TaskResult("mackey-glass-forecast", scores["nrmse"], "NRMSE",
+                      details={"valid_time": scores["valid_time"], "horizon": int(truth.size),
+                               "one_step_nrmse": metrics.nrmse(y_test, one_step),
+                               "threshold": threshold, "scale": scale,
+                               "alpha": readout.alpha},
+                      target=truth, prediction=np.asarray(forecast, dtype=np.float64))
+
+
 def closed_loop_forecast(step: Callable[[float], np.ndarray], readout: RidgeReadout,
                          last_features: np.ndarray, truth: Any, *, scale: float,
-                         threshold: float = 0.4) -> dict[str, Any]:
+                         threshold: float = VALID_TIME_THRESHOLD,
+                         bounds: tuple[float, float] | None = None) -> dict[str, Any]:
     """Run a reservoir autonomously on its own predictions and score the forecast.
 
     Parameters
@@ -464,6 +587,9 @@ def closed_loop_forecast(step: Callable[[float], np.ndarray], readout: RidgeRead
         Standard deviation of the series (normalizes the error).
     threshold : float
         Valid-prediction-time threshold (:func:`.metrics.valid_prediction_time`).
+    bounds : (float, float), optional
+        Predictions are clipped to this range before they are scored and fed back (the input
+        window a physical source can apply); None: not clipped.
 
     Returns
     -------
@@ -474,11 +600,13 @@ def closed_loop_forecast(step: Callable[[float], np.ndarray], readout: RidgeRead
     features = np.asarray(last_features, dtype=np.float64)
     prediction = np.empty(truth.size)
     for h in range(truth.size):
-        prediction[h] = readout.predict(features[:, None])[0, 0]
-        features = np.asarray(step(prediction[h]), dtype=np.float64)
-    error = float(np.sqrt(np.mean((truth - prediction) ** 2)) / scale)
-    return {"prediction": prediction, "nrmse": error,
-            "valid_time": metrics.valid_prediction_time(truth, prediction, scale, threshold)}
+        value = float(readout.predict(features[:, None])[0, 0])
+        if bounds is not None:
+            value = min(max(value, bounds[0]), bounds[1])
+        prediction[h] = value
+        if h + 1 < truth.size:  # the last prediction needs no further step
+            features = np.asarray(step(value), dtype=np.float64)
+    return {"prediction": prediction, **forecast_scores(truth, prediction, scale, threshold)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -499,6 +627,11 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("waveform-classification", "accuracy", "sine vs square, sample by sample",
          _waveform_input, waveform_classification, from_input=False),
     Task("kernel-rank", "rank", "rank of the feature matrix", _uniform, kernel_rank),
+    Task("mackey-glass-forecast", "NRMSE", "closed-loop forecast of the Mackey-Glass series "
+         "(simulated networks)", _mackey_glass_series, mackey_glass_forecast,
+         from_input=False, online=True),
+    Task("generalization-rank", "rank", "ranks of final states over many input streams "
+         "(simulated networks)", _uniform, stream_ranks, from_input=False, online=True),
 )}
 
 

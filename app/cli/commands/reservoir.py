@@ -23,9 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "reservoir", help="reservoir computing: score a recording or a simulated network",
-        description="Reservoir-computing tasks (memory capacity, NLT, NARMA, Mackey-Glass, "
-                    "sin(x), waveform classification, kernel rank) scored with a ridge "
-                    "readout; defaults follow RCbench.")
+        description="Reservoir-computing tasks (memory capacity, NLT, NARMA, Mackey-Glass "
+                    "one-step and closed-loop forecast, sin(x), waveform classification, "
+                    "kernel and generalization rank) scored with a ridge readout; defaults "
+                    "follow RCbench.")
     actions = parser.add_subparsers(dest="reservoir_command", metavar="ACTION",
                                     parser_class=type(parser))
     run = actions.add_parser(
@@ -44,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_force(run)
     _task_options(run, required=False)
+    _online_options(run)
     run.set_defaults(func=run_run)
     score = actions.add_parser(
         "score", help="score a recording (INRiM / RCbench text format)",
@@ -96,7 +98,8 @@ def _task_options(parser: argparse.ArgumentParser, *, required: bool = True) -> 
     default = "" if required else " (default: reservoir.task)"
     parser.add_argument("--task", required=required, help="task name (memory-capacity, nlt, "
                         "narma2, narma10, mackey-glass, sinx, waveform-classification, "
-                        f"kernel-rank){default}")
+                        "kernel-rank; simulated networks only: mackey-glass-forecast, "
+                        f"generalization-rank){default}")
     parser.add_argument("--max-delay", type=int, default=None,
                         help=f"memory capacity: largest delay (default {DEFAULT_MAX_DELAY})")
     parser.add_argument("--alpha", default=None,
@@ -109,12 +112,26 @@ def _task_options(parser: argparse.ArgumentParser, *, required: bool = True) -> 
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _online_options(parser: argparse.ArgumentParser) -> None:
+    from nwn.engine.reservoir.online import DEFAULT_STREAMS
+    from nwn.engine.reservoir.tasks import DEFAULT_HORIZON
+
+    parser.add_argument("--horizon", type=int, default=None,
+                        help="mackey-glass-forecast: samples forecast in closed loop "
+                             f"(default {DEFAULT_HORIZON})")
+    parser.add_argument("--streams", type=int, default=None,
+                        help="generalization-rank: input streams driven from one state "
+                             f"(default {DEFAULT_STREAMS})")
+
+
 def task_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The task options given on the command line (unset ones are left to the defaults)."""
     from nwn.geometry.checks import check_nonnegative
 
     settings: dict[str, Any] = {"max_delay": args.max_delay,
-                                "train_fraction": args.train_fraction, "target": args.target}
+                                "train_fraction": args.train_fraction, "target": args.target,
+                                "horizon": getattr(args, "horizon", None),
+                                "streams": getattr(args, "streams", None)}
     if args.alpha is not None:
         settings["alpha"] = args.alpha if args.alpha == "cv" else \
             check_nonnegative("--alpha", args.alpha)

@@ -29,7 +29,7 @@ __all__ = ["ComputePanel"]
 
 #: Task settings offered by the tab, by task (each task's own defaults apply when left empty).
 _MAX_DELAY_TASKS = ("memory-capacity",)
-_UNTRAINED = ("kernel-rank",)
+_UNTRAINED = ("kernel-rank", "generalization-rank")
 
 
 class _Cancelled(Exception):
@@ -51,8 +51,13 @@ def _check_settings(spec, settings: dict) -> None:
     """Score stand-in features of the protocol's length, so that the task's own checks
     (samples enough for max_delay and a test part, alpha, target) refuse bad settings before
     minutes of simulation rather than after."""
-    from nwn.engine.reservoir.tasks import make_input, score_task
+    from nwn.engine.reservoir.tasks import get_task, make_input, score_task
 
+    if get_task(spec.task).online:  # scored from what the online run measures
+        from nwn.engine.reservoir.online import check_online_settings
+
+        check_online_settings(spec, settings)
+        return
     u, context = make_input(spec.task, spec.samples, 0)
     stand_in = np.random.default_rng(0).normal(size=(2, spec.samples))
     score_task(spec.task, u, stand_in, context, **settings)
