@@ -38,13 +38,18 @@ __all__ = ["BACKGROUND", "NetworkView", "PATH_COLOR", "ROLE_COLORS", "UM", "line
 #: metres -> scene units (micrometres)
 UM = 1e6
 N_COLOR_BINS = 16
-#: fill colour of each electrode role (RGB)
+#: fill colour of each electrode role (RGB); none is a wire or cluster grey, so a contact stands
+#: out among the wires (floating used to be the wires' grey)
 ROLE_COLORS = {
     "voltage": (235, 110, 20),
     "current": (205, 40, 170),
     "ground": (40, 120, 230),
-    "floating": (150, 150, 150),
+    "floating": (40, 215, 215),
 }
+#: electrode outline widths in screen pixels (cosmetic pens: the same at every zoom), and the
+#: dark halo drawn under each outline so it reads against bright and dark wires alike
+ELECTRODE_WIDTH = {"area": 2.5, "line": 5.0, "selected": 2.0}
+_HALO = (0, 0, 0)
 #: shortest interval (s) between lowest-resistance path updates during a live run
 PATH_INTERVAL_S = 0.25
 #: colour of the lowest-resistance path (RGB)
@@ -79,6 +84,21 @@ def shape_to_path(shape: dict) -> QtGui.QPainterPath:
     return path
 
 
+def _label_anchor(shape: dict) -> tuple[float, float]:
+    """Where an electrode's label goes (scene units): above the shape's top-left corner, so
+    it sits beside the contact rather than on it (a line contact's label used to hide it)."""
+    kind = shape["type"]
+    if kind == "rectangle":
+        x0, _, _, y1 = shape["bounds"]
+        return x0 * UM, y1 * UM
+    if kind == "point":
+        (cx, cy), r = shape["centre"], shape["radius"]
+        return (cx + r) * UM, (cy + r) * UM
+    points = np.asarray(shape["points"]) * UM
+    top = int(np.argmax(points[:, 1]))
+    return float(points[top, 0]), float(points[top, 1])
+
+
 def _centroid(shape: dict) -> tuple[float, float]:
     kind = shape["type"]
     if kind == "rectangle":
@@ -88,6 +108,13 @@ def _centroid(shape: dict) -> tuple[float, float]:
         return shape["centre"][0] * UM, shape["centre"][1] * UM
     points = np.asarray(shape["points"]) * UM
     return float(points[:, 0].mean()), float(points[:, 1].mean())
+
+
+def _electrode_geometry(shape: dict):
+    """The shapely geometry of a scenario shape dict (m), as the network builder sees it."""
+    from nwn.geometry.shapes import shape_geometry
+
+    return shape_geometry(shape)
 
 
 def line_pen(rgb, width: float, alpha: int = 255) -> QtGui.QPen:
@@ -150,6 +177,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._electrodes: list = []
         self._electrode_items: list[QtWidgets.QGraphicsItem] = []
         self._flagged: set[str] = set()
+        self.selected_electrode: str | None = None
         self._wire_xy_um = np.zeros((0, 2, 2))
         self._path_time = -np.inf
         self._colorbar_key: tuple | None = None
@@ -240,7 +268,10 @@ class NetworkView(pg.GraphicsLayoutWidget):
 
     def set_electrodes(self, electrodes, *, flagged=()) -> None:
         """Draw electrodes: a sequence of objects with ``name``, ``shape`` (dict, m) and
-        ``source.kind``; names in ``flagged`` (touching no wire) get a red warning outline."""
+        ``source.kind``; names in ``flagged`` (touching no wire) get a red warning outline.
+
+        Outlines are cosmetic (the same pixel width at every zoom) over a dark halo; labels
+        sit beside the shape; the :attr:`selected_electrode` gets a white outline."""
         self._electrodes = list(electrodes)
         self._flagged = set(flagged)
         for item in self._electrode_items:
@@ -248,29 +279,66 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._electrode_items = []
         for electrode in self._electrodes:
             rgb = ROLE_COLORS.get(electrode.source.kind, ROLE_COLORS["floating"])
-            item = QtWidgets.QGraphicsPathItem(shape_to_path(electrode.shape))
+            path = shape_to_path(electrode.shape)
             bad = electrode.name in self._flagged
             line_shape = electrode.shape["type"] == "line"
-            outline = line_pen((255, 40, 40) if bad else rgb, 4.0 if line_shape else 2.0)
+            width = ELECTRODE_WIDTH["line" if line_shape else "area"]
+            selected = electrode.name == self.selected_electrode
+            halo = QtWidgets.QGraphicsPathItem(path)
+            halo.setPen(line_pen(_HALO, width + 3.0, 200))
+            item = QtWidgets.QGraphicsPathItem(path)
+            outline = line_pen((255, 40, 40) if bad else rgb, width)
             if bad:
                 outline.setStyle(QtCore.Qt.PenStyle.DashLine)
             item.setPen(outline)
             if not line_shape:
                 item.setBrush(QtGui.QBrush(QtGui.QColor(*rgb, 120)))
             # Above the wires (dense films would hide pads), below junctions and the path.
+            halo.setZValue(11.4)
             item.setZValue(11.5)
+            self.view.addItem(halo)
             self.view.addItem(item)
+            self._electrode_items += [halo, item]
+            if selected:
+                mark = QtWidgets.QGraphicsPathItem(path)
+                pen = line_pen((255, 255, 255), ELECTRODE_WIDTH["selected"])
+                pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+                mark.setPen(pen)
+                mark.setZValue(11.6)
+                self.view.addItem(mark)
+                self._electrode_items.append(mark)
             label = pg.TextItem(electrode.name + ("  ⚠ touches no wire" if bad else ""),
                                 color=(255, 90, 90) if bad else (255, 255, 255),
-                                anchor=(0.5, 0.5))
+                                anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 150))
             font = label.textItem.font()
             font.setBold(True)
             label.setFont(font)
-            label.setPos(*_centroid(electrode.shape))
+            label.setPos(*_label_anchor(electrode.shape))
             label.setZValue(50)
             self.view.addItem(label)
-            self._electrode_items += [item, label]
+            self._electrode_items.append(label)
         self._update_highlight()
+
+    def set_selected_electrode(self, name: str | None) -> None:
+        """Mark electrode ``name`` (None: none) as the one selected in the table."""
+        if name != self.selected_electrode:
+            self.selected_electrode = name
+            self.set_electrodes(self._electrodes, flagged=self._flagged)
+
+    def electrode_at(self, x: float, y: float, *, tolerance: float) -> str | None:
+        """The electrode under scene point ``(x, y)`` (µm): inside an area, or within
+        ``tolerance`` scene units of a line contact; the topmost (last drawn) wins."""
+        from shapely.geometry import Point
+
+        here = Point(x / UM, y / UM)
+        for electrode in reversed(self._electrodes):
+            try:
+                geometry = _electrode_geometry(electrode.shape)
+            except (ValueError, KeyError, TypeError):
+                continue
+            if geometry.distance(here) <= tolerance / UM:
+                return electrode.name
+        return None
 
     # -- run state ----------------------------------------------------------------------------
 

@@ -77,7 +77,12 @@ class CanvasViewBox(pg.ViewBox):
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.tool == "select":
             if self.tool == "select" and ev.button() == QtCore.Qt.MouseButton.LeftButton:
                 ev.accept()
-                self._canvas._pick(self.mapSceneToView(ev.scenePos()), clicked=True)
+                here = self.mapSceneToView(ev.scenePos())
+                name = self._canvas.electrode_at(
+                    here.x(), here.y(), tolerance=6 * max(self.viewPixelSize()))
+                if name is not None:
+                    self._canvas.electrodeClicked.emit(name)
+                self._canvas._pick(here, clicked=True)
                 return
             super().mouseClickEvent(ev)
             return
@@ -126,12 +131,19 @@ class NetworkCanvas(NetworkView):
         ``("junction" | "wire" | "", index)`` under the mouse.
     picked(str, int)
         Same, on a click.
+    electrodeClicked(str)
+        The select tool clicked on the named electrode (the table selects it).
+    keyCommand(str)
+        ``"escape"`` or ``"delete"`` pressed on the canvas (leave the tool; delete the
+        selected electrode).
     """
 
     electrodeDrawn = QtCore.Signal(dict)
     electrodeEdited = QtCore.Signal(str, dict)
     hovered = QtCore.Signal(str, int)
     picked = QtCore.Signal(str, int)
+    electrodeClicked = QtCore.Signal(str)
+    keyCommand = QtCore.Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +152,7 @@ class NetworkCanvas(NetworkView):
         self._junction_tree = None
         self._rebuild_rois_pending = False
         self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # Escape/Delete reach it
 
     def _make_view(self) -> CanvasViewBox:
         return CanvasViewBox(self)
@@ -229,6 +242,12 @@ class NetworkCanvas(NetworkView):
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt API
         if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
             self.view.finish_polygon()
+            return
+        if event.key() == QtCore.Qt.Key.Key_Escape:
+            self.keyCommand.emit("escape")
+            return
+        if event.key() in (QtCore.Qt.Key.Key_Delete, QtCore.Qt.Key.Key_Backspace):
+            self.keyCommand.emit("delete")
             return
         super().keyPressEvent(event)
 

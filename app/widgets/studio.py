@@ -338,6 +338,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.hovered.connect(lambda k, i: self._inspect(k, i, clicked=False))
         self.canvas.picked.connect(lambda k, i: self._inspect(k, i, clicked=True))
         self.electrodes.toolChosen.connect(self._tool_chosen)
+        self.electrodes.selected.connect(lambda n: self.canvas.set_selected_electrode(n or None))
+        self.canvas.electrodeClicked.connect(self.electrodes.select)
+        self.canvas.keyCommand.connect(self._canvas_key)
+        self.left_tabs.currentChanged.connect(self._setup_tab_changed)
         self.electrodes.message.connect(self.show_error)
         self.parameters.validityChanged.connect(self._update_run_state)
         self.deposit_button.clicked.connect(self.deposit)
@@ -404,15 +408,30 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_network(self) -> None:
         built = self.document.built
+        banner = self.canvas.banner.toPlainText()
         if built is not None:
             self.canvas.set_network(built.network)
+            if banner.startswith("not built"):
+                self.canvas.banner.setText("")
         elif self.document.wires is not None:
+            # Not buildable (an electrode outside the box, none touching...): every wire its own
+            # grey, never one cluster colour as if connected, and the reason on the canvas.
             wires = self.document.wires
             self.canvas.set_network(None)
-            self.canvas.show_deposition(wires.endpoints, np.zeros(len(wires), np.int64),
+            self.canvas.show_deposition(wires.endpoints, np.arange(len(wires), dtype=np.int64),
                                         self.document.junctions.points)
+            if self.replay is None:
+                self.canvas.banner.setText(
+                    f"not built: {self.document.network_error or 'no network'}")
         else:
+            # An emptied canvas: nothing about the old network stays on screen.
             self.canvas.set_network(None)
+            if self.replay is None:
+                self.canvas.banner.setText("")
+                self.deposition_panel.clear()
+                self._selected = ("", -1)
+                self.inspector.label.setText(self.inspector.describe("", -1, None, None, None))
+                self.inspector.show_trace(np.zeros((0, 2)))
         self._show_electrodes()
 
     def _show_electrodes(self) -> None:
@@ -850,8 +869,27 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- electrode designer -------------------------------------------------------------------
 
     def _tool_chosen(self, tool: str) -> None:
+        if tool != "select":  # drawing happens with the Electrodes tab in view
+            self.left_tabs.setCurrentWidget(self.electrodes)
         self.canvas.set_tool(tool)
-        self.canvas.set_editable(tool == "select")
+        self.canvas.set_editable(tool == "select" and
+                                 self.left_tabs.currentWidget() is self.electrodes)
+
+    def _setup_tab_changed(self, _index: int) -> None:
+        # A drawing tool stays on only while the Electrodes tab shows it (a click to inspect
+        # used to add point electrodes); handles only there too.
+        if self.left_tabs.currentWidget() is not self.electrodes:
+            if self.canvas.view.tool != "select":
+                self.electrodes.choose_tool("select")
+            self.canvas.set_editable(False)
+        else:
+            self.canvas.set_editable(self.canvas.view.tool == "select")
+
+    def _canvas_key(self, command: str) -> None:
+        if command == "escape":
+            self.electrodes.choose_tool("select")
+        elif command == "delete":
+            self.electrodes._delete()
 
     def _electrode_drawn(self, shape: dict) -> None:
         try:
@@ -947,6 +985,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("nwn-studio")
     window = MainWindow(document)
+    from nwn.app.widgets import slot_errors
+
+    slot_errors.install(window.show_error)  # a failing slot shows in the window, not only stderr
     window.show()
     if args.scenario is not None:
         window.deposit()  # a scenario was asked for: show its network forming right away

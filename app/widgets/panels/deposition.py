@@ -23,6 +23,12 @@ class DepositionPanel(QtWidgets.QWidget):
             form.addRow(name, label)
             self.values[name] = label
 
+    def clear(self) -> None:
+        """No deposition (an emptied canvas): every counter back to "-", unstyled."""
+        for label in self.values.values():
+            label.setText("-")
+            label.setStyleSheet("")
+
     def show_state(self, state, total: int) -> None:
         """Show a :class:`nwn.geometry.deposition.DepositionState` of ``total`` wires."""
         self.values["wires"].setText(f"{state.n_wires} / {total}")

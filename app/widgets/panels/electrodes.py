@@ -52,10 +52,13 @@ class ElectrodePanel(QtWidgets.QWidget):
         Canvas tool: "select", "rectangle", "polygon", "line" or "point".
     message(str)
         A one-line error to show.
+    selected(str)
+        The electrode selected in the table ("" for none); the canvas marks it.
     """
 
     toolChosen = QtCore.Signal(str)
     message = QtCore.Signal(str)
+    selected = QtCore.Signal(str)
 
     COLUMNS = ("name", "shape", "role", "wires", "RC role")
 
@@ -91,6 +94,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemChanged.connect(self._item_changed)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.installEventFilter(self)  # Delete in the table deletes the electrode
         layout.addWidget(self.table)
         buttons = QtWidgets.QHBoxLayout()
         self.delete_button = QtWidgets.QPushButton("Delete")
@@ -147,12 +151,30 @@ class ElectrodePanel(QtWidgets.QWidget):
 
     # -- table --------------------------------------------------------------------------------
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress and \
+                event.key() == QtCore.Qt.Key.Key_Delete and \
+                self.table.state() != QtWidgets.QAbstractItemView.State.EditingState:
+            self._delete()
+            return True
+        return super().eventFilter(watched, event)
+
+    def choose_tool(self, tool: str) -> None:
+        """Make ``tool`` the active one (its button checked, :attr:`toolChosen` emitted)."""
+        self.tool_buttons[tool].setChecked(True)
+        self.toolChosen.emit(tool)
+
     def selected_name(self) -> str | None:
+        """The selected electrode's name, None when none is selected or the row is stale
+        (its electrode no longer in the document, e.g. mid-refresh after a document swap)."""
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
         item = self.table.item(rows[0].row(), 0)
-        return item.data(QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+        name = item.data(QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+        if name is None or all(e.name != name for e in self.document.electrodes):
+            return None
+        return name
 
     def select(self, name: str) -> None:
         for row in range(self.table.rowCount()):
@@ -257,7 +279,13 @@ class ElectrodePanel(QtWidgets.QWidget):
             self.document.remove_electrode(name)
 
     def _selection_changed(self) -> None:
+        # Rows are rewritten during refresh (setRowCount emits selection changes while the
+        # table still holds the previous document's names: the uncaught "electrode 'drain'
+        # does not exist" after opening another scenario); refresh calls this once at its end.
+        if self._updating:
+            return
         name = self.selected_name()
+        self.selected.emit(name or "")
         enabled = name is not None
         for widget in (self.role, self.waveform, self.delete_button):
             widget.setEnabled(enabled)
