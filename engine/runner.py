@@ -62,8 +62,10 @@ def resolve_scenario(source: Scenario | str | Path) -> tuple[Scenario, str]:
         return load_scenario(path), path.read_text(encoding="utf-8")
     if isinstance(source, str) and "=" in text:
         return parse_scenario(text), text
-    raise InputError(f"scenario {text!r} is neither a file nor a preset "
-                     f"(presets: {', '.join(names)})")
+    if Path(text).suffix or any(sep in text for sep in ("/", "\\")):
+        # Meant as a file (it has an extension or a folder): say that plainly.
+        raise InputError(f"no such file: {text}")
+    raise InputError(f"no such file or preset: {text!r} (presets: {', '.join(names)})")
 
 
 def override(scenario: Scenario, text: str, *, duration: float | None = None,

@@ -674,7 +674,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         if math.isnan(value) or math.isinf(value):
             raise InputError(f"cannot write non-finite number {value!r} to a scenario")
-        return repr(float(value))
+        return shortest_float(float(value))
     if isinstance(value, str):
         escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'
@@ -684,6 +684,35 @@ def toml_value(value: Any) -> str:
         return "{" + ", ".join(f"{toml_key(str(k))} = {toml_value(v)}"
                                for k, v in value.items()) + "}"
     raise InputError(f"cannot write {value!r} to a scenario")
+
+
+#: Values within this many units in the last place of a short decimal are written as that
+#: decimal: unit conversions (150 µm typed, times 1e-6) leave such noise, never information.
+_NOISE_ULPS = 2
+#: A decimal this short (significant digits) is what a person typed; a value near a longer
+#: one is a measured or drawn value (a mouse position) and keeps all its digits.
+_TYPED_DIGITS = 12
+
+
+def shortest_float(value: float) -> str:
+    """The shortest decimal text for ``value``, without float noise.
+
+    ``repr`` is the shortest text that reads back exactly, but arithmetic leaves noise in the
+    last bits (``150 * 1e-6`` can be ``0.00015000000000000001``). A value within
+    :data:`_NOISE_ULPS` units in the last place of a decimal of at most
+    :data:`_TYPED_DIGITS` significant digits is written as that decimal (``0.00015``); any
+    other value as ``repr`` (which reads back exactly). Either way the text reads back to the
+    value within 2 ulp (a relative 5e-16), far below any physical meaning.
+    """
+    value = float(value)
+    text = repr(value)
+    tolerance = _NOISE_ULPS * math.ulp(value)
+    for digits in range(1, _TYPED_DIGITS + 1):
+        short = float(f"{value:.{digits}g}")
+        if abs(short - value) <= tolerance:
+            candidate = repr(short)
+            return candidate if len(candidate) < len(text) else text
+    return text
 
 
 def toml_key(key: str) -> str:

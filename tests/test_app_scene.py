@@ -142,8 +142,13 @@ def test_inline_toml_round_trips_waveforms():
                 "label": 'a "quoted"\\path', "flag": True, "n": 3}
     text = waveform_text(waveform)
     assert tomllib.loads(f"w = {text}")["w"] == waveform
-    dc = {"kind": "dc", "value": 0.1 + 0.2}  # repr keeps every bit
+    dc = {"kind": "dc", "value": 1 / 3}  # every bit of a value that is not float noise
     assert parse_waveform(waveform_text(dc)) == dc
+    # Float noise is not written (0.1 + 0.2 is 0.30000000000000004), and text reads back to
+    # the same text.
+    noisy = waveform_text({"kind": "dc", "value": 0.1 + 0.2})
+    assert noisy == '{kind = "dc", value = 0.3}'
+    assert waveform_text(parse_waveform(noisy)) == noisy
     assert waveform_text(None) == ""
 
 

@@ -97,7 +97,9 @@ def test_overflowing_voltage_does_not_crash_the_run(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["run", "no_such_preset"], "neither a file nor a preset"),
+        (["run", "no_such_preset"], "no such file or preset: 'no_such_preset'"),
+        (["run", "missing.toml"], "no such file: missing.toml"),
+        (["validate", "dir/missing"], "no such file: dir/missing"),
         (["run", "GOOD", "--duration", "-1"], "--duration must be > 0"),
         (["run", "GOOD", "--seed", "-4"], "--seed must be >= 0"),
         (["validate"], "the following arguments are required"),

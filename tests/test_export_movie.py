@@ -193,7 +193,8 @@ def test_deposition_movie_cli(tmp_path, capsys):
 def test_trace_panel_draws_up_to_the_present_only():
     from PySide6 import QtCore, QtGui
 
-    from nwn.app.render.movie import _SERIES_COLORS, _Trace, _TracePanel
+    from nwn.app.models.palette import trace_color
+    from nwn.app.render.movie import _Trace, _TracePanel
 
     t = np.linspace(0.0, 1.0, 101)
     panel = _TracePanel(_Trace(t, [("G", 1e-3 * (1 + t))], "G", "S", False), (0.0, 1.0),
@@ -207,7 +208,7 @@ def test_trace_panel_draws_up_to_the_present_only():
         panel.draw(painter, QtCore.QRectF(0, 0, 300, 400), t_now)
         painter.end()
         pixels = np.frombuffer(image.constBits(), np.uint8).reshape(400, 300, 4)[:, :, 2::-1]
-        near = np.abs(pixels.astype(int) - _SERIES_COLORS[0]).max(axis=2) < 40
+        near = np.abs(pixels.astype(int) - trace_color(0)).max(axis=2) < 40
         return np.flatnonzero(near.any(axis=0))
 
     def x_of(time):

@@ -190,7 +190,7 @@ def test_monitor_refuses_indices_outside_the_network():
 
 
 def test_run_refuses_what_is_not_a_scenario(tmp_path):
-    with pytest.raises(InputError, match="neither a file nor a preset"):
+    with pytest.raises(InputError, match="no such file or preset"):
         ne.run("no_such_preset")
     with pytest.raises(InputError, match="is a folder"):
         ne.run(SCENARIO, output=tmp_path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nwn.app.models.palette import COLOR_MODES
 from nwn.geometry.checks import InputError, check_choice
 
 __all__ = [
@@ -22,13 +23,6 @@ __all__ = [
     "lowest_resistance_path",
 ]
 
-#: What wires and junctions can be coloured by, with the colour-bar label and default scale.
-COLOR_MODES = {
-    "state": ("junction state x", False),
-    "conductance": ("junction conductance (S)", True),
-    "current": ("|current| (A)", True),
-    "voltage": ("node voltage (V)", False),
-}
 
 
 @dataclass(frozen=True)
@@ -39,6 +33,15 @@ class ColorScale:
     high: float
     log: bool
     n_bins: int
+
+    @classmethod
+    def for_mode(cls, values: np.ndarray, mode: str, *, log: bool, n_bins: int,
+                 fixed: tuple[float, float] | None = None) -> ColorScale:
+        """The scale colour mode ``mode`` uses for ``values``: ``fixed`` when given, else
+        junction state on its whole range [0, 1] (linear), else fitted to the values."""
+        if fixed is None and mode == "state" and not log:
+            fixed = (0.0, 1.0)
+        return cls.fit(values, log=log, n_bins=n_bins, fixed=fixed)
 
     @classmethod
     def fit(cls, values: np.ndarray, *, log: bool, n_bins: int,
@@ -245,6 +248,14 @@ class NetworkScene:
         if mode == "voltage":
             return self.wire_voltage(snapshot)
         return None
+
+    def color_values(self, snapshot, mode: str) -> np.ndarray:
+        """Every value the colour scale of ``mode`` spans in one state: the wires' (where
+        wires are coloured by it) and the junctions', shape (W + M,) or (M,)."""
+        wire_values = self.wire_values(snapshot, mode)
+        junction_values = self.junction_values(snapshot, mode)
+        return junction_values if wire_values is None else np.concatenate(
+            [wire_values, junction_values])
 
     @staticmethod
     def total_current(snapshot) -> float:

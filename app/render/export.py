@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nwn.app.models.palette import trace_color
 from nwn.app.render.offscreen import lay_out
 from nwn.engine.output_files import atomic_path, partial_file
 from nwn.geometry.checks import InputError, check_int
@@ -189,8 +190,6 @@ def trace_figure(results, *, log: bool = False, size: tuple[int, int] = (1000, 9
     widget = pg.GraphicsLayoutWidget()
     widget.setBackground("w")
     widget.resize(*size)
-    colors = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-              (140, 86, 75)]
     names = list(results.electrode_names)
     plots = []
     for row, (title, unit, data) in enumerate((
@@ -201,7 +200,7 @@ def trace_figure(results, *, log: bool = False, size: tuple[int, int] = (1000, 9
         plot.setLabel("left", title, units=unit)
         plot.showGrid(x=True, y=True, alpha=0.25)
         for k, name in enumerate(names):
-            plot.plot(t, data[:, k], pen=pg.mkPen(colors[k % len(colors)], width=2), name=name)
+            plot.plot(t, data[:, k], pen=pg.mkPen(trace_color(k), width=2), name=name)
         plots.append(plot)
     conductance = np.asarray(results.conductance, dtype=np.float64)
     plot = widget.addPlot(row=2, col=0)

@@ -5,10 +5,15 @@ the view the studio's canvas is built on, so a movie looks like the app. Overlay
 time, deposition counters) are painted with :class:`QtGui.QPainter` on top; the optional side
 panel with the G(t) or terminal-current trace drawn up to the current frame is a pyqtgraph plot
 rendered offscreen into the frame. Each frame goes straight to the encoder
-(:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p) and GIF uses a per-frame palette, both
-through the ffmpeg binary that the imageio-ffmpeg wheel carries, so memory stays bounded
-whatever the length. (imageio's Pillow GIF writer keeps every frame until
-it closes, which is why GIF also goes through ffmpeg.)
+(:class:`MovieWriter`): MP4 is H.264 (libx264, yuv420p); GIF goes to a lossless temporary
+file first and is then encoded with one palette for the whole movie and frame differences
+(only what changed is stored), both through the ffmpeg binary that the imageio-ffmpeg wheel
+carries, so memory stays bounded whatever the length. (imageio's Pillow GIF writer keeps every
+frame until it closes, which is why GIF also goes through ffmpeg.)
+
+Colours: a movie keeps one colour range for all its frames (:func:`movie_color_scale`, over
+the exported range, or :attr:`MovieOptions.scale` when the user fixes it), so frames can be
+compared: a bright wire means the same current at every time.
 
 The movie is written to a hidden temporary file next to the target and renamed on success, so
 a cancelled or failed export leaves nothing under the target name.
@@ -28,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nwn.app.models.palette import COLOR_MODES, DEFAULT_COLOR_MODE, trace_color
 from nwn.app.render.offscreen import ensure_qapp, lay_out
 from nwn.app.render.units import format_si, nice_ticks, si_scale
 from nwn.engine.output_files import partial_file, write_fault
@@ -43,19 +49,22 @@ __all__ = [
     "SnapshotSource",
     "deposition_movie",
     "frame_schedule",
+    "movie_color_scale",
     "movie_format",
     "movie_from_results",
     "parse_size",
     "write_movie",
 ]
 
-#: What the network can be coloured by (see :data:`nwn.app.models.scene.COLOR_MODES`).
-COLOR_FIELDS = ("state", "conductance", "current", "voltage")
+#: What the network can be coloured by (:data:`nwn.app.models.palette.COLOR_MODES`).
+COLOR_FIELDS = tuple(COLOR_MODES)
 #: What the side panel can plot.
 TRACES = ("conductance", "current")
 _FORMATS = {".mp4": "mp4", ".gif": "gif"}
 #: Default length of a movie whose speed is not given (s of movie), if the run has enough rows.
 DEFAULT_DURATION = 10.0
+#: Colours of a GIF's one palette (GIF allows at most 256).
+GIF_COLORS = 256
 _MAX_SIZE = 7680
 
 
@@ -116,6 +125,10 @@ class MovieOptions:
         One of :data:`COLOR_FIELDS`.
     log : bool or None
         Logarithmic colour scale; None uses the field's default.
+    scale : (float, float) or None
+        The colour range (low, high) in the field's unit (S, A, V; for a log scale too),
+        kept for the whole movie; None computes one range over all the exported frames
+        (:func:`movie_color_scale`), so a 10 V pulse and a 10 mV read never look alike.
     show_time, show_scale_bar, show_colorbar, show_names : bool
         Overlays: simulated time, scale bar, colour bar, electrode names.
     trace : str or None
@@ -132,8 +145,9 @@ class MovieOptions:
     speed: float | None = None
     start: float | None = None
     end: float | None = None
-    color: str = "state"
+    color: str = DEFAULT_COLOR_MODE
     log: bool | None = None
+    scale: tuple[float, float] | None = None
     show_time: bool = True
     show_scale_bar: bool = True
     show_colorbar: bool = True
@@ -164,7 +178,21 @@ class MovieOptions:
             raise InputError(f"end must be later than start (got start={self.start}, "
                              f"end={self.end})")
         check_int("quality", self.quality, minimum=0, maximum=51)
-        return replace(self, fps=fps, size=(width, height), speed=speed)
+        scale = self.scale
+        if scale is not None:
+            try:
+                low, high = (float(v) for v in scale)
+            except (TypeError, ValueError):
+                raise InputError(f"scale must be a (low, high) pair of numbers (got {scale!r})"
+                                 ) from None
+            if not (math.isfinite(low) and math.isfinite(high) and high > low):
+                raise InputError(f"scale must have finite low < high (got {scale!r})")
+            log = COLOR_MODES[self.color][1] if self.log is None else self.log
+            if log and low <= 0:
+                raise InputError(f"scale of a logarithmic colour scale must be > 0 (got "
+                                 f"low = {low:g})")
+            scale = (low, high)
+        return replace(self, fps=fps, size=(width, height), speed=speed, scale=scale)
 
 
 def frame_schedule(times: np.ndarray, options: MovieOptions) -> np.ndarray:
@@ -231,23 +259,30 @@ class MovieWriter:
         self.format = movie_format(self.path)
         self.size = check_size(size)
         self.n_frames = 0
+        self.fps = fps
         self.temp_path = partial_file(self.path)
+        self._frames_path: Path | None = None
         if self.format == "mp4":
+            target = self.temp_path
             options = {"codec": "libx264", "pix_fmt_out": "yuv420p", "quality": None,
                        "macro_block_size": 2,
                        "output_params": ["-crf", str(int(quality)), "-preset", "veryfast",
                                          "-movflags", "+faststart"]}
         else:
-            # One palette per frame, computed as the frame arrives: streamed, and each frame
-            # keeps its own colours (a global palette would need every frame first).
-            options = {"codec": "gif", "pix_fmt_out": "pal8", "quality": None,
-                       "macro_block_size": 1,
-                       "output_params": ["-vf", "split[a][b];[a]palettegen=stats_mode=single:"
-                                         "max_colors=128[p];[b][p]paletteuse=new=1:"
-                                         "dither=none"]}
+            # GIF in two passes (see :meth:`_encode_gif`): the frames go losslessly (FFV1) to
+            # a hidden file first, so memory stays bounded and one palette fits them all.
+            try:
+                self._frames_path = partial_file(self.path.with_name(
+                    f"{self.path.stem}-frames.mkv"))
+            except BaseException:
+                self._discard()
+                raise
+            target = self._frames_path
+            options = {"codec": "ffv1", "pix_fmt_out": "bgr0", "quality": None,
+                       "macro_block_size": 1}
         fraction = _fps_fraction(fps)
         self._generator = imageio_ffmpeg.write_frames(
-            str(self.temp_path), self.size, fps=fraction, pix_fmt_in="bgra",
+            str(target), self.size, fps=fraction, pix_fmt_in="bgra",
             ffmpeg_log_level="fatal", **options)
         try:
             self._generator.send(None)  # start ffmpeg
@@ -284,6 +319,8 @@ class MovieWriter:
             self._generator.close()
             if self.n_frames == 0:
                 raise InputError("a movie needs at least one frame (got none)")
+            if self._frames_path is not None:
+                self._encode_gif()
             if self.temp_path.stat().st_size == 0:
                 raise OSError(errno.EIO, "ffmpeg wrote nothing (is the disk full?)")
             os.replace(self.temp_path, self.path)
@@ -305,11 +342,39 @@ class MovieWriter:
                 pass
         self._discard()
 
-    def _discard(self) -> None:
+    def _encode_gif(self) -> None:
+        """The GIF from the lossless frames: one palette for the whole movie, then each frame
+        mapped onto it with only the rectangle that changed re-encoded and unchanged pixels
+        left transparent (ffmpeg's ``transdiff``), undithered (dither noise changes every
+        frame and defeats the frame difference). A per-frame palette (the earlier way) made
+        every pixel differ from frame to frame: 8.7 MB for 3 s at 720p."""
+        import subprocess
+
+        import imageio_ffmpeg
+
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+        palette = partial_file(self.path.with_name(f"{self.path.stem}-palette.png"))
         try:
-            self.temp_path.unlink()
-        except FileNotFoundError:
-            pass
+            for command in (
+                    [ffmpeg, "-v", "error", "-y", "-i", str(self._frames_path), "-vf",
+                     f"palettegen=max_colors={GIF_COLORS}:stats_mode=full", "-frames:v", "1",
+                     "-update", "1", str(palette)],
+                    [ffmpeg, "-v", "error", "-y", "-i", str(self._frames_path),
+                     "-i", str(palette), "-lavfi",
+                     "paletteuse=dither=none:diff_mode=rectangle", "-f", "gif",
+                     "-gifflags", "+offsetting+transdiff", str(self.temp_path)]):
+                done = subprocess.run(command, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    reason = (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
+                    raise OSError(errno.EIO, f"encoding the GIF failed: {reason}")
+        finally:
+            for path in (palette, self._frames_path):
+                path.unlink(missing_ok=True)
+
+    def _discard(self) -> None:
+        for path in (self.temp_path, self._frames_path):
+            if path is not None:
+                path.unlink(missing_ok=True)
 
     def __enter__(self) -> MovieWriter:
         return self
@@ -351,6 +416,8 @@ class _Trace:
     label: str
     unit: str
     log: bool
+    #: Colour of each series (RGB); default :func:`~nwn.app.models.palette.trace_color`.
+    colors: list | None = None
 
 
 class SnapshotSource:
@@ -408,13 +475,13 @@ def _trace_of(source, kind: str, log: bool) -> _Trace:
     current = np.asarray(source.terminal_current, dtype=np.float64)
     names = source.electrode_names
     # Plot the electrodes that carry current (ground/driven), not floating probes.
-    series = [(names[k], current[:, k]) for k in range(current.shape[1])
-              if np.nanmax(np.abs(current[:, k]), initial=0.0) > 0]
-    return _Trace(t, series or [(names[0], current[:, 0])], "I", "A", False)
+    carrying = [k for k in range(current.shape[1])
+                if np.nanmax(np.abs(current[:, k]), initial=0.0) > 0] or [0]
+    # Each electrode keeps the colour it has in the app's plots and in ``nwn plot``.
+    return _Trace(t, [(names[k], current[:, k]) for k in carrying], "I", "A", False,
+                  colors=[trace_color(k) for k in carrying])
 
 
-_SERIES_COLORS = ((255, 196, 61), (90, 200, 250), (255, 110, 140), (140, 230, 120),
-                  (200, 150, 255), (255, 160, 80))
 _TEXT = (235, 238, 245)
 _AXIS = (120, 128, 140)
 
@@ -507,7 +574,7 @@ class _TracePanel:
         radius = max(3.0, height / 180)
         self.curves, self.dots = [], []
         for k, (name, _values) in enumerate(trace.series):
-            color = _SERIES_COLORS[k % len(_SERIES_COLORS)]
+            color = trace.colors[k] if trace.colors else trace_color(k)
             curve = self.plot.plot(pen=pg.mkPen(color, width=line_width), connect="finite",
                                    name=name if legend is not None else None)
             curve.setDownsampling(auto=True, method="peak")
@@ -616,6 +683,8 @@ class FrameRenderer:
         self.canvas.set_electrodes([_Unnamed(e) if not names else e for e in electrodes])
         self.canvas.set_box(box)
         self.canvas.scale_bar.setVisible(options.show_scale_bar)
+        if options.scale is not None:
+            self.canvas.fixed_scale = options.scale
         self._color_set = False
 
     def _panel_rect(self):
@@ -740,6 +809,53 @@ def _cancelled(cancel) -> bool:
     return bool(cancel())
 
 
+def movie_color_scale(source, times: np.ndarray, options: MovieOptions,
+                      cancel=None) -> tuple[float, float]:
+    """One colour range for a whole movie: over every state its frames show.
+
+    Parameters
+    ----------
+    source : Results or SnapshotSource
+    times : ndarray, shape (F,)
+        The frames' simulated times (s), :func:`frame_schedule`.
+    options : MovieOptions
+        ``color``, ``log`` and ``scale`` are used; a given ``scale`` is returned as it is.
+
+    Returns
+    -------
+    (float, float)
+        low, high in the field's unit, rounded as the canvas rounds its range.
+    """
+    from nwn.app.models.scene import ColorScale, NetworkScene
+
+    if options.scale is not None:
+        return options.scale
+    mode = options.color
+    log = COLOR_MODES[mode][1] if options.log is None else options.log
+    if mode == "state" and not log:
+        return (0.0, 1.0)  # a state's whole range; no pass over the frames needed
+    scene = NetworkScene(source.network)
+    extremes = []
+    seen = set()
+    for t in times:
+        if _cancelled(cancel):
+            raise ExportCancelled("export cancelled")
+        snapshot = source.snapshot_at(float(t))
+        key = (getattr(snapshot, "step", None), float(snapshot.t))
+        if key in seen:
+            continue  # frames between two recorded states show the same state
+        seen.add(key)
+        values = scene.color_values(snapshot, mode)
+        values = values[np.isfinite(values)]
+        if log:
+            values = values[values > 0]
+        if values.size:
+            extremes += [values.min(), values.max()]
+    scale = ColorScale.for_mode(np.asarray(extremes, dtype=np.float64), mode, log=log,
+                                n_bins=2)
+    return (scale.low, scale.high)
+
+
 def write_movie(source, path: str | Path, options: MovieOptions | None = None, *,
                 progress: Callable[[int, int], None] | None = None,
                 cancel=None) -> Path:
@@ -770,6 +886,7 @@ def write_movie(source, path: str | Path, options: MovieOptions | None = None, *
     trace = None
     if options.trace is not None:
         trace = _trace_of(source, options.trace, options.trace_log)
+    options = replace(options, scale=movie_color_scale(source, times, options, cancel))
     renderer = FrameRenderer(source.network, source.electrodes, source.box, options,
                              trace=trace, t_range=(float(times[0]), float(times[-1])))
     try:

@@ -174,6 +174,8 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.path_between: tuple[str, str] | None = None
         self.path_edges = np.zeros(0, dtype=np.int64)
         self.last_scale: ColorScale | None = None
+        #: (low, high) colour range kept for every state (a movie's), None: fitted per state.
+        self.fixed_scale: tuple[float, float] | None = None
         self._electrodes: list = []
         self._electrode_items: list[QtWidgets.QGraphicsItem] = []
         self._flagged: set[str] = set()
@@ -351,6 +353,17 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.log_scale = log
         self._redraw()
 
+    def set_color_scale(self, scale: tuple[float, float] | None) -> None:
+        """Keep the colour range ``(low, high)`` (in the mode's unit) for every state drawn
+        from now on; None fits it to each state again."""
+        if scale is not None:
+            low, high = float(scale[0]), float(scale[1])
+            if not high > low:
+                raise ValueError(f"colour scale must have low < high (got {low:g}, {high:g})")
+            scale = (low, high)
+        self.fixed_scale = scale
+        self._redraw()
+
     def set_backbone(self, fraction: float | None) -> None:
         """Show only edges carrying more than ``fraction`` of the terminal current (None: all)."""
         self.backbone_fraction = fraction
@@ -387,8 +400,8 @@ class NetworkView(pg.GraphicsLayoutWidget):
         wire_values = wire_current if mode == "current" else scene.wire_values(snapshot, mode)
         fit_values = junction_values if wire_values is None else np.concatenate(
             [wire_values, junction_values])
-        fixed = (0.0, 1.0) if mode == "state" and not log else None
-        scale = ColorScale.fit(fit_values, log=log, n_bins=N_COLOR_BINS, fixed=fixed)
+        scale = ColorScale.for_mode(fit_values, mode, log=log, n_bins=N_COLOR_BINS,
+                                    fixed=self.fixed_scale)
         self.last_scale = scale
         lut = pg.colormap.get(_CMAPS[mode]).getLookupTable(nPts=N_COLOR_BINS, alpha=False)
         # Width/brightness from the current each wire carries, relative to the busiest wire.
@@ -483,8 +496,10 @@ class NetworkView(pg.GraphicsLayoutWidget):
 
         wires = self.network.wires
         tree = shapely.STRtree(wires.geometries())
-        touching = [touching_wires(wires, Electrode(e.name, shape_geometry(e.shape)),
-                                   tree=tree) for e in self._electrodes]
+        # A movie drawn without names passes nameless electrodes: any name does for geometry.
+        touching = [touching_wires(wires, Electrode(e.name or f"electrode {k}",
+                                                    shape_geometry(e.shape)), tree=tree)
+                    for k, e in enumerate(self._electrodes)]
         index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
         self.highlight_layer.set_segments(self._wire_xy_um[index])
         self.highlight_layer.set_style(np.zeros(index.size, dtype=np.int64),

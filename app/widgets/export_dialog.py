@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -23,6 +24,7 @@ from nwn.app.render.movie import (
     MovieWriter,
     _trace_of,
     frame_schedule,
+    movie_color_scale,
     movie_format,
 )
 
@@ -58,6 +60,9 @@ class MovieExportJob(QtCore.QObject):
         self.options = options.checked(fmt=movie_format(path))
         self.source = source
         self.times = frame_schedule(source.frame_times, self.options)
+        # One colour range for the whole movie (the user's, or over the frames exported).
+        self.options = replace(self.options, scale=movie_color_scale(source, self.times,
+                                                                     self.options))
         trace = None if self.options.trace is None else _trace_of(
             source, self.options.trace, self.options.trace_log)
         self._renderer = FrameRenderer(source.network, source.electrodes, source.box,
@@ -148,10 +153,22 @@ class ExportDialog(QtWidgets.QDialog):
     ----------
     source : Results or SnapshotSource
     parent : QWidget, optional
+    view : dict, optional
+        What the canvas shows now, as the defaults: ``color`` (mode) and ``log`` (bool, or
+        None for the mode's default).
+
+    Attributes
+    ----------
+    confirm : callable
+        ``confirm([Path]) -> bool``, asked before an existing movie is replaced.
     """
 
-    def __init__(self, source, parent=None) -> None:
+    def __init__(self, source, parent=None, *, view: dict | None = None) -> None:
         super().__init__(parent)
+        from nwn.app.widgets.file_dialogs import _confirm
+
+        view = view or {}
+        self.confirm = lambda paths: _confirm(self, paths)
         self.setWindowTitle("Export movie")
         self.source = source
         self.job: MovieExportJob | None = None
@@ -176,13 +193,41 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Speed (sim s per movie s)", self.speed)
         self.start_time = QtWidgets.QDoubleSpinBox(decimals=6, minimum=0, maximum=1e9,
                                                    value=float(times[0]) if len(times) else 0)
+        end = float(times[-1]) if len(times) else 0.0
         self.end_time = QtWidgets.QDoubleSpinBox(decimals=6, minimum=0, maximum=1e9,
-                                                 value=float(times[-1]) if len(times) else 0)
+                                                 value=end)
         form.addRow("Start (s)", self.start_time)
         form.addRow("End (s)", self.end_time)
         self.color = QtWidgets.QComboBox()
         self.color.addItems(COLOR_FIELDS)
+        self.color.setCurrentText(view.get("color", self.color.currentText()))
+        self.color.setToolTip("what wires and junctions are coloured by (default: as the "
+                              "canvas now)")
         form.addRow("Colour by", self.color)
+        self.log = QtWidgets.QCheckBox("logarithmic colour scale")
+        log = view.get("log")
+        from nwn.app.models.palette import COLOR_MODES
+
+        self.log.setChecked(COLOR_MODES[self.color.currentText()][1] if log is None else log)
+        self.log.setToolTip("logarithmic colour scale (default: as the canvas now)")
+        form.addRow("", self.log)
+        self.scale_auto = QtWidgets.QCheckBox("over the exported range", checked=True)
+        self.scale_auto.setToolTip("one colour range for the whole movie, from the lowest to "
+                                   "the highest value of all its frames; untick to fix it")
+        self.scale_low = QtWidgets.QLineEdit("")
+        self.scale_high = QtWidgets.QLineEdit("")
+        for edit, word in ((self.scale_low, "lowest"), (self.scale_high, "highest")):
+            edit.setPlaceholderText(word)
+            edit.setToolTip(f"the {word} value of the colour bar, in the unit it shows "
+                            "(S, A, V; state 0-1)")
+            edit.setEnabled(False)
+        self.scale_auto.toggled.connect(lambda on: [e.setEnabled(not on) for e in
+                                                    (self.scale_low, self.scale_high)])
+        scale_row = QtWidgets.QHBoxLayout()
+        scale_row.addWidget(self.scale_auto)
+        scale_row.addWidget(self.scale_low)
+        scale_row.addWidget(self.scale_high)
+        form.addRow("Colour range", scale_row)
         self.trace = QtWidgets.QComboBox()
         self.trace.addItems(["none", "conductance", "current"])
         form.addRow("Side panel", self.trace)
@@ -208,24 +253,40 @@ class ExportDialog(QtWidgets.QDialog):
         layout.addWidget(buttons)
 
     def _browse(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export movie", self.path.text(),
-                                                        "Movies (*.mp4 *.gif)")
+        from nwn.app.widgets.file_dialogs import _get_save, with_suffix
+
+        path = _get_save(self, "Export movie", self.path.text(), "Movies (*.mp4 *.gif)")
         if path:
+            path = str(with_suffix(path, (".mp4", ".gif")))
             self.path.setText(path)
 
     def options(self) -> MovieOptions:
         """The options as entered (not yet validated)."""
         from nwn.app.render.movie import parse_size
+        from nwn.geometry.checks import InputError
 
+        scale = None
+        if not self.scale_auto.isChecked():
+            try:
+                scale = (float(self.scale_low.text()), float(self.scale_high.text()))
+            except ValueError:
+                raise InputError(f"colour range must be two numbers, lowest and highest (got "
+                                 f"{self.scale_low.text()!r}, {self.scale_high.text()!r})"
+                                 ) from None
         return MovieOptions(
             fps=self.fps.value(), size=parse_size(self.size.currentText()),
             speed=self.speed.value() or None, start=self.start_time.value(),
             end=self.end_time.value(), color=self.color.currentText(),
+            log=self.log.isChecked(), scale=scale,
             trace=None if self.trace.currentText() == "none" else self.trace.currentText(),
             **{key: box.isChecked() for key, box in self.overlays.items()})
 
     def start(self) -> None:
         """Validate and start the export (errors are shown in one line, not raised)."""
+        target = Path(self.path.text())
+        if target.exists() and not self.confirm([target]):
+            self.message.setText(f"not replacing {target}")
+            return
         try:
             self.job = MovieExportJob(self.source, self.path.text(), self.options(), self)
         except ValueError as error:
@@ -258,8 +319,9 @@ class ExportDialog(QtWidgets.QDialog):
 
 
 def _ask_path(parent, title: str, default: str, filters: str) -> str | None:
-    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, default, filters)
-    return path or None
+    from nwn.app.widgets.file_dialogs import _get_save
+
+    return _get_save(parent, title, default, filters) or None
 
 
 def install_export_actions(main_window: QtWidgets.QMainWindow, *,
@@ -268,7 +330,9 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
                            movie_source: Callable[[], object | None],
                            traces: Callable[[], object | None],
                            final_state: Callable[[], tuple | None],
-                           ask_path: Callable[..., str | None] = _ask_path) -> dict:
+                           ask_path: Callable[..., str | None] = _ask_path,
+                           confirm: Callable[[list], bool] | None = None,
+                           movie_view: Callable[[], dict] | None = None) -> dict:
     """Add an "Export" submenu to the File menu and right-click entries on canvas and plots.
 
     Parameters
@@ -288,6 +352,12 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
     ask_path : callable
         ``ask_path(parent, title, default, filters) -> path | None`` (a file dialog; tests
         pass their own).
+    confirm : callable, optional
+        ``confirm([Path]) -> bool``: asked before files derived from the chosen name (one per
+        plot, the two tables) replace existing ones; default a question box.
+    movie_view : callable, optional
+        ``movie_view() -> dict``: what the canvas shows now, the movie dialog's defaults
+        (see :class:`ExportDialog`).
 
     Returns
     -------
@@ -295,6 +365,13 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
         ``{name: QAction}`` of the actions added.
     """
     from nwn.app.render import export
+    from nwn.app.widgets.file_dialogs import _confirm
+
+    def may_write(paths: list[Path]) -> bool:
+        existing = [p for p in paths if p.exists()]
+        if not existing:
+            return True
+        return confirm(existing) if confirm is not None else _confirm(main_window, existing)
 
     def report(text: str) -> None:
         bar = main_window.statusBar() if hasattr(main_window, "statusBar") else None
@@ -318,12 +395,15 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
         if source is None:
             report("nothing recorded yet: run the simulation first")
             return
-        dialog = ExportDialog(source, main_window)
+        dialog = ExportDialog(source, main_window, view=movie_view() if movie_view else None)
+        main_window.movie_dialog = dialog
         dialog.show()
 
     def canvas_image() -> str | None:
         path = ask_path(main_window, "Export canvas", "network.png", "Images (*.png *.svg)")
-        return path and str(export.save_canvas(canvas(), path))
+        if not path or not may_write([Path(path)]):
+            return None
+        return str(export.save_canvas(canvas(), path))
 
     def plot_images() -> str | None:
         folder = ask_path(main_window, "Export plots (name stem)", "plot.png",
@@ -331,10 +411,11 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
         if not folder:
             return None
         stem = Path(folder)
-        written = []
-        for name, plot in plots().items():
-            written.append(export.save_plot(plot, stem.with_name(f"{stem.stem}_{name}"
-                                                                 f"{stem.suffix}")))
+        targets = {name: stem.with_name(f"{stem.stem}_{name}{stem.suffix}")
+                   for name in plots()}
+        if not may_write(list(targets.values())):
+            return None
+        written = [export.save_plot(plot, targets[name]) for name, plot in plots().items()]
         return ", ".join(str(p) for p in written)
 
     def traces_csv() -> str | None:
@@ -343,7 +424,9 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
             report("no traces yet")
             return None
         path = ask_path(main_window, "Export traces", "traces.csv", "CSV (*.csv)")
-        return path and str(export.write_traces_csv(path, data))
+        if not path or not may_write([Path(path)]):
+            return None
+        return str(export.write_traces_csv(path, data))
 
     def tables_csv() -> str | None:
         state = final_state()
@@ -356,10 +439,12 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
             return None
         network, snapshot = state
         stem = Path(path)
-        wires = export.write_wire_table(stem.with_name(f"{stem.stem}_wires.csv"), network,
-                                        snapshot)
-        junctions = export.write_junction_table(stem.with_name(f"{stem.stem}_junctions.csv"),
-                                                network, snapshot)
+        wire_path = stem.with_name(f"{stem.stem}_wires.csv")
+        junction_path = stem.with_name(f"{stem.stem}_junctions.csv")
+        if not may_write([wire_path, junction_path]):
+            return None
+        wires = export.write_wire_table(wire_path, network, snapshot)
+        junctions = export.write_junction_table(junction_path, network, snapshot)
         return f"{wires}, {junctions}"
 
     menu_bar = main_window.menuBar()

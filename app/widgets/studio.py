@@ -68,6 +68,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._selected: tuple[str, int] = ("", -1)
         #: ``ask_unsaved() -> "save" | "discard" | "cancel"``; replaced in tests.
         self.ask_unsaved = self._ask_unsaved_dialog
+        from nwn.app.widgets.file_dialogs import FileDialogs
+
+        #: Open/save dialogs remembering folders, adding extensions, confirming overwrites.
+        self.dialogs = FileDialogs(self, self.settings)
         self.setWindowTitle("nwn-studio")
         self._build_ui()
         self._connect()
@@ -203,7 +207,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addToolBar(view_bar)
         view_bar.addWidget(QtWidgets.QLabel("colour by "))
         self.color_mode = QtWidgets.QComboBox()
-        self.color_mode.addItems(["state", "conductance", "current", "voltage"])
+        from nwn.app.models.palette import COLOR_MODES
+
+        self.color_mode.addItems(list(COLOR_MODES))
+        self.color_mode.setToolTip("what wires and junctions are coloured by (View > Colour by, "
+                                   "Ctrl+1 ... Ctrl+4)")
         view_bar.addWidget(self.color_mode)
         self.log_check = QtWidgets.QCheckBox("log")
         self.log_check.setTristate(False)
@@ -280,7 +288,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_actions = install_export_actions(
             self, canvas=lambda: self.canvas, plots=self._export_plots,
             movie_source=self._movie_source, traces=self._export_traces,
-            final_state=self._final_state)
+            final_state=self._final_state, ask_path=self.dialogs.ask_export,
+            confirm=lambda paths: self.dialogs.confirm(self, paths),
+            movie_view=lambda: {"color": self.canvas.color_mode, "log": self.canvas.log_scale})
+        from nwn.app.widgets.menus import install_menus
+
+        install_menus(self)
 
     def _run_trace(self):
         """The current run's two-terminal trace for the Analysis tab (None before a run)."""
@@ -533,8 +546,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def open_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", "",
-                                                        "Scenario (*.toml)")
+        path = self.dialogs.open_path("scenario", "Open scenario", "Scenario (*.toml)")
         if path:
             self.open_path(path)
 
@@ -554,13 +566,15 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def save_as_dialog(self) -> bool:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save scenario", "",
-                                                        "Scenario (*.toml)")
+        name = self.document.path.name if self.document.path is not None else \
+            f"{self.document.scenario.name or 'scenario'}.toml"
+        path = self.dialogs.save_path("scenario", "Save scenario", name, "Scenario (*.toml)",
+                                      (".toml",))
         return self.save_to(path) if path else False
 
     def load_layout_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Electrode layout from scenario",
-                                                        "", "Scenario (*.toml)")
+        path = self.dialogs.open_path("scenario", "Electrode layout from scenario",
+                                      "Scenario (*.toml)")
         if path:
             self.load_layout(path)
 
@@ -590,8 +604,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def save_results_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save results", "",
-                                                        "HDF5 (*.h5)")
+        path = self.dialogs.save_path("results", "Save results", "run.h5", "HDF5 (*.h5)",
+                                      (".h5", ".hdf5"))
         if path:
             self.save_results(path)
 

@@ -21,7 +21,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``fit`` parser to ``subparsers`` and return it."""
     parser = subparsers.add_parser(
         "fit", help="fit the lumped law to a conductance trace and analyse its noise and jumps",
-        description=__doc__.splitlines()[0])
+        description="Fit the lumped law to a trace and measure its noise and jumps: writes "
+                    "REPORT_DIR/fit.json (parameters with uncertainties, RMS relative error, "
+                    "the stochastic measures) and PNG figures (trace with fit, residuals, "
+                    "increment histogram, PSD, drift against state).")
     parser.add_argument("trace", metavar="TRACE",
                         help="text trace (columns t, I, V[, R, G]) or nwn HDF5 result")
     parser.add_argument("-o", "--output", required=True, metavar="REPORT_DIR",

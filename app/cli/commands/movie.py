@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from nwn.app.cli.commands._common import add_force, checked_output
+from nwn.app.models.palette import COLOR_MODES, DEFAULT_COLOR_MODE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,8 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "state once, at most 10 s of movie)")
     parser.add_argument("--start", type=float, help="first simulated time (s)")
     parser.add_argument("--end", type=float, help="last simulated time (s)")
-    parser.add_argument("--color", default="state",
-                        help="colour by state | conductance | current | voltage (state)")
+    parser.add_argument("--color", default=DEFAULT_COLOR_MODE,
+                        metavar="{" + ",".join(COLOR_MODES) + "}",
+                        help="what the network is coloured by (default: %(default)s)")
     parser.add_argument("--log", action="store_true", default=None,
                         help="logarithmic colour scale")
     parser.add_argument("--trace", nargs="?", const="conductance", default=None,

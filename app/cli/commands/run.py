@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from nwn.app.cli.commands._common import add_force, checked_output
+from nwn.app.models.palette import COLOR_MODES, DEFAULT_COLOR_MODE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,9 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--duration", type=float, help="override run.duration (s)")
     parser.add_argument("--movie", metavar="MOVIE",
                         help="also render the recorded run to a movie (.mp4 or .gif)")
-    parser.add_argument("--movie-color", default="current",
-                        choices=("state", "current", "voltage"),
-                        help="what the movie colours (default: %(default)s)")
+    # Checked by MovieOptions, as nwn movie --color is: one line, exit 2.
+    parser.add_argument("--movie-color", default=DEFAULT_COLOR_MODE,
+                        metavar="{" + ",".join(COLOR_MODES) + "}",
+                        help="what the movie colours, as nwn movie --color "
+                             "(default: %(default)s)")
     parser.add_argument("--movie-fps", type=float, default=30.0, help="movie frames per second")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_force(parser)

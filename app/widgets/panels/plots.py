@@ -6,10 +6,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
+from nwn.app.models.palette import trace_color
+
 __all__ = ["PlotsPanel"]
 
-_TRACE_COLORS = [(235, 110, 20), (40, 120, 230), (80, 200, 120), (205, 40, 170),
-                 (230, 200, 40), (150, 150, 255), (255, 120, 120), (120, 220, 220)]
 
 
 class PlotsPanel(pg.GraphicsLayoutWidget):
@@ -58,7 +58,7 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
             # Many pads: a wide legend of a few rows rather than a column over the traces.
             self.current_plot.legend.setColumnCount(max(1, (len(names) + 1) // 2))
         for k, name in enumerate(names):
-            pen = pg.mkPen(*_TRACE_COLORS[k % len(_TRACE_COLORS)], width=1.5)
+            pen = pg.mkPen(*trace_color(k), width=1.5)
             self._current_curves.append(self.current_plot.plot(pen=pen, name=name))
             self._voltage_curves.append(self.voltage_plot.plot(pen=pen))
 
