@@ -6,24 +6,31 @@ Two sweeps of the preset's reservoir protocol (``nwn.engine.sweep.run_sweep`` wi
 
 * offset: ``reservoir.offset`` from below to well above the window the device is tuned for
   (the memory-capacity input spans [offset, offset + 0.6] V, the NLT sine offset +- 0.6 V),
-  rate-balance junctions; the mean input conductance |I/V| of each run is the network's
-  operating (attractor) state at that bias. The lowest offset is 1 V: an NLT sine that
+  rate-balance junctions. The attractor state at each offset is measured with ``nwn bridge``
+  (:func:`nwn.engine.analysis.bridge.run_bridge`) on the same devices (same seeds): the
+  network held at the offset voltage relaxes to its attractor g~(V) (steady conductance
+  normalized between all junctions dissolved and all formed) at the rate theta(V). The mean
+  input conductance |I/V| of each scored run is kept in the JSON too. The lowest offset is
+  1 V: an NLT sine that
   passes within ~10 mV of 0 V stops the solver ("node voltages cannot be resolved"), which
   is the solver's limit, not the task's.
 * noise, at the preset's offset (2.2 V): ``rate`` (deterministic), ``filament`` with n_max =
   10, 100, 1000 sites (shot noise ~ 1/n_max), ``ou_jump`` without and with avalanche jumps.
 
-Writes the figure and the numbers (JSON) and prints a table. The protocol is shortened to
-``--samples`` scored samples (default 1000, estimator bias of MC 30/199 = 0.15) to fit a
-laptop; every member is the same run ``nwn reservoir run --samples`` would make.
+Writes the figure (pyqtgraph, offscreen: :func:`nwn.app.render.rc_figures.write_study_figure`)
+and the numbers (JSON) and prints a table. The protocol is shortened to ``--samples`` scored
+samples (default 1000, estimator bias of MC 30/199 = 0.15) to fit a laptop; every member is
+the same run ``nwn reservoir run --samples`` would make.
 
-Usage (needs matplotlib, installed with the test extra)::
+Usage::
 
     python benchmarks/rc_dynamics_study.py [--samples 1000] [--seeds 2] [--noise-seeds 1]
         [--workers 2]
-        [-o docs/rc_study.png] [--json docs/rc_study.json] [--work DIR]
+        [-o docs/rc_study.png] [--json docs/rc_study.json] [--work DIR] [--reuse-scores]
 
-A killed study resumes: run it again with the same --work folder.
+A killed study resumes: run it again with the same --work folder. ``--reuse-scores`` keeps
+the scores already in the JSON file and only measures what is missing there (the attractor)
+and redraws the figure.
 """
 
 from __future__ import annotations
@@ -44,6 +51,26 @@ from nwn.resources import preset_path
 
 TASKS = ("memory-capacity", "nlt")
 OFFSETS = (1.0, 1.6, 2.2, 2.8, 3.6, 4.5)
+#: The bridge's holds: long against the preset's relaxation (kd0 = 5 /s), on a finer step
+#: than the protocol's 0.1 s so that the relaxation rate can be fitted.
+BRIDGE = {"hold": 10.0, "relax": 4.0, "dt": 0.02}
+
+
+def attractor(base, offsets, seeds) -> dict[str, list[float]]:
+    """g~ and theta of ``nwn bridge`` at each offset voltage, mean and spread over seeds."""
+    from nwn.engine.analysis.bridge import run_bridge
+
+    scenario = dataclasses.replace(base, run=dataclasses.replace(base.run, dt=BRIDGE["dt"]))
+    g, theta = [], []
+    for seed in seeds:
+        result = run_bridge(scenario, list(offsets), hold=BRIDGE["hold"],
+                            relax=BRIDGE["relax"], seed=seed)
+        g.append([level.attractor for level in result.levels])
+        theta.append([level.theta for level in result.levels])
+    g, theta = np.array(g), np.array(theta)
+    return {"values": list(offsets), "seeds": list(seeds), **BRIDGE,
+            "attractor": g.mean(axis=0).tolist(), "attractor_std": g.std(axis=0).tolist(),
+            "theta": theta.mean(axis=0).tolist(), "theta_std": theta.std(axis=0).tolist()}
 
 
 def noise_variants(junction: JunctionSpec) -> list[tuple[str, JunctionSpec]]:
@@ -84,15 +111,50 @@ def main() -> None:
     parser.add_argument("-o", "--output", default="docs/rc_study.png")
     parser.add_argument("--json", default="docs/rc_study.json")
     parser.add_argument("--work", default=None, help="folder for the sweep files")
+    parser.add_argument("--reuse-scores", action="store_true",
+                        help="keep the scores in --json; measure only what is missing")
     args = parser.parse_args()
-    from distributed import Client, LocalCluster
 
     base = load_scenario(preset_path("rc_memory_capacity"))
-    runner = TaskRunner(TASKS, {}, args.samples)
     seeds = list(range(args.seeds))
+    start = time.perf_counter()
+    if args.reuse_scores:
+        numbers = json.loads(Path(args.json).read_text())
+    else:
+        numbers = scores(base, args, seeds)
+    if not args.reuse_scores or "attractor" not in numbers:
+        numbers["attractor"] = attractor(base, numbers["offset"]["values"], numbers["seeds"])
+    numbers.setdefault("seconds", round(time.perf_counter() - start, 1))
+    Path(args.json).write_text(json.dumps(numbers, indent=1))
+    from nwn.app.render.rc_figures import write_study_figure
+
+    write_study_figure(args.output, numbers)
+    mc, nlt = output_name(TASKS[0]), output_name(TASKS[1])
+    g = output_name(TASKS[0], "input_conductance")
+    print(f"{'offset (V)':<22s} {'MC':>14s} {'NLT accuracy':>16s} {'|I/V| (S)':>10s} "
+          f"{'g~ (bridge)':>16s} {'theta (1/s)':>11s}")
+    off, bridge = numbers["offset"], numbers["attractor"]
+    noise = numbers["noise"]
+    for k, value in enumerate(off["values"]):
+        print(f"{value:<22g} {off[mc][k]:8.3f} +- {off[mc + '_std'][k]:.3f} "
+              f"{off[nlt][k]:9.3f} +- {off[nlt + '_std'][k]:.3f} {off[g][k]:10.3g} "
+              f"{bridge['attractor'][k]:8.4f} +- {bridge['attractor_std'][k]:.4f} "
+              f"{bridge['theta'][k]:11.3g}")
+    print(f"{'junctions (2.2 V)':<22s}")
+    for k, label in enumerate(noise["labels"]):
+        print(f"{label:<22s} {noise[mc][k]:8.3f} +- {noise[mc + '_std'][k]:.3f} "
+              f"{noise[nlt][k]:9.3f} +- {noise[nlt + '_std'][k]:.3f} {noise[g][k]:10.3g}")
+    print(f"MC estimator bias {numbers['bias_mc']:.3f}; {numbers['seconds']} s; "
+          f"wrote {args.output} and {args.json}")
+
+
+def scores(base, args, seeds) -> dict:
+    """Run the offset and noise sweeps (resuming from ``--work``); their summaries."""
+    from distributed import Client, LocalCluster
+
+    runner = TaskRunner(TASKS, {}, args.samples)
     work = Path(args.work or tempfile.mkdtemp(prefix="rc_study_"))
     work.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
     numbers: dict[str, object] = {"samples": args.samples, "seeds": seeds,
                                   "noise_seeds": list(range(args.noise_seeds)),
                                   "bias_mc": 30 / (args.samples - int(0.8 * args.samples) - 1)}
@@ -114,58 +176,7 @@ def main() -> None:
             for key, value in row.items():
                 noise.setdefault(key, []).append(value[0])
         numbers["noise"] = noise
-    numbers["seconds"] = round(time.perf_counter() - start, 1)
-    Path(args.json).write_text(json.dumps(numbers, indent=1))
-    figure(numbers, args.output)
-    mc, nlt = output_name(TASKS[0]), output_name(TASKS[1])
-    g = output_name(TASKS[0], "input_conductance")
-    print(f"{'offset (V)':<22s} {'MC':>14s} {'NLT accuracy':>16s} {'|I/V| (S)':>10s}")
-    off = numbers["offset"]
-    for k, value in enumerate(off["values"]):
-        print(f"{value:<22g} {off[mc][k]:8.3f} +- {off[mc + '_std'][k]:.3f} "
-              f"{off[nlt][k]:9.3f} +- {off[nlt + '_std'][k]:.3f} {off[g][k]:10.3g}")
-    print(f"{'junctions (2.2 V)':<22s}")
-    for k, label in enumerate(noise["labels"]):
-        print(f"{label:<22s} {noise[mc][k]:8.3f} +- {noise[mc + '_std'][k]:.3f} "
-              f"{noise[nlt][k]:9.3f} +- {noise[nlt + '_std'][k]:.3f} {noise[g][k]:10.3g}")
-    print(f"MC estimator bias {numbers['bias_mc']:.3f}; {numbers['seconds']} s; "
-          f"wrote {args.output} and {args.json}")
-
-
-def figure(numbers: dict, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    mc, nlt = output_name(TASKS[0]), output_name(TASKS[1])
-    g = output_name(TASKS[0], "input_conductance")
-    off, noise = numbers["offset"], numbers["noise"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6), dpi=120)
-    x = np.array(off["values"])
-    left.errorbar(x, off[mc], off[mc + "_std"], marker="o", color="#1f4e9c", capsize=3,
-                  label="memory capacity")
-    left.errorbar(x, off[nlt], off[nlt + "_std"], marker="s", color="#c0392b", capsize=3,
-                  label="NLT accuracy (sine -> square)")
-    left.axhline(numbers["bias_mc"], color="0.5", ls="--", lw=1, label="MC estimator bias")
-    left.set_xlabel("input DC offset (V)")
-    left.set_ylabel("score")
-    twin = left.twinx()
-    twin.semilogy(x, off[g], ":", color="0.3", marker=".", label="|I/V| (S)")
-    twin.set_ylabel("input conductance |I/V| (S)", color="0.3")
-    left.legend(frameon=False, fontsize=7, loc="upper left")
-    left.set_title("against the input's DC offset (rate junctions)", fontsize=9)
-    k = np.arange(len(noise["labels"]))
-    right.bar(k - 0.2, noise[mc], 0.4, yerr=noise[mc + "_std"], color="#1f4e9c",
-              label="memory capacity", capsize=3)
-    right.bar(k + 0.2, noise[nlt], 0.4, yerr=noise[nlt + "_std"], color="#c0392b",
-              label="NLT accuracy", capsize=3)
-    right.axhline(numbers["bias_mc"], color="0.5", ls="--", lw=1)
-    right.set_xticks(k, noise["labels"], rotation=25, ha="right", fontsize=7)
-    right.set_title("against the junctions' noise (offset 2.2 V)", fontsize=9)
-    right.legend(frameon=False, fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
+    return numbers
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 Scores the shipped INRiM recording (input pad 8, ground pad 17) and simulates the
 ``rc_memory_capacity`` preset (3000 samples), both with the RCbench defaults, and draws both
-MC(tau) curves with the estimator's bias on one figure. Prints the figures README quotes.
+MC(tau) curves with the estimator's bias on one figure (pyqtgraph, offscreen:
+:func:`nwn.app.render.rc_figures.write_memory_capacity_figure`). Prints the figures README
+quotes.
 
-Usage (needs matplotlib, which the test extra installs with rcbench)::
+Usage::
 
     python benchmarks/rc_memory_capacity_figure.py [-o docs/rc_memory_capacity.png]
 """
@@ -27,11 +29,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default="docs/rc_memory_capacity.png")
     args = parser.parse_args()
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     measured = score_recording(read_recording(
         validation_path("inrim2024_memory_capacity_pad129M.txt")), "memory-capacity", "8",
         ["17"])
@@ -42,22 +39,15 @@ def main() -> None:
     k = simulated.electrode_names.index("pad1")
     conductance = float(np.mean(np.abs(simulated.electrode_current[k])
                                 / simulated.electrode_voltage[k]))
-    tau = np.arange(1, len(measured.per_delay) + 1)
-    figure, axes = plt.subplots(figsize=(6.4, 3.6), dpi=130)
-    axes.plot(tau, measured.per_delay, "o-", color="#1f4e9c", ms=4,
-              label=f"measured (INRiM Pad129M): MC = {measured.score:.3f}")
-    axes.plot(tau, sim.per_delay, "s-", color="#c0392b", ms=4,
-              label=f"simulated (rc_memory_capacity): MC = {sim.score:.3f}")
-    axes.axhline(1 / (measured.details["test_samples"] - 1), color="0.5", ls="--", lw=1,
-                 label="estimator bias per delay, 1/(n_test - 1)")
-    axes.set_xlabel("delay tau (samples of 0.2 s)")
-    axes.set_ylabel("MC(tau)")
-    axes.set_xlim(0.5, 15.5)
-    axes.set_ylim(0, 1.05)
-    axes.legend(frameon=False, fontsize=8)
-    axes.set_title("Memory capacity, 14 floating-pad voltages, RCbench settings", fontsize=9)
-    figure.tight_layout()
-    figure.savefig(args.output)
+    from nwn.app.render.rc_figures import write_memory_capacity_figure
+
+    write_memory_capacity_figure(
+        args.output, [(f"measured (INRiM Pad129M): MC = {measured.score:.3f}",
+                       measured.per_delay),
+                      (f"simulated (rc_memory_capacity): MC = {sim.score:.3f}", sim.per_delay)],
+        bias_per_delay=1 / (measured.details["test_samples"] - 1),
+        x_label="delay τ (samples of 0.2 s)",
+        title="Memory capacity, 14 floating-pad voltages, RCbench settings")
     print(json.dumps({
         "measured": {"score": measured.score, "per_delay": measured.per_delay[:10]},
         "simulated": {"score": sim.score, "per_delay": sim.per_delay[:10],
