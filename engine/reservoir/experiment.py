@@ -206,16 +206,23 @@ class FeatureRecorder:
     def finish(self, simulation: Any) -> None:
         pass
 
-    def feature_matrix(self) -> np.ndarray:
-        """Features, shape (k * F, S): virtual node major, as :func:`feature_layout` names."""
-        n_samples = self.features.shape[0]
-        return self.features.reshape(n_samples, -1).T.copy()
+    @property
+    def samples_read(self) -> int:
+        """Samples whose every read is done."""
+        return self._next // self.k
+
+    def feature_matrix(self, n: int | None = None) -> np.ndarray:
+        """Features, shape (k * F, S) (or of the first ``n`` samples): virtual node major, as
+        :func:`feature_layout` names them."""
+        features = self.features if n is None else self.features[:n]
+        return features.reshape(features.shape[0], -1).T.copy()
 
 
 def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None = None,
                   seed: int | None = None, settings: Mapping[str, Any] | None = None,
                   progress: Callable[[float, float], None] | None = None,
-                  built: Any = None) -> ReservoirRun:
+                  built: Any = None, live: Callable[[TaskResult, int], None] | None = None,
+                  live_interval: float = 1.0) -> ReservoirRun:
     """Simulate the scenario's reservoir protocol on a task and score it.
 
     Parameters
@@ -234,6 +241,13 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
         ``progress(fraction, t)`` as :meth:`Simulation.run`.
     built : BuiltNetwork, optional
         A network already built from this scenario.
+    live : callable, optional
+        ``live(result, n)``: the task scored on the first ``n`` samples read so far, called
+        from the simulating thread at most every ``live_interval`` s of wall time once the
+        task accepts that many samples (open-loop tasks; an online task is scored at the end
+        only). The final result is the return value, not a ``live`` call.
+    live_interval : float
+        Wall-clock seconds between live scores.
 
     Returns
     -------
@@ -258,12 +272,15 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
                           built=built)
     n_total = spec.washout + spec.samples
     u_all, context = make_input(spec.task, n_total, input_rng(seed))
-    simulation, recorder, layout = simulate_open_loop(scenario, spec, u_all, seed=seed,
-                                                      progress=progress, built=built)
-    features = recorder.feature_matrix()
     u = u_all[spec.washout:]
     context = {k: (v[spec.washout:] if isinstance(v, np.ndarray) and v.shape == u_all.shape
                    else v) for k, v in context.items()}
+    watch = None if live is None else _LiveScore(live, spec.task, u, context, settings or {},
+                                                 live_interval)
+    simulation, recorder, layout = simulate_open_loop(scenario, spec, u_all, seed=seed,
+                                                      progress=progress, built=built,
+                                                      watch=watch)
+    features = recorder.feature_matrix()
     result = score_task(spec.task, u, features, context, **dict(settings or {}))
     result.details.update(protocol_details(spec, len(layout["names"]), seed))
     current = recorder.current.T.copy()
@@ -274,6 +291,35 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
                         feature_names=layout["names"], sample_times=recorder.times.copy(),
                         electrode_names=tuple(simulation.network.electrode_names),
                         electrode_voltage=recorder.voltage.T.copy(), electrode_current=current)
+
+
+class _LiveScore:
+    """Scores the samples read so far, at most every ``interval`` s (``run_reservoir(live=)``)."""
+
+    def __init__(self, live: Callable[[TaskResult, int], None], task: str, u: np.ndarray,
+                 context: Mapping[str, Any], settings: Mapping[str, Any],
+                 interval: float) -> None:
+        import time
+
+        self.live, self.task, self.u, self.context = live, task, u, context
+        self.settings, self.interval, self.clock = dict(settings), interval, time.monotonic
+        self.last = -np.inf
+        self.scored = 0
+
+    def __call__(self, recorder: FeatureRecorder) -> None:
+        n = recorder.samples_read
+        if n <= self.scored or self.clock() - self.last < self.interval or n == self.u.size:
+            return  # nothing new, too soon, or complete (the final score is the result)
+        self.last = self.clock()
+        context = {k: (v[:n] if isinstance(v, np.ndarray) and v.shape == self.u.shape else v)
+                   for k, v in self.context.items()}
+        try:
+            result = score_task(self.task, self.u[:n], recorder.feature_matrix(n), context,
+                                **self.settings)
+        except InputError:  # too few samples read yet for a training and a test part
+            return
+        self.scored = n
+        self.live(result, n)
 
 
 def input_rng(seed: int) -> np.random.Generator:
@@ -290,9 +336,14 @@ def protocol_details(spec: ReservoirSpec, n_features: int, seed: int) -> dict[st
 
 def simulate_open_loop(scenario: Any, spec: ReservoirSpec, u_all: np.ndarray, *, seed: int,
                        progress: Callable[[float, float], None] | None = None,
-                       built: Any = None) -> tuple[Any, FeatureRecorder, dict[str, Any]]:
+                       built: Any = None,
+                       watch: Callable[[FeatureRecorder], None] | None = None
+                       ) -> tuple[Any, FeatureRecorder, dict[str, Any]]:
     """Drive the inputs with the whole input ``u_all`` (wash-out included, (W + S,)) known in
     advance, and read the features of the samples after the wash-out.
+
+    ``watch(recorder)``, if given, is called with every progress report (every 0.1 s of wall
+    time), from the simulating thread.
 
     Returns
     -------
@@ -310,9 +361,16 @@ def simulate_open_loop(scenario: Any, spec: ReservoirSpec, u_all: np.ndarray, *,
     recorder = FeatureRecorder(layout, read_steps, spec.virtual_nodes,
                                len(simulation.network.electrode_names))
     simulation.recorders.append(recorder)
+    if watch is not None:
+        def report(fraction: float, t: float) -> None:
+            if progress is not None:
+                progress(fraction, t)
+            watch(recorder)
+    else:
+        report = progress
     last = int(read_steps[-1])
     if last > 0:
-        simulation.run(last * dt, progress=progress)
+        simulation.run(last * dt, progress=report)
     else:
         simulation.run(dt)  # one step records step 0 on the way (a one-sample, one-step run)
     if recorder._next < read_steps.size:

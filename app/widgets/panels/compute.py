@@ -5,9 +5,10 @@ wash-out, virtual nodes) go into the scenario's ``[reservoir]`` table, as do the
 RC roles (the electrode table's "RC role" column, :mod:`nwn.app.models.rc_roles`). Run
 simulates the protocol and scores it with :func:`nwn.engine.reservoir.experiment.run_reservoir`
 in a Python thread, never on the GUI thread; progress comes back through queued signals and
-Cancel stops the simulation within one progress report (0.1 s of wall time). The result is
-drawn as MC(tau) bars for memory capacity, the test part's target and the readout's
-prediction for the trained tasks, and written with the reservoir module's own writer
+Cancel stops the simulation within one progress report (0.1 s of wall time). While the run
+goes, the task is scored every second on the samples read so far and drawn (a live score);
+the final result is drawn as MC(tau) bars for memory capacity, the test part's target and the
+readout's prediction for the trained tasks, and written with the reservoir module's own writer
 (:func:`~nwn.engine.reservoir.experiment.write_reservoir_results`).
 """
 
@@ -78,6 +79,9 @@ class ComputePanel(QtWidgets.QWidget):
     -------
     progressed(float, float)
         Fraction of the protocol simulated and the simulated time (s).
+    scored(object)
+        ``(TaskResult, n)``: the task scored live on the first n samples read, while the run
+        goes (open-loop tasks, every :attr:`live_interval` s).
     finished(object)
         ``(ReservoirRun, path)`` once scored and written.
     failed(str)
@@ -87,6 +91,7 @@ class ComputePanel(QtWidgets.QWidget):
     """
 
     progressed = QtCore.Signal(float, float)
+    scored = QtCore.Signal(object)
     finished = QtCore.Signal(object)
     failed = QtCore.Signal(str)
     cancelled = QtCore.Signal()
@@ -100,6 +105,9 @@ class ComputePanel(QtWidgets.QWidget):
         self.run = None
         self.result_path: Path | None = None
         self.state = "idle"  # idle | running | cancelling | done | cancelled | failed
+        #: Wall-clock seconds between live scores of the samples read so far.
+        self.live_interval = 1.0
+        self.live_scores = 0  # live scores drawn during the last run
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
         layout = QtWidgets.QVBoxLayout(self)
@@ -211,6 +219,7 @@ class ComputePanel(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.save_button.clicked.connect(self._save_dialog)
         self.progressed.connect(self._on_progress)
+        self.scored.connect(self._on_live)
         self.finished.connect(self._on_finished)
         self.failed.connect(self._on_failed)
         self.cancelled.connect(self._on_cancelled)
@@ -362,6 +371,11 @@ class ComputePanel(QtWidgets.QWidget):
                 raise _Cancelled
             self.progressed.emit(fraction, t)
 
+        def live(result, n: int) -> None:
+            self.scored.emit((result, n))  # queued to the GUI thread
+
+        interval = self.live_interval
+
         def work() -> None:
             from nwn.engine.reservoir.experiment import run_reservoir, write_reservoir_results
             from nwn.engine.scenario import scenario_to_toml
@@ -369,7 +383,7 @@ class ComputePanel(QtWidgets.QWidget):
             try:
                 _check_settings(spec, settings)
                 run = run_reservoir(scenario, settings=settings, progress=progress,
-                                    built=built)
+                                    built=built, live=live, live_interval=interval)
                 write_reservoir_results(path, run, scenario_text=scenario_to_toml(scenario))
             except _Cancelled:
                 self.cancelled.emit()
@@ -381,6 +395,8 @@ class ComputePanel(QtWidgets.QWidget):
 
         self.state = "running"
         self.run = None
+        self.live_scores = 0
+        self._samples = spec.samples
         total = (spec.washout + spec.samples) * spec.hold
         self._total_time = total
         self.bar.setRange(0, 1000)
@@ -416,6 +432,15 @@ class ComputePanel(QtWidgets.QWidget):
                            f"({100 * fraction:.0f} %)")
         if fraction >= 1.0:
             self.bar.setFormat("scoring the readout…")
+
+    def _on_live(self, payload) -> None:
+        """Draw the score of the samples read so far (the run goes on)."""
+        if self.state != "running":
+            return  # a late report of a run that ended or is being cancelled
+        result, n = payload
+        self.live_scores += 1
+        self._draw(result)
+        self.score.setText(f"{self.score.text()}   — live: {n} of {self._samples} samples")
 
     def _idle(self) -> None:
         self.run_button.setEnabled(True)
