@@ -211,3 +211,35 @@ def test_the_studio_has_a_compute_tab_that_follows_the_open_document(qtbot, tmp_
     assert win.compute.hold.text() == "0.2" and win.compute.samples.value() == 3000
     assert "input <b>pad1</b>" in win.compute.roles.text()
     win.close()
+
+
+def test_a_canvas_click_marks_rc_roles_when_the_compute_tab_asks(qtbot, tmp_path):
+    from nwn.app.models.document import Document
+    from nwn.app.models.rc_roles import rc_roles
+    from nwn.app.widgets.studio import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    win = MainWindow(Document(parse_scenario(THREE)), settings=settings)
+    win.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(win)
+    before = rc_roles(win.document.scenario)
+    win.canvas.electrodeClicked.emit("right")  # marking off: a click only selects
+    assert rc_roles(win.document.scenario) == before
+    win.compute.marking.setCurrentText("input")
+    win.canvas.electrodeClicked.emit("left")
+    win.compute.marking.setCurrentText("read")
+    win.canvas.electrodeClicked.emit("right")
+    roles = rc_roles(win.document.scenario)
+    assert roles["left"] == "input" and roles["right"] == "read"
+    assert win.document.scenario.reservoir.read_current == ("right",)
+    # the electrode table's RC role column follows
+    column = win.electrodes.COLUMNS.index("RC role")
+    boxes = {win.electrodes.table.item(r, 0).text(): win.electrodes.table.cellWidget(r, column)
+             for r in range(win.electrodes.table.rowCount())}
+    assert boxes["right"].currentText() == "read"
+    # a refused role is a message, the table unchanged
+    win.compute.marking.setCurrentText("input")
+    win.canvas.electrodeClicked.emit("top")
+    assert "'top' is floating" in win.compute.status.text()
+    assert rc_roles(win.document.scenario) == roles
+    win.close()

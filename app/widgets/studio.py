@@ -353,6 +353,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.electrodes.toolChosen.connect(self._tool_chosen)
         self.electrodes.selected.connect(lambda n: self.canvas.set_selected_electrode(n or None))
         self.canvas.electrodeClicked.connect(self.electrodes.select)
+        self.canvas.electrodeClicked.connect(self.compute.mark_electrode)  # RC roles, if marking
         self.canvas.keyCommand.connect(self._canvas_key)
         self.left_tabs.currentChanged.connect(self._setup_tab_changed)
         self.electrodes.message.connect(self.show_error)

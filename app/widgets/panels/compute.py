@@ -31,6 +31,8 @@ __all__ = ["ComputePanel"]
 #: Task settings offered by the tab, by task (each task's own defaults apply when left empty).
 _MAX_DELAY_TASKS = ("memory-capacity",)
 _UNTRAINED = ("kernel-rank", "generalization-rank")
+#: What a click on an electrode in the canvas does: nothing, or give it that RC role.
+MARKING = ("off", "input", "read", "none")
 
 
 class _Cancelled(Exception):
@@ -127,6 +129,12 @@ class ComputePanel(QtWidgets.QWidget):
         self.roles = QtWidgets.QLabel("")
         self.roles.setWordWrap(True)
         form.addRow("electrodes", self.roles)
+        self.marking = QtWidgets.QComboBox()
+        self.marking.addItems(list(MARKING))
+        self.marking.setToolTip("while not off, a click on an electrode in the canvas gives it "
+                                "this RC role (input, read or none), as the electrode table's "
+                                "RC role column does")
+        form.addRow("canvas click marks", self.marking)
         self.offset = QtWidgets.QLineEdit()
         self.amplitude = QtWidgets.QLineEdit()
         drive = QtWidgets.QHBoxLayout()
@@ -308,6 +316,23 @@ class ComputePanel(QtWidgets.QWidget):
         self.drive_unit.setText("× u   (A)" if kind == "current" else "× u   (V)")
         self.roles.setText(f"input <b>{', '.join(inputs) or '—'}</b>; features "
                            f"<b>{', '.join(reads) or 'none'}</b>")
+
+    def mark_electrode(self, name: str) -> bool:
+        """Give electrode ``name`` the RC role chosen in "canvas click marks" (the canvas's
+        click on an electrode); False when marking is off or the role is refused (the reason
+        shown)."""
+        from nwn.app.models.rc_roles import with_role
+
+        role = self.marking.currentText()
+        if role == "off" or self.busy:
+            return False
+        try:
+            self.document.replace(reservoir=with_role(self.document.scenario, name, role))
+        except ValueError as error:
+            self._show_error(error_message(error))
+            return False
+        self.status.setText(f"{name}: RC role {role}")
+        return True
 
     def settings(self) -> dict:
         """The task's readout settings (alpha, max_delay, target) from the form."""
