@@ -137,4 +137,5 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None,
                        spread=junction.spread, initial=junction.initial, rng=junction_rng)
     sources = make_drives(scenario)
     sources.update(drives or {})
-    return Simulation(network, model, sources, dt=scenario.run.dt, recorders=recorders)
+    return Simulation(network, model, sources, dt=scenario.run.dt, recorders=recorders,
+                      solver_tolerance=scenario.run.solver_tolerance)

@@ -53,6 +53,7 @@ Layout (SI units throughout: m, s, V, A, S)::
     record_every = 1                       # steps between rows of terminal traces
     snapshot_every = 10                    # steps between stored node voltages
     junction_every = 10                    # steps between stored junction states
+    solver_tolerance = 5e-11               # Kirchhoff solver's relative tolerance, or "legacy"
 
     [reservoir]                            # optional: the reservoir-computing protocol of
     inputs = ["left"]                      # `nwn reservoir run`, see
@@ -71,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from nwn.engine import limits
+from nwn.engine.solver_tolerance import DEFAULT_TOLERANCE, check_tolerance
 from nwn.engine.sources import check_source
 from nwn.geometry.checks import (
     InputError,
@@ -269,6 +271,11 @@ class RunSpec:
         Steps between stored node voltages.
     junction_every : int
         Steps between stored junction states and conductances.
+    solver_tolerance : float or "legacy"
+        Relative stopping tolerance of the Kirchhoff solver (no node's current imbalance,
+        no terminal current's error above it times the largest terminal current, no voltage
+        error above it times the largest voltage), in [1e-14, 1e-3]; ``"legacy"``: the
+        earlier voltage-only criterion (:mod:`nwn.engine.solver_tolerance`).
     where : str, init only
         Key path named by refusals (default ``"run"``).
     """
@@ -278,6 +285,7 @@ class RunSpec:
     record_every: int = 1
     snapshot_every: int = 10
     junction_every: int = 10
+    solver_tolerance: float | str = DEFAULT_TOLERANCE
     where: InitVar[str] = "run"
 
     def __post_init__(self, where: str) -> None:
@@ -288,6 +296,8 @@ class RunSpec:
         _set(self, "duration", duration)
         for key in _EVERY:
             _set(self, key, limits.check_every(f"{where}.{key}", getattr(self, key)))
+        _set(self, "solver_tolerance", check_tolerance(f"{where}.solver_tolerance",
+                                                       self.solver_tolerance).name)
 
     @property
     def n_steps(self) -> int:
@@ -572,8 +582,9 @@ def _parse_junction(data: Any) -> JunctionSpec:
 
 
 def _parse_run(data: Any) -> RunSpec:
-    check_keys("run", data, ("dt", "duration") + _EVERY)
-    return RunSpec(**_given(data, ("dt", "duration") + _EVERY), where="run")
+    keys = ("dt", "duration") + _EVERY + ("solver_tolerance",)
+    check_keys("run", data, keys)
+    return RunSpec(**_given(data, keys), where="run")
 
 
 def parse_scenario(data: Mapping[str, Any] | str, *, base_dir: str | Path | None = None
@@ -776,6 +787,8 @@ def scenario_to_toml(scenario: Scenario) -> str:
         f"snapshot_every = {run.snapshot_every}",
         f"junction_every = {run.junction_every}",
     ]
+    if run.solver_tolerance != DEFAULT_TOLERANCE:
+        lines.append(f"solver_tolerance = {toml_value(run.solver_tolerance)}")
     if scenario.reservoir is not None:
         lines += ["", "[reservoir]"] + scenario.reservoir.toml_lines()
     return "\n".join(lines) + "\n"

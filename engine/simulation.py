@@ -159,6 +159,9 @@ class Simulation:
         Time step (s).
     recorders : sequence of Recorder, optional
         Receive every step's solution.
+    solver_tolerance : float or "legacy", keyword-only
+        The Kirchhoff solver's stopping tolerance (:mod:`nwn.engine.solver_tolerance`;
+        scenario key ``run.solver_tolerance``).
 
     Examples
     --------
@@ -169,8 +172,10 @@ class Simulation:
     """
 
     def __init__(self, network: Network, model: Any, drives: Mapping[str, Source], *,
-                 dt: float, recorders: Sequence[Recorder] = ()) -> None:
+                 dt: float, recorders: Sequence[Recorder] = (),
+                 solver_tolerance: float | str | None = None) -> None:
         from nwn.engine.solver import CircuitSolver
+        from nwn.engine.solver_tolerance import DEFAULT_TOLERANCE
 
         self.dt = check_positive("dt", dt)
         if model.n_junctions != network.n_junctions:
@@ -189,7 +194,8 @@ class Simulation:
                        for name in network.electrode_names}
         _check_paths(network, self.drives)
         self.recorders = list(recorders)
-        self.solver = CircuitSolver(network, self.drives)
+        self.solver = CircuitSolver(network, self.drives, tolerance=(
+            DEFAULT_TOLERANCE if solver_tolerance is None else solver_tolerance))
         self.step_index = 0
         self._stop = threading.Event()
         self._junction_edge = network.junction_edge

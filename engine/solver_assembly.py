@@ -100,6 +100,30 @@ class ReducedSystem:
         node_terminal = np.full(n_nodes, -1, dtype=np.int64)
         node_terminal[terminal_nodes] = np.arange(n_terms, dtype=np.int64)
 
+        # the terminals' contacts, for the stopping criterion's terminal currents
+        # (nwn.engine.solver_tolerance): edges from an ideal-source terminal to an unknown,
+        # then the series resistance of each non-ideal source whose node is an unknown
+        dir_a = node_dirichlet[edge_nodes[:, 0]]
+        dir_b = node_dirichlet[edge_nodes[:, 1]]
+        contact = np.flatnonzero((dir_a & (rb >= 0)) | (dir_b & (ra >= 0)))
+        source_end = np.where(dir_a[contact], edge_nodes[contact, 0], edge_nodes[contact, 1])
+        series = np.flatnonzero((topology.terminal_series_g > 0)
+                                & (node_free[terminal_nodes] >= 0))
+        self._contact_edge = contact
+        self._contact_node = source_end
+        self._series_terms = series
+        self.contact_free = np.concatenate([
+            np.where(dir_a[contact], rb[contact], ra[contact]),
+            node_free[terminal_nodes[series]]]).astype(np.int64)
+        self.contact_term = np.concatenate([node_terminal[source_end], series]).astype(
+            np.int64)
+        self.contact_g = np.zeros(self.contact_free.size)
+        self.contact_v = np.zeros(self.contact_free.size)
+        self.contact_g[contact.size:] = topology.terminal_series_g[series]
+        self._current_terms = np.flatnonzero((topology.terminal_kind == _k.KIND_CURRENT)
+                                             & topology.node_solved[terminal_nodes])
+        self.current_scale = 0.0
+
         # contacts whose current is better taken from KCL at their wire node (see kernel)
         fixed_a = node_dirichlet[edge_nodes[:, 0]] & node_solved[edge_nodes[:, 0]]
         fixed_b = node_dirichlet[edge_nodes[:, 1]] & node_solved[edge_nodes[:, 1]]
@@ -176,6 +200,8 @@ class ReducedSystem:
             top.terminal_kind, self._terminal_free, top.terminal_series_g, values,
             self.diag_pos, self.data, self.rhs, self._edge_g,
         )
+        if bad < 0:
+            self._contact_values(values)
         if bad >= 0:
             bad = int(np.flatnonzero(~((g > 0) & (g < np.inf)))[0])
             raise InputError(
@@ -183,6 +209,17 @@ class ReducedSystem:
                 f"{bad})"
             )
         return g
+
+    def _contact_values(self, values: np.ndarray) -> None:
+        """This step's ``contact_g`` (S), ``contact_v`` (V) and ``current_scale`` (A)."""
+        n_edges = self._contact_edge.size
+        self.contact_g[:n_edges] = self._edge_g[self._contact_edge]
+        self.contact_v[:n_edges] = self._node_fixed_voltage[self._contact_node]
+        kind = self.topology.terminal_kind[self._series_terms]
+        self.contact_v[n_edges:] = np.where(kind == _k.KIND_VOLTAGE,
+                                            values[self._series_terms], 0.0)
+        terms = self._current_terms
+        self.current_scale = float(np.max(np.abs(values[terms]))) if terms.size else 0.0
 
     def scatter(self, x: np.ndarray, values: np.ndarray, node_voltage: np.ndarray,
                 edge_current: np.ndarray, terminal_current: np.ndarray,

@@ -7,10 +7,14 @@ conductance now to its conductance at the factorization, so while conductances d
 a few iterations suffice, and a factorization is worth its cost only once the iterations
 have grown. L is stored in float32 panels (:data:`PANEL_DTYPE`).
 
-When to refactorize is a renewal rule on operation counts, so that it is deterministic:
-factorize the next matrix once a step's iterations exceed the average cost per step since the
-last factorization, that factorization included (:meth:`Preconditioner.should_refactor`); a
-fixed ``refactor_iterations`` replaces it by a plain threshold.
+When to refactorize is decided on operation counts, so that it is deterministic
+(:meth:`Preconditioner.should_refactor`): factorize the next matrix once a step's iterations
+exceed the average cost per step since the last factorization, that factorization included (a
+renewal rule, optimal while the iterations grow with the factor's age), or once the iterations
+spent beyond those of the step that factorized add up to more than three factorizations (which
+catches a factor left stale at a flat, high count: the renewal rule alone kept a factor made
+during a fast transient at 9 iterations per step for 50 steps, where a new one needed 3). A
+fixed ``refactor_iterations`` replaces both by a plain threshold.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ PANEL_DTYPE = np.float32
 #: of a CG iteration (matrix entry or panel entry read by the solves); see ``factor_cost``.
 _MULTIPLY_ADD_WEIGHT = 0.05
 _PANEL_ENTRY_WEIGHT = 24.0
+#: Factorizations' worth of iterations beyond the fresh factor's after which a factor is
+#: renewed whatever the renewal rule says: enough (3) that in a cycle of slowly growing
+#: iterations the renewal rule decides (it renews within 10-20 steps at 1-2 extra iterations
+#: a step), few enough to leave a plateau of 7 extra iterations within 5 steps.
+_EXCESS_FACTORIZATIONS = 3.0
 
 
 class Preconditioner:
@@ -44,6 +53,9 @@ class Preconditioner:
         Network node of each row, to name it when a pivot fails.
     refactor_iterations : int or None
         Renew after a step with more CG iterations than this; None: by cost.
+    excess_rule : bool, keyword-only
+        Whether the rule on iterations beyond the fresh factor's applies besides the renewal
+        rule (default True; False: the renewal rule alone, as before it was added).
 
     Attributes
     ----------
@@ -64,13 +76,14 @@ class Preconditioner:
     """
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, node_of_row: np.ndarray,
-                 refactor_iterations: int | None):
+                 refactor_iterations: int | None, *, excess_rule: bool = True):
         n = indptr.shape[0] - 1
         l_indptr, l_indices = supernodal.ldl_symbolic(indptr, indices)[:2]
         pattern = supernodal.symbolic(l_indptr, l_indices)
         del l_indptr, l_indices
         self.pattern = pattern
         self.refactor_iterations = refactor_iterations
+        self.excess_rule = bool(excess_rule)
         self._node_of_row = node_of_row
         self.panels = np.zeros(pattern.panel_size, dtype=PANEL_DTYPE)
         self.inv_diag = np.zeros(n)
@@ -91,6 +104,8 @@ class Preconditioner:
         self.refactor_due = False
         self._steps = 0
         self._iterations = 0
+        self._fresh_iterations = 0
+        self._excess = 0
 
     def factorize(self, indptr, indices, data, conductance: np.ndarray) -> None:
         """Factorize the matrix ``(indptr, indices, data)``, assembled from ``conductance``.
@@ -113,6 +128,7 @@ class Preconditioner:
         self.refactor_due = False
         self._steps = 0
         self._iterations = 0
+        self._excess = 0
 
     def arrays(self) -> tuple:
         """What the preconditioned CG kernel reads: the pattern's arrays, panels, 1 / D and
@@ -125,9 +141,16 @@ class Preconditioner:
         With a fixed ``refactor_iterations``: when this step needed more. Otherwise the
         renewal rule: refactorize once this step's cost (its iterations) exceeds the average
         cost per step since the last factorization, that factorization included. This
-        minimizes the long-run cost per step while the stale preconditioner degrades. The
-        decision is kept in ``refactor_due``.
+        minimizes the long-run cost per step while the stale preconditioner degrades. With
+        ``excess_rule``, also once the iterations beyond those of the step that factorized
+        add up to more than three factorizations (paying for a new factor at the latest when
+        the old one has cost a few times as much again). The decision is kept in
+        ``refactor_due``.
         """
+        if self._steps == 0:
+            self._fresh_iterations = iterations  # this step factorized its own matrix
+        else:
+            self._excess += max(iterations - self._fresh_iterations, 0)
         self._steps += 1
         self._iterations += iterations
         if self.refactor_iterations is not None:
@@ -135,6 +158,8 @@ class Preconditioner:
         else:
             average = (self.factor_cost + self._iterations) / self._steps
             due = iterations > max(average, 2.0)
+            if self.excess_rule and self._excess > _EXCESS_FACTORIZATIONS * self.factor_cost:
+                due = True
         self.refactor_due = due
         return due
 
@@ -143,10 +168,14 @@ class Preconditioner:
         fc = None if self.factor_conductance is None else self.factor_conductance.copy()
         return {"factor_conductance": fc, "refactor_due": bool(self.refactor_due),
                 "steps_since_factor": int(self._steps),
-                "iterations_since_factor": int(self._iterations)}
+                "iterations_since_factor": int(self._iterations),
+                "fresh_iterations": int(self._fresh_iterations),
+                "excess_iterations": int(self._excess)}
 
     def set_bookkeeping(self, state) -> None:
         """Restore the renewal bookkeeping of :meth:`get_state` (not the factor itself)."""
         self.refactor_due = bool(state["refactor_due"])
         self._steps = int(state["steps_since_factor"])
         self._iterations = int(state["iterations_since_factor"])
+        self._fresh_iterations = int(state.get("fresh_iterations", 0))  # absent before 0.1
+        self._excess = int(state.get("excess_iterations", 0))
