@@ -12,9 +12,15 @@ The HDF5 file is written incrementally: rows are buffered in memory and appended
 written and flushed at least every ``flush_interval`` seconds of wall time. Between flushes
 nothing touches the file, so a run killed half-way leaves a file that any HDF5 tool opens
 normally, with everything up to the last flush (the ``complete`` attribute stays False);
-memory stays bounded however long the run. (SWMR mode would also survive a kill *during* a
-flush, but its files then refuse ordinary readers until ``h5clear`` is run, which is worse for
-the people who open them.)
+memory stays bounded however long the run. The disk is bounded too: the full-state rows
+(junction states and conductances, node voltages) that a planned run would store are held to
+:data:`STATE_BUDGET` bytes per clock; a run of a huge network (a million wires: 80 MB per row
+of junction states) keeps every k-th row instead, with k the smallest interval at least the
+scenario's that fits, and says so (:attr:`HDF5Recorder.widened`; ``state_budget=None`` keeps
+the scenario's intervals however large the file grows).
+
+(SWMR mode would also survive a kill *during* a flush, but its files then refuse ordinary
+readers until ``h5clear`` is run, which is worse for the people who open them.)
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ import numpy as np
 from nwn.engine.results import CLOCKS, DATASETS, ELECTRODE_SHAPES, FORMAT, GEOMETRY, Results
 from nwn.geometry.checks import InputError, check_int
 
-__all__ = ["HDF5Recorder", "StateMonitor", "TraceRecorder", "package_versions", "row_value"]
+__all__ = ["STATE_BUDGET", "HDF5Recorder", "StateMonitor", "TraceRecorder", "package_versions",
+           "row_value", "widened_every"]
 
 
 def package_versions() -> dict[str, str]:
@@ -83,6 +90,20 @@ def _widths(network: Any) -> dict[str, int | None]:
 
 
 _CHUNK_BYTES = 256 * 2**10
+
+#: Bytes of full-state rows (junction states + conductances; node voltages) one run stores per
+#: clock by default: 1 GiB, e.g. 100 rows of junction states at 60,000 wires, 13 at a million.
+STATE_BUDGET = 2**30
+
+
+def widened_every(every: int, planned_steps: int, row_bytes: int, budget: int) -> int:
+    """The smallest interval >= ``every`` whose rows over ``planned_steps`` steps (the first
+    state included) take at most ``budget`` bytes of ``row_bytes`` each (at least one row)."""
+    most_rows = max(1, budget // max(1, row_bytes))
+    if planned_steps // every + 1 <= most_rows:
+        return every
+    # rows = steps // e + 1 <= most_rows  <=>  e > steps / most_rows
+    return max(every, planned_steps // most_rows + 1)
 
 
 class _Series:
@@ -155,12 +176,28 @@ class HDF5Recorder:
         Wall-clock seconds between flushes to disk.
     buffer_bytes : int
         Memory budget of the row buffers (bytes); bounds memory however long the run.
+    planned_steps : int, optional
+        Steps the run will take (``scenario.run.n_steps`` through :meth:`for_scenario`), for
+        ``state_budget``; None applies no budget.
+    state_budget : int or None
+        Bytes of junction-state rows, and of node-voltage rows, the planned run may store
+        (default :data:`STATE_BUDGET`); intervals that would store more are widened
+        (:func:`widened_every`) and listed in :attr:`widened`. None: no limit.
+
+    Attributes
+    ----------
+    widened : dict
+        ``{clock: (asked, used)}`` for each clock (``"junction"``, ``"node"``) whose interval
+        the budget widened; empty otherwise. The intervals used are also the file's
+        ``junction_every`` and ``snapshot_every`` attributes.
     """
 
     def __init__(self, path: str | Path | None, *, record_every: int = 1,
                  junction_every: int = 10, snapshot_every: int = 10, scenario_text: str = "",
                  seed: int | None = None, flush_interval: float = 1.0,
-                 buffer_bytes: int = 32 * 2**20, keep_existing: bool = False) -> None:
+                 buffer_bytes: int = 32 * 2**20, keep_existing: bool = False,
+                 planned_steps: int | None = None,
+                 state_budget: int | None = STATE_BUDGET) -> None:
         self.path = None if path is None else Path(path)
         self.keep_existing = bool(keep_existing)
         #: The file being written: ``path``, or a temporary name while ``path`` is kept.
@@ -173,6 +210,11 @@ class HDF5Recorder:
         self.seed = seed
         self.flush_interval = float(flush_interval)
         self.buffer_bytes = int(buffer_bytes)
+        self.planned_steps = (None if planned_steps is None else
+                              check_int("planned_steps", planned_steps, minimum=0))
+        self.state_budget = (None if state_budget is None else
+                             check_int("state_budget", state_budget, minimum=1))
+        self.widened: dict[str, tuple[int, int]] = {}
         self._image: bytes | None = None  # the finished file, when kept in memory
         self._file = None
         #: The write fault that stopped the recorder (an OSError with one line), if any.
@@ -193,6 +235,7 @@ class HDF5Recorder:
         """
         run = scenario.run
         text = scenario.to_toml() if scenario_text is None else scenario_text
+        options.setdefault("planned_steps", run.n_steps)
         return cls(path, record_every=run.record_every, junction_every=run.junction_every,
                    snapshot_every=run.snapshot_every, scenario_text=text, seed=scenario.seed,
                    **options)
@@ -277,6 +320,13 @@ class HDF5Recorder:
             datasets = [d for d in DATASETS if d.clock == clock]
             row_bytes = sum(np.dtype(d.dtype).itemsize * (widths[d.width] or 1)
                             for d in datasets)
+            if clock != "trace" and self.planned_steps and self.state_budget is not None:
+                asked = self.every[clock]
+                used = widened_every(asked, self.planned_steps, row_bytes, self.state_budget)
+                if used != asked:
+                    self.every[clock] = used
+                    self.widened[clock] = (asked, used)
+            file.attrs[CLOCKS[clock]] = self.every[clock]
             rows = int(max(1, min(4096, self.buffer_bytes // len(CLOCKS) // row_bytes)))
             members = []
             for d in datasets:

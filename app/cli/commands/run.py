@@ -30,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "(default: %(default)s)")
     parser.add_argument("--movie-fps", type=float, default=30.0, help="movie frames per second")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--full-states", action="store_true",
+                        help="store junction states and node voltages at the scenario's "
+                             "intervals however large the file grows (default: at most 1 GiB "
+                             "of each; a huge network's rows are then stored less often)")
     add_force(parser)
     parser.set_defaults(func=run)
 
@@ -37,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.build import build_simulation
-    from nwn.engine.recording import HDF5Recorder
+    from nwn.engine.recording import STATE_BUDGET, HDF5Recorder
+    from nwn.engine.results import CLOCKS as CLOCK_KEYS
     from nwn.engine.runner import override, resolve_scenario
     from nwn.geometry.checks import check_int, check_positive
 
@@ -70,10 +75,17 @@ def run(args: argparse.Namespace) -> int:
     # An existing file (--force) is replaced only by a complete run, or one stopped on
     # purpose; a new file is written in place from the start, so that a run killed at any
     # moment leaves one (scenario text and geometry come before the first step).
+    budget = {"state_budget": None} if args.full_states else {}
     recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text,
-                                         keep_existing=True)
+                                         keep_existing=True, **budget)
     simulation.recorders.append(recorder)
     recorder.start(simulation)
+    if not args.quiet:
+        for clock, (asked, used) in recorder.widened.items():
+            key = CLOCK_KEYS[clock]
+            print(f"nwn: {clock} rows every {used} steps instead of run.{key} = {asked}, so "
+                  f"that they stay under {STATE_BUDGET / 2**30:g} GiB (--full-states keeps "
+                  f"{asked})", file=sys.stderr)
     progress = None if args.quiet else ProgressBar("running")
     try:
         simulation.run(scenario.run.duration, progress=progress)
