@@ -206,6 +206,23 @@ class NetworkView(pg.GraphicsLayoutWidget):
         junction_um = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2) * UM
         self.junctions.set_points(junction_um)
 
+    def _show_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray) -> None:
+        """:meth:`_set_wire_geometry`, unless exactly these wires and junctions are shown.
+
+        Sorting the primitives for the raster kernels (and the canvas's picking tree) takes
+        seconds at a million wires; the network built after a deposition, or the same network
+        shown again, has the same geometry: comparing the arrays costs milliseconds.
+        """
+        wire_xy = np.asarray(wire_xy, dtype=np.float64)
+        junction_xy = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2)
+        # compared with the layers' own copies (in um, as _set_wire_geometry makes them)
+        shown_wires, shown_junctions = self._wire_xy_um, self.junctions._xy  # noqa: SLF001
+        if (shown_wires.shape == wire_xy.shape and shown_junctions.shape == junction_xy.shape
+                and np.array_equal(shown_wires, wire_xy * UM)
+                and np.array_equal(shown_junctions, junction_xy * UM)):
+            return
+        self._set_wire_geometry(wire_xy, junction_xy)
+
     def set_network(self, network) -> None:
         """Show a built network (no run state yet): neutral wires, junction dots."""
         self.network = network
@@ -214,9 +231,9 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.path_edges = np.zeros(0, dtype=np.int64)
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
         if network is None:
-            self._set_wire_geometry(np.zeros((0, 2, 2)), np.zeros((0, 2)))
+            self._show_geometry(np.zeros((0, 2, 2)), np.zeros((0, 2)))
             return
-        self._set_wire_geometry(self.scene_data.wire_xy, self.scene_data.junction_xy)
+        self._show_geometry(self.scene_data.wire_xy, self.scene_data.junction_xy)
         if network.wires is not None and network.wires.box is not None:
             self.set_box(network.wires.box)
         self._draw_plain()
@@ -250,7 +267,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.snapshot = None
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
         self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
-        self._set_wire_geometry(wire_xy, junction_xy)
+        self._show_geometry(wire_xy, junction_xy)
         cluster = np.asarray(wire_cluster, dtype=np.int64)
         n = len(_CLUSTER_COLORS)
         group = np.zeros(cluster.shape, dtype=np.int64)
