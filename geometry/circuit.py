@@ -31,7 +31,7 @@ import shapely
 
 from .checks import InputError, check_choice, check_positive
 from .clusters import component_labels
-from .electrodes import check_electrodes
+from .electrodes import check_electrodes, wires_touching
 from .junctions import Junctions
 from .network import EDGE_CONTACT, EDGE_JUNCTION, EDGE_WIRE, Network
 from .wires import Wires
@@ -94,33 +94,6 @@ def contact_positions(wires: Wires, wire_index: np.ndarray, shape: Any) -> np.nd
     return result
 
 
-def _contact_candidates(wires: Wires, electrodes: Any) -> tuple[np.ndarray, Any]:
-    """Wires whose bounding box meets an electrode's, and a shapely tree over them.
-
-    Only these can touch an electrode; at a million wires, making a shapely geometry of
-    every wire for the tree took seconds, while side bars meet a few percent of the wires.
-
-    Returns
-    -------
-    candidates : ndarray of int64, shape (C,)
-        Wire indices, sorted.
-    tree : shapely.STRtree or None
-        Over the candidates' segments, in that order (None without electrodes).
-    """
-    if not electrodes:
-        return np.empty(0, np.int64), None
-    ends = wires.endpoints
-    lo = ends.min(axis=1)
-    hi = ends.max(axis=1)
-    near = np.zeros(len(wires), dtype=bool)
-    for electrode in electrodes:
-        # closed boxes: a wire that only grazes an electrode's edge still counts
-        x0, y0, x1, y1 = electrode.shape.bounds
-        near |= (hi[:, 0] >= x0) & (lo[:, 0] <= x1) & (hi[:, 1] >= y0) & (lo[:, 1] <= y1)
-    candidates = np.flatnonzero(near).astype(np.int64)
-    return candidates, shapely.STRtree(shapely.linestrings(ends[candidates]))
-
-
 def build_network(
     wires: Wires,
     junctions: Junctions,
@@ -177,10 +150,9 @@ def build_network(
     items = check_electrodes(electrodes, wires.box if box is None else box)
 
     n_wires = len(wires)
-    candidates, tree = _contact_candidates(wires, items)
     contact_wire, contact_electrode, contact_t = [], [], []
-    for k, electrode in enumerate(items):
-        touching = np.sort(candidates[tree.query(electrode.shape, predicate="intersects")])
+    for k, (electrode, touching) in enumerate(zip(items, wires_touching(wires, items),
+                                                  strict=True)):
         if touching.size == 0:
             raise InputError(
                 f"electrode {electrode.name!r} touches no wire (bounds "

@@ -112,6 +112,40 @@ def check_electrodes(electrodes: Any, box: Any = None) -> tuple[Electrode, ...]:
     return items
 
 
+def wires_touching(wires: Wires, electrodes: Any) -> list[np.ndarray]:
+    """Indices of the wires that touch each electrode, for several electrodes at once.
+
+    Only wires whose bounding box meets an electrode's can touch it, and only those get a
+    shapely geometry and a place in the search tree: at a million wires a tree of every wire
+    took seconds, while side bars meet a few percent of them. Same answer as
+    :func:`touching_wires` (closed boxes: a wire that only grazes an edge counts).
+
+    Parameters
+    ----------
+    wires : Wires
+    electrodes : sequence of Electrode
+
+    Returns
+    -------
+    list of ndarray of int64
+        One sorted index array per electrode.
+    """
+    electrodes = list(electrodes)
+    if not electrodes:
+        return []
+    ends = wires.endpoints
+    lo = ends.min(axis=1)
+    hi = ends.max(axis=1)
+    near = np.zeros(len(wires), dtype=bool)
+    for electrode in electrodes:
+        x0, y0, x1, y1 = electrode.shape.bounds
+        near |= (hi[:, 0] >= x0) & (lo[:, 0] <= x1) & (hi[:, 1] >= y0) & (lo[:, 1] <= y1)
+    candidates = np.flatnonzero(near).astype(np.int64)
+    tree = shapely.STRtree(shapely.linestrings(ends[candidates]))
+    return [np.sort(candidates[tree.query(electrode.shape, predicate="intersects")])
+            for electrode in electrodes]
+
+
 def touching_wires(wires: Wires, electrode: Electrode, *, tree: Any = None) -> np.ndarray:
     """Indices of the wires that touch an electrode.
 

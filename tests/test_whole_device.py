@@ -21,7 +21,7 @@ from nwn.geometry import (
     find_junctions,
     side_bars,
 )
-from nwn.geometry.electrodes import touching_wires
+from nwn.geometry.electrodes import touching_wires, wires_touching
 from nwn.resources import preset_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -72,10 +72,14 @@ def test_contacts_come_from_the_wires_near_each_electrode_only():
         network = build_network(wires, junctions, electrodes)
         contact = network.edge_nodes[network.edge_kind == EDGE_CONTACT]
         tree = shapely.STRtree(wires.geometries())
+        near = wires_touching(wires, electrodes)
         for k, electrode in enumerate(electrodes):
             terminal = network.terminal_nodes[k]
             found = np.sort(contact[contact[:, 1] == terminal, 0])
-            assert np.array_equal(found, touching_wires(wires, electrode, tree=tree))
+            every = touching_wires(wires, electrode, tree=tree)
+            assert every.size > 0
+            assert np.array_equal(found, every)
+            assert np.array_equal(near[k], every)
 
 
 def test_widened_interval_is_the_smallest_that_fits():

@@ -506,17 +506,14 @@ class NetworkView(pg.GraphicsLayoutWidget):
         if self.network is None or not self._electrodes or self._wire_xy_um.size == 0:
             self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
             return
-        import shapely
-
-        from nwn.geometry import Electrode, touching_wires
+        from nwn.geometry import Electrode
+        from nwn.geometry.electrodes import wires_touching
         from nwn.geometry.shapes import shape_geometry
 
-        wires = self.network.wires
-        tree = shapely.STRtree(wires.geometries())
         # A movie drawn without names passes nameless electrodes: any name does for geometry.
-        touching = [touching_wires(wires, Electrode(e.name or f"electrode {k}",
-                                                    shape_geometry(e.shape)), tree=tree)
-                    for k, e in enumerate(self._electrodes)]
+        touching = wires_touching(self.network.wires, [
+            Electrode(e.name or f"electrode {k}", shape_geometry(e.shape))
+            for k, e in enumerate(self._electrodes)])
         index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
         self.highlight_layer.set_segments(self._wire_xy_um[index])
         self.highlight_layer.set_style(np.zeros(index.size, dtype=np.int64),
