@@ -125,3 +125,23 @@ def test_no_budget_keeps_the_scenario_intervals():
     recorder.close()
     assert recorder.widened == {}
     assert recorder.results(lazy=False).junction_state.shape[0] == 6
+
+
+def test_component_labels_match_scipy_graph_traversal():
+    # the numba union-find against scipy's connected_components, renumbered by lowest node
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from nwn.geometry.clusters import component_labels
+
+    rng = np.random.default_rng(5)
+    for n, m in [(1, 0), (6, 0), (10, 4), (500, 300), (500, 900), (20_000, 22_000)]:
+        edges = rng.integers(0, n, size=(m, 2))
+        graph = coo_matrix((np.ones(m, np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+        rank = np.empty(first.size, dtype=np.int64)
+        rank[np.argsort(first)] = np.arange(first.size)
+        assert np.array_equal(component_labels(n, edges), rank[inverse])
+    with pytest.raises(ValueError, match="edge_nodes must lie in"):
+        component_labels(3, np.array([[0, 3]]))
