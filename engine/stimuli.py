@@ -57,6 +57,9 @@ from nwn.geometry.checks import InputError, check_finite, check_int
 
 __all__ = [
     "STIMULUS_KINDS",
+    "WAVEFORM_FIELDS",
+    "WaveformField",
+    "read_samples_csv",
     "DC",
     "Pulse",
     "Ramp",
@@ -358,16 +361,150 @@ class Samples(Stimulus):
 
 STIMULUS_KINDS = ("dc", "pulse", "square", "triangle", "sine", "ramp", "sequence", "samples")
 
-_FIELDS = {
-    "dc": ({"value"}, set()),
-    "pulse": ({"amplitude", "width", "period"}, {"count", "delay", "base"}),
-    "square": ({"amplitude"}, {"period", "frequency", "duty", "offset", "delay", "count"}),
-    "triangle": ({"amplitude"}, {"period", "frequency", "offset", "delay", "count"}),
-    "sine": ({"amplitude"}, {"period", "frequency", "offset", "phase", "delay", "count"}),
-    "ramp": ({"start", "stop", "ramp_time"}, {"delay"}),
-    "sequence": ({"segments"}, {"repeat"}),
-    "samples": (set(), {"file", "times", "values", "interpolation"}),
+@dataclass(frozen=True)
+class WaveformField:
+    """One field of a waveform kind: unit, meaning and allowed values.
+
+    :func:`make_stimulus` checks every field against this, and the studio's waveform form is
+    generated from it (labels, units, limits, tooltips), as the junction-parameter forms are
+    from :class:`nwn.engine.junctions.base.Param`.
+
+    Attributes
+    ----------
+    name : str
+        Key in the waveform table.
+    unit : str
+        ``"level"`` for the source's own unit (V for a voltage source, A for a current
+        source), else an SI unit (``"s"``, ``"Hz"``, ``"rad"``) or ``""``.
+    meaning : str
+        One line for tooltips and docs.
+    required : bool
+        The kind needs it (``period``/``frequency`` are alternatives: exactly one is given).
+    default : float, int, str or None
+        Value when omitted (None: no default, e.g. ``count`` = unlimited).
+    example : float, int or str or None
+        A sensible value to start a new waveform of this kind with.
+    low, high : float or None
+        Allowed range; ``low_open``/``high_open`` make the bound strict.
+    integer : bool
+        Must be a whole number.
+    choices : tuple of str or None
+        Must be one of these strings.
+    """
+
+    name: str
+    unit: str
+    meaning: str
+    required: bool = False
+    default: float | int | str | None = None
+    example: float | int | str | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+    choices: tuple[str, ...] | None = None
+
+    def allowed(self) -> str:
+        """The allowed values in words: ``> 0``, ``in (0, 1)``, ``a whole number >= 1``."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.low is not None and self.high is not None:
+            return (f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}"
+                    f"{')' if self.high_open else ']'}")
+        bound = ""
+        if self.low is not None:
+            bound = f"{'>' if self.low_open else '>='} {self.low:g}"
+        elif self.high is not None:
+            bound = f"{'<' if self.high_open else '<='} {self.high:g}"
+        if self.integer:
+            return "a whole number" + (f" {bound}" if bound else "")
+        return bound or "any number"
+
+    def check(self, where: str, value: Any):
+        """``value`` converted and checked; InputError names ``where``."""
+        if self.choices is not None:
+            if value not in self.choices:
+                raise InputError(f"{where} must be {self.allowed()} (got {value!r})")
+            return value
+        if self.integer:
+            return check_int(where, value, minimum=None if self.low is None else
+                             int(self.low) + (1 if self.low_open else 0))
+        number = check_finite(where, value)
+        low_ok = self.low is None or (number > self.low if self.low_open else number >= self.low)
+        high_ok = self.high is None or (number < self.high if self.high_open
+                                        else number <= self.high)
+        if not (low_ok and high_ok):
+            raise InputError(f"{where} must be {self.allowed()} (got {number:g})")
+        return number
+
+
+def _level(name, meaning, *, required=False, default=None, example=None):
+    return WaveformField(name, "level", meaning, required, default, example)
+
+
+def _time(name, meaning, *, required=False, default=None, example=None, positive=True):
+    return WaveformField(name, "s", meaning, required, default, example, low=0.0,
+                         low_open=positive)
+
+
+_COUNT = WaveformField("count", "", "number of periods (empty: unlimited)", low=1.0,
+                       integer=True, example=5)
+_DELAY = _time("delay", "time before the first period starts", default=0.0, example=0.0,
+               positive=False)
+_PERIOD = _time("period", "length of one period (or give frequency)", example=0.2)
+_FREQUENCY = WaveformField("frequency", "Hz", "periods per second (or give period)", low=0.0,
+                           low_open=True, example=5.0)
+_OFFSET = _level("offset", "level the wave swings about", default=0.0, example=0.0)
+_AMPLITUDE = _level("amplitude", "height of the wave above its rest level", required=True,
+                    example=1.0)
+
+#: Every waveform kind's fields, in the order a form shows them.
+WAVEFORM_FIELDS: dict[str, tuple[WaveformField, ...]] = {
+    "dc": (_level("value", "constant level", required=True, example=1.0),),
+    "pulse": (_AMPLITUDE,
+              _time("width", "length of each pulse (<= period)", required=True, example=0.1),
+              WaveformField("period", "s", "time from one pulse's start to the next's",
+                            required=True, example=0.2, low=0.0, low_open=True),
+              _COUNT, _DELAY, _level("base", "level between pulses", default=0.0, example=0.0)),
+    "square": (_AMPLITUDE, _PERIOD, _FREQUENCY,
+               WaveformField("duty", "", "fraction of each period at offset + amplitude",
+                             default=0.5, example=0.5, low=0.0, high=1.0, low_open=True,
+                             high_open=True),
+               _OFFSET, _DELAY, _COUNT),
+    "triangle": (_AMPLITUDE, _PERIOD, _FREQUENCY, _OFFSET, _DELAY, _COUNT),
+    "sine": (_AMPLITUDE, _PERIOD, _FREQUENCY, _OFFSET,
+             WaveformField("phase", "rad", "phase at the start of the first period",
+                           default=0.0, example=0.0),
+             _DELAY, _COUNT),
+    "ramp": (_level("start", "level before and at the start of the ramp", required=True,
+                    example=0.0),
+             _level("stop", "level at the end of the ramp and after", required=True,
+                    example=1.0),
+             _time("ramp_time", "time to go from start to stop", required=True, example=1.0),
+             _DELAY),
+    "sequence": (WaveformField("segments", "", "waveforms played one after the other, each "
+                               "with its own duration", required=True),
+                 WaveformField("repeat", "", "times the whole sequence is played", default=1,
+                               example=1, low=1.0, integer=True)),
+    "samples": (WaveformField("file", "", "CSV of two columns t (s), value (relative to the "
+                              "scenario's folder)"),
+                WaveformField("times", "s", "sample times, strictly increasing"),
+                WaveformField("values", "level", "sample values, one per time"),
+                WaveformField("interpolation", "", "linear, or previous (sample and hold)",
+                              default="linear", example="linear",
+                              choices=("linear", "previous"))),
 }
+_BY_NAME = {kind: {f.name: f for f in spec} for kind, spec in WAVEFORM_FIELDS.items()}
+_FIELDS = {kind: ({f.name for f in spec if f.required}, {f.name for f in spec if not f.required})
+           for kind, spec in WAVEFORM_FIELDS.items()}
+
+
+def read_samples_csv(path: str | Path, *, where: str = f"{ROOT}.file"
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(times, values)`` of a samples CSV (two columns t, value; headers and ``#``
+    comments skipped), each (S,) float64; InputError names ``where`` and the line."""
+    return _read_csv(where, Path(path))
 
 
 def make_stimulus(spec: Mapping[str, Any], *, base_dir: str | Path | None = None,
@@ -413,27 +550,12 @@ def make_stimulus(spec: Mapping[str, Any], *, base_dir: str | Path | None = None
         if key not in spec:
             raise InputError(f"{path}.{key} is required for a {kind!r} waveform")
 
-    def number(key, default=None):
+    def get(key):
+        # every field's limit and default from WAVEFORM_FIELDS (the GUI's form shows the same)
+        field = _BY_NAME[kind][key]
         if key not in spec:
-            return default
-        return check_finite(f"{path}.{key}", spec[key])
-
-    def positive(key, default=None):
-        value = number(key, default)
-        if value is not None and value <= 0:
-            raise InputError(f"{path}.{key} must be > 0 (got {value:g})")
-        return value
-
-    def nonnegative(key, default=0.0):
-        value = number(key, default)
-        if value < 0:
-            raise InputError(f"{path}.{key} must be >= 0 (got {value:g})")
-        return value
-
-    def count():
-        if "count" not in spec:
-            return None
-        return check_int(f"{path}.count", spec["count"], minimum=1)
+            return field.default
+        return field.check(f"{path}.{key}", spec[key])
 
     def period():
         has_period, has_frequency = "period" in spec, "frequency" in spec
@@ -441,32 +563,27 @@ def make_stimulus(spec: Mapping[str, Any], *, base_dir: str | Path | None = None
             raise InputError(f"{path} needs exactly one of 'period' or 'frequency' for a "
                              f"{kind!r} waveform")
         if has_period:
-            return positive("period")
-        return 1.0 / positive("frequency")
+            return get("period")
+        return 1.0 / get("frequency")
 
     if kind == "dc":
-        return DC(number("value"))
+        return DC(get("value"))
     if kind == "pulse":
-        width, per = positive("width"), positive("period")
+        width, per = get("width"), get("period")
         if width > per:
             raise InputError(f"{path}.width must be <= period {per:g} (got {width:g})")
-        return Pulse(number("amplitude"), width, per, count(), nonnegative("delay"),
-                     number("base", 0.0))
+        return Pulse(get("amplitude"), width, per, get("count"), get("delay"), get("base"))
     if kind == "square":
         per = period()
-        duty = number("duty", 0.5)
-        if not 0.0 < duty < 1.0:
-            raise InputError(f"{path}.duty must be in (0, 1) (got {duty:g})")
-        return Square(number("amplitude"), per, duty, number("offset", 0.0),
-                      nonnegative("delay"), count())
+        return Square(get("amplitude"), per, get("duty"), get("offset"), get("delay"),
+                      get("count"))
     if kind == "triangle":
-        return Triangle(number("amplitude"), period(), number("offset", 0.0),
-                        nonnegative("delay"), count())
+        return Triangle(get("amplitude"), period(), get("offset"), get("delay"), get("count"))
     if kind == "sine":
-        return Sine(number("amplitude"), period(), number("offset", 0.0), number("phase", 0.0),
-                    nonnegative("delay"), count())
+        return Sine(get("amplitude"), period(), get("offset"), get("phase"), get("delay"),
+                    get("count"))
     if kind == "ramp":
-        return Ramp(number("start"), number("stop"), positive("ramp_time"), nonnegative("delay"))
+        return Ramp(get("start"), get("stop"), get("ramp_time"), get("delay"))
     if kind == "sequence":
         return _make_sequence(spec, path, base_dir)
     return _make_samples(spec, path, base_dir)
@@ -491,17 +608,15 @@ def _make_sequence(spec, path, base_dir) -> SequenceStimulus:
                 raise InputError(f"{where}.duration must be > 0 (got {duration:g})")
         segments.append(make_stimulus(inner, base_dir=base_dir, path=where))
         durations.append(duration)
-    repeat = check_int(f"{path}.repeat", spec.get("repeat", 1), minimum=1)
+    repeat = _BY_NAME["sequence"]["repeat"].check(f"{path}.repeat", spec.get("repeat", 1))
     if repeat > 1 and durations[-1] is None:
         raise InputError(f"{path}.repeat needs a duration on every segment (the last has none)")
     return SequenceStimulus(tuple(segments), tuple(durations), repeat)
 
 
 def _make_samples(spec, path, base_dir) -> Samples:
-    interpolation = spec.get("interpolation", "linear")
-    if interpolation not in ("linear", "previous"):
-        raise InputError(f"{path}.interpolation must be one of 'linear', 'previous' "
-                         f"(got {interpolation!r})")
+    interpolation = _BY_NAME["samples"]["interpolation"].check(
+        f"{path}.interpolation", spec.get("interpolation", "linear"))
     has_file = "file" in spec
     has_inline = "times" in spec or "values" in spec
     if has_file == has_inline:

@@ -96,7 +96,8 @@ class FieldWords:
 
 #: a key path ends where no name, index or sub-key follows
 _END = r"(?![\w\[]|\.\w)"
-_LIMIT = re.compile(rf"(must be (?:>=|<=|>|<|at most|at least)) ({_NUMBER})(?![\w.])")
+_LIMIT = re.compile(rf"(must be (?:>=|<=|>|<|at most|at least)(?: [a-z_]+)?) ({_NUMBER})"
+                    rf"(?![\w.])")
 _GOT = re.compile(rf"\(got ({_NUMBER})\)")
 
 
@@ -117,7 +118,7 @@ def field_message(message: str, key: str, words: FieldWords,
     # longest key paths first, so "network.length" does not eat "network.length.mean"
     for path in sorted(names, key=len, reverse=True):
         line = re.sub(rf"{re.escape(path)}{_END}", names[path].label, line)
-    if about_key and words.scale != 1.0:
+    if about_key and (words.scale != 1.0 or words.unit):
         def limit(match):
             return f"{match.group(1)} {words.show(float(match.group(2)))}"
 

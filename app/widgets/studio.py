@@ -358,6 +358,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.left_tabs.currentChanged.connect(self._setup_tab_changed)
         self.electrodes.message.connect(self.show_error)
         self.parameters.validityChanged.connect(self._update_run_state)
+        self.electrodes.validityChanged.connect(self._update_run_state)
         self.deposit_button.clicked.connect(self.deposit)
         self.run_button.clicked.connect(self.run)
         self.pause_button.clicked.connect(self.controller.pause)
@@ -701,6 +702,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def run_problems(self) -> list[str]:
         problems = list(self.parameters.errors.values())
+        problems += list(self.electrodes.errors.values())
         problems += self.document.problems()
         return problems
 

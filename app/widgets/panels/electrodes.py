@@ -1,5 +1,6 @@
 """The studio's electrode panel: electrode table, drawing tools, layout presets, and the
-source/waveform editor (with the waveform's text form, an inline TOML table).
+source editor: role and the waveform form
+(:class:`~nwn.app.widgets.waveform_editor.WaveformEditor`).
 """
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ import dataclasses
 import tomllib
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nwn.app.models.layouts import LAYOUTS, make_layout
 from nwn.app.render.network_view import ROLE_COLORS
-from nwn.app.widgets.fields import ValidatedField, parse_number
+from nwn.app.widgets.fields import parse_number
+from nwn.app.widgets.waveform_editor import WaveformEditor
 from nwn.engine.scenario import SourceSpec
 from nwn.engine.sources import SERIES_KINDS, SOURCE_KINDS, WAVEFORM_KINDS
 from nwn.geometry.checks import InputError
@@ -54,11 +55,14 @@ class ElectrodePanel(QtWidgets.QWidget):
         A one-line error to show.
     selected(str)
         The electrode selected in the table ("" for none); the canvas marks it.
+    validityChanged()
+        The waveform form became valid or invalid; :attr:`errors` holds its message.
     """
 
     toolChosen = QtCore.Signal(str)
     message = QtCore.Signal(str)
     selected = QtCore.Signal(str)
+    validityChanged = QtCore.Signal()
 
     COLUMNS = ("name", "shape", "role", "wires", "RC role")
 
@@ -66,8 +70,17 @@ class ElectrodePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.document = document
         self.touching: dict[str, np.ndarray] = {}
+        self.errors: dict[str, str] = {}
         self._updating = False
-        layout = QtWidgets.QVBoxLayout(self)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QtWidgets.QScrollArea()  # the waveform form is taller than a laptop screen
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        inner = QtWidgets.QWidget()
+        scroll.setWidget(inner)
+        layout = QtWidgets.QVBoxLayout(inner)
         tools = QtWidgets.QHBoxLayout()
         self.tool_buttons: dict[str, QtWidgets.QToolButton] = {}
         group = QtWidgets.QButtonGroup(self)
@@ -95,6 +108,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.table.itemChanged.connect(self._item_changed)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)  # Delete in the table deletes the electrode
+        self.table.setMinimumHeight(150)
         layout.addWidget(self.table)
         buttons = QtWidgets.QHBoxLayout()
         self.delete_button = QtWidgets.QPushButton("Delete")
@@ -133,18 +147,13 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.role = QtWidgets.QComboBox()
         self.role.addItems(list(SOURCE_KINDS))
         self.role.currentTextChanged.connect(self._role_changed)
-        self.waveform = ValidatedField("waveform", "", parse_waveform, self._set_waveform)
-        self.waveform.validity.connect(lambda _k, m: self.message.emit(m) if m else None)
-        self.waveform.setToolTip('inline TOML, e.g. {kind = "pulse", amplitude = 2.0, '
-                                 'width = 0.1, period = 0.2, count = 5}')
+        self.role.setToolTip("voltage or current source (with a waveform), ground, or floating "
+                             "(a probe: its voltage is measured)")
+        self.waveform = WaveformEditor()
+        self.waveform.changed.connect(self._waveform_edited)
+        self.waveform.validity.connect(self._waveform_validity)
         source.addRow("role", self.role)
-        source.addRow("waveform", self.waveform)
-        self.preview = pg.PlotWidget()
-        self.preview.setMaximumHeight(120)
-        self.preview.setLabel("bottom", "t", units="s")
-        self.preview.setLabel("left", "drive")
-        self.preview_curve = self.preview.plot(pen=pg.mkPen(235, 110, 20, width=2))
-        source.addRow(self.preview)
+        source.addRow(self.waveform)
         layout.addWidget(source_box)
         document.events.connect(self._document_event)
         self.refresh()
@@ -290,15 +299,17 @@ class ElectrodePanel(QtWidgets.QWidget):
         for widget in (self.role, self.waveform, self.delete_button):
             widget.setEnabled(enabled)
         if not enabled:
-            self.preview_curve.setData([], [])
+            self.waveform.set_waveform(None)
             return
         spec = self.document.scenario.electrode(name)
         self.role.blockSignals(True)
         self.role.setCurrentText(spec.source.kind)
         self.role.blockSignals(False)
-        self.waveform.set_text_quietly(waveform_text(spec.source.waveform))
+        self.waveform.set_waveform(spec.source.waveform,
+                                   level_unit="A" if spec.source.kind == "current" else "V",
+                                   duration=self.document.scenario.run.duration,
+                                   base_dir=self.document.scenario.base_dir)
         self.waveform.setEnabled(spec.source.kind in WAVEFORM_KINDS)
-        self._preview(spec.source.waveform)
 
     # -- sources ------------------------------------------------------------------------------
 
@@ -330,20 +341,20 @@ class ElectrodePanel(QtWidgets.QWidget):
                                      base_dir=self.document.scenario.base_dir)
         self.document.edit_electrode(name, source=source)
 
-    def _preview(self, waveform: dict | None) -> None:
-        if waveform is None:
-            self.preview_curve.setData([], [])
-            return
-        from nwn.engine.stimuli import make_stimulus
-
-        duration = self.document.scenario.run.duration
-        t = np.linspace(0.0, duration, 2000)
+    def _waveform_edited(self, waveform: dict) -> None:
         try:
-            values = np.broadcast_to(make_stimulus(waveform).at(t), t.shape)
-        except ValueError:
-            self.preview_curve.setData([], [])
-            return
-        self.preview_curve.setData(t, np.asarray(values, dtype=float))
+            self._set_waveform(waveform)
+        except ValueError as error:
+            self.waveform.show_error(str(error).splitlines()[0])
+        else:
+            self.waveform.clear_document_error()
+
+    def _waveform_validity(self, message: str) -> None:
+        if message:
+            self.errors["waveform"] = f"waveform: {message}"
+        else:
+            self.errors.pop("waveform", None)
+        self.validityChanged.emit()
 
     # -- layouts ------------------------------------------------------------------------------
 
