@@ -153,7 +153,7 @@ def test_csv_import_for_samples(panel, tmp_path):
 @pytest.mark.parametrize("waveform", [
     PROTOCOL, {"kind": "dc", "value": 1}, {"kind": "sine", "amplitude": 0.5, "frequency": 3.0},
     {"kind": "samples", "times": [0.0, 0.1], "values": [1.0, 2.0], "interpolation": "previous"},
-    {"kind": "pulse", "amplitude": 1.5e-5, "width": 0.00015000000000000001, "period": 1e-3}])
+    {"kind": "pulse", "amplitude": 1.5e-5, "width": 0.00015, "period": 1e-3, "count": 4}])
 def test_toml_view_round_trips_exactly(waveform):
     text = waveform_toml(waveform)
     back = parse_waveform_toml(text)
