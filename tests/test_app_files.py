@@ -200,8 +200,14 @@ def test_shortcuts_do_what_they_say(window, qtbot):
     win.menu_actions["escape"].trigger()
     assert win.canvas.view.tool == "select"
     assert win.electrodes.tool_buttons["select"].isChecked()
-    # Delete removes the selected electrode (undoable).
+    # Delete removes the selected electrode (undoable), while the designer is in view only.
     names = [e.name for e in win.document.electrodes]
+    win.left_tabs.setCurrentIndex(0)  # Parameters
+    win.electrodes.select(names[0])
+    win.time_slider.setFocus()
+    win.menu_actions["delete"].trigger()
+    assert [e.name for e in win.document.electrodes] == names
+    win.left_tabs.setCurrentWidget(win.electrodes)
     win.electrodes.select(names[0])
     win.menu_actions["delete"].trigger()
     assert [e.name for e in win.document.electrodes] == names[1:]

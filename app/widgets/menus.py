@@ -208,22 +208,29 @@ def run_or_pause(window) -> None:
         window.statusBar().showMessage(window.run_button.toolTip() or "cannot run now", 5000)
 
 
+def _designing(window) -> bool:
+    """Whether Delete and Escape are meant for the electrode designer: its tab shows, or the
+    canvas or the electrode table has the keyboard."""
+    focus = QtWidgets.QApplication.focusWidget()
+    return window.left_tabs.currentWidget() is window.electrodes or focus is window.canvas \
+        or (focus is not None and window.electrodes.isAncestorOf(focus))
+
+
 def delete_selected(window) -> None:
-    """Delete: remove the electrode selected in the Electrodes table (undoable)."""
+    """Delete: remove the selected electrode (undoable), as Delete on the canvas does."""
     name = window.electrodes.selected_name()
-    if name is None:
-        window.statusBar().showMessage("no electrode selected", 3000)
+    if name is None or not _designing(window):
+        window.statusBar().showMessage("select an electrode (Electrodes tab or canvas) to "
+                                       "delete it", 3000)
         return
-    window.electrodes._delete()
+    window._canvas_key("delete")
     window.statusBar().showMessage(f"deleted electrode {name} (Ctrl+Z brings it back)", 5000)
 
 
 def cancel_tool(window) -> None:
-    """Escape: drop a half-drawn shape and go back to the select tool."""
-    button = window.electrodes.tool_buttons.get("select")
-    if button is not None:
-        button.setChecked(True)
-    window._tool_chosen("select")
+    """Escape: drop a half-drawn shape and go back to the select tool, as Escape on the
+    canvas does."""
+    window._canvas_key("escape")
 
 
 def reset_layout(window, state: QtCore.QByteArray) -> None:
