@@ -305,3 +305,25 @@ def test_cli_help_and_missing_files(capsys, tmp_path):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "color must be one of" in err, err
+
+
+def test_figure_exports_take_the_windows_figure_size(window, qtbot, tmp_path):
+    from PIL import Image
+
+    from nwn.app.render.export import FigureSize
+    from nwn.app.widgets.export_dialog import FigureSizeDialog
+
+    win = window
+    assert win.figure_size == FigureSize()  # one column at 300 dpi unless changed
+    dialog = FigureSizeDialog(win.figure_size, win)
+    qtbot.addWidget(dialog)
+    dialog.width_mm.setValue(60)
+    dialog.dpi.setValue(600)
+    assert dialog.value() == FigureSize(60.0, 600.0) and dialog.pixels.text() == "1417 px"
+    win.figure_size = dialog.value()
+    fake = Dialogs(win)
+    fake.answers = [tmp_path / "net"]  # the extension is added
+    win.export_actions["canvas"].trigger()
+    image = Image.open(tmp_path / "net.png")
+    assert image.width == 1417 and image.info["dpi"] == pytest.approx((600, 600), abs=0.5)
+    assert "600 dpi" in win.statusBar().currentMessage()

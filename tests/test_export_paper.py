@@ -133,3 +133,176 @@ def test_movie_dialog_defaults_to_what_the_canvas_shows(run, qtbot, tmp_path):
     plain = ExportDialog(source)
     qtbot.addWidget(plain)
     assert plain.color.currentText() == "state" and not plain.log.isChecked()
+
+
+# -- PNG and SVG figures ------------------------------------------------------------------------
+
+G_PEN = (0, 255, 140)  # the live G(t) curve's colour
+
+
+def _render_svg_qt(path, size):
+    from PySide6 import QtGui, QtSvg
+
+    renderer = QtSvg.QSvgRenderer(str(path))
+    assert renderer.isValid()
+    image = QtGui.QImage(size[0], size[1], QtGui.QImage.Format.Format_RGBX8888)
+    image.fill(QtGui.QColor(0, 0, 0))
+    painter = QtGui.QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    # A copy: the array must not outlive the QImage's memory.
+    return np.frombuffer(image.constBits(), np.uint8).reshape(size[1], size[0], 4)[:, :, :3].copy()
+
+
+def _render_svg_cairo(path, size):
+    import io
+
+    try:  # the second, independent renderer (cairo); a test dependency
+        import cairosvg
+    except (ImportError, OSError) as error:  # OSError: no libcairo on this system
+        pytest.skip(f"cairosvg unavailable: {error}")
+    from PIL import Image
+
+    png = cairosvg.svg2png(url=str(path), output_width=size[0], output_height=size[1],
+                           background_color="black")
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _near(pixels, rgb, tolerance=60):
+    return np.abs(pixels.astype(int) - rgb).max(axis=2) < tolerance
+
+
+@pytest.fixture
+def plots(qtbot):
+    from nwn.app.widgets.panels.plots import PlotsPanel
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 640)
+    panel.show()
+    panel.set_electrodes(["a", "b"])
+    t = np.linspace(0.0, 2.0, 401)
+    panel.update_traces({
+        "t": t, "terminal_current": np.c_[np.sin(t), np.cos(t)] * 1e-3,
+        "terminal_voltage": np.c_[t, 0 * t],
+        "conductance": 1e-3 * np.exp(-((t - 0.6) / 0.1) ** 2) + 1e-4})
+    qtbot.wait(50)
+    return panel
+
+
+def test_plot_png_is_a_journal_column_at_300_dpi(plots, tmp_path):
+    from PIL import Image
+
+    from nwn.app.render.export import FigureSize, save_plot
+
+    target = save_plot(plots.conductance_plot, tmp_path / "g.png")
+    image = Image.open(target)
+    assert image.width == round(89 / 25.4 * 300) == 1051
+    assert image.info["dpi"] == pytest.approx((300, 300), abs=0.5)
+    small = save_plot(plots.conductance_plot, tmp_path / "g2.png",
+                      figure=FigureSize(width_mm=40, dpi=600))
+    assert Image.open(small).width == round(40 / 25.4 * 600)
+    with pytest.raises(ValueError, match="figure resolution must be 50-2400 dpi"):
+        save_plot(plots.conductance_plot, tmp_path / "g3.png", figure=FigureSize(dpi=10))
+
+
+def test_plot_svg_lines_up_with_the_png_in_two_renderers(plots, tmp_path):
+    from nwn.app.render.export import save_plot
+
+    png = iio.imread(save_plot(plots.conductance_plot, tmp_path / "g.png"))[:, :, :3]
+    svg = save_plot(plots.conductance_plot, tmp_path / "g.svg")
+    size = (png.shape[1], png.shape[0])
+    reference = _near(png, G_PEN)
+    columns = np.flatnonzero(reference.any(axis=0))
+
+    def bottom_axis(image):
+        """(row, first column, last column) of the longest grey line: the time axis."""
+        grey = _near(image, (150, 150, 150), 40)
+        row = int(np.argmax(grey.sum(axis=1)))
+        line = np.flatnonzero(grey[row])
+        return row, line.min(), line.max()
+
+    axis = bottom_axis(png)
+    peak = np.argmin(np.where(reference.any(axis=0), reference.argmax(axis=0), 10**6))
+    for render in (_render_svg_qt, _render_svg_cairo):
+        drawn = _near(render(svg, size), G_PEN)
+        assert drawn.mean() < 0.05, render.__name__  # a curve, not a solid block
+        got = np.flatnonzero(drawn.any(axis=0))
+        # Same start and end (the curve stops at the axis), same peak (t = 0.6 s), within
+        # 1 % of the width.
+        tolerance = 0.01 * size[0]
+        assert abs(got.min() - columns.min()) <= tolerance, render.__name__
+        assert abs(got.max() - columns.max()) <= tolerance, render.__name__
+        got_peak = np.argmin(np.where(drawn.any(axis=0), drawn.argmax(axis=0), 10**6))
+        assert abs(got_peak - peak) <= tolerance, render.__name__
+        # ...and the axes where the PNG has them (they were drawn at 3/4 size: 72 / 96 dpi).
+        got_axis = bottom_axis(render(svg, size))
+        assert np.abs(np.subtract(got_axis, axis)).max() <= tolerance, (render.__name__,
+                                                                      got_axis, axis)
+    # The plot's own data only: none of the current or voltage traces' colours.
+    from nwn.app.models.palette import trace_color
+
+    text = svg.read_text()
+    for k in range(2):
+        assert "#{:02x}{:02x}{:02x}".format(*trace_color(k)) not in text
+    current = save_plot(plots.current_plot, tmp_path / "i.svg").read_text()
+    assert "#{:02x}{:02x}{:02x}".format(*trace_color(0)) in current and "#00ff8c" not in current
+    assert svg.read_text().count("<polyline") < current.count("<polyline")
+
+
+@pytest.fixture
+def canvas(run, qtbot):
+    from nwn.app.widgets.canvas import NetworkCanvas
+
+    scenario, network, snapshots = run
+    view = NetworkCanvas()
+    qtbot.addWidget(view)
+    view.resize(520, 400)
+    view.show()
+    view.set_network(network)
+    view.set_electrodes(scenario.electrodes)
+    view.set_color_mode("current")
+    view.show_snapshot(snapshots[-1])
+    qtbot.wait(50)
+    return view
+
+
+def test_canvas_png_has_no_editing_handles(canvas, qtbot, tmp_path):
+    from nwn.app.render.export import save_canvas
+
+    canvas.set_editable(True)  # the select tool: electrodes get move/resize handles
+    qtbot.waitUntil(lambda: len(canvas._rois) == 2)
+    rois = list(canvas._rois.values())
+    assert all(roi.isVisible() for roi in rois)
+    with_rois = iio.imread(save_canvas(canvas, tmp_path / "a.png"))
+    assert all(roi.isVisible() for roi in rois)  # back on screen afterwards
+    for roi in rois:
+        roi.setVisible(False)
+    without = iio.imread(save_canvas(canvas, tmp_path / "b.png"))
+    assert with_rois.shape[1] == 1051
+    np.testing.assert_array_equal(with_rois, without)
+
+
+def test_canvas_svg_colour_bar_lines_up_with_the_png(canvas, tmp_path):
+    from nwn.app.render.export import save_canvas
+
+    png = iio.imread(save_canvas(canvas, tmp_path / "c.png"))[:, :, :3]
+    svg = save_canvas(canvas, tmp_path / "c.svg")
+    size = (png.shape[1], png.shape[0])
+    # The colour bar: the right 12 % of the figure (gradient, ticks, labels; no wires).
+    bar = slice(int(0.84 * size[0]), size[0])
+    for render in (_render_svg_qt, _render_svg_cairo):
+        drawn = render(svg, size)
+        difference = np.abs(drawn[:, bar].astype(int) - png[:, bar].astype(int)).mean()
+        assert difference < 6, (render.__name__, difference)
+        # The ticks and their labels at the same heights (they were at 3/4: 72 / 96 dpi).
+        rows = [_near(image[:, bar], (150, 150, 150), 50).sum(axis=1).astype(float)
+                for image in (png, drawn)]
+        assert np.corrcoef(*rows)[0, 1] > 0.8, (render.__name__, np.corrcoef(*rows)[0, 1])
+        # The gradient: the column of the bar that changes most from top to bottom; the
+        # same profile in the SVG as in the PNG.
+        column = bar.start + int(np.argmax(png[:, bar].astype(float).sum(axis=2).std(axis=0)))
+        expected = png[:, column].astype(float).sum(axis=1)
+        got = drawn[:, column].astype(float).sum(axis=1)
+        assert expected[: size[1] // 3].mean() > expected[-size[1] // 3:].mean()  # bright on top
+        assert np.corrcoef(expected, got)[0, 1] > 0.95, render.__name__

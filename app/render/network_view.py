@@ -521,22 +521,30 @@ class NetworkView(pg.GraphicsLayoutWidget):
 
     # -- output -------------------------------------------------------------------------------
 
-    def render_image(self, width: int, height: int) -> QtGui.QImage:
+    def render_image(self, width: int, height: int, *, scale: float = 1.0) -> QtGui.QImage:
         """Render the canvas offscreen to an image of ``width`` x ``height`` pixels.
 
         The image is ``Format_RGBX8888``: its bytes are R, G, B, 255 per pixel on every
         platform, so ``np.frombuffer(image.constBits(), np.uint8).reshape(height, width, 4)``
         holds RGB in channel order (``Format_RGB32`` would be B, G, R on little-endian
         machines). A canvas docked in a window gets its on-screen size back afterwards.
+
+        ``scale`` > 1 lays the view out at ``width`` x ``height`` and draws it magnified into
+        an image ``scale`` times as large (text, bars and lines grow with it: a figure at
+        print resolution that looks like the screen).
         """
         on_screen = self.size() if self.isVisible() else None
         self.resize(width, height)
         self.ci.layout.activate()
         QtWidgets.QApplication.processEvents()
-        image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGBX8888)
+        image = QtGui.QImage(max(1, int(round(width * scale))),
+                             max(1, int(round(height * scale))),
+                             QtGui.QImage.Format.Format_RGBX8888)
         image.fill(QtGui.QColor(*BACKGROUND))
         painter = QtGui.QPainter(image)
         try:
+            # QGraphicsView.render fits the view into the whole image: a larger image is the
+            # same view magnified.
             self.render(painter)
         finally:
             painter.end()

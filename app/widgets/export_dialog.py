@@ -28,7 +28,7 @@ from nwn.app.render.movie import (
     movie_format,
 )
 
-__all__ = ["ExportDialog", "MovieExportJob", "install_export_actions"]
+__all__ = ["ExportDialog", "FigureSizeDialog", "MovieExportJob", "install_export_actions"]
 
 
 class MovieExportJob(QtCore.QObject):
@@ -144,6 +144,53 @@ class MovieExportJob(QtCore.QObject):
         else:
             self._writer.abort()
             self.failed.emit(error)
+
+
+class FigureSizeDialog(QtWidgets.QDialog):
+    """The printed width (mm) and PNG resolution (dpi) of figure exports.
+
+    Parameters
+    ----------
+    size : FigureSize
+        The present value.
+    """
+
+    def __init__(self, size, parent=None) -> None:
+        super().__init__(parent)
+        from nwn.app.render.export import COLUMN_WIDTH_MM
+
+        self.setWindowTitle("Figure size")
+        form = QtWidgets.QFormLayout(self)
+        self.width_mm = QtWidgets.QDoubleSpinBox(minimum=10, maximum=1000, decimals=1,
+                                                 value=size.width_mm, suffix=" mm")
+        self.width_mm.setToolTip(f"printed width; one journal column is about "
+                                 f"{COLUMN_WIDTH_MM:g} mm, two columns about 183 mm")
+        self.dpi = QtWidgets.QDoubleSpinBox(minimum=50, maximum=2400, decimals=0,
+                                            value=size.dpi, suffix=" dpi")
+        self.dpi.setToolTip("PNG resolution; journals ask for 300 dpi or more (SVG is vector)")
+        self.pixels = QtWidgets.QLabel("")
+        for box in (self.width_mm, self.dpi):
+            box.valueChanged.connect(self._update)
+        form.addRow("Width", self.width_mm)
+        form.addRow("Resolution", self.dpi)
+        form.addRow("PNG width", self.pixels)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self._update()
+
+    def value(self):
+        from nwn.app.render.export import FigureSize
+
+        return FigureSize(self.width_mm.value(), self.dpi.value()).checked()
+
+    def _update(self) -> None:
+        try:
+            self.pixels.setText(f"{self.value().width_px} px")
+        except ValueError as error:
+            self.pixels.setText(str(error))
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -367,6 +414,19 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
     from nwn.app.render import export
     from nwn.app.widgets.file_dialogs import _confirm
 
+    #: The printed size of figure exports (File > Export > Figure size); one per window.
+    main_window.figure_size = export.FigureSize()
+
+    def figure_note() -> str:
+        size = main_window.figure_size
+        return f" ({size.width_mm:g} mm wide; PNG {size.width_px} px at {size.dpi:g} dpi)"
+
+    def figure_size() -> None:
+        dialog = FigureSizeDialog(main_window.figure_size, main_window)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            main_window.figure_size = dialog.value()
+            report(f"figures will be {figure_note().strip()[1:-1]}")
+
     def may_write(paths: list[Path]) -> bool:
         existing = [p for p in paths if p.exists()]
         if not existing:
@@ -403,7 +463,8 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
         path = ask_path(main_window, "Export canvas", "network.png", "Images (*.png *.svg)")
         if not path or not may_write([Path(path)]):
             return None
-        return str(export.save_canvas(canvas(), path))
+        return str(export.save_canvas(canvas(), path, figure=main_window.figure_size)) + \
+            figure_note()
 
     def plot_images() -> str | None:
         folder = ask_path(main_window, "Export plots (name stem)", "plot.png",
@@ -415,8 +476,9 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
                    for name in plots()}
         if not may_write(list(targets.values())):
             return None
-        written = [export.save_plot(plot, targets[name]) for name, plot in plots().items()]
-        return ", ".join(str(p) for p in written)
+        written = [export.save_plot(plot, targets[name], figure=main_window.figure_size)
+                   for name, plot in plots().items()]
+        return ", ".join(str(p) for p in written) + figure_note()
 
     def traces_csv() -> str | None:
         data = traces()
@@ -459,7 +521,8 @@ def install_export_actions(main_window: QtWidgets.QMainWindow, *,
                              ("plots", "Plot images (PNG/SVG)…", guarded(plot_images)),
                              ("traces", "Traces (CSV)…", guarded(traces_csv)),
                              ("tables", "Wire and junction tables (CSV)…",
-                              guarded(tables_csv))):
+                              guarded(tables_csv)),
+                             ("figure_size", "Figure size and resolution…", figure_size)):
         action = submenu.addAction(label)
         action.triggered.connect(slot)
         actions[key] = action
