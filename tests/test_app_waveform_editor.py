@@ -218,3 +218,11 @@ def test_invalid_waveform_blocks_run_with_reason(qtbot, tmp_path):
                                                                         "value": 2.5}
     assert "waveform" not in win.run_reason.text()
     win.close()
+
+
+def test_no_waveform_form_for_ground_or_floating(panel):
+    panel.select("right")  # ground
+    assert not panel.waveform.isVisible()  # was a disabled dc form and a flat preview
+    assert panel.no_waveform.text() == "ground: held at 0 V, no waveform"
+    panel.select("left")
+    assert panel.waveform.isVisible() and not panel.no_waveform.isVisible()

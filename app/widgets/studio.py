@@ -119,6 +119,8 @@ class MainWindow(QtWidgets.QMainWindow):
         tabs = QtWidgets.QTabWidget()
         scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
+        # the panel fits the dock's width: long messages wrap instead of scrolling sideways
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.parameters)
         tabs.addTab(scroll, "Parameters")
         tabs.addTab(self.electrodes, "Electrodes")
@@ -161,7 +163,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.analysis_dock = analysis_dock
         # The canvas is what people came for: docks start narrow, the canvas takes the rest.
         self.canvas.setMinimumWidth(420)
-        self.resizeDocks([left, right], [340, 400], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([left, right], [370, 400], QtCore.Qt.Orientation.Horizontal)
 
         # Run toolbar.
         run_bar = self.addToolBar("Run")

@@ -87,6 +87,16 @@ class WaveformEditor(QtWidgets.QWidget):
         self.kind.currentTextChanged.connect(self._kind_chosen)
         top.addRow("segment kind" if segment else "waveform", self.kind)
         layout.addLayout(top)
+        self.preview = None
+        if not segment:
+            self.preview = pg.PlotWidget()
+            self.preview.setMinimumHeight(130)
+            self.preview.setMaximumHeight(180)
+            self.preview.setLabel("bottom", "time", units="s")
+            self.preview.setLabel("left", "voltage", units="V")
+            self.preview.showGrid(x=True, y=True, alpha=0.2)
+            self.preview_curve = self.preview.plot(pen=pg.mkPen(235, 110, 20, width=2))
+            layout.addWidget(self.preview)
         self.views = QtWidgets.QTabWidget()
         self.form_page = QtWidgets.QWidget()
         self.form = QtWidgets.QFormLayout(self.form_page)
@@ -105,22 +115,14 @@ class WaveformEditor(QtWidgets.QWidget):
         toml_layout.addWidget(self.toml_apply)
         if not segment:
             self.views.addTab(toml_page, "TOML")
+        else:
+            self.views.tabBar().hide()  # a segment's TOML is its line in the sequence's view
         layout.addWidget(self.views)
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("waveformMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #ff7070;")
         layout.addWidget(self.message)
-        self.preview = None
-        if not segment:
-            self.preview = pg.PlotWidget()
-            self.preview.setMinimumHeight(130)
-            self.preview.setMaximumHeight(180)
-            self.preview.setLabel("bottom", "time", units="s")
-            self.preview.setLabel("left", "voltage", units="V")
-            self.preview.showGrid(x=True, y=True, alpha=0.2)
-            self.preview_curve = self.preview.plot(pen=pg.mkPen(235, 110, 20, width=2))
-            layout.addWidget(self.preview)
         self._build_form()
 
     # -- public -------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ class WaveformEditor(QtWidgets.QWidget):
             QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.segment_table.setSelectionMode(
             QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.segment_table.setMinimumHeight(110)
+        self.segment_table.setMinimumHeight(135)
         self._fill_segment_table()
         self.form.addRow(self.segment_table)
         buttons = QtWidgets.QHBoxLayout()
@@ -295,7 +297,8 @@ class WaveformEditor(QtWidgets.QWidget):
                           ("remove", "remove the selected segment"),
                           ("up", "play the selected segment earlier"),
                           ("down", "play the selected segment later")):
-            button = QtWidgets.QPushButton(name)
+            button = QtWidgets.QToolButton()
+            button.setText(name)
             button.setToolTip(tip)
             button.clicked.connect(lambda _=False, n=name: self.segment_action(n))
             buttons.addWidget(button)
@@ -313,6 +316,7 @@ class WaveformEditor(QtWidgets.QWidget):
             else self._report("segment", ""))
         box = QtWidgets.QGroupBox("selected segment")
         box_layout = QtWidgets.QVBoxLayout(box)
+        box_layout.setContentsMargins(2, 2, 2, 2)
         box_layout.addWidget(self.segment_editor)
         self.form.addRow(box)
         self.segment_table.itemSelectionChanged.connect(self._segment_selected)
@@ -329,7 +333,9 @@ class WaveformEditor(QtWidgets.QWidget):
             for column, text in enumerate((segment.get("kind", "?"),
                                            "forever" if duration is None else _short(duration),
                                            _summary(segment))):
-                table.setItem(row, column, QtWidgets.QTableWidgetItem(text))
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setToolTip(text)
+                table.setItem(row, column, item)
         table.blockSignals(False)
 
     def selected_segment(self) -> int:

@@ -77,6 +77,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         scroll = QtWidgets.QScrollArea()  # the waveform form is taller than a laptop screen
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
         inner = QtWidgets.QWidget()
         scroll.setWidget(inner)
@@ -140,7 +141,6 @@ class ElectrodePanel(QtWidgets.QWidget):
         preset.addRow("size (µm)", self.layout_size)
         preset.addRow("pitch (µm)", self.layout_pitch)
         preset.addRow(apply_button)
-        layout.addWidget(preset_box)
         # Source editor
         source_box = QtWidgets.QGroupBox("Source of selected electrode")
         source = QtWidgets.QFormLayout(source_box)
@@ -152,9 +152,15 @@ class ElectrodePanel(QtWidgets.QWidget):
         self.waveform = WaveformEditor()
         self.waveform.changed.connect(self._waveform_edited)
         self.waveform.validity.connect(self._waveform_validity)
+        self.no_waveform = QtWidgets.QLabel("")
+        self.no_waveform.setObjectName("noWaveform")
+        self.no_waveform.setWordWrap(True)
         source.addRow("role", self.role)
+        source.addRow(self.no_waveform)
         source.addRow(self.waveform)
         layout.addWidget(source_box)
+        # below the source editor: applied once per design, the waveform is edited often
+        layout.addWidget(preset_box)
         document.events.connect(self._document_event)
         self.refresh()
 
@@ -300,6 +306,9 @@ class ElectrodePanel(QtWidgets.QWidget):
             widget.setEnabled(enabled)
         if not enabled:
             self.waveform.set_waveform(None)
+            self.waveform.setVisible(False)
+            self.no_waveform.setText("select an electrode to edit its source")
+            self.no_waveform.setVisible(True)
             return
         spec = self.document.scenario.electrode(name)
         self.role.blockSignals(True)
@@ -309,7 +318,13 @@ class ElectrodePanel(QtWidgets.QWidget):
                                    level_unit="A" if spec.source.kind == "current" else "V",
                                    duration=self.document.scenario.run.duration,
                                    base_dir=self.document.scenario.base_dir)
-        self.waveform.setEnabled(spec.source.kind in WAVEFORM_KINDS)
+        driven = spec.source.kind in WAVEFORM_KINDS
+        self.waveform.setEnabled(driven)
+        self.waveform.setVisible(driven)  # a disabled dc form and a flat preview would mislead
+        self.no_waveform.setVisible(not driven)
+        self.no_waveform.setText({"ground": "ground: held at 0 V, no waveform",
+                                  "floating": "floating: no waveform; its voltage is measured"}
+                                 .get(spec.source.kind, ""))
 
     # -- sources ------------------------------------------------------------------------------
 

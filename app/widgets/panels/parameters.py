@@ -86,12 +86,13 @@ class ParameterPanel(QtWidgets.QWidget):
         self.message.setObjectName("parameterMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #ff7070;")
-        layout.addWidget(self.message)
+        # refusals and warnings on top, where they are seen without scrolling
+        layout.insertWidget(0, self.message)
         self.warning = QtWidgets.QLabel("")
         self.warning.setObjectName("parameterWarning")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #e0b040;")
-        layout.addWidget(self.warning)
+        layout.insertWidget(1, self.warning)
         layout.addStretch(1)
         self.mode = QtWidgets.QComboBox()
         self.mode.addItems(["jda", "mnr"])
@@ -385,8 +386,7 @@ class ParameterPanel(QtWidgets.QWidget):
         net = self.document.scenario.network
         ratio = mean_square_density(net)
         self.density_label.setText("-" if ratio is None else
-                                   f"{ratio:.3g}  (percolates above ≈ "
-                                   f"{CRITICAL_DENSITY_RATIO:.2f})")
+                                   f"{ratio:.3g}  (threshold ≈ {CRITICAL_DENSITY_RATIO:.2f})")
         self.warning.setText("\n".join(f"⚠ {w}" for w in warnings(net)))
 
     def refresh(self) -> None:
