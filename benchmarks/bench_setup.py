@@ -57,6 +57,16 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - t0, out
 
 
+def cpu_timed(fn, *args, **kwargs):
+    """Wall seconds, CPU seconds of this process, and the result. Everything timed here runs
+    on one thread, so on a machine shared with other jobs the CPU seconds are close to what
+    the wall time would be on an idle one (cache and memory contention aside)."""
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
 def build(network, order_fn):
     """A CircuitSolver built with ``order_fn`` as the fill-reducing order."""
     saved = solver_assembly.fill_reducing_order
@@ -100,24 +110,30 @@ def run_size(n_wires: int, repeats: int) -> None:
     rng = np.random.default_rng(7)
     g = 10 ** rng.uniform(-3, -1, network.n_junctions)
     builds = {"new": [], "legacy": []}
+    cpu = {"new": [], "legacy": []}
     orders = {"new": [], "legacy": []}
     dc, sp_times, chol = [], [], []
+    dc_cpu, sp_cpu = [], []
     solvers = {"new": CircuitSolver(network, SOURCES)}
     # the order's inputs as the solver passes them
     free = np.sort(solvers["new"]._system.free_node)
     n_nodes, edge_nodes = int(network.n_nodes), np.asarray(network.edge_nodes, dtype=np.int64)
     for _ in range(repeats):
         for key, fn in (("new", fill_reducing_order), ("legacy", legacy_fill_reducing_order)):
-            t, solvers[key] = timed(build, network, fn)
+            t, c, solvers[key] = cpu_timed(build, network, fn)
             builds[key].append(t)
+            cpu[key].append(c)
             orders[key].append(timed(fn, free, n_nodes, edge_nodes)[0])
-        t, dc_sol = timed(solve_dc, network, g, SOURCES)
+        t, c, dc_sol = cpu_timed(solve_dc, network, g, SOURCES)
         dc.append(t)
+        dc_cpu.append(c)
         solver = solvers["new"]
         solver.solve(g)
         matrix, rhs = plain_system(network, g, 1.0)
-        t, x_sp = timed(spsolve, matrix.tocsc(), rhs)
+        matrix = matrix.tocsc()
+        t, c, x_sp = cpu_timed(spsolve, matrix, rhs)
         sp_times.append(t)
+        sp_cpu.append(c)
         if cholmod_cholesky is not None:
             chol.append(timed(cholmod_dc, network, g)[0])
     current_dc = dc_sol.terminal_current["left"]
@@ -127,6 +143,7 @@ def run_size(n_wires: int, repeats: int) -> None:
             for k, s in solvers.items()}
     med = {k: float(np.median(v)) for k, v in builds.items()}
     omed = {k: float(np.median(v)) for k, v in orders.items()}
+    cmed = {k: float(np.median(v)) for k, v in cpu.items()}
     t_dc = float(np.median(dc))
     t_sp = float(np.median(sp_times))
     print(f"{n_wires:>8} wires {network.n_junctions:>8} junctions {solvers['new'].n_free:>8} "
@@ -134,6 +151,8 @@ def run_size(n_wires: int, repeats: int) -> None:
     print(f"         build {med['new']:.3f} s (order {omed['new']:.3f} s)  | with the "
           f"SuperLU order {med['legacy']:.3f} s (order {omed['legacy']:.3f} s)  "
           f"ratio {med['new'] / med['legacy']:.2f}")
+    print(f"         build CPU time {cmed['new']:.3f} s | with the SuperLU order "
+          f"{cmed['legacy']:.3f} s  ratio {cmed['new'] / cmed['legacy']:.2f}")
     print(f"         fill nnz(L) {fill['new'][0]:,} vs {fill['legacy'][0]:,} "
           f"(ratio {fill['new'][0] / fill['legacy'][0]:.3f}); multiply-adds ratio "
           f"{fill['new'][1] / fill['legacy'][1]:.3f}")
@@ -143,6 +162,9 @@ def run_size(n_wires: int, repeats: int) -> None:
         t_ch = float(np.median(chol))
         line += f" | CHOLMOD (scipy build + factor + solve) {t_ch:.3f} s  ratio {t_dc / t_ch:.2f}"
     print(line)
+    print(f"         CPU time: solve_dc {np.median(dc_cpu):.3f} s | spsolve "
+          f"{np.median(sp_cpu):.3f} s (all its threads)  ratio "
+          f"{np.median(dc_cpu) / np.median(sp_cpu):.2f}")
     print(f"         terminal current: solve_dc vs spsolve {error:.1e} relative")
 
 

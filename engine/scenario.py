@@ -7,7 +7,7 @@ names the key path, the value and what is allowed, e.g.::
 
     network.length must be > 0 (got -7e-06)
     electrodes[1].source.kind must be one of 'voltage', 'current', 'ground', 'floating' (got 'volt')
-    run: unknown key 'duraton' (allowed: dt, duration, record_every, snapshot_every, junction_every)
+    run: unknown key 'duraton' (allowed: dt, duration, record_every, snapshot_every, ...)
 
 Layout (SI units throughout: m, s, V, A, S)::
 

@@ -54,6 +54,16 @@ class ReducedSystem:
         S, the matrix values of the last :meth:`assemble`.
     rhs : ndarray, shape (n,), float64
         A, the injected currents of the last :meth:`assemble`.
+    contact_free, contact_term : ndarray, shape (C,), int64
+        Unknown and terminal of each contact of an ideal source (edges from its terminal to
+        an unknown), then of each non-ideal source's series resistance: what the stopping
+        criterion (:mod:`nwn.engine.solver_tolerance`) sums the terminal currents over.
+    contact_g : ndarray, shape (C,), float64
+        S, their conductances at the last :meth:`assemble`.
+    contact_v : ndarray, shape (C,), float64
+        V, the source voltage at their terminal end at the last :meth:`assemble`.
+    current_scale : float
+        A, the largest current-source value at the last :meth:`assemble` (0 if none).
     """
 
     def __init__(self, network: Network, topology: Topology):
