@@ -232,3 +232,24 @@ def test_deposit_disabled_while_a_field_is_invalid_and_reason_always_visible(qtb
     _enter(win.parameters.fields["seed"], "3")
     assert not win.error_bar.isVisibleTo(win)  # old behaviour: it stayed
     win.close()
+
+
+@pytest.mark.parametrize("bad", ["-1", "1e300"])
+def test_every_field_refuses_in_its_own_words(panel, bad):
+    # no key path (network., run., junction.), no SI metres, the field's own label first
+    for key, field in list(panel.fields.items()):
+        if not field.isVisible():
+            continue
+        label = panel.network_form.labelForField(field) or panel.run_form.labelForField(field) \
+            or panel.junction_form.labelForField(field) \
+            or panel.distribution_form.labelForField(field)
+        words = label.text().split(" (")[0]
+        _enter(field, bad)
+        if field.error:
+            assert field.error.startswith(words), (key, field.error)
+            assert not any(path in field.error for path in ("network.", "run.", "junction.")), \
+                (key, field.error)
+            assert len(field.error) < 160, (key, field.error)
+        _enter(field, "1")
+        panel.document.replace(junction=panel.document.scenario.junction)
+    assert all(not message.startswith("internal error") for message in panel.errors.values())

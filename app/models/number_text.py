@@ -24,6 +24,8 @@ __all__ = ["FieldWords", "field_message", "format_number", "read_integer", "read
 _MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _SPACES = re.compile(r"[\s_\u00a0\u2009\u202f']")
+#: integers from here up are refused by :func:`read_integer` (the largest seed is 2**63 - 1)
+_HUGE_INTEGER = 2.0**63
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
@@ -60,9 +62,11 @@ def read_number(name: str, text: str) -> float:
 def read_integer(name: str, text: str) -> int:
     """``text`` as an int: any :func:`read_number` form with a whole value (``1e4``, ``10k``)."""
     value = read_number(name, text)
+    if abs(value) >= _HUGE_INTEGER:  # no count or seed is this large: a slip, said briefly
+        raise ValueError(f"{name} must be below {_HUGE_INTEGER:.3g} (got {format_number(value)})")
     if value != math.floor(value):
         raise ValueError(f"{name} must be a whole number (got {format_number(value)})")
-    return int(round(value)) if abs(value) < 2**53 else int(str(text).strip())
+    return int(value)  # exact: a float with a whole value is an integer (1e300 included)
 
 
 def format_number(value: float) -> str:
@@ -96,7 +100,8 @@ class FieldWords:
 
 #: a key path ends where no name, index or sub-key follows
 _END = r"(?![\w\[]|\.\w)"
-_LIMIT = re.compile(rf"(must be (?:>=|<=|>|<|at most|at least)(?: [a-z_]+)?) ({_NUMBER})"
+_LIMIT = re.compile(rf"(must be (?:a number |an integer )?(?:>=|<=|>|<|at most|at least)"
+                    rf"(?: [a-z_]+)?) ({_NUMBER})"
                     rf"(?![\w.])")
 _GOT = re.compile(rf"\(got ({_NUMBER})\)")
 

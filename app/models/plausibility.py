@@ -43,12 +43,13 @@ def length_moments(length: float | Mapping) -> tuple[float, float]:
     law's redraw of lengths <= 0 changes it by less than 1 % for std <= mean / 2).
     """
     if not isinstance(length, Mapping):
-        return float(length), float(length) ** 2
+        value = float(length)
+        return value, value * value  # inf rather than OverflowError for absurd lengths
     if "value" in length:
         value = float(length["value"])
-        return value, value**2
+        return value, value * value
     mean, std = float(length["mean"]), float(length.get("std", 0.0))
-    return mean, mean**2 + std**2
+    return mean, mean * mean + std * std
 
 
 def mean_square_density(network) -> float | None:

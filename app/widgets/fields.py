@@ -136,6 +136,13 @@ class ValidatedField(QtWidgets.QLineEdit):
         except ValueError as error:
             self._show_error(self._words(str(error).splitlines()[0]))
             return False
+        except Exception as error:  # noqa: BLE001 - a bug must not escape the slot unseen
+            import sys
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            self._show_error(f"internal error: {type(error).__name__}: {error}")
+            return False
         self.pending = False
         self._show_error("")
         self.committed.emit(self.key)

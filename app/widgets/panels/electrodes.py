@@ -376,10 +376,11 @@ class ElectrodePanel(QtWidgets.QWidget):
     def apply_layout(self) -> None:
         """Replace the electrodes by the chosen layout preset (undoable)."""
         try:
-            size = parse_number("size", self.layout_size.text(), scale=1e-6, positive=True) \
-                if self.layout_size.text().strip() else None
+            size = parse_number("size", self.layout_size.text(), scale=1e-6, positive=True,
+                                unit="µm") if self.layout_size.text().strip() else None
             pitch = parse_number("pitch", self.layout_pitch.text(), scale=1e-6,
-                                 positive=True) if self.layout_pitch.text().strip() else None
+                                 positive=True, unit="µm") \
+                if self.layout_pitch.text().strip() else None
             electrodes = make_layout(self.layout_kind.currentText(),
                                      self.document.scenario.network.box,
                                      n=self.layout_n.value(), size=size, pitch=pitch)

@@ -218,8 +218,10 @@ class ParameterPanel(QtWidgets.QWidget):
                                                   "large values tend to uniform")
 
     def _set_length(self, **changes) -> None:
-        length = dict(self.document.scenario.network.length)
-        length.update(changes)
+        length = self.document.scenario.network.length
+        if not isinstance(length, dict) or "mean" not in length:
+            raise ValueError("choose a length law with a mean and std first")
+        length = {**length, **changes}
         self._network(length=length)
 
     def _set_part(self, part: str, **changes) -> None:
@@ -256,10 +258,17 @@ class ParameterPanel(QtWidgets.QWidget):
 
     def _build_run_fields(self) -> None:
         form = self.run_form
-        self._number_field(form, "dt", lambda v: self._run(dt=v), positive=True,
+        self._number_field(form, "dt", self._set_dt, positive=True,
                            tooltip="time step of the simulation")
         self._number_field(form, "duration", lambda v: self._run(duration=v), positive=True,
                            tooltip="simulated time of one run")
+
+    def _set_dt(self, dt: float) -> None:
+        duration = self.document.scenario.run.duration
+        if dt > 2 * duration:  # the schema says it of the duration; it is the dt just typed
+            raise ValueError(f"dt must leave at least one step in the duration {duration:g} s: "
+                             f"at most {2e3 * duration:g} ms (got {dt * 1e3:g} ms)")
+        self._run(dt=dt)
 
     def _run(self, **changes) -> None:
         # RunSpec refuses too few or too many steps (nwn.engine.limits), as a file would.
