@@ -10,6 +10,8 @@ Both in the same run, on the same members (one preset over 16 seeds). Prints:
   up there), and the load average before and after (other processes on the machine).
 
 Numba kernels are compiled (or loaded from cache) before timing, here and on every worker.
+``--dask-periodic default`` runs the cluster with Dask's own intervals for its periodic work
+(only the profiler off, as before ``QUIET_WORKERS``), to compare with the quiet workers.
 
 Usage::
 
@@ -44,14 +46,20 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=float, help="override run.duration (s)")
+    parser.add_argument("--dask-periodic", choices=("quiet", "default"), default="quiet",
+                        help="the engine's quiet worker settings, or Dask's default intervals")
     args = parser.parse_args()
 
     import numpy as np
 
     from nwn.engine.scenario import load_scenario
+    from nwn.engine.sweep import cluster as cluster_module
     from nwn.engine.sweep import default_runner, run_sweep
     from nwn.engine.sweep.cluster import connect
     from nwn.resources import preset_path
+
+    if args.dask_periodic == "default":
+        cluster_module.QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
 
     scenario = load_scenario(preset_path(args.preset))
     if args.duration:
@@ -70,6 +78,19 @@ def main() -> None:
         default_runner(dataclasses.replace(scenario, seed=seed))
         serial_times.append(time.perf_counter() - t0)
     serial_wall = time.perf_counter() - started
+    # Dask's nannies start workers with OMP/OPENBLAS/MKL_NUM_THREADS=1; this process may use
+    # more BLAS threads. The same members with one BLAS thread, for a like-for-like member time.
+    single = []
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scipy's stack
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        with threadpool_limits(1):
+            for seed in seeds[:4]:
+                t0 = time.perf_counter()
+                default_runner(dataclasses.replace(scenario, seed=seed))
+                single.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()
     connection = connect(workers=args.workers)  # the embedded cluster run_sweep starts
@@ -87,7 +108,9 @@ def main() -> None:
                 member_times = np.asarray(result.members["wall_time"].values, dtype=float)
                 assert result.n_done == args.members, result.failures()
     finally:
+        closing = time.perf_counter()
         connection.close()
+        close_time = time.perf_counter() - closing
     load_after = os.getloadavg()
 
     mean_serial = statistics.mean(serial_times)
@@ -97,13 +120,19 @@ def main() -> None:
           f"member {mean_serial:.2f} s mean ({min(serial_times):.2f}-{max(serial_times):.2f})")
     print(f"sweep, {args.workers} workers:            {sweep_wall:8.2f} s   "
           f"member {mean_member:.2f} s mean ({member_times.min():.2f}-"
-          f"{member_times.max():.2f}); cluster start-up {startup:.2f} s")
+          f"{member_times.max():.2f}); cluster start-up {startup:.2f} s, "
+          f"close {close_time:.2f} s ({args.dask_periodic} Dask periodic work)")
     print(f"speed-up: {serial_wall / sweep_wall:.2f}x (target >= 1.7x on {args.workers} cores); "
-          f"{serial_wall / (sweep_wall + startup):.2f}x counting start-up")
+          f"{serial_wall / (sweep_wall + startup + close_time):.2f}x counting start-up and "
+          f"close")
     print(f"engine overhead per member: {overhead * 1e3:.0f} ms = "
           f"{100 * overhead / mean_member:.1f} % of a member's run (target <= 5 %)")
     print(f"member slow-down on the cluster vs serial: {mean_member / mean_serial:.2f}x "
           f"(contention for the cores)")
+    if single:
+        same = statistics.mean(single) / statistics.mean(serial_times[:len(single)])
+        print(f"the first {len(single)} members serially with one BLAS thread, as the workers "
+              f"run: {same:.2f}x the time with this process's BLAS threads")
     print(f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}")
 
 

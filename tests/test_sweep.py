@@ -493,3 +493,33 @@ def test_a_sweep_runs_on_a_separately_started_scheduler_and_two_workers(tmp_path
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+def _worker_settings():
+    import os
+
+    import dask
+
+    from nwn.engine.sweep.cluster import QUIET_WORKERS
+
+    return {key: dask.config.get(key) for key in QUIET_WORKERS}, os.getpid()
+
+
+def test_the_embedded_cluster_keeps_dask_quiet_in_its_workers_and_closes_at_once():
+    import time
+
+    import psutil
+
+    from nwn.engine.sweep.cluster import QUIET_WORKERS, connect
+
+    connection = connect(workers=1)
+    client = connection.client
+    client.wait_for_workers(1)
+    (settings, pid), = client.run(_worker_settings).values()
+    assert settings == QUIET_WORKERS  # the nanny handed the settings to its worker
+    assert client.submit(sum, [1, 2]).result() == 3
+    started = time.monotonic()
+    connection.close()
+    assert time.monotonic() - started < 3.0  # a graceful close took 4-8 s on a busy machine
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert client.status == "closed"

@@ -17,10 +17,58 @@ from typing import Any
 
 from nwn.geometry.checks import InputError, check_int, check_positive
 
-__all__ = ["CONNECT_TIMEOUT", "Connection", "connect"]
+__all__ = ["CONNECT_TIMEOUT", "QUIET_WORKERS", "Connection", "connect"]
 
 #: Seconds to wait for a scheduler to answer before refusing the sweep.
 CONNECT_TIMEOUT = 5.0
+
+#: Dask settings of the embedded cluster. A member computes in its worker's task thread while
+#: the worker's event loop wakes up for Dask's periodic work; every wake-up takes the
+#: interpreter from the member, and on a busy machine each hand-over also waits for the OS to
+#: schedule the other thread. So that periodic work is made rare: no statistical profiler
+#: (it samples 100 times a second: members ran 1.5-1.9x slower with it under load), the
+#: event-loop health check every second instead of every 20 ms, the memory monitor every
+#: second instead of every 0.1 s (members hold megabytes, not the gigabytes it guards
+#: against) and the system monitor (CPU and memory for the dashboard) every 2 s instead of
+#: 0.5 s. The nannies hand this configuration to the worker processes they start (and
+#: restart).
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.tick.limit": "30s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
+
+
+def _close_embedded(cluster: Any) -> None:
+    """Close an embedded cluster at once: its members are all done or abandoned by then.
+
+    A graceful close waits for every worker process to close its server and exit (4-8 s on a
+    busy 2-core machine); the nannies are told the workers are going (so they do not restart
+    them), the worker processes are killed, and the cluster then closes in a fraction of a
+    second.
+    """
+    import signal
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(nanny, "pid", None)
+        close_gracefully = getattr(nanny, "close_gracefully", None)
+        if pid is None or close_gracefully is None:
+            continue
+        try:
+            close_gracefully(reason="sweep-done")
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, RuntimeError):  # already gone: the graceful close copes
+            pass
+    cluster.close()
+
+
+class _Embedded:
+    """Marks the embedded cluster among the things a connection owns (closed at once)."""
+
+    def __init__(self, cluster: Any) -> None:
+        self.cluster = cluster
 
 
 class Connection:
@@ -41,7 +89,10 @@ class Connection:
     def close(self) -> None:
         for thing in self._owned:
             try:
-                thing.close()
+                if isinstance(thing, _Embedded):
+                    _close_embedded(thing.cluster)
+                else:
+                    thing.close()
             except Exception:  # closing must not hide the sweep's own outcome
                 pass
 
@@ -102,13 +153,9 @@ def connect(client: Any = None, *, workers: int | None = None,
     n = check_int("workers", workers if workers is not None else (os.cpu_count() or 1),
                   minimum=1, maximum=4096)
     # Loopback only, and any free port for the scheduler's web page (several may run at once).
-    # No statistical profiler in the workers: its sampling thread takes the GIL from the
-    # member 100 times a second, and on a busy machine each hand-over waits for the OS to
-    # schedule that thread: members ran 1.5-1.9x slower with it under load (bench_sweep).
-    # Nannies keep this configuration for the workers they restart.
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    with dask.config.set(QUIET_WORKERS):
         cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                            silence_logs=logging.ERROR)
     local = distributed.Client(cluster, set_as_default=False)
-    return Connection(local, owned=(local, cluster))
+    return Connection(local, owned=(local, _Embedded(cluster)))

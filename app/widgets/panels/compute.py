@@ -537,9 +537,14 @@ class ComputePanel(QtWidgets.QWidget):
                            name="target")
             self.plot.plot(n, result.prediction, pen=pg.mkPen(255, 120, 40, width=2),
                            name="prediction")
-            self.plot.setLabel("bottom", "test sample")
+            if result.task == "mackey-glass-forecast":  # closed loop: the horizon, not a test
+                self.plot.setLabel("bottom", "closed-loop step (samples)")
+                self.plot.setTitle("forecast fed back as the input, against the true series "
+                                   f"(valid for {details.get('valid_time', 0)} samples)")
+            else:
+                self.plot.setLabel("bottom", "test sample")
+                self.plot.setTitle(f"{result.task}: target and readout on the test part")
             self.plot.setLabel("left", "target, readout")
-            self.plot.setTitle(f"{result.task}: target and readout on the test part")
             self.plot.enableAutoRange()
         self.score.setText(f"{result.metric} = {result.score:.4g}   ({result.task})")
 
