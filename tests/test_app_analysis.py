@@ -50,3 +50,39 @@ def test_fit_run_without_trace_says_why(qtbot):
     trace = run_trace(traces, ["a", "b"], ["voltage", "ground"])
     assert trace.t.size == 4  # G = 0 at t = 0 dropped
     assert np.allclose(trace.voltage, 2.0)
+
+
+def test_analysis_tab_saves_the_report_nwn_fit_writes(qtbot, tmp_path):
+    import json
+
+    from nwn.app.cli.main import main
+    from nwn.app.render.report_figures import report_files
+    from nwn.app.widgets.panels.analysis import AnalysisPanel
+    from nwn.engine.analysis.fit import fit_deterministic
+    from nwn.engine.analysis.residuals import analyze_residuals
+    from nwn.engine.analysis.traces import read_trace
+
+    panel = AnalysisPanel(lambda: None)
+    qtbot.addWidget(panel)
+    assert not panel.save_button.isEnabled() and panel.save_report(tmp_path / "x") == []
+    fit = fit_deterministic(read_trace(TRACE), n_starts=1)
+    panel._show((fit, analyze_residuals(fit)))
+    assert panel.save_button.isEnabled()
+    folder = tmp_path / "app_report"
+    panel.ask_folder = lambda: str(folder)
+    panel.save_button.click()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(report_files())
+    # The same files, and the same numbers, as the command line's report.
+    assert main(["fit", str(TRACE), "-o", str(tmp_path / "cli_report"), "--starts", "1"]) == 0
+    cli = json.loads((tmp_path / "cli_report" / "fit.json").read_text())
+    app = json.loads((folder / "fit.json").read_text())
+    assert app == cli
+    assert sorted(p.name for p in (tmp_path / "cli_report").iterdir()) == \
+        sorted(report_files())
+    # An existing report is replaced only when the user says so.
+    before = (folder / "fit.json").stat().st_mtime_ns
+    panel.confirm = lambda paths: False
+    assert panel.save_report(folder) == []
+    assert (folder / "fit.json").stat().st_mtime_ns == before
+    panel.confirm = lambda paths: True
+    assert len(panel.save_report(folder)) == len(report_files())

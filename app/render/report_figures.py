@@ -18,9 +18,9 @@ from nwn.app.render.offscreen import ensure_qapp
 from nwn.engine.analysis.fit import FitResult
 from nwn.engine.analysis.residuals import StochasticResult
 
-__all__ = ["FIGURES", "export_png", "figure_plot", "plot_drift", "plot_increments", "plot_psd",
-           "plot_residuals",
-           "plot_trace", "write_report_figures"]
+__all__ = ["FIGURES", "REPORT", "export_png", "figure_plot", "plot_drift", "plot_increments",
+           "plot_psd", "plot_residuals", "plot_trace", "report_files", "write_fit_report",
+           "write_report_figures"]
 
 WIDTH, HEIGHT = 900, 520
 DATA_PEN = pg.mkPen((40, 40, 40), width=1)
@@ -164,6 +164,40 @@ def write_report_figures(directory: str | Path, fit: FitResult,
             continue
         widget, plot = draw(fit if kind == "fit" else stochastic)
         written.append(export_png(widget, plot, directory / name))
+    return written
+
+
+#: The report's numbers (parameters with uncertainties, errors, stochastic measures).
+REPORT = "fit.json"
+
+
+def report_files(*, figures: bool = True) -> tuple[str, ...]:
+    """The names of the files a fit report holds."""
+    return (REPORT,) + (tuple(FIGURES) if figures else ())
+
+
+def write_fit_report(directory: str | Path, fit: FitResult,
+                     stochastic: StochasticResult | None = None, *,
+                     figures: bool = True) -> list[Path]:
+    """Write a fit report: :data:`REPORT` (``{"fit": ..., "stochastic": ...}``) and, with
+    ``figures``, the PNG figures; what ``nwn fit`` and the Analysis tab's Save report write.
+
+    Returns the paths written, the JSON file first. Each file is complete or absent.
+    """
+    import json
+
+    from nwn.engine.output_files import atomic_path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    report = {"fit": fit.to_dict()}
+    if stochastic is not None:
+        report["stochastic"] = stochastic.to_dict()
+    with atomic_path(directory / REPORT) as temp:
+        temp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    written = [directory / REPORT]
+    if figures:
+        written += write_report_figures(directory, fit, stochastic)
     return written
 
 

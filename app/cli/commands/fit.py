@@ -8,10 +8,9 @@ drift against state), and prints a short summary.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from nwn.app.cli.commands._common import add_force, checked_report_folder, write_text
+from nwn.app.cli.commands._common import add_force, checked_report_folder
 from nwn.geometry.checks import InputError, check_positive
 
 __all__ = ["register", "run"]
@@ -60,12 +59,11 @@ def run(args: argparse.Namespace) -> int:
         if len(electrodes) != 2:
             raise InputError(f"--electrodes must name two electrodes (got {args.electrodes!r})")
     threshold = check_positive("--threshold", getattr(args, "threshold", 5.0))
-    names = ("fit.json",)
-    if not getattr(args, "no_figures", False):
-        from nwn.app.render.report_figures import FIGURES
+    from nwn.app.render.report_figures import report_files
 
-        names += tuple(FIGURES)
-    output = checked_report_folder(args.output, names, args, inputs=(args.trace,))
+    figures = not getattr(args, "no_figures", False)
+    output = checked_report_folder(args.output, report_files(figures=figures), args,
+                                   inputs=(args.trace,))
     trace = read_trace(args.trace, columns=getattr(args, "columns", None), electrodes=electrodes)
     fit = fit_deterministic(trace, model=getattr(args, "model", "single"),
                             initial_state=getattr(args, "initial_state", "fit"),
@@ -73,17 +71,10 @@ def run(args: argparse.Namespace) -> int:
     stochastic = None
     if not getattr(args, "no_stochastic", False):
         stochastic = analyze_residuals(fit, threshold=threshold)
-    output.mkdir(parents=True, exist_ok=True)
-    report = {"fit": fit.to_dict()}
-    if stochastic is not None:
-        report["stochastic"] = stochastic.to_dict()
-    write_text(output / "fit.json", json.dumps(report, indent=2) + "\n")
-    figures = []
-    if not getattr(args, "no_figures", False):
-        from nwn.app.render.report_figures import write_report_figures
+    from nwn.app.render.report_figures import write_fit_report
 
-        figures = write_report_figures(output, fit, stochastic)
-    print(_summary(fit, stochastic, output, len(figures)))
+    written = write_fit_report(output, fit, stochastic, figures=figures)
+    print(_summary(fit, stochastic, output, len(written) - 1))
     return 0
 
 

@@ -111,8 +111,15 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.starts.setRange(1, 64)
         self.starts.setValue(12)
         self.starts.setToolTip("starting points of the least-squares fit")
+        self.load_button.setToolTip("fit a trace file (text columns t, I, V[, R, G] or an nwn "
+                                    "HDF5 result)")
+        self.save_button = QtWidgets.QPushButton("Save report…")
+        self.save_button.setToolTip("write fit.json and the figures into a folder, as "
+                                    "`nwn fit TRACE -o FOLDER` does")
+        self.save_button.setEnabled(False)
         buttons.addWidget(self.fit_run_button)
         buttons.addWidget(self.load_button)
+        buttons.addWidget(self.save_button)
         buttons.addWidget(QtWidgets.QLabel("starts"))
         buttons.addWidget(self.starts)
         layout.addLayout(buttons)
@@ -146,6 +153,13 @@ class AnalysisPanel(QtWidgets.QWidget):
         layout.addWidget(self.numbers)
         self.fit_run_button.clicked.connect(self.fit_run)
         self.load_button.clicked.connect(self._load_dialog)
+        self.save_button.clicked.connect(self._save_dialog)
+        #: ``ask_folder() -> path or ""`` and ``confirm([Path]) -> bool``; tests replace them.
+        self.ask_folder = lambda: QtWidgets.QFileDialog.getExistingDirectory(
+            self, "Save the fit report into a folder")
+        from nwn.app.widgets.file_dialogs import _confirm
+
+        self.confirm = lambda paths: _confirm(self, paths)
         self.finished.connect(self._show)
         self.failed.connect(self._show_error)
 
@@ -173,6 +187,39 @@ class AnalysisPanel(QtWidgets.QWidget):
                                                         "Traces (*.txt *.csv *.h5 *.hdf5)")
         if path:
             self.fit_file(path)
+
+    def save_report(self, folder) -> list:
+        """Write the last fit's report into ``folder`` (the files of ``nwn fit``): fit.json
+        and the PNG figures; existing report files are replaced only when confirmed.
+
+        Returns the paths written ([] when there is no fit, or the user said no)."""
+        from pathlib import Path
+
+        from nwn.app.render.report_figures import report_files, write_fit_report
+
+        if self.result is None:
+            self._show_error("no fit yet: fit this run or a trace file first")
+            return []
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            self._show_error(f"not a folder: {folder}")
+            return []
+        existing = [folder / name for name in report_files() if (folder / name).exists()]
+        if existing and not self.confirm(existing):
+            return []
+        fit, stochastic = self.result
+        try:
+            written = write_fit_report(folder, fit, stochastic)
+        except (OSError, ValueError) as error:
+            self._show_error(error_message(error))
+            return []
+        self.status.setText(f"wrote {written[0]} and {len(written) - 1} figures")
+        return written
+
+    def _save_dialog(self) -> None:
+        folder = self.ask_folder()
+        if folder:
+            self.save_report(folder)
 
     def _start(self, make_trace: Callable[[], object], message: str) -> bool:
         if self.busy:
@@ -220,4 +267,5 @@ class AnalysisPanel(QtWidgets.QWidget):
             # log axis: empty bins drawn at 0.5 (below one count) instead of log(0)
             self.histogram_curve.setData(edges, np.maximum(counts, 0.5))
         self.numbers.setPlainText(summary_text(fit, stochastic))
+        self.save_button.setEnabled(True)
         self.status.setText(f"done: RMS relative error {100 * fit.rms_relative_error:.2f} %")
