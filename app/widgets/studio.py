@@ -72,6 +72,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         #: Open/save dialogs remembering folders, adding extensions, confirming overwrites.
         self.dialogs = FileDialogs(self, self.settings)
+        #: The results file shown instead of a run (File > Open results), or None.
+        self.replay_results = None
         self.setWindowTitle("nwn-studio")
         self._build_ui()
         self._connect()
@@ -296,12 +298,19 @@ class MainWindow(QtWidgets.QMainWindow):
         from nwn.app.widgets.menus import install_menus
 
         install_menus(self)
+        from nwn.app.widgets.results_view import install_results
+
+        install_results(self)
 
     def _run_trace(self):
         """The current run's two-terminal trace for the Analysis tab (None before a run)."""
         from nwn.app.widgets.panels.analysis import run_trace
 
         electrodes = self.document.electrodes
+        if self.replay_results is not None:  # a results file: its recorded trace
+            replay = self.replay_results
+            return run_trace(replay.traces(), list(replay.results.electrode_names),
+                             [e.source.kind for e in replay.results.electrodes])
         return run_trace(self.controller.traces.arrays(), [e.name for e in electrodes],
                          [e.source.kind for e in electrodes])
 
@@ -314,6 +323,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _movie_source(self):
         """The snapshots of this run (the time slider's history) as movie frames."""
+        if self.replay_results is not None:  # a results file: every state it recorded
+            return self.replay_results.results
         history = self.controller.history
         network = self.canvas.network
         if network is None or len(history) < 2:
@@ -331,6 +342,8 @@ class MainWindow(QtWidgets.QMainWindow):
             conductance=traces["conductance"] if has_traces else None)
 
     def _export_traces(self):
+        if self.replay_results is not None:
+            return self.replay_results.results
         traces = self.controller.traces.arrays()
         if traces["t"].size == 0 or self.canvas.network is None:
             return None
@@ -480,6 +493,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _set_document(self, document: Document) -> None:
         self._stop_everything()
+        from nwn.app.widgets.results_view import end_replay
+
+        end_replay(self)  # another document: the results file shown is left behind
         self.document.events.disconnect(self._on_document_event)
         self.document = document
         self.parameters.document = document
@@ -938,6 +954,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compute.shutdown()
         self.controller.shutdown()
         self._close_results()
+        if self.replay_results is not None:
+            self.replay_results.close()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
         self.settings.sync()
@@ -949,6 +967,12 @@ def _document_for(argument: str | None) -> Document:
     if argument is None:
         return Document()
     path = Path(argument)
+    from nwn.app.widgets.results_view import RESULT_SUFFIXES
+
+    if path.suffix.lower() in RESULT_SUFFIXES:
+        if not path.is_file():
+            raise ValueError(f"no such file: {path}")
+        return Document()  # the window opens the results file once it shows
     if path.suffix == ".toml" or path.exists():
         return Document.open(path)
     return Document.from_preset(argument)
@@ -990,7 +1014,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nwn-studio",
                                      description="Nanowire network studio (GUI).")
     parser.add_argument("scenario", nargs="?",
-                        help="scenario TOML file or preset name (see `nwn presets`)")
+                        help="scenario TOML file, preset name (see `nwn presets`) or results "
+                             "file (.h5) to replay")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         document = _document_for(args.scenario)
@@ -1008,7 +1033,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     slot_errors.install(window.show_error)  # a failing slot shows in the window, not only stderr
     window.show()
-    if args.scenario is not None:
+    from nwn.app.widgets.results_view import RESULT_SUFFIXES, open_results
+
+    if args.scenario is not None and Path(args.scenario).suffix.lower() in RESULT_SUFFIXES:
+        open_results(window, args.scenario)  # a finished run: replay it
+    elif args.scenario is not None:
         window.deposit()  # a scenario was asked for: show its network forming right away
     return int(app.exec())
 
