@@ -261,7 +261,8 @@ class CircuitSolver:
         return _k.pcg(system.indptr, system.indices, system.data, system.rhs, self._x,
                       *self._preconditioner.arrays(), system.contact_free, system.contact_g,
                       system.contact_v, system.contact_term, self._term_sum, self._term_err,
-                      system.current_scale, max(tol.current, self._current_floor),
+                      system.current_scale, system.rounding_conductance,
+                      max(tol.current, self._current_floor),
                       max(tol.voltage, self._error_floor), self.max_iterations, r, z, p, q)
 
     def solve(self, junction_conductance, source_values=None, *, out: Solution | None = None

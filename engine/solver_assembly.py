@@ -21,7 +21,11 @@ from nwn.engine.solver_topology import Topology
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import Network
 
-__all__ = ["ReducedSystem"]
+__all__ = ["ROUNDING_EPS", "ReducedSystem"]
+
+#: A small multiple (16) of float64's machine epsilon: the relative rounding of a Kirchhoff
+#: residual or a terminal sum of a dozen terms.
+ROUNDING_EPS = 16.0 * float(np.finfo(np.float64).eps)
 
 
 class ReducedSystem:
@@ -64,6 +68,10 @@ class ReducedSystem:
         V, the source voltage at their terminal end at the last :meth:`assemble`.
     current_scale : float
         A, the largest current-source value at the last :meth:`assemble` (0 if none).
+    rounding_conductance : float
+        S, :data:`ROUNDING_EPS` times the largest diagonal entry or terminal conductance at
+        the last :meth:`assemble`: the current per volt that rounding alone leaves in the
+        residual, below which the stopping criterion asks for nothing.
     """
 
     def __init__(self, network: Network, topology: Topology):
@@ -133,6 +141,7 @@ class ReducedSystem:
         self._current_terms = np.flatnonzero((topology.terminal_kind == _k.KIND_CURRENT)
                                              & topology.node_solved[terminal_nodes])
         self.current_scale = 0.0
+        self.rounding_conductance = 0.0
 
         # contacts whose current is better taken from KCL at their wire node (see kernel)
         fixed_a = node_dirichlet[edge_nodes[:, 0]] & node_solved[edge_nodes[:, 0]]
@@ -230,6 +239,14 @@ class ReducedSystem:
                                             values[self._series_terms], 0.0)
         terms = self._current_terms
         self.current_scale = float(np.max(np.abs(values[terms]))) if terms.size else 0.0
+        # rounding leaves ~ (degree) eps sum_j |a_ij| |x_j| in r_i and eps sum_c g_c |x| in a
+        # terminal sum: bounded here by ROUNDING_EPS times the largest diagonal entry or
+        # terminal conductance, per volt
+        largest = float(np.max(self.data[self.diag_pos])) if self.n_free else 0.0
+        if self.contact_g.size:
+            largest = max(largest, float(np.max(np.bincount(
+                self.contact_term, weights=self.contact_g))))
+        self.rounding_conductance = ROUNDING_EPS * largest
 
     def scatter(self, x: np.ndarray, values: np.ndarray, node_voltage: np.ndarray,
                 edge_current: np.ndarray, terminal_current: np.ndarray,

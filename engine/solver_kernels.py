@@ -115,7 +115,7 @@ def _matvec(indptr, indices, data, x, out):
 
 @numba.njit(cache=True)
 def _errors(r, z, x, contact_free, contact_g, contact_v, contact_term, term_sum, term_err,
-            current_scale, test_current):
+            current_scale, rounding_current, test_current):
     """The stopping criterion's measures (:mod:`nwn.engine.solver_tolerance`).
 
     Returns
@@ -145,7 +145,9 @@ def _errors(r, z, x, contact_free, contact_g, contact_v, contact_term, term_sum,
         g = contact_g[c]
         term_sum[contact_term[c]] += g * (contact_v[c] - x[i])
         term_err[contact_term[c]] += abs(g * z[i])
-    reference = current_scale
+    # the rounding of r and of the terminal sums themselves, per volt (S), over the tolerance:
+    # when the terminal currents vanish (every source at one voltage) this is the scale
+    reference = max(current_scale, rounding_current * scale)
     worst = residual
     for t in range(term_sum.shape[0]):
         reference = max(reference, abs(term_sum[t]))
@@ -160,7 +162,7 @@ def _errors(r, z, x, contact_free, contact_g, contact_v, contact_term, term_sum,
 @numba.njit(cache=True)
 def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, inv_diag, t,
         contact_free, contact_g, contact_v, contact_term, term_sum, term_err, current_scale,
-        tol_current, tol_voltage, max_iterations, r, z, p, q):
+        rounding_conductance, tol_current, tol_voltage, max_iterations, r, z, p, q):
     """Preconditioned conjugate gradient, started from ``x`` (updated in place).
 
     The preconditioner is M = L D L^T, an exact factorization of an earlier matrix in
@@ -182,6 +184,10 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
     contact_term : (C,) int64, terminal of each contact
     term_sum, term_err : (K,) float64, scratch
     current_scale : float, A, the largest current-source value (0 if none)
+    rounding_conductance : float, S
+        What rounding alone leaves in the residual and the terminal sums per volt of the
+        largest voltage (a small multiple of eps times the largest diagonal entry or terminal
+        conductance): Kirchhoff's test asks for no less than that.
 
     Returns
     -------
@@ -191,6 +197,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
     """
     n = rhs.shape[0]
     test_current = tol_current < np.inf
+    rounding_current = rounding_conductance / tol_current if test_current else 0.0
     _matvec(indptr, indices, data, x, q)
     for i in range(n):
         r[i] = rhs[i] - q[i]
@@ -205,7 +212,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
         while True:
             current, voltage = _errors(r, z, x, contact_free, contact_g, contact_v,
                                        contact_term, term_sum, term_err, current_scale,
-                                       test_current)
+                                       rounding_current, test_current)
             if current <= tol_current and voltage <= tol_voltage:
                 break
             if iterations >= max_iterations or not rz > 0.0:
@@ -239,7 +246,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
             ldl_solve(start, panel_ptr, row_ptr, rows, panels, inv_diag, r, z, t)
             current, voltage = _errors(r, z, x, contact_free, contact_g, contact_v,
                                        contact_term, term_sum, term_err, current_scale,
-                                       test_current)
+                                       rounding_current, test_current)
             return iterations, voltage <= tol_voltage, current, voltage
         if fresh:
             break  # tested on the true residual already
@@ -250,7 +257,8 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
         for i in range(n):
             r[i] = rhs[i] - q[i]
         current, voltage = _errors(r, z, x, contact_free, contact_g, contact_v, contact_term,
-                                   term_sum, term_err, current_scale, test_current)
+                                   term_sum, term_err, current_scale, rounding_current,
+                                   test_current)
         if current <= tol_current and voltage <= tol_voltage:
             break
         if iterations >= max_iterations or not rz > 0.0:

@@ -14,10 +14,14 @@ estimate of the error in the node voltages (V). CG stops when, with ``tolerance`
    max|z| <= tau * max|v|.
 
 I_ref is the largest terminal current magnitude, estimated from the present voltages (and the
-largest current-source value). The default tau = :data:`DEFAULT_TOLERANCE` leaves the terminal
-currents right to better than 1e-10 relative (``tests/test_solver_tolerance.py`` checks this
-against a direct sparse solve). ``"legacy"`` is the earlier criterion (test 3 alone, at
-1e-13), kept so that benchmarks can compare against it.
+largest current-source value), but no less than what rounding alone leaves in the residual
+over tau (a small multiple of eps times the largest diagonal entry or terminal conductance
+times max|v|, ``solver_assembly.ROUNDING_EPS``): when every source sits at one voltage the
+terminal currents vanish and tests 1 and 2 then ask for the residual at rounding level. The
+default tau = :data:`DEFAULT_TOLERANCE` leaves the terminal currents right to better than 1e-10
+relative (``tests/test_solver_tolerance.py`` checks this against a direct sparse solve).
+``"legacy"`` is the earlier criterion (test 3 alone, at 1e-13), kept so that benchmarks can
+compare against it.
 """
 
 from __future__ import annotations

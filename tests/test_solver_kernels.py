@@ -173,9 +173,13 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
     rhs = rng.normal(size=300)
     x = np.zeros(300)
     work = np.zeros((4, 300))
-    iterations, converged, error = kernels.pcg(
+    no_contacts = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, np.int64),
+                   np.zeros(1), np.zeros(1))
+    # the voltage test alone (tol_current = inf, the "legacy" criterion)
+    iterations, converged, _, error = kernels.pcg(
         drifted.indptr, drifted.indices, drifted.data, rhs, x, *pattern.arrays(), panels,
-        inv_diag, np.zeros(pattern.max_width), 1e-13, 100, *work)
+        inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, np.inf, 1e-13, 100,
+        *work)
     assert converged and 1 < iterations < 30 and error <= 1e-13
     # the float32 factor is the float64 one rounded
     if dtype == np.float32:
@@ -183,3 +187,14 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
         assert np.array_equal(panels, exact.astype(np.float32))
     reference = np.linalg.solve(drifted.toarray(), rhs)
     assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
+    # Kirchhoff's test: with 1 A of current scale, the true residual below 1e-9 A
+    y = np.zeros(300)
+    iterations, converged, current, _ = kernels.pcg(
+        drifted.indptr, drifted.indices, drifted.data, rhs, y, *pattern.arrays(), panels,
+        inv_diag, np.zeros(pattern.max_width), *no_contacts, 1.0, 0.0, 1e-9, 1.0, 100, *work)
+    assert converged and current <= 1e-9
+    assert np.max(np.abs(rhs - drifted @ y)) <= 1e-9
+    assert iterations < kernels.pcg(  # a looser test needs fewer iterations than 1e-13
+        drifted.indptr, drifted.indices, drifted.data, rhs, np.zeros(300), *pattern.arrays(),
+        panels, inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, np.inf, 1e-13,
+        100, *work)[0]

@@ -180,3 +180,20 @@ def test_scenario_refuses_a_bad_setting_naming_the_key():
     with pytest.raises(InputError, match=r"^run\.solver_tolerance must be a number in "
                                          r"\[1e-14, 0\.001\].* \(got 2\)$"):
         parse_scenario(SCENARIO + "solver_tolerance = 2\n")
+
+
+def test_sources_at_one_voltage_give_vanishing_currents_without_failing():
+    # every terminal at 1 V: the exact currents are 0, so "relative to the largest terminal
+    # current" alone would ask for the impossible; the rounding level bounds the request
+    network = deposited(300, "jda", seed=1)
+    solver = CircuitSolver(network, {"left": ("voltage", 1.0), "right": ("voltage", 1.0)})
+    g = np.full(network.n_junctions, 1e-2)
+    for k in range(3):
+        sol = solver.solve(g * (1 + 0.01 * k))
+        assert np.max(np.abs(sol.terminal_current)) < 1e-12  # A, vs ~1e-2 A at 1 V bias
+        assert np.nanmax(np.abs(sol.node_voltage - 1.0)) < 1e-12
+        assert sol.iterations <= 3
+    assert solver.get_state()["current_floor"] == 0.0  # nothing was given up for later steps
+    sol = solver.solve(g, np.array([1.0, 0.5]))
+    reference = direct_terminal_currents(network, g, {"left": 1.0, "right": 0.5}, {})
+    assert worst_error(network, sol, reference) <= 1e-10
