@@ -243,3 +243,20 @@ def test_a_canvas_click_marks_rc_roles_when_the_compute_tab_asks(qtbot, tmp_path
     assert "'top' is floating" in win.compute.status.text()
     assert rc_roles(win.document.scenario) == roles
     win.close()
+
+
+@pytest.mark.parametrize("task, shown", [
+    ("mackey-glass-forecast", "valid for"), ("generalization-rank", "kernel rank")])
+def test_online_tasks_run_from_the_tab(qtbot, document, tmp_path, task, shown):
+    panel = _panel(qtbot, document, tmp_path)
+    panel.task.setCurrentText(task)
+    panel.hold.setText("0.002")
+    panel.samples.setValue(520)
+    panel.washout.setValue(10)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.state != "running", timeout=120_000)
+    assert panel.state == "done", panel.status.text()
+    assert shown in panel.score.text()
+    if task == "mackey-glass-forecast":
+        curves = {item.name(): item for item in panel.plot.listDataItems()}
+        assert np.array_equal(curves["prediction"].getData()[1], panel.run.context["forecast"])

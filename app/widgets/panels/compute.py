@@ -546,7 +546,13 @@ class ComputePanel(QtWidgets.QWidget):
                 self.plot.setTitle(f"{result.task}: target and readout on the test part")
             self.plot.setLabel("left", "target, readout")
             self.plot.enableAutoRange()
-        self.score.setText(f"{result.metric} = {result.score:.4g}   ({result.task})")
+        text = f"{result.metric} = {result.score:.4g}   ({result.task})"
+        if "valid_time" in details:
+            text += (f"   valid for {details['valid_time']} samples; one-step NRMSE "
+                     f"{details['one_step_nrmse']:.3g}")
+        if "kernel_rank" in details:
+            text += f"   kernel rank {details['kernel_rank']} of {details['features']} features"
+        self.score.setText(text)
 
     def save_to(self, path: str | Path) -> Path:
         """Copy the last run's results file (the reservoir module's HDF5 layout) to ``path``."""
