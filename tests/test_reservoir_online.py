@@ -190,6 +190,17 @@ def test_online_tasks_need_a_simulated_reservoir():
         assert "\n" not in str(error.value)
 
 
+def _recording(tmp_path):
+    from nwn.engine.reservoir import write_recording
+
+    path = tmp_path / "rec.txt"
+    t = np.arange(300) * 0.1
+    voltage = np.stack([np.sin(t), 0.5 * np.sin(t + 1), np.cos(t)])
+    current = np.stack([np.cos(t), np.full(300, np.nan), np.full(300, np.nan)])
+    write_recording(path, t, ("pad1", "pad2", "pad3"), voltage, current)
+    return path
+
+
 def test_cli_closed_loop_forecast_and_bad_input(tmp_path, capsys):
     path = tmp_path / "device.toml"
     path.write_text(pad_device(model="rate", params=RATE))
@@ -210,7 +221,9 @@ def test_cli_closed_loop_forecast_and_bad_input(tmp_path, capsys):
          "streams must be"),
         (["run", str(path), "--task", "mackey-glass-forecast", "--samples", "150"],
          "mackey-glass-forecast needs at least"),
+        (["score", str(_recording(tmp_path)), "--task", "generalization-rank", "--input-pad",
+          "pad1"], "scores a simulated network only"),
     ):
-        assert main(["reservoir", *argv, "-q"]) == 2
+        assert main(["reservoir", *argv, *(["-q"] if argv[0] == "run" else [])]) == 2
         err = capsys.readouterr().err
         assert err.startswith("nwn: error: ") and message in err and err.count("\n") == 1

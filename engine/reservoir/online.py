@@ -372,6 +372,7 @@ def run_streams(scenario: Any, spec: ReservoirSpec, *, seed: int,
     result = score_task(spec.task, drive.inputs, drive.features, context)
     result.details.update(protocol_details(spec, len(drive.layout["names"]), seed))
     result.details.update(stream_length=length, noise=noise)
+    del result.details["samples"]  # the streams, not reservoir.samples, are what was driven
     records = drive.electrode_records()
     return ReservoirRun(result=result, u=drive.inputs, context=context,
                         features=drive.features, feature_names=drive.layout["names"],

@@ -71,6 +71,10 @@ def score_recording(recording: PadRecording, task: str, input_pad: str,
                     ground_pads: Sequence[str] | None = None, **settings: Any) -> TaskResult:
     """Score a recording on ``task`` (settings as :func:`.tasks.score_task`)."""
     spec = get_task(task)
+    if spec.online:
+        from nwn.engine.reservoir.tasks import _online_only
+
+        raise _online_only(task)
     if not spec.from_input:
         raise InputError(f"task {task!r} cannot be scored from a recording (its target does "
                          f"not follow from the input alone); run it with `nwn reservoir run`")
