@@ -7,7 +7,10 @@ Both in the same run, on the same members (one preset over 16 seeds). Prints:
 * the engine's per-member overhead: (sweep wall time x workers - sum of member run times) /
   members, as a fraction of the mean member run time (target <= 5 % for members >= 2 s);
 * each member's run time serially and on the cluster (contention on a shared machine shows
-  up there), and the load average before and after (other processes on the machine).
+  up there), and the load average before and after (other processes on the machine);
+* each member's CPU time serially and on the cluster, split there into the member's thread
+  and the rest of its worker process (Dask's periodic work): a measure of Dask's cost in the
+  workers that hardly depends on the load.
 
 Numba kernels are compiled (or loaded from cache) before timing, here and on every worker.
 ``--dask-periodic default`` runs the cluster with Dask's own intervals for its periodic work
@@ -38,6 +41,21 @@ def _warm(scenario):
         scenario.run, duration=5 * scenario.run.dt))
     default_runner(short)
     return os.getpid()
+
+
+def timed_member(scenario):
+    """The default member, with the CPU time it took: of its whole process (the member and
+    whatever else that process ran meanwhile, e.g. Dask's periodic work in a worker) and of
+    its own thread. CPU time, unlike wall time, hardly depends on how busy the machine is."""
+    import numpy as np
+
+    from nwn.engine.sweep import default_runner
+
+    process, thread = time.process_time(), time.thread_time()
+    out = default_runner(scenario)
+    out["cpu_process"] = np.asarray(time.process_time() - process)
+    out["cpu_thread"] = np.asarray(time.thread_time() - thread)
+    return out
 
 
 def main() -> None:
@@ -71,11 +89,12 @@ def main() -> None:
           f"{os.cpu_count()} cores, load average {load_before[0]:.2f} (1 min)")
 
     _warm(scenario)
-    serial_times = []
+    serial_times, serial_cpu = [], []
     started = time.perf_counter()
     for seed in seeds:
         t0 = time.perf_counter()
-        default_runner(dataclasses.replace(scenario, seed=seed))
+        serial_cpu.append(float(timed_member(dataclasses.replace(scenario, seed=seed))
+                                ["cpu_process"]))
         serial_times.append(time.perf_counter() - t0)
     serial_wall = time.perf_counter() - started
     # Dask's nannies start workers with OMP/OPENBLAS/MKL_NUM_THREADS=1; this process may use
@@ -101,11 +120,13 @@ def main() -> None:
         client.run(_warm, scenario)
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            result = run_sweep(scenario, None, seeds, client=client,
+            result = run_sweep(scenario, None, seeds, client=client, runner=timed_member,
                                output=Path(folder) / "bench.h5")
             sweep_wall = time.perf_counter() - started
             with result:
                 member_times = np.asarray(result.members["wall_time"].values, dtype=float)
+                cpu_process = np.asarray(result.dataset["cpu_process"].values, dtype=float)
+                cpu_thread = np.asarray(result.dataset["cpu_thread"].values, dtype=float)
                 assert result.n_done == args.members, result.failures()
     finally:
         closing = time.perf_counter()
@@ -129,6 +150,10 @@ def main() -> None:
           f"{100 * overhead / mean_member:.1f} % of a member's run (target <= 5 %)")
     print(f"member slow-down on the cluster vs serial: {mean_member / mean_serial:.2f}x "
           f"(contention for the cores)")
+    print(f"CPU per member: serial {statistics.mean(serial_cpu):.3f} s; on the cluster "
+          f"{cpu_process.mean():.3f} s for its worker process, {cpu_thread.mean():.3f} s of it "
+          f"in the member's thread ({cpu_process.mean() / statistics.mean(serial_cpu):.3f}x "
+          f"serial; Dask's own threads {cpu_process.mean() - cpu_thread.mean():.3f} s)")
     if single:
         same = statistics.mean(single) / statistics.mean(serial_times[:len(single)])
         print(f"the first {len(single)} members serially with one BLAS thread, as the workers "
