@@ -18,7 +18,7 @@ __all__ = ["ClusterReport", "cluster_report", "component_labels", "connected_com
            "connects"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _root(parent: np.ndarray, node: int) -> int:
     while parent[node] != node:
         parent[node] = parent[parent[node]]  # path halving
@@ -26,7 +26,7 @@ def _root(parent: np.ndarray, node: int) -> int:
     return node
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _component_labels(edges: np.ndarray, out: np.ndarray) -> None:
     """Union-find over the edges, then labels in order of each component's lowest node."""
     n = out.shape[0]

@@ -41,7 +41,7 @@ import shapely
 
 from .checks import InputError, check_int
 from .clusters import component_labels
-from .electrodes import check_electrodes
+from .electrodes import check_electrodes, wires_touching
 from .junctions import Junctions, junctions_from_candidates
 from .wires import Wires, check_box, drop_wires, make_rng
 
@@ -157,7 +157,7 @@ def _find(parent, w):
     return w
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _merge_batch(parent, size, touch, start, stop, contacts, junction_low, junction_high,
                  state, joined):
     """Add wires ``start .. stop - 1`` to the union-find, in order.
@@ -205,7 +205,7 @@ def _merge_batch(parent, size, touch, start, stop, contacts, junction_low, junct
                 state[2] = w
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _roots(parent, n, out):
     for w in range(n):
         out[w] = _find(parent, w)
@@ -331,13 +331,18 @@ class Deposition:
         self._ends[start:stop] = batch.endpoints
         self._diameters[start:stop] = batch.diameters
         self._lengths[start:stop] = batch.lengths
-        new_geoms = shapely.linestrings(batch.endpoints)
+        # Given junctions: nothing searches this batch now, so its shapely geometries and tree
+        # wait until a later batch needs them (_block_tree). Creating 100,000 geometries holds
+        # the interpreter lock and adds 100,000 objects to every garbage collection: a
+        # replayed film (the studio's, in a worker thread) would stall the window for that.
+        lazy = junctions is not None
+        new_geoms = None if lazy else shapely.linestrings(batch.endpoints)
         self._geoms[start:stop] = new_geoms
         self._n = stop
         self._batch += 1
         self._cache.clear()
 
-        new_tree = shapely.STRtree(new_geoms)
+        new_tree = None if lazy else shapely.STRtree(new_geoms)
         if junctions is not None:
             new = junctions
         else:
@@ -346,8 +351,8 @@ class Deposition:
             keep = found[0] < found[1]
             firsts.append(found[0][keep] + start)
             seconds.append(found[1][keep] + start)
-            for block_start, _, tree in self._blocks:
-                found = tree.query(new_geoms)
+            for k, (block_start, _, _) in enumerate(self._blocks):
+                found = self._block_tree(k).query(new_geoms)
                 firsts.append(found[1] + block_start)
                 seconds.append(found[0] + start)
             first = np.concatenate(firsts).astype(np.int64)
@@ -362,11 +367,13 @@ class Deposition:
         ):
             merged_start = self._blocks[-2][0]
             self._blocks[-2:] = [(merged_start, stop,
-                                  shapely.STRtree(self._geoms[merged_start:stop]))]
+                                  shapely.STRtree(self._geometries(merged_start, stop)))]
 
         contacts = np.zeros((n, len(self.electrodes)), dtype=np.bool_)
         for e, electrode in enumerate(self.electrodes):
-            contacts[new_tree.query(electrode.shape, predicate="intersects"), e] = True
+            touching = new_tree.query(electrode.shape, predicate="intersects") if not lazy \
+                else wires_touching(batch, [electrode])[0]
+            contacts[touching, e] = True
         by_newer = np.argsort(new.pairs[:, 1], kind="stable")
         before = self._state[2]
         _merge_batch(self._parent, self._size, self._touch, start, stop, contacts,
@@ -375,6 +382,21 @@ class Deposition:
         if before < 0 <= self._state[2]:
             self._percolation_batch = self._batch
         return self.status(new_wires=(start, stop), new_junctions=len(new))
+
+    def _geometries(self, start: int, stop: int) -> np.ndarray:
+        """Shapely geometries of wires ``start:stop``, made now where a lazy batch left none."""
+        geoms = self._geoms[start:stop]
+        missing = np.flatnonzero([g is None for g in geoms])
+        if missing.size:
+            self._geoms[start + missing] = shapely.linestrings(self._ends[start + missing])
+        return self._geoms[start:stop]
+
+    def _block_tree(self, k: int):
+        block_start, block_stop, tree = self._blocks[k]
+        if tree is None:
+            tree = shapely.STRtree(self._geometries(block_start, block_stop))
+            self._blocks[k] = (block_start, block_stop, tree)
+        return tree
 
     def status(self, *, new_wires: tuple[int, int] = (0, 0), new_junctions: int = 0
                ) -> DepositionStep:

@@ -162,7 +162,7 @@ def touching_wires(wires: Wires, electrode: Electrode, *, tree: Any = None) -> n
         Sorted wire indices.
     """
     if tree is None:
-        tree = shapely.STRtree(wires.geometries())
+        tree = wires.tree()
     found = tree.query(electrode.shape, predicate="intersects")
     return np.sort(np.asarray(found, dtype=np.int64))
 

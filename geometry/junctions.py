@@ -157,7 +157,7 @@ def _decide(ax, ay, bx, by, cx, cy, dx, dy):
     return 1, t, u, ax + t * rx, ay + t * ry
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _classify_pairs(ends, first, second, out_pairs, out_position, out_points, out_unsure):
     """Decide candidate pairs (first[k], second[k]), ``first[k] < second[k]``.
 
@@ -320,7 +320,7 @@ def strtree_candidates(
     return np.concatenate(firsts).astype(np.int64), np.concatenate(seconds).astype(np.int64)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _grid_order(first_cell, n_cells, order):
     """Counting sort of the wires by the cell of their bounding box's lower-left corner."""
     counts = np.zeros(n_cells + 1, dtype=np.int64)
@@ -333,7 +333,7 @@ def _grid_order(first_cell, n_cells, order):
         counts[first_cell[w]] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
               item_ends, item_origin):
     """Fill the cell -> wire lists (CSR), visiting wires in spatial ``order``.
@@ -366,7 +366,7 @@ def _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_star
                 cursor[cell] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx, ny,
                     cell_start, item_wire, item_ends, item_origin, start, counts, row_start,
                     row_count, out_pairs, out_position, out_points, out_unsure):
@@ -454,7 +454,7 @@ def _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv
     return n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _gather_blocks(row_start, row_count, pairs, position, points, out_pairs, out_position,
                    out_points):
     """Copy each wire's block of rows, wire by wire, into lexicographic order."""

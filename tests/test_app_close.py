@@ -20,6 +20,7 @@ def test_closing_mid_run_stops_the_worker_cleanly(qtbot, tmp_path):
     window.show()
     window.deposit()
     window.finish_deposition()
+    qtbot.waitUntil(lambda: not window.depositing, timeout=20_000)
     assert window.run()
     qtbot.waitUntil(lambda: window.controller.busy, timeout=20_000)
     time.sleep(0.3)  # let it step for a while

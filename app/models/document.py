@@ -31,8 +31,9 @@ from nwn.engine.scenario import (
     parse_scenario,
     scenario_to_toml,
 )
-from nwn.geometry import Electrode, build_network, find_junctions, touching_wires
+from nwn.geometry import Electrode, build_network, find_junctions
 from nwn.geometry.checks import InputError
+from nwn.geometry.electrodes import wires_touching
 
 __all__ = ["Document", "Events", "check_electrode", "default_scenario", "geometry_electrodes",
            "unique_name"]
@@ -118,6 +119,7 @@ class Document:
         self.network_error: str | None = None
         self._wires = None
         self._junctions = None
+        self._touching = None  # (wires, electrodes, touching_wires()) of the last build
         self._undo: list[tuple[str, Scenario, Scenario]] = []
         self._redo: list[tuple[str, Scenario, Scenario]] = []
 
@@ -279,13 +281,22 @@ class Document:
         the same wires ``nwn run`` builds for this scenario and seed."""
         self.set_wires(deposit_wires(self.scenario))
 
-    def set_wires(self, wires, junctions=None) -> None:
-        """Use these wires (and their junctions, found here if not given)."""
+    def set_wires(self, wires, junctions=None, *, prepared: NetworkBuild | None = None) -> None:
+        """Use these wires (and their junctions, found here if not given).
+
+        ``prepared``: :meth:`prepare_network` of the same wires and junctions, computed off the
+        GUI thread (building 100,000 wires' graph takes ~0.5 s); used if the electrodes and
+        network settings it was built for are still the document's."""
         if junctions is None:
             junctions = find_junctions(wires)
         self._wires = wires
         self._junctions = junctions
-        self._rebuild()
+        if prepared is not None and prepared.wires is wires and \
+                prepared.electrodes == self.electrodes and \
+                prepared.network_spec == self.scenario.network:
+            self._apply_build(prepared)
+        else:
+            self._rebuild()
 
     def clear_network(self) -> None:
         self._wires = None
@@ -307,38 +318,91 @@ class Document:
         """Indices of the wires each electrode touches, by electrode name."""
         if self._wires is None:
             return {}
-        import shapely
+        cached = self._touching
+        if cached is not None and cached[0] is self._wires and cached[1] == self.electrodes:
+            return dict(cached[2])
 
-        tree = shapely.STRtree(self._wires.geometries())
-        return {e.name: touching_wires(self._wires, e, tree=tree)
-                for e in geometry_electrodes(self.electrodes)}
+        electrodes = geometry_electrodes(self.electrodes)
+        return dict(zip((e.name for e in electrodes), wires_touching(self._wires, electrodes),
+                        strict=True))
+
+    def prepare_network(self, wires, junctions) -> NetworkBuild:
+        """The circuit graph of ``wires`` with this document's electrodes, without changing the
+        document: safe to call in a worker thread, then hand to :meth:`set_wires`."""
+        return prepare_network(wires, junctions, self.electrodes, self.scenario.network)
 
     def _rebuild(self) -> None:
         if self._wires is None:
             return
-        touching = self.touching_wires()
-        self.flagged = tuple(name for name, index in touching.items() if index.size == 0)
-        self.built = None
-        self.network_error = None
-        if self.flagged:
-            self.network_error = f"electrode {self.flagged[0]!r} touches no wire"
-        elif not self.electrodes:
-            self.network_error = "no electrodes: draw some or pick a layout"
-        else:
-            spec = self.scenario.network
-            electrodes = geometry_electrodes(self.electrodes)
-            try:
-                network = build_network(self._wires, self._junctions, list(electrodes),
-                                        mode=spec.mode,
-                                        wire_resistivity=spec.wire_resistivity,
-                                        contact_resistance=spec.contact_resistance)
-            except ValueError as error:
-                self.network_error = str(error).splitlines()[0]
-            else:
-                self.built = BuiltNetwork(wires=self._wires, junctions=self._junctions,
-                                          electrodes=electrodes, network=network)
+        self._apply_build(self.prepare_network(self._wires, self._junctions))
+
+    def _apply_build(self, build: NetworkBuild) -> None:
+        self.flagged = build.flagged
+        self._touching = (build.wires, build.electrodes, build.touching)
+        self.network_error = build.error
+        self.built = build.built
         self.events.emit("network", self.built)
 
+
+@dataclasses.dataclass(frozen=True)
+class NetworkBuild:
+    """What :func:`prepare_network` found: the built network, or why there is none.
+
+    Attributes
+    ----------
+    wires, junctions
+        What it was built from.
+    electrodes : tuple of ElectrodeSpec
+    network_spec
+        The scenario's ``[network]`` section it used.
+    flagged : tuple of str
+        Electrodes touching no wire.
+    touching : dict
+        Indices of the wires each electrode touches, by name.
+    built : BuiltNetwork or None
+    error : str or None
+        One line: why nothing was built.
+    """
+
+    wires: object
+    junctions: object
+    electrodes: tuple
+    network_spec: object
+    flagged: tuple[str, ...]
+    touching: dict
+    built: BuiltNetwork | None
+    error: str | None
+
+
+def prepare_network(wires, junctions, electrodes: Sequence[ElectrodeSpec],
+                    spec) -> NetworkBuild:
+    """Build the circuit graph of ``wires`` (and ``junctions``) with ``electrodes`` and the
+    ``[network]`` settings ``spec``; touches no document (runs in a worker thread)."""
+
+    electrodes = tuple(electrodes)
+    geometry = geometry_electrodes(electrodes)
+    touching = dict(zip((e.name for e in geometry), wires_touching(wires, geometry),
+                        strict=True))
+    flagged = tuple(name for name, index in touching.items() if index.size == 0)
+    built = None
+    error = None
+    if flagged:
+        error = f"electrode {flagged[0]!r} touches no wire"
+    elif not electrodes:
+        error = "no electrodes: draw some or pick a layout"
+    else:
+        try:
+            network = build_network(wires, junctions, list(geometry), mode=spec.mode,
+                                    wire_resistivity=spec.wire_resistivity,
+                                    contact_resistance=spec.contact_resistance)
+        except ValueError as exc:
+            error = str(exc).splitlines()[0]
+        else:
+            built = BuiltNetwork(wires=wires, junctions=junctions, electrodes=geometry,
+                                 network=network)
+    return NetworkBuild(wires=wires, junctions=junctions, electrodes=electrodes,
+                        network_spec=spec, flagged=flagged, touching=touching, built=built,
+                        error=error)
 
 def _scenario_dict(scenario: Scenario) -> dict:
     """The scenario as the mapping :func:`parse_scenario` reads (via its TOML text)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -194,6 +195,83 @@ class NetworkScene:
         self.wire_component = np.full(self.n_wires, -1, dtype=np.int64)
         self.wire_component[self._wire_of_node] = np.asarray(network.component)[
             self._wire_node]
+
+    # -- searches (built once per network; touch them in a worker thread to pre-build) -------
+
+    @cached_property
+    def junction_tree(self):
+        """:class:`scipy.spatial.cKDTree` of the junction points (m); None without junctions."""
+        from scipy.spatial import cKDTree
+
+        return cKDTree(self.junction_xy) if len(self.junction_xy) else None
+
+    def touching(self, electrodes) -> np.ndarray:
+        """Sorted indices of the wires touching any of ``electrodes`` (objects with a
+        ``shape`` dict, m), shape (K,)."""
+        from nwn.geometry import Electrode
+        from nwn.geometry.electrodes import wires_touching
+        from nwn.geometry.shapes import shape_geometry
+
+        key = repr([e.shape for e in electrodes])
+        cache = self.__dict__.setdefault("_touching", {})
+        if key not in cache:
+            # A movie drawn without names passes nameless electrodes: any name does here.
+            found = wires_touching(self.network.wires, [
+                Electrode(getattr(e, "name", "") or f"electrode {k}", shape_geometry(e.shape))
+                for k, e in enumerate(electrodes)])
+            # only the latest layout is kept: electrodes are edited one at a time
+            cache.clear()
+            cache[key] = np.unique(np.concatenate(found)).astype(np.int64) if found \
+                else np.zeros(0, np.int64)
+        return cache[key]
+
+    # -- one element's recorded history (the inspector) ---------------------------------------
+
+    def junction_history(self, junction: int, snapshots) -> dict[str, np.ndarray]:
+        """Junction ``junction`` through ``snapshots`` (a run's history, in time order).
+
+        Returns
+        -------
+        dict
+            ``t`` (T,) s, ``conductance`` (T,) S, ``voltage`` (T,) V, ``state`` (T,) and
+            ``current`` (T,) A (through its edge).
+        """
+        edge = int(self._junction_edge[junction])
+        rows = [(s.t, s.junction_conductance[junction], s.junction_voltage[junction],
+                 s.junction_state[junction], s.edge_current[edge]) for s in snapshots]
+        table = np.array(rows, dtype=np.float64).reshape(-1, 5)
+        return dict(zip(("t", "conductance", "voltage", "state", "current"), table.T,
+                        strict=True))
+
+    def wire_history(self, wire: int, snapshots) -> dict[str, np.ndarray]:
+        """Wire ``wire`` through ``snapshots``: ``t`` (T,) s, ``voltage`` (T,) V (its mean node
+        potential, as :meth:`wire_voltage`) and ``current`` (T,) A (the largest current
+        through one of its nodes, as :meth:`wire_current`)."""
+        nodes = self._wire_node[self._wire_of_node == wire]
+        if nodes.size == 0:
+            empty = np.zeros(0)
+            return {"t": np.array([s.t for s in snapshots], dtype=np.float64),
+                    "voltage": np.full(len(snapshots), np.nan), "current": empty}
+        # Edges meeting those nodes: each node's throughput is half the |I| sum of its edges.
+        at_a = np.isin(self._edge_a, nodes)
+        at_b = np.isin(self._edge_b, nodes)
+        edges = np.flatnonzero(at_a | at_b)
+        local = {int(n): k for k, n in enumerate(nodes)}
+        end_a = np.array([local.get(int(n), -1) for n in self._edge_a[edges]], dtype=np.int64)
+        end_b = np.array([local.get(int(n), -1) for n in self._edge_b[edges]], dtype=np.int64)
+        t = np.empty(len(snapshots))
+        voltage = np.empty(len(snapshots))
+        current = np.empty(len(snapshots))
+        for k, snapshot in enumerate(snapshots):
+            t[k] = snapshot.t
+            with np.errstate(invalid="ignore"):
+                voltage[k] = np.mean(np.asarray(snapshot.node_voltage)[nodes])
+            magnitude = np.abs(np.nan_to_num(np.asarray(snapshot.edge_current)[edges]))
+            through = np.zeros(nodes.size)
+            np.add.at(through, end_a[end_a >= 0], 0.5 * magnitude[end_a >= 0])
+            np.add.at(through, end_b[end_b >= 0], 0.5 * magnitude[end_b >= 0])
+            current[k] = through.max()
+        return {"t": t, "voltage": voltage, "current": current}
 
     # -- reductions ---------------------------------------------------------------------------
 

@@ -14,6 +14,12 @@ Two ways of drawing, same look:
   is composited with one ``drawImage``. QPainter needs ~8 ms for 38,000 junction dots and
   ~6 ms for 10,000 wire paths at 1100 x 800 px; the kernel needs ~1 ms for both. The buffer is
   redrawn only when the view transform, the visible rectangle or the styles change.
+* asynchronous raster (``asynchronous = True``, for a window's own painting): the buffer is
+  drawn by one background thread (:class:`_Rasterizer`; the kernels release the interpreter
+  lock) and the paint composites the newest finished buffer, so a 100,000-wire layer never
+  stalls the GUI thread (the kernel takes 0.1-0.5 s there on a loaded machine). While a new
+  buffer is being drawn the previous one is shown; the layer repaints when it is ready.
+  Painting into an image or pixmap (exports, movies, ``grab``) always draws synchronously.
 * vector (SVG/PDF/printer devices, or ``raster=False``): one ``QPainterPath`` per group
   (:func:`pyqtgraph.arrayToQPath`, ``connect="pairs"``) or one ``QPolygonF`` of points, built
   lazily on the first such paint after a style change.
@@ -28,6 +34,8 @@ doubled the kernel's cost for no visible gain.
 from __future__ import annotations
 
 import sys
+import threading
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -35,7 +43,7 @@ import pyqtgraph as pg
 from pyqtgraph import functions as fn
 from PySide6 import QtCore, QtGui
 
-__all__ = ["SegmentLayer", "PointLayer", "group_slices"]
+__all__ = ["LayerGeometry", "SegmentLayer", "PointLayer", "group_slices", "warm_kernels"]
 
 _RASTER = QtGui.QPaintEngine.Type.Raster
 # Destinations stored as bytes R, G, B, A: the buffer uses the same order, so compositing it
@@ -260,7 +268,7 @@ def band_rows(height: int) -> int:
     return max(16, -(-int(height) // (_BANDS_PER_THREAD * numba.get_num_threads())))
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out, rows=0,
                      key=None, reach=0.0):
     """Draw segments ``xy`` (S, 2, 2) into ``out`` (H, W) packed premultiplied pixels.
@@ -284,7 +292,7 @@ def _raster_segments(xy, group, colors, alphas, widths, matrix, origin, out, row
                               band * rows, min((band + 1) * rows, height), key, reach)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out, rows=0,
                    key=None, reach=0.0):
     """Draw points ``xy`` (P, 2) as square dots of ``sizes`` pixels into ``out`` (H, W);
@@ -301,7 +309,112 @@ def _raster_points(xy, group, colors, alphas, sizes, matrix, origin, out, rows=0
                             band * rows, min((band + 1) * rows, height), key, reach)
 
 
+def warm_kernels() -> None:
+    """Compile (or load) the raster kernels on a few pixels; safe in a worker thread."""
+    out = np.zeros((4, 4), dtype=np.uint32)
+    colors = np.zeros(1, dtype=np.uint32)
+    alphas = np.full(1, 255, dtype=np.int64)
+    widths = np.ones(1, dtype=np.float64)
+    matrix = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    origin = np.zeros(2, dtype=np.float64)
+    group = np.zeros(1, dtype=np.int64)
+    # the argument types the layers pass (a sorted key and its reach)
+    _raster_segments(np.array([[[0.0, 0.0], [3.0, 3.0]]]), group, colors, alphas, widths,
+                     matrix, origin, out, 0, np.array([1.5]), 1.5)
+    _raster_points(np.array([[1.0, 1.0]]), group, colors, alphas, widths, matrix, origin,
+                   out, 0, np.array([1.0]), 0.0)
+
+
+#: the raster kernels run one at a time: numba's parallel layer is shared by all threads
+_KERNEL_LOCK = threading.Lock()
+
+
+def _draw_buffer(kernel, xy, group, colors, alphas, widths, matrix, origin, shape, key, reach):
+    """A new (H, W) uint32 buffer with ``xy`` drawn by ``kernel`` (any thread)."""
+    height, width = shape
+    buffer = np.zeros((height, width), dtype=np.uint32)
+    with _KERNEL_LOCK:
+        kernel(xy, group, colors, alphas, widths, np.array(matrix),
+               np.array(origin, dtype=np.float64), buffer, band_rows(height), key, reach)
+    return buffer
+
+
+class _Rasterizer:
+    """The one background thread drawing asynchronous layers' buffers.
+
+    Each layer has at most one pending request (a newer one replaces it); results are handed
+    to the layer's ``_rasterized`` signal, which Qt delivers on the GUI thread.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._pending: dict[int, tuple] = {}
+        self._thread: threading.Thread | None = None
+
+    def request(self, layer, job: tuple) -> None:
+        with self._condition:
+            self._pending[id(layer)] = (layer, job)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="nwn-raster",
+                                                daemon=True)
+                self._thread.start()
+            self._condition.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                while not self._pending:
+                    if not self._condition.wait(timeout=30.0):
+                        self._thread = None  # idle: the next request starts a new thread
+                        return
+                _, (layer, job) = self._pending.popitem()
+            key, kernel, args, fmt = job
+            try:
+                buffer = _draw_buffer(kernel, *args)
+                layer._rasterized.emit((key, buffer, fmt, args[6], args[7]))  # origin, shape
+            except RuntimeError:
+                pass  # the layer was deleted meanwhile (its signal is gone)
+
+
+_RASTERIZER = _Rasterizer()
+
+
+def _is_window(device) -> bool:
+    """True when painting a window on screen (not an image, pixmap, SVG or printer)."""
+    from PySide6 import QtWidgets
+
+    return isinstance(device, QtWidgets.QWidget)
+
+
 # -- graphics items ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerGeometry:
+    """A bulk layer's primitives, ready to draw (:meth:`_BulkLayer.prepare`).
+
+    Attributes
+    ----------
+    xy : ndarray, shape (P, 2) or (S, 2, 2)
+        Coordinates (scene units), in data order.
+    perm : ndarray of int64
+        Drawing order (by y).
+    xy_sorted : ndarray
+        ``xy[perm]``, contiguous.
+    bounds : (x, y, width, height) or None
+        Padded bounding box; None when empty.
+    key_sorted : ndarray of float64
+        The sort key (y, a segment's mean y) in drawing order.
+    reach : float
+        How far a primitive extends from its key in y (item units).
+    """
+
+    xy: np.ndarray
+    perm: np.ndarray
+    xy_sorted: np.ndarray
+    bounds: tuple | None
+    key_sorted: np.ndarray
+    reach: float
 
 
 def _premultiplied(pen: QtGui.QPen, rgba_order: bool) -> np.ndarray:
@@ -316,11 +429,23 @@ def _premultiplied(pen: QtGui.QPen, rgba_order: bool) -> np.ndarray:
 
 
 class _BulkLayer(pg.GraphicsObject):
-    """Shared bounding box, style bookkeeping and raster cache of the bulk layers."""
+    """Shared bounding box, style bookkeeping and raster cache of the bulk layers.
 
-    def __init__(self, *, raster: bool = True) -> None:
+    Attributes
+    ----------
+    asynchronous : bool
+        Draw a window's buffer in the background thread (see the module notes).
+    """
+
+    _rasterized = QtCore.Signal(object)
+
+    def __init__(self, *, raster: bool = True, asynchronous: bool = False) -> None:
         super().__init__()
         self.raster = bool(raster)
+        self.asynchronous = bool(asynchronous)
+        self._requested_key: tuple | None = None
+        self._image_rect: tuple[int, int, int, int] | None = None
+        self._rasterized.connect(self._take_raster, QtCore.Qt.ConnectionType.QueuedConnection)
         self._bounds = QtCore.QRectF()
         self._xy = np.zeros((0, 2))
         self._xy_sorted = self._xy
@@ -338,27 +463,51 @@ class _BulkLayer(pg.GraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt API
         return self._bounds
 
-    def _set_bounds(self, xy: np.ndarray) -> None:
-        self.prepareGeometryChange()
-        if xy.size == 0:
-            self._bounds = QtCore.QRectF()
-            return
-        lo = np.nanmin(xy, axis=0)
-        hi = np.nanmax(xy, axis=0)
-        # Pad so cosmetic pens at the border are not clipped.
-        pad = 0.01 * max(hi[0] - lo[0], hi[1] - lo[1], 1e-9)
-        self._bounds = QtCore.QRectF(lo[0] - pad, lo[1] - pad,
-                                     hi[0] - lo[0] + 2 * pad, hi[1] - lo[1] + 2 * pad)
+    #: trailing shape of one primitive's coordinates: (2,) a point, (2, 2) a segment
+    _item_shape: tuple[int, ...] = (2,)
 
-    def _set_order(self, y: np.ndarray) -> None:
+    @classmethod
+    def prepare(cls, xy: np.ndarray) -> LayerGeometry:
+        """The layer's geometry for ``xy`` (points (P, 2) or segments (S, 2, 2), scene units):
+        sorted and bounded, no Qt, safe in a worker thread (0.1-0.3 s at 100,000 wires and
+        their junctions); hand it to ``set_points``/``set_segments`` as ``prepared``."""
+        xy = np.ascontiguousarray(xy, dtype=np.float64).reshape((-1,) + cls._item_shape)
+        flat = xy.reshape(-1, 2)
+        bounds = None
+        if flat.size:
+            lo = np.nanmin(flat, axis=0)
+            hi = np.nanmax(flat, axis=0)
+            # Pad so cosmetic pens at the border are not clipped.
+            pad = 0.01 * max(hi[0] - lo[0], hi[1] - lo[1], 1e-9)
+            bounds = (lo[0] - pad, lo[1] - pad, hi[0] - lo[0] + 2 * pad,
+                      hi[1] - lo[1] + 2 * pad)
         # The kernels visit primitives in this order (within each group): sorted by y, so
         # neighbours in time touch neighbouring buffer rows; in data order every dot would be
         # a cache miss (4x slower at 38,000 junctions).
-        self._perm = np.argsort(y, kind="stable")
-        self._xy_sorted = np.ascontiguousarray(self._xy[self._perm])
+        y = xy[..., 1].reshape(len(xy), -1).mean(axis=1) if len(xy) else np.zeros(0)
+        perm = np.argsort(y, kind="stable")
         # the sort key in sorted order: each band of the raster kernels draws only the
-        # primitives whose key falls near it (binary search, see _band_range)
-        self._key_sorted = np.ascontiguousarray(np.asarray(y, dtype=np.float64)[self._perm])
+        # primitives whose key falls near it (binary search, see _band_range); ``reach``: how
+        # far a primitive extends from its key in y (item units)
+        reach = 0.0
+        if xy.ndim == 3 and len(xy):
+            extent = np.abs(xy[:, 1, 1] - xy[:, 0, 1])
+            extent = extent[np.isfinite(extent)]
+            reach = 0.5 * float(extent.max()) if extent.size else 0.0
+        return LayerGeometry(xy=xy, perm=perm, xy_sorted=np.ascontiguousarray(xy[perm]),
+                             bounds=bounds, key_sorted=np.ascontiguousarray(y[perm]),
+                             reach=reach)
+
+    def _set_geometry(self, geometry: LayerGeometry) -> None:
+        self.prepareGeometryChange()
+        self._bounds = QtCore.QRectF(*geometry.bounds) if geometry.bounds is not None \
+            else QtCore.QRectF()
+        self._xy = geometry.xy
+        self._perm = geometry.perm
+        self._xy_sorted = geometry.xy_sorted
+        self._key_sorted = geometry.key_sorted
+        self._reach = geometry.reach
+        self._clear()
 
     def _restyle(self, group: np.ndarray, pens: list[QtGui.QPen]) -> None:
         group = np.asarray(group, dtype=np.int64).ravel()
@@ -422,9 +571,19 @@ class _BulkLayer(pg.GraphicsObject):
         matrix = (transform.m11(), transform.m12(), transform.m21(), transform.m22(),
                   transform.dx(), transform.dy())
         key = (matrix, x0, y0, x1, y1, rgba, self._version)
-        if key != self._cache_key or self._image is None:
+        if self.asynchronous and _is_window(device):
+            if key != self._cache_key and key != self._requested_key:
+                self._requested_key = key
+                _RASTERIZER.request(self, self._raster_job(key, matrix, (x0, y0),
+                                                           (y1 - y0, x1 - x0), rgba))
+            if self._image is None or self._image_rect is None:
+                return  # the first buffer is being drawn; it repaints when ready
+            x0, y0, width, height = self._image_rect
+            x1, y1 = x0 + width, y0 + height
+        elif key != self._cache_key or self._image is None:
             self._rasterize(matrix, (x0, y0), (y1 - y0, x1 - x0), rgba)
             self._cache_key = key
+            self._image_rect = (x0, y0, x1 - x0, y1 - y0)
         painter.save()
         try:
             painter.resetTransform()
@@ -435,24 +594,51 @@ class _BulkLayer(pg.GraphicsObject):
         finally:
             painter.restore()
 
-    def _rasterize(self, matrix, origin, shape, rgba: bool) -> None:
-        height, width = shape
-        if self._buffer.shape != (height, width):
-            self._buffer = np.zeros((height, width), dtype=np.uint32)
-        else:
-            self._buffer.fill(0)
+    def _raster_inputs(self, matrix, rgba: bool) -> tuple:
         colors = np.array([_premultiplied(p, rgba) for p in self._pens], dtype=np.uint8)
         alphas = colors[:, 3].astype(np.int64)
         colors = colors.view(np.uint32).ravel()  # the bytes as one pixel, any endianness
         scale = float(np.sqrt(abs(matrix[0] * matrix[3] - matrix[1] * matrix[2])))
         widths = np.array([(p.widthF() or 1.0) if p.isCosmetic() else p.widthF() * scale
                            for p in self._pens], dtype=np.float64)
-        self._kernel(self._xy_sorted, self._group[self._perm], colors, alphas, widths,
-                     np.array(matrix), np.array(origin, dtype=np.float64), self._buffer,
-                     band_rows(height), self._key_sorted, self._reach)
-        fmt = (QtGui.QImage.Format.Format_RGBA8888_Premultiplied if rgba
-               else QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        self._image = QtGui.QImage(self._buffer.data, width, height, 4 * width, fmt)
+        return colors, alphas, widths
+
+    @staticmethod
+    def _format(rgba: bool) -> QtGui.QImage.Format:
+        return (QtGui.QImage.Format.Format_RGBA8888_Premultiplied if rgba
+                else QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+
+    def _raster_job(self, key, matrix, origin, shape, rgba: bool) -> tuple:
+        # Everything the thread reads is a fresh array or one set_* replaces, never mutates.
+        colors, alphas, widths = self._raster_inputs(matrix, rgba)
+        args = (self._xy_sorted, self._group[self._perm], colors, alphas, widths, matrix,
+                origin, shape, self._key_sorted, self._reach)
+        return key, self._kernel, args, self._format(rgba)
+
+    def _take_raster(self, result) -> None:
+        key, buffer, fmt, origin, shape = result
+        height, width = shape
+        self._buffer = buffer
+        self._image = QtGui.QImage(buffer.data, width, height, 4 * width, fmt)
+        self._image_rect = (origin[0], origin[1], width, height)
+        if key == self._requested_key:
+            self._cache_key = key
+            self._requested_key = None
+        self.update()
+
+    def _rasterize(self, matrix, origin, shape, rgba: bool) -> None:
+        height, width = shape
+        if self._buffer.shape != (height, width):
+            self._buffer = np.zeros((height, width), dtype=np.uint32)
+        else:
+            self._buffer.fill(0)
+        colors, alphas, widths = self._raster_inputs(matrix, rgba)
+        with _KERNEL_LOCK:
+            self._kernel(self._xy_sorted, self._group[self._perm], colors, alphas, widths,
+                         np.array(matrix), np.array(origin, dtype=np.float64), self._buffer,
+                         band_rows(height), self._key_sorted, self._reach)
+        self._image = QtGui.QImage(self._buffer.data, width, height, 4 * width,
+                                   self._format(rgba))
 
 
 class SegmentLayer(_BulkLayer):
@@ -465,23 +651,23 @@ class SegmentLayer(_BulkLayer):
     raster : bool
         Draw with the raster kernel on raster devices (see the module notes); False always
         draws QPainter paths (cheaper for a few hundred segments, no full-size buffer).
+    asynchronous : bool
+        Draw a window's raster buffer in the background thread (see the module notes).
     """
 
     _kernel = staticmethod(_raster_segments)
+    _item_shape = (2, 2)
 
-    def __init__(self, *, raster: bool = True) -> None:
-        super().__init__(raster=raster)
+    def __init__(self, *, raster: bool = True, asynchronous: bool = False) -> None:
+        super().__init__(raster=raster, asynchronous=asynchronous)
         self._xy = self._xy_sorted = np.zeros((0, 2, 2))
 
-    def set_segments(self, xy: np.ndarray) -> None:
-        """Set the segments, shape (S, 2, 2) (segment, end, xy); styles are cleared."""
-        self._xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2, 2)
-        self._set_bounds(self._xy.reshape(-1, 2))
-        self._set_order(self._xy[:, :, 1].mean(axis=1) if len(self._xy) else np.zeros(0))
-        extent = np.abs(self._xy[:, 1, 1] - self._xy[:, 0, 1])
-        extent = extent[np.isfinite(extent)]
-        self._reach = 0.5 * float(extent.max()) if extent.size else 0.0
-        self._clear()
+    def set_segments(self, xy: np.ndarray | None,
+                     *, prepared: LayerGeometry | None = None) -> None:
+        """Set the segments, shape (S, 2, 2) (segment, end, xy); styles are cleared.
+
+        ``prepared``: :meth:`prepare` of them, if made in a worker thread (``xy`` unused)."""
+        self._set_geometry(prepared if prepared is not None else self.prepare(xy))
 
     @property
     def n_segments(self) -> int:
@@ -522,21 +708,20 @@ class PointLayer(_BulkLayer):
 
     Parameters
     ----------
-    raster : bool
+    raster, asynchronous : bool
         As for :class:`SegmentLayer`.
     """
 
     _kernel = staticmethod(_raster_points)
 
-    def __init__(self, *, raster: bool = True) -> None:
-        super().__init__(raster=raster)
+    def __init__(self, *, raster: bool = True, asynchronous: bool = False) -> None:
+        super().__init__(raster=raster, asynchronous=asynchronous)
 
-    def set_points(self, xy: np.ndarray) -> None:
-        """Set the points, shape (P, 2); styles are cleared."""
-        self._xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
-        self._set_bounds(self._xy)
-        self._set_order(self._xy[:, 1])
-        self._clear()
+    def set_points(self, xy: np.ndarray | None,
+                   *, prepared: LayerGeometry | None = None) -> None:
+        """Set the points, shape (P, 2); styles are cleared. ``prepared``: :meth:`prepare` of
+        them, if made in a worker thread (``xy`` unused)."""
+        self._set_geometry(prepared if prepared is not None else self.prepare(xy))
 
     @property
     def n_points(self) -> int:

@@ -22,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from nwn.app.models.deposition_film import CLUSTER_COLORS, cluster_groups
 from nwn.app.models.scene import (
     COLOR_MODES,
     ColorScale,
@@ -52,15 +53,16 @@ ELECTRODE_WIDTH = {"area": 2.5, "line": 5.0, "selected": 2.0}
 _HALO = (0, 0, 0)
 #: shortest interval (s) between lowest-resistance path updates during a live run
 PATH_INTERVAL_S = 0.25
+#: electrode-contact outlines are rastered (not QPainter paths) above this many wires
+RASTER_HIGHLIGHT_ABOVE = 2000
 #: colour of the lowest-resistance path (RGB)
 PATH_COLOR = (0, 255, 140)
 BACKGROUND = (16, 20, 26)
 _NEUTRAL_WIRE = (150, 160, 180)
 _CMAPS = {"state": "viridis", "conductance": "viridis", "current": "inferno",
           "voltage": "plasma"}
-# Cluster palette for deposition (PAL-relaxed-like muted hues; the spanning cluster is white).
-_CLUSTER_COLORS = [(102, 194, 165), (252, 141, 98), (141, 160, 203), (231, 138, 195),
-                   (166, 216, 84), (255, 217, 47), (229, 196, 148), (120, 180, 230)]
+# Cluster palette for deposition (the spanning cluster is white): one list, with the grouping.
+_CLUSTER_COLORS = CLUSTER_COLORS
 
 
 def shape_to_path(shape: dict) -> QtGui.QPainterPath:
@@ -200,13 +202,16 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.scale_bar.text.setText(f"{nice:g} µm")
         self.scale_bar.updateBar()
 
-    def _set_wire_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray) -> None:
-        self._wire_xy_um = np.asarray(wire_xy, dtype=np.float64) * UM
-        self.wires.set_segments(self._wire_xy_um)
-        junction_um = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2) * UM
-        self.junctions.set_points(junction_um)
+    def _set_wire_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray, *,
+                           geometry: tuple | None = None) -> None:
+        wires, junctions = geometry if geometry is not None else self.prepare_geometry(
+            wire_xy, junction_xy)
+        self._wire_xy_um = wires.xy
+        self.wires.set_segments(None, prepared=wires)
+        self.junctions.set_points(None, prepared=junctions)
 
-    def _show_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray) -> None:
+    def _show_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray, *,
+                       geometry: tuple | None = None) -> None:
         """:meth:`_set_wire_geometry`, unless exactly these wires and junctions are shown.
 
         Sorting the primitives for the raster kernels (and the canvas's picking tree) takes
@@ -221,19 +226,37 @@ class NetworkView(pg.GraphicsLayoutWidget):
                 and np.array_equal(shown_wires, wire_xy * UM)
                 and np.array_equal(shown_junctions, junction_xy * UM)):
             return
-        self._set_wire_geometry(wire_xy, junction_xy)
+        self._set_wire_geometry(wire_xy, junction_xy, geometry=geometry)
 
-    def set_network(self, network) -> None:
-        """Show a built network (no run state yet): neutral wires, junction dots."""
+
+    @staticmethod
+    def prepare_geometry(wire_xy: np.ndarray, junction_xy: np.ndarray) -> tuple:
+        """The wire and junction layers' geometry (:class:`~nwn.app.render.layers.LayerGeometry`)
+        of wires (W, 2, 2) and junctions (M, 2) in metres, for :meth:`set_network` and
+        :meth:`set_film`: safe in a worker thread (0.1-0.3 s at 100,000 wires)."""
+        return (SegmentLayer.prepare(np.asarray(wire_xy, dtype=np.float64) * UM),
+                PointLayer.prepare(np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2)
+                                   * UM))
+
+    def set_network(self, network, *, scene: NetworkScene | None = None,
+                    geometry: tuple | None = None) -> None:
+        """Show a built network (no run state yet): neutral wires, junction dots.
+
+        ``scene``: its :class:`NetworkScene`, if already made, and ``geometry`` the
+        :meth:`prepare_geometry` of its wires and junctions (made in a worker thread: together
+        0.5 s at 100,000 wires)."""
         self.network = network
-        self.scene_data = NetworkScene(network) if network is not None else None
+        if scene is None and network is not None:
+            scene = NetworkScene(network)
+        self.scene_data = scene
         self.snapshot = None
         self.path_edges = np.zeros(0, dtype=np.int64)
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
         if network is None:
             self._show_geometry(np.zeros((0, 2, 2)), np.zeros((0, 2)))
             return
-        self._show_geometry(self.scene_data.wire_xy, self.scene_data.junction_xy)
+        self._show_geometry(self.scene_data.wire_xy, self.scene_data.junction_xy,
+                            geometry=geometry)
         if network.wires is not None and network.wires.box is not None:
             self.set_box(network.wires.box)
         self._draw_plain()
@@ -262,27 +285,34 @@ class NetworkView(pg.GraphicsLayoutWidget):
         spanning_cluster : int
             Label of the cluster that bridges two electrodes, drawn bright white; -1 if none.
         """
+        self._forget_network()
+        self._show_geometry(wire_xy, junction_xy)
+        self.show_film_frame(cluster_groups(wire_cluster, spanning_cluster, len(_CLUSTER_COLORS)),
+                             np.zeros(self.junctions.n_points, dtype=np.int64))
+
+    def _forget_network(self) -> None:
         self.network = None
         self.scene_data = None
         self.snapshot = None
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
         self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
-        self._show_geometry(wire_xy, junction_xy)
-        cluster = np.asarray(wire_cluster, dtype=np.int64)
-        n = len(_CLUSTER_COLORS)
-        group = np.zeros(cluster.shape, dtype=np.int64)
-        if cluster.size:
-            _, inverse, counts = np.unique(cluster, return_inverse=True, return_counts=True)
-            size = counts[inverse]
-            # Isolated wires stay grey; clusters get hues; the spanning one is white and thick.
-            group = np.where(size > 1, 1 + (cluster % n), 0)
-            group[cluster == spanning_cluster] = n + 1
+
+    def set_film(self, wire_xy: np.ndarray, junction_xy: np.ndarray, *,
+                 geometry: tuple | None = None) -> None:
+        """Set every wire (W, 2, 2) and junction (M, 2) of a deposition film (m), none drawn
+        yet; :meth:`show_film_frame` then says which are. ``geometry``: their
+        :meth:`prepare_geometry`, if made in a worker thread."""
+        self._forget_network()
+        self._show_geometry(wire_xy, junction_xy, geometry=geometry)
+
+    def show_film_frame(self, wire_group: np.ndarray, junction_group: np.ndarray) -> None:
+        """Draw wires by cluster group (:func:`~nwn.app.models.deposition_film.cluster_groups`,
+        -1 hidden) and junctions (0 drawn, -1 hidden): cheap, the geometry is already set."""
         pens = [line_pen((110, 115, 125), 1.0, 150)]
         pens += [line_pen(rgb, 1.3, 230) for rgb in _CLUSTER_COLORS]
         pens.append(line_pen((255, 255, 255), 1.6, 235))
-        self.wires.set_style(group, pens)
-        self.junctions.set_style(np.zeros(self.junctions.n_points, dtype=np.int64),
-                                 [_dot_pen((255, 235, 120), 3.0, 220)])
+        self.wires.set_style(wire_group, pens)
+        self.junctions.set_style(junction_group, [_dot_pen((255, 235, 120), 3.0, 220)])
         self.colorbar.hide()
 
     def set_electrodes(self, electrodes, *, flagged=()) -> None:
@@ -506,15 +536,10 @@ class NetworkView(pg.GraphicsLayoutWidget):
         if self.network is None or not self._electrodes or self._wire_xy_um.size == 0:
             self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
             return
-        from nwn.geometry import Electrode
-        from nwn.geometry.electrodes import wires_touching
-        from nwn.geometry.shapes import shape_geometry
-
-        # A movie drawn without names passes nameless electrodes: any name does for geometry.
-        touching = wires_touching(self.network.wires, [
-            Electrode(e.name or f"electrode {k}", shape_geometry(e.shape))
-            for k, e in enumerate(self._electrodes)])
-        index = np.unique(np.concatenate(touching)) if touching else np.zeros(0, np.int64)
+        index = self.scene_data.touching(self._electrodes)  # the scene keeps the wires' tree
+        # Paths for a few hundred wires; wide bars on 100,000 wires touch 20,000 of them,
+        # which only the raster kernel draws in time.
+        self.highlight_layer.raster = index.size > RASTER_HIGHLIGHT_ABOVE
         self.highlight_layer.set_segments(self._wire_xy_um[index])
         self.highlight_layer.set_style(np.zeros(index.size, dtype=np.int64),
                                        [line_pen((255, 255, 255), 3.0, 110)])

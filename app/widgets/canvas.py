@@ -17,6 +17,9 @@ from nwn.app.render.network_view import UM, NetworkView, line_pen, shape_to_path
 __all__ = ["CanvasViewBox", "NetworkCanvas"]
 
 _TOOLS = ("select", "rectangle", "polygon", "line", "point")
+#: colour (RGB) and ring size (pixels) of the picked junction or wire
+SELECTION_COLOR = (0, 230, 255)
+SELECTION_RING_PX = 16
 
 
 class CanvasViewBox(pg.ViewBox):
@@ -150,19 +153,54 @@ class NetworkCanvas(NetworkView):
         self._rois: dict[str, pg.ROI] = {}
         self._editable = False
         self._junction_tree = None
+        self._junction_xy = np.zeros((0, 2))
         self._rebuild_rois_pending = False
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # Escape/Delete reach it
+        # A window's wires and junctions are rasterized in the background: a 100,000-wire
+        # buffer never stalls the GUI thread (exports and grabs still draw synchronously).
+        for layer in (self.wires, self.junctions, self.highlight_layer):
+            layer.asynchronous = True
+        # The picked element: a ring around a junction, a bright bar along a wire.
+        self.selection = ("", -1)
+        self._selection_ring = pg.ScatterPlotItem(
+            size=SELECTION_RING_PX, symbol="o", pen=pg.mkPen(SELECTION_COLOR, width=2.5),
+            brush=None, pxMode=True)
+        self._selection_line = QtWidgets.QGraphicsLineItem()
+        self._selection_line.setPen(line_pen(SELECTION_COLOR, 4.0))
+        for item in (self._selection_ring, self._selection_line):
+            item.setZValue(55)
+            item.hide()
+            self.view.addItem(item, ignoreBounds=True)
 
     def _make_view(self) -> CanvasViewBox:
         return CanvasViewBox(self)
 
-    def _set_wire_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray) -> None:
-        from scipy.spatial import cKDTree
+    def _set_wire_geometry(self, wire_xy: np.ndarray, junction_xy: np.ndarray, *,
+                           geometry: tuple | None = None) -> None:
+        super()._set_wire_geometry(wire_xy, junction_xy, geometry=geometry)
+        self._junction_xy = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2)
+        self._junction_tree = None  # built on the first pick (or taken from the scene)
 
-        super()._set_wire_geometry(wire_xy, junction_xy)
-        junction_um = np.asarray(junction_xy, dtype=np.float64).reshape(-1, 2) * UM
-        self._junction_tree = cKDTree(junction_um) if len(junction_um) else None
+    def _junctions_tree(self):
+        """cKDTree of the junctions shown (m): the built network's scene keeps one."""
+        if self.scene_data is not None:
+            return self.scene_data.junction_tree
+        if self._junction_tree is None and len(self._junction_xy):
+            from scipy.spatial import cKDTree
+
+            self._junction_tree = cKDTree(self._junction_xy)
+        return self._junction_tree
+
+    def set_network(self, network, **prepared) -> None:
+        super().set_network(network, **prepared)
+        self.set_selection("", -1)  # indices of another network mean nothing here
+
+    def set_film(self, wire_xy, junction_xy, **geometry) -> None:
+        super().set_film(wire_xy, junction_xy, **geometry)
+        self.set_selection("", -1)
+        self._junction_tree = None  # nothing to pick while the network forms
+        self._junction_xy = np.zeros((0, 2))
 
     def set_electrodes(self, electrodes, *, flagged=()) -> None:
         super().set_electrodes(electrodes, flagged=flagged)
@@ -210,12 +248,30 @@ class NetworkCanvas(NetworkView):
 
     # -- inspection ---------------------------------------------------------------------------
 
+    def set_selection(self, kind: str, index: int) -> None:
+        """Mark the picked ``"junction"`` or ``"wire"`` ``index`` on the canvas ("" clears)."""
+        scene = self.scene_data
+        self.selection = (kind, index) if kind else ("", -1)
+        self._selection_ring.hide()
+        self._selection_line.hide()
+        if scene is None or not kind or index < 0:
+            return
+        if kind == "junction" and index < len(scene.junction_xy):
+            x, y = scene.junction_xy[index] * UM
+            self._selection_ring.setData([x], [y])
+            self._selection_ring.show()
+        elif kind == "wire" and index < scene.n_wires:
+            (x0, y0), (x1, y1) = scene.wire_xy[index] * UM
+            self._selection_line.setLine(x0, y0, x1, y1)
+            self._selection_line.show()
+
     def nearest(self, x: float, y: float, *, radius: float) -> tuple[str, int]:
         """The junction (preferred) or wire nearest to scene point ``(x, y)`` within
         ``radius`` scene units: ``("junction" | "wire" | "", index)``."""
-        if self._junction_tree is not None:
-            distance, index = self._junction_tree.query((x, y))
-            if distance <= radius:
+        tree = self._junctions_tree()
+        if tree is not None:
+            distance, index = tree.query((x / UM, y / UM))
+            if distance * UM <= radius:
                 return "junction", int(index)
         xy = self._wire_xy_um
         if xy.size:

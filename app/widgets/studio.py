@@ -19,6 +19,12 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from nwn.app.models.deposition_film import (
+    MAX_ANIMATION_S,
+    DepositionFilm,
+    film_duration,
+    film_wires,
+)
 from nwn.app.models.document import Document, geometry_electrodes
 from nwn.app.models.pacing import FramePacer
 from nwn.app.widgets.canvas import NetworkCanvas
@@ -27,14 +33,21 @@ from nwn.app.widgets.panels.electrodes import ElectrodePanel
 from nwn.app.widgets.panels.inspector import InspectorPanel
 from nwn.app.widgets.panels.parameters import ParameterPanel
 from nwn.app.widgets.panels.plots import PlotsPanel
-from nwn.app.widgets.worker import RunController, error_message
+from nwn.app.widgets.worker import BackgroundJob, FrameMaker, RunController, error_message
 from nwn.engine.build import deposit_wires
 from nwn.geometry import Deposition, find_junctions
 
 __all__ = ["MainWindow", "main"]
 
 FRAME_INTERVAL_MS = 33
+#: why the Setup panels are greyed out during a run
+HOLD_NOTE = ("A run is going: its settings are held so nothing it recorded is lost. "
+             "Pause, then Stop (the recording stays: export it, scrub it) to edit.")
+#: shortest interval (s) between redraws of the picked element's history during a live run
+HISTORY_INTERVAL_S = 0.5
 MAX_RECENT = 8
+#: kernels are warmed once per process (the first window does it)
+_WARM_UP_STARTED = False
 
 
 def _settings() -> QtCore.QSettings:
@@ -58,14 +71,32 @@ class MainWindow(QtWidgets.QMainWindow):
         self.document = document if document is not None else Document()
         self.controller = RunController(self)
         self.replay: Deposition | None = None  # the film being shown, while it forms
-        self._deposit_count = 0
-        self._deposit_wires = None
+        #: deposition, junctions, the graph build and simulation set-up run here, off the
+        #: GUI thread (one job each, a newer request drops an older one's result)
+        self.deposit_job = BackgroundJob(self)
+        self.build_job = BackgroundJob(self)
+        self.setup_job = BackgroundJob(self)
+        self.warm_job = BackgroundJob(self)
+        self._film: DepositionFilm | None = None
+        self._film_maker: FrameMaker | None = None
+        self._film_started = 0.0
+        self._film_duration = 0.0
+        self._film_asked = -1
+        self._finish_asked = False
+        self._prepared = None  # NetworkBuild of the film's wires, once built
+        self._ready_scene = None
+        self._run_when_ready = False
         self._sim_stale = True
+        self._edits = 0  # document edits that invalidate a simulation, counted
+        self._after_setup = None
+        #: (network, electrodes, box) of the recorded run: exports read it, not the canvas
+        self._run_network = None
         self._live = True
         self._results_dir = Path(tempfile.mkdtemp(prefix="nwn-studio-"))
         self._results_path: Path | None = None
         self._hdf5 = None
         self._selected: tuple[str, int] = ("", -1)
+        self._history_shown = -np.inf
         #: ``ask_unsaved() -> "save" | "discard" | "cancel"``; replaced in tests.
         self.ask_unsaved = self._ask_unsaved_dialog
         from nwn.app.widgets.file_dialogs import FileDialogs
@@ -85,8 +116,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.deposit_timer = QtCore.QTimer(self)
         self.deposit_timer.setInterval(30)
         self.deposit_timer.timeout.connect(self._deposit_tick)
+        for job in (self.deposit_job, self.build_job, self.setup_job):
+            job.busyChanged.connect(self._show_busy)
         self._restore_layout()
         self._document_changed()
+        self._warm_up()
 
     # -- UI -----------------------------------------------------------------------------------
 
@@ -102,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                      "padding: 4px; }")
         self.error_bar.hide()
         vbox.addWidget(self.error_bar)
+        vbox.addWidget(self._build_busy_bar())
         vbox.addWidget(self.canvas, 1)
         slider_row = QtWidgets.QHBoxLayout()
         self.time_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -131,7 +166,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.left_tabs = tabs
         left = QtWidgets.QDockWidget("Setup", self)
         left.setObjectName("setupDock")
-        left.setWidget(tabs)
+        setup = QtWidgets.QWidget()
+        setup_box = QtWidgets.QVBoxLayout(setup)
+        setup_box.setContentsMargins(0, 0, 0, 0)
+        #: says why the settings are held while a run is going (see _hold_inputs)
+        self.hold_note = QtWidgets.QLabel(HOLD_NOTE)
+        self.hold_note.setObjectName("holdNote")
+        self.hold_note.setWordWrap(True)
+        self.hold_note.setStyleSheet("QLabel { background: #5c4a1d; color: white; "
+                                     "padding: 4px; }")
+        self.hold_note.hide()
+        setup_box.addWidget(self.hold_note)
+        setup_box.addWidget(tabs, 1)
+        left.setWidget(setup)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, left)
         # Right dock: live plots and inspector.
         self.plots = PlotsPanel()
@@ -173,13 +220,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.deposit_button = QtWidgets.QPushButton("Deposit")
         self.deposit_button.setToolTip("drop the wires in batches and watch clusters join")
         run_bar.addWidget(self.deposit_button)
-        run_bar.addWidget(QtWidgets.QLabel(" speed "))
-        self.deposit_speed = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
-        self.deposit_speed.setRange(1, 400)
-        self.deposit_speed.setValue(20)
-        self.deposit_speed.setMaximumWidth(110)
-        self.deposit_speed.setToolTip("wires per animation frame")
-        run_bar.addWidget(self.deposit_speed)
+        run_bar.addWidget(QtWidgets.QLabel(" film ≤ "))
+        self.deposit_seconds = QtWidgets.QSpinBox()
+        self.deposit_seconds.setRange(0, 600)
+        self.deposit_seconds.setValue(int(MAX_ANIMATION_S))
+        self.deposit_seconds.setSuffix(" s")
+        self.deposit_seconds.setToolTip(
+            "longest the deposition film may take (it lands about 2,000 wires per second, "
+            "at least 1 s); 0: show the network at once")
+        run_bar.addWidget(self.deposit_seconds)
         run_bar.addSeparator()
         self.run_button = QtWidgets.QPushButton("Run")
         self.pause_button = QtWidgets.QPushButton("Pause")
@@ -242,6 +291,45 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         self.statusBar().addPermanentWidget(self.run_reason)
         self.statusBar().showMessage("ready")
+
+    def _build_busy_bar(self) -> QtWidgets.QWidget:
+        """The row over the canvas that says what long work is going on (and "Finish now")."""
+        bar = QtWidgets.QFrame()
+        bar.setObjectName("busyBar")
+        bar.setStyleSheet("QFrame#busyBar { background: #1d3b5c; } QLabel { color: white; }")
+        row = QtWidgets.QHBoxLayout(bar)
+        row.setContentsMargins(6, 2, 6, 2)
+        self.busy_progress = QtWidgets.QProgressBar()
+        self.busy_progress.setRange(0, 0)  # indeterminate: a moving bar
+        self.busy_progress.setMaximumWidth(120)
+        self.busy_progress.setTextVisible(False)
+        self.busy_label = QtWidgets.QLabel("")
+        self.busy_label.setObjectName("busyLabel")
+        self.finish_button = QtWidgets.QPushButton("Finish now")
+        self.finish_button.setToolTip("skip the rest of the deposition film: land every wire now")
+        self.finish_button.clicked.connect(self.finish_deposition)
+        row.addWidget(self.busy_progress)
+        row.addWidget(self.busy_label, 1)
+        row.addWidget(self.finish_button)
+        bar.hide()
+        self.busy_bar = bar
+        return bar
+
+    def _show_busy(self, *_args) -> None:
+        """Show the busy row while any job runs or the film plays, with what is going on."""
+        message = next((job.message for job in (self.deposit_job, self.build_job,
+                                                self.setup_job) if job.message), "")
+        if not message and self._film is not None:
+            message = f"depositing {len(self._film):,} wires"
+        self.busy_label.setText(message + ("…" if message else ""))
+        self.busy_bar.setVisible(bool(message))
+        self.finish_button.setVisible(self._film is not None or self.deposit_job.busy)
+        self.deposit_button.setEnabled(not self.controller.busy)
+
+    @property
+    def depositing(self) -> bool:
+        """True from Deposit until the network is built (or its build failed)."""
+        return self._film is not None or self.deposit_job.busy or self.build_job.busy
 
     def _tab_dock(self, title: str, name: str, widget: QtWidgets.QWidget,
                   beside: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget:
@@ -326,15 +414,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.replay_results is not None:  # a results file: every state it recorded
             return self.replay_results.results
         history = self.controller.history
-        network = self.canvas.network
-        if network is None or len(history) < 2:
+        if self._run_network is None or len(history) < 2:
             return None
+        # The run's own network and layout: an edit after the run may have emptied the canvas.
+        network, electrodes, box = self._run_network
         from nwn.app.render.movie import SnapshotSource
 
         traces = self.controller.traces.arrays()
         has_traces = traces["t"].size > 0
         return SnapshotSource(
-            network, self.document.electrodes, self.document.scenario.network.box,
+            network, electrodes, box,
             [history[k] for k in range(len(history))],
             trace_t=traces["t"] if has_traces else None,
             terminal_current=traces["terminal_current"] if has_traces else None,
@@ -345,14 +434,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.replay_results is not None:
             return self.replay_results.results
         traces = self.controller.traces.arrays()
-        if traces["t"].size == 0 or self.canvas.network is None:
+        if traces["t"].size == 0 or self._run_network is None:
             return None
         from types import SimpleNamespace
 
         return SimpleNamespace(t=traces["t"], terminal_current=traces["terminal_current"],
                                terminal_voltage=traces["terminal_voltage"],
                                conductance=traces["conductance"],
-                               electrode_names=tuple(self.canvas.network.electrode_names))
+                               electrode_names=tuple(self._run_network[0].electrode_names))
 
     def _final_state(self):
         if self.canvas.network is None or self.canvas.snapshot is None:
@@ -414,6 +503,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_document_event(self, name: str, payload) -> None:
         if name in ("scenario", "electrodes", "network"):
             self._sim_stale = True
+            self._edits += 1
         if name == "scenario":
             self.clear_error()  # an accepted edit: the last refusal is about a past state
         if name in ("scenario", "electrodes"):
@@ -440,7 +530,10 @@ class MainWindow(QtWidgets.QMainWindow):
         built = self.document.built
         banner = self.canvas.banner.toPlainText()
         if built is not None:
-            self.canvas.set_network(built.network)
+            scene, geometry = self._ready_scene or (None, None)
+            if scene is None or scene.network is not built.network:
+                scene = geometry = None
+            self.canvas.set_network(built.network, scene=scene, geometry=geometry)
             if banner.startswith("not built"):
                 self.canvas.banner.setText("")
         elif self.document.wires is not None:
@@ -486,10 +579,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"{name}{' *' if self.document.dirty else ''} — nwn-studio")
 
     def document_undo(self) -> None:
-        self.document.undo()
+        if not self._refuse_edit():
+            self.document.undo()
 
     def document_redo(self) -> None:
-        self.document.redo()
+        if not self._refuse_edit():
+            self.document.redo()
 
     def _set_document(self, document: Document) -> None:
         self._stop_everything()
@@ -513,6 +608,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller.worker.simulation = None
         self.controller.slot.clear()
         self.controller.history.clear()
+        self._run_network = None
         self.time_slider.setRange(0, 0)
         self.clear_error()
         self._document_changed()
@@ -658,63 +754,173 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- deposition ---------------------------------------------------------------------------
 
+    def _warm_up(self) -> None:
+        """Compile (or load from numba's cache) the kernels in a worker thread at launch, so
+        the first Deposit and Run do not wait for the compiler (once per process)."""
+        global _WARM_UP_STARTED
+        if _WARM_UP_STARTED:
+            return
+        _WARM_UP_STARTED = True
+        scenario = self.document.scenario
+
+        def work(say):
+            from nwn.app.models.warmup import warm_kernels
+            from nwn.app.render.layers import warm_kernels as warm_raster
+
+            warm_raster()
+            return warm_kernels(scenario)
+
+        def done(seconds: float) -> None:
+            self.statusBar().showMessage(f"kernels ready ({seconds:.1f} s)", 3000)
+
+        self.statusBar().showMessage("warming up the kernels in the background…")
+        self.warm_job.submit("warming up the kernels", work, done, lambda message: None)
+
     def deposit(self) -> None:
-        """Start the animated deposition of the scenario's wires."""
+        """Deposit the scenario's wires and find their junctions in a worker thread, then play
+        the film of the network forming (:meth:`finish_deposition` skips to the end)."""
         if not self.parameters.commit_pending():
             self.show_error(f"cannot deposit: {next(iter(self.parameters.errors.values()))}")
             return
         self.clear_error()
         self._stop_run()
-        try:
-            wires = deposit_wires(self.document.scenario)
-            junctions = find_junctions(wires)
-            self.replay = Deposition.replay(
-                wires, geometry_electrodes(self.document.electrodes),
-                box=self.document.scenario.network.box, junctions=junctions)
-        except ValueError as error:
-            self.show_error(error_message(error))
-            return
+        self._stop_film()
+        scenario = self.document.scenario
+        electrodes = geometry_electrodes(self.document.electrodes)
         self.document.clear_network()
-        self._deposit_wires = (wires, junctions)
-        self._deposit_count = 0
         self.canvas.banner.setText("")
         self.left_tabs.setCurrentWidget(self.deposition_panel)
+        self._finish_asked = False
+        self._prepared = None
+        count = "wires" if scenario.network.wire_file is not None else \
+            f"{scenario.network.n_wires:,} wires"
+
+        def work(say):
+            wires = deposit_wires(scenario)
+            say(f"finding the junctions of {len(wires):,} wires")
+            junctions = find_junctions(wires)
+            say(f"finding the clusters of {len(wires):,} wires")
+            film = DepositionFilm(wires, junctions, electrodes, scenario.network.box)
+            return film, NetworkCanvas.prepare_geometry(film.wire_xy, film.junction_xy)
+
+        self.deposit_job.submit(f"depositing {count}", work, self._film_ready,
+                                self._deposit_failed)
+        self._show_busy()
+
+    def _deposit_failed(self, message: str) -> None:
+        self.show_error(message)
+        self._show_busy()
+
+    def _film_ready(self, result) -> None:
+        film, geometry = result
+        self._film = film
+        self.replay = film.replay
+        self.canvas.set_film(film.wire_xy, film.junction_xy, geometry=geometry)
+        self.canvas.set_electrodes(self.document.electrodes)
+        self._film_duration = 0.0 if self._finish_asked else \
+            film_duration(len(film), self.deposit_seconds.value())
+        self._film_started = time.monotonic()
+        self._film_asked = -1
+        self._film_maker = FrameMaker(film.frame, name="nwn-deposition-frames")
+        # The circuit graph is built while the film plays: ready when it ends.
+        document = self.document
+        wires, junctions = film.wires, film.junctions
+        self.build_job.submit(f"building the circuit graph of {len(wires):,} wires",
+                              lambda say: self._prepare(document, wires, junctions),
+                              self._network_prepared, self._deposit_failed)
+        self._show_busy()
         self.deposit_timer.start()
+        self._deposit_tick()
+
+    @staticmethod
+    def _prepare(document, wires, junctions):
+        """The graph, its display values, search trees and drawing orders (worker thread)."""
+        from nwn.app.models.scene import NetworkScene
+
+        prepared = document.prepare_network(wires, junctions)
+        if prepared.built is None:
+            return prepared, None
+        scene = NetworkScene(prepared.built.network)
+        scene.junction_tree  # noqa: B018 - built here, cached on the scene
+        scene.touching(document.electrodes)  # cached on the scene for these electrodes
+        return prepared, (scene, NetworkCanvas.prepare_geometry(scene.wire_xy,
+                                                                scene.junction_xy))
+
+    def _network_prepared(self, result) -> None:
+        self._prepared = result
+        if self._film is None:  # the film ended first: the network is what was waited for
+            self._apply_network()
+        else:
+            self._show_busy()
 
     def _deposit_tick(self) -> None:
-        replay = self.replay
-        if replay is None:
+        film, maker = self._film, self._film_maker
+        if film is None or maker is None:
             self.deposit_timer.stop()
             return
-        self._deposit_count = min(len(replay), self._deposit_count + self.deposit_speed.value())
-        self._show_deposition_state(self._deposit_count)
-        if self._deposit_count >= len(replay):
-            self.finish_deposition()
+        wanted = film_wires(time.monotonic() - self._film_started, self._film_duration,
+                            len(film))
+        if wanted != self._film_asked:
+            maker.request(wanted)
+            self._film_asked = wanted
+        if maker.failed:
+            self.show_error(maker.failed)
+            self._stop_film()
+            return
+        made = maker.frames.take()
+        if made is None:
+            return
+        frame = made[1]
+        self._show_film_frame(frame)
+        if frame.n_wires >= len(film):
+            self._film_ended()
 
-    def _show_deposition_state(self, n_wires: int) -> None:
-        replay = self.replay
-        state = replay.state(n_wires)
-        self.canvas.show_deposition(
-            replay.wires.endpoints[:n_wires], state.wire_cluster,
-            np.asarray(replay.junctions.points)[state.junction_index],
-            spanning_cluster=state.spanning_cluster)
-        self.canvas.set_electrodes(self.document.electrodes)
+    def _show_film_frame(self, frame) -> None:
+        state = frame.state
+        self.canvas.show_film_frame(frame.wire_group, frame.junction_group)
         if state.percolated:
             self.canvas.banner.setText(
                 f"percolation at wire {state.percolation_wire + 1}: a cluster joins two "
                 f"electrodes (n·⟨l²⟩ = {state.percolation_density_ratio:.2f})")
-        self.deposition_panel.show_state(state, len(replay))
+        self.deposition_panel.show_state(state, len(self._film))
         self.deposition_state = state
 
     def finish_deposition(self) -> None:
-        """Land every remaining wire now and build the circuit graph."""
+        """Finish now: land every remaining wire (the network is built as soon as it can be)."""
+        self._finish_asked = True
+        if self._film is not None:
+            self._film_duration = 0.0
+            self._deposit_tick()
+
+    def _film_ended(self) -> None:
+        self._stop_film(keep_build=True)
+        if self._prepared is not None:
+            self._apply_network()
+        else:
+            self._show_busy()
+
+    def _apply_network(self) -> None:
+        prepared, scene = self._prepared
+        self._prepared = None
+        self._ready_scene = scene  # _show_network takes it instead of computing it here
+        self.document.set_wires(prepared.wires, prepared.junctions, prepared=prepared)
+        self._ready_scene = None
+        self._show_busy()
+        if self._run_when_ready:
+            self._run_when_ready = False
+            self.run()
+
+    def _stop_film(self, *, keep_build: bool = False) -> None:
         self.deposit_timer.stop()
-        if self.replay is None:
-            return
-        self._show_deposition_state(len(self.replay))
-        wires, junctions = self._deposit_wires
+        self.deposit_job.cancel()
+        if not keep_build:
+            self.build_job.cancel()
+        if self._film_maker is not None:
+            self._film_maker.stop(timeout=0.0)
+        self._film_maker = None
+        self._film = None
         self.replay = None
-        self.document.set_wires(wires, junctions)
+        self._show_busy()
 
     # -- running ------------------------------------------------------------------------------
 
@@ -739,27 +945,97 @@ class MainWindow(QtWidgets.QMainWindow):
         self.deposit_button.setToolTip(
             field_errors[0] if field_errors else "drop the wires in batches and watch clusters "
                                                  "join")
+        self._hold_inputs()
 
-    def _ensure_simulation(self) -> bool:
-        if not self._sim_stale and self.controller.simulation is not None:
+    @property
+    def run_holds_inputs(self) -> bool:
+        """True while a run is going, being set up, or paused part-way (until Stop): editing
+        then would change what the run means under its recording."""
+        return self.controller.busy or self.setup_job.busy or (
+            self.controller.state == "paused" and not self._sim_stale)
+
+    def _hold_inputs(self) -> None:
+        """Grey out every input that would invalidate the run while it holds them."""
+        held = self.run_holds_inputs
+        self.hold_note.setVisible(held)
+        for widget in (self.parameters, self.electrodes):
+            widget.setEnabled(not held)
+        for action in (self.action_undo, self.action_redo):
+            action.setEnabled(not held)
+        if held:
+            self.deposit_button.setEnabled(False)
+            if self.canvas.view.tool != "select":
+                self._tool_chosen("select")
+
+    def _refuse_edit(self) -> bool:
+        """True (and says so) when an edit must wait for the run to stop."""
+        if self.run_holds_inputs:
+            self.show_error("the run holds its settings: pause and Stop it to edit "
+                            "(what it recorded stays)")
             return True
+        return False
+
+    def _set_up_then(self, then=None) -> bool:
+        """Build the simulation (and its results file) in a worker thread, then ``then()``.
+
+        Building compiles the junction model's and the solver's kernels on their first use and
+        factorizes the circuit: seconds on a fresh install or a large network, never on the GUI
+        thread. False when the run cannot be set up (the reason is shown)."""
+        if not self._sim_stale and self.controller.simulation is not None:
+            if then is not None:
+                then()
+            return True
+        if self.controller.busy:
+            return False
+        self._after_setup = then
+        if self.setup_job.busy:
+            return True  # the set-up under way does it
         from nwn.engine.build import build_simulation
         from nwn.engine.recording import HDF5Recorder
 
         try:
             scenario = self.document.validate()
-            self._close_results()
-            self._results_path = self._results_dir / "run.h5"
-            self._hdf5 = HDF5Recorder.for_scenario(self._results_path, scenario)
-            simulation = build_simulation(scenario, built=self.document.built)
-        except Exception as error:  # noqa: BLE001 - engine errors become one line in the window
+        except ValueError as error:
             self.show_error(error_message(error))
             return False
-        self.controller.set_simulation(simulation, duration=scenario.run.duration,
-                                       recorders=[self._hdf5])
-        self.canvas.banner.setText("")  # the deposition's percolation note is history now
-        self._sim_stale = False
-        self._live = True
+        self._close_results()
+        path = self._results_dir / "run.h5"
+        built = self.document.built
+        electrodes = self.document.electrodes
+        generation = self._edits
+
+        def work(say):
+            recorder = HDF5Recorder.for_scenario(path, scenario)
+            try:
+                if built is not None:
+                    say(f"setting up the run ({built.network.n_junctions:,} junctions)")
+                return recorder, build_simulation(scenario, built=built)
+            except BaseException:
+                recorder.close(complete=False)
+                raise
+
+        def done(result) -> None:
+            recorder, simulation = result
+            self._results_path, self._hdf5 = path, recorder
+            self.controller.set_simulation(simulation, duration=scenario.run.duration,
+                                           recorders=[recorder])
+            self._run_network = (simulation.network, electrodes, scenario.network.box)
+            self.canvas.banner.setText("")  # the deposition's percolation note is history now
+            self._sim_stale = generation != self._edits  # edited while it was being built
+            self._live = True
+            self._update_run_state()
+            after, self._after_setup = self._after_setup, None
+            if after is not None and not self._sim_stale:
+                after()
+
+        def failed(message: str) -> None:
+            self._after_setup = None
+            self.show_error(message)
+            self._update_run_state()
+
+        self.setup_job.submit("setting up the run (the first run compiles its kernels)", work,
+                              done, failed)
+        self._update_run_state()
         return True
 
     def _close_results(self) -> None:
@@ -771,24 +1047,30 @@ class MainWindow(QtWidgets.QMainWindow):
             self._hdf5 = None
 
     def run(self) -> bool:
+        """Run to the end of the duration (set up first, in a worker thread, if needed)."""
         self.parameters.commit_pending()
         self.clear_error()
         if self.run_problems():
             self.show_error(f"cannot run: {self.run_problems()[0]}")
             return False
-        if not self._ensure_simulation():
-            return False
+        return self._set_up_then(self._start)
+
+    def _start(self) -> None:
         self._sync_worker()
         self._live = True
-        return self.controller.start()
+        self.controller.start()
 
     def step(self, n: int = 1) -> bool:
         self.parameters.commit_pending()
         self.clear_error()
-        if self.run_problems() or not self._ensure_simulation():
+        if self.run_problems():
             return False
-        self._sync_worker()
-        return self.controller.step(n)
+
+        def advance() -> None:
+            self._sync_worker()
+            self.controller.step(n)
+
+        return self._set_up_then(advance)
 
     def _sync_worker(self) -> None:
         worker = self.controller.worker
@@ -796,9 +1078,11 @@ class MainWindow(QtWidgets.QMainWindow):
         worker.paced = self.paced.isChecked()
 
     def stop(self) -> None:
-        """End the run here (the next Run starts again from t = 0)."""
+        """End the run here (the next Run starts again from t = 0); what it recorded stays
+        (time slider, exports) until the next run starts."""
         self._stop_run()
         self._sim_stale = True
+        self._update_run_state()
 
     def reset(self) -> None:
         """Drop the run and start over from t = 0 with the same network."""
@@ -810,15 +1094,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.time_slider.setRange(0, 0)
         self.canvas.show_snapshot(None)
         self.plots.update_traces(self.controller.traces.arrays())
-        self._ensure_simulation()
+        self._set_up_then()
 
     def _stop_run(self) -> None:
         self.controller.pause()
         self.controller.wait_idle()
 
     def _stop_everything(self) -> None:
-        self.deposit_timer.stop()
-        self.replay = None
+        self._stop_film()
+        self._prepared = None
         self._stop_run()
 
     def _run_state_changed(self, state: str) -> None:
@@ -855,7 +1139,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.time_slider.blockSignals(False)
         traces = self.controller.traces.arrays()
         self.plots.update_traces(traces)
-        self.inspector.show_trace(traces["probe"])
+        if time.monotonic() - self._history_shown >= HISTORY_INTERVAL_S:
+            self._show_selected_history()
         if self._live:
             self._display(snapshot, live=self.controller.busy)
 
@@ -865,6 +1150,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.time_label.setText(f"t = {snapshot.t:.6g} s  (step {snapshot.step})")
         if self._selected[0]:
             self._inspect(*self._selected, clicked=False)
+        self.inspector.set_time(snapshot.t if self._selected[0] else None)
 
     def _slider_moved(self, value: int) -> None:
         history = self.controller.history
@@ -896,10 +1182,44 @@ class MainWindow(QtWidgets.QMainWindow):
         if clicked:
             self._selected = (kind, index)
             self.controller.traces.probe = index if kind == "junction" else -1
+            self.canvas.set_selection(kind, index)
+            self._show_selected_history()
+            snapshot = self.canvas.snapshot
+            self.inspector.set_time(snapshot.t if kind and snapshot is not None else None)
         if not kind and self._selected[0] and not clicked:
             kind, index = self._selected
-        self.inspector.label.setText(self.inspector.describe(
-            kind, index, network, self.canvas.snapshot, self.canvas.scene_data))
+        self.inspector.show_element(kind, index, network, self.canvas.snapshot,
+                                    self.canvas.scene_data)
+
+    def _show_selected_history(self) -> None:
+        """Plot the picked element's whole recorded history: the run's snapshots (the time
+        slider's, spanning the whole run) and, for a junction, the finer rows traced since it
+        was picked."""
+        self._history_shown = time.monotonic()
+        kind, index = self._selected
+        scene = self.canvas.scene_data
+        simulation = self.controller.simulation
+        if not kind or scene is None or simulation is None or \
+                simulation.network is not scene.network:
+            self.inspector.show_history(kind, None)
+            return
+        snapshots = self.controller.history.snapshots()
+        if kind == "wire":
+            self.inspector.show_history(kind, scene.wire_history(index, snapshots))
+            return
+        history = scene.junction_history(index, snapshots)
+        probe = self.controller.traces.arrays()["probe"]
+        if probe.size:
+            t = np.concatenate([history["t"], probe[:, 0]])
+            order = np.argsort(t, kind="stable")
+            keep = np.ones(t.size, dtype=bool)
+            keep[1:] = np.diff(t[order]) > 0
+            order = order[keep]
+            history = {"t": t[order],
+                       "conductance": np.concatenate([history["conductance"],
+                                                      probe[:, 1]])[order],
+                       "voltage": np.concatenate([history["voltage"], probe[:, 2]])[order]}
+        self.inspector.show_history(kind, history)
 
     # -- electrode designer -------------------------------------------------------------------
 
@@ -927,6 +1247,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.electrodes._delete()
 
     def _electrode_drawn(self, shape: dict) -> None:
+        if self._refuse_edit():
+            return
         try:
             name = self.document.add_electrode(shape)
         except ValueError as error:
@@ -936,6 +1258,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.electrodes.select(name)
 
     def _electrode_edited(self, name: str, shape: dict) -> None:
+        if self._refuse_edit():
+            self._show_electrodes()  # the handle goes back where the run has it
+            return
         try:
             self.document.edit_electrode(name, shape=shape)
         except ValueError as error:
@@ -949,7 +1274,10 @@ class MainWindow(QtWidgets.QMainWindow):
             event.ignore()
             return
         self.frame_timer.stop()
-        self.deposit_timer.stop()
+        self._stop_film()
+        self.setup_job.cancel()
+        for job in (self.deposit_job, self.build_job, self.setup_job, self.warm_job):
+            job.join(10.0)
         self.sweep.shutdown()
         self.compute.shutdown()
         self.controller.shutdown()

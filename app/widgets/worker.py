@@ -10,6 +10,10 @@ engine recorder filled on every step by the worker and read (copied under a lock
 
 Pause, step and stop all go through :meth:`Simulation.stop` (thread-safe); the simulation
 object is touched by the GUI thread only while no run is in flight.
+
+Other long work (depositing wires, finding junctions, building the circuit graph, compiling
+kernels at launch) goes through :class:`BackgroundJob`, and the frames of the deposition film
+are made by a :class:`FrameMaker` thread: the GUI thread only draws what they hand back.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from PySide6 import QtCore
 
 from nwn.engine.recording import TraceRecorder
 
-__all__ = ["LatestSlot", "LiveTraceRecorder", "RunController", "SimulationWorker",
-           "SnapshotHistory", "error_message"]
+__all__ = ["BackgroundJob", "FrameMaker", "LatestSlot", "LiveTraceRecorder", "RunController",
+           "SimulationWorker", "SnapshotHistory", "error_message"]
 
 #: frames per second the optional real-time pacing aims at
 PACE_FPS = 30.0
@@ -66,6 +70,169 @@ class LatestSlot:
         with self._lock:
             self._value = None
             self._fresh = False
+
+
+class BackgroundJob(QtCore.QObject):
+    """Runs functions in Python threads; each result comes back on the GUI thread.
+
+    :meth:`submit` returns a ticket; a newer :meth:`submit` (or :meth:`cancel`) makes every
+    older ticket stale, and a stale result is dropped instead of delivered, so a deposition
+    asked for twice shows only the second. The function itself is not interrupted (it must not
+    touch widgets); it ends on its own and its result is discarded.
+
+    Signals
+    -------
+    busyChanged(str)
+        The message of the job now running, "" when none is.
+    """
+
+    busyChanged = QtCore.Signal(str)
+    _done = QtCore.Signal(int, object)
+    _error = QtCore.Signal(int, str)
+    _said = QtCore.Signal(int, str)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ticket = 0
+        self._callbacks: dict[int, tuple] = {}
+        self._threads: list[threading.Thread] = []
+        self.message = ""
+        # Queued: emitted from the job's thread, delivered in the thread this object lives in.
+        self._done.connect(self._deliver, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._error.connect(self._deliver_error, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._said.connect(self._show_said, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._callbacks)
+
+    def submit(self, message: str, function, on_done, on_error=None) -> int:
+        """Run ``function(say)`` in a thread; then ``on_done(result)`` (or ``on_error(line)``)
+        on the GUI thread, unless a later submit or cancel came first.
+
+        ``message`` says what it does, for the busy indicator; ``say(text)``, callable from the
+        thread, replaces it as the work moves on ("finding junctions...")."""
+        self._ticket += 1
+        ticket = self._ticket
+        self._callbacks = {ticket: (on_done, on_error)}
+        self.message = message
+        self.busyChanged.emit(message)
+
+        def say(text: str) -> None:
+            self._said.emit(ticket, text)
+
+        def work() -> None:
+            try:
+                result = function(say)
+            except Exception as error:  # noqa: BLE001 - becomes one line in the window
+                self._error.emit(ticket, error_message(error))
+            else:
+                self._done.emit(ticket, result)
+
+        thread = threading.Thread(target=work, name="nwn-background", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+        return ticket
+
+    def _show_said(self, ticket: int, text: str) -> None:
+        if ticket in self._callbacks:
+            self.message = text
+            self.busyChanged.emit(text)
+
+    def cancel(self) -> None:
+        """Drop the results of every job submitted so far."""
+        self._ticket += 1
+        if self._callbacks:
+            self._callbacks = {}
+            self.message = ""
+            self.busyChanged.emit("")
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block (processing events) until every job delivered; for tests and shutdown."""
+        deadline = time.monotonic() + timeout
+        while self.busy and time.monotonic() < deadline:
+            QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents,
+                                                  20)
+            time.sleep(0.002)
+        return not self.busy
+
+    def join(self, timeout: float = 10.0) -> None:
+        """Wait for the threads themselves to end (window closing)."""
+        self.cancel()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _take(self, ticket: int):
+        callbacks = self._callbacks.pop(ticket, None)
+        if callbacks is not None and not self._callbacks:
+            self.message = ""
+            self.busyChanged.emit("")
+        return callbacks
+
+    def _deliver(self, ticket: int, result) -> None:
+        callbacks = self._take(ticket)
+        if callbacks is not None:
+            callbacks[0](result)
+
+    def _deliver_error(self, ticket: int, message: str) -> None:
+        callbacks = self._take(ticket)
+        if callbacks is not None and callbacks[1] is not None:
+            callbacks[1](message)
+
+
+class FrameMaker:
+    """A thread that turns the newest request into a frame; the GUI takes the newest frame.
+
+    ``make(request)`` runs in the thread; :meth:`request` replaces any request not yet started
+    (latest wins) and :attr:`frames` (a :class:`LatestSlot`) holds the newest
+    ``(request, frame)``. The GUI thread never computes a frame, it only draws one. After
+    each frame the thread rests ``rest`` times as long as the frame took.
+    """
+
+    def __init__(self, make, *, name: str = "nwn-frames", rest: float = 1.0) -> None:
+        self._make = make
+        self.rest = float(rest)
+        self.frames = LatestSlot()
+        self._wanted = None
+        self._condition = threading.Condition()
+        self._stopped = False
+        self.failed: str | None = None
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def request(self, value) -> None:
+        with self._condition:
+            self._wanted = value
+            self._condition.notify()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                while self._wanted is None and not self._stopped:
+                    self._condition.wait()
+                if self._stopped:
+                    return
+                value, self._wanted = self._wanted, None
+            started = time.perf_counter()
+            try:
+                frame = self._make(value)
+            except Exception as error:  # noqa: BLE001 - the GUI shows it as one line
+                self.failed = error_message(error)
+                return
+            self.frames.put((value, frame))
+            # Rest as long as the frame took: making frames shares the interpreter lock with
+            # the GUI thread, which must keep at least half of it to stay responsive.
+            with self._condition:
+                if not self._stopped:
+                    self._condition.wait(self.rest * (time.perf_counter() - started))
 
 
 def _snapshot_bytes(snapshot) -> int:
@@ -122,6 +289,11 @@ class SnapshotHistory:
     def times(self) -> np.ndarray:
         with self._lock:
             return np.array([s.t for s in self._items])
+
+    def snapshots(self) -> list:
+        """All stored snapshots, in time order (a copy of the list, taken under the lock)."""
+        with self._lock:
+            return list(self._items)
 
     def clear(self) -> None:
         with self._lock:
