@@ -28,9 +28,9 @@ def window(qtbot, tmp_path):
 
 
 def _deposit(qtbot, win):
-    win.deposit_speed.setValue(400)
+    win.deposit_seconds.setValue(0)
     win.deposit()
-    qtbot.waitUntil(lambda: win.replay is None, timeout=20_000)
+    qtbot.waitUntil(lambda: not win.depositing, timeout=20_000)
 
 
 def _to_widget(canvas, x_um, y_um):

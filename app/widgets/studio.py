@@ -553,8 +553,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.canvas.banner.setText("")
                 self.deposition_panel.clear()
                 self._selected = ("", -1)
-                self.inspector.label.setText(self.inspector.describe("", -1, None, None, None))
-                self.inspector.show_trace(np.zeros((0, 2)))
+                self.inspector.show_element("", -1, None, None, None)
+                self.inspector.show_history("", None)
+                self.canvas.set_selection("", -1)
         self._show_electrodes()
 
     def _show_electrodes(self) -> None:

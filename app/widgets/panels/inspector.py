@@ -26,14 +26,17 @@ class InspectorPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
-        self.title = QtWidgets.QLabel(_HINT)
-        self.title.setObjectName("inspectorTitle")
-        self.title.setStyleSheet("font-weight: bold;")
-        self.label = QtWidgets.QLabel("")
-        self.label.setObjectName("inspectorValues")
+        #: the element's name (or the hint when nothing is picked)
+        self.label = QtWidgets.QLabel(_HINT)
+        self.label.setObjectName("inspectorTitle")
+        self.label.setStyleSheet("font-weight: bold;")
         self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        for label in (self.title, self.label):
+        #: its values now, two to a row
+        self.values = QtWidgets.QLabel("")
+        self.values.setObjectName("inspectorValues")
+        self.values.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.values.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        for label in (self.label, self.values):
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                 QtWidgets.QSizePolicy.Policy.Maximum)
             layout.addWidget(label)
@@ -60,12 +63,12 @@ class InspectorPanel(QtWidgets.QWidget):
     def show_element(self, kind: str, index: int, network, snapshot, scene) -> None:
         """Show the facts about a junction or wire (``kind`` "" shows the hint)."""
         title, rows = self._facts(kind, index, network, snapshot, scene)
-        self.title.setText(title)
+        self.label.setText(title)
         cells = [f"<td>{name}&nbsp;=&nbsp;</td><td><b>{value}</b></td>" for name, value in rows]
         pairs = ["<tr>" + "<td width=12></td>".join(cells[k:k + 2]) + "</tr>"
                  for k in range(0, len(cells), 2)]
-        self.label.setText(f"<table cellspacing=0>{''.join(pairs)}</table>" if pairs else "")
-        self.label.setVisible(bool(pairs))
+        self.values.setText(f"<table cellspacing=0>{''.join(pairs)}</table>" if pairs else "")
+        self.values.setVisible(bool(pairs))
 
     @staticmethod
     def _facts(kind: str, index: int, network, snapshot, scene) -> tuple[str, list]:
