@@ -142,6 +142,8 @@ class ParameterPanel(QtWidgets.QWidget):
             commit(value)
         finally:
             self._committing = False
+        # an accepted change: the message shows only what is still refused
+        self.message.setText("\n".join(self.errors.values()))
         self._show_warnings()
 
     def _network(self, **changes) -> None:
