@@ -160,6 +160,13 @@ def test_colour_modes_in_the_view_menu_follow_the_toolbar(window):
     assert win.color_mode.currentText() == "current" and win.canvas.color_mode == "current"
     win.color_mode.setCurrentText("voltage")
     assert win.menu_actions["color_voltage"].isChecked()
+    # The log entry follows the mode's default scale (current: log, voltage: linear).
+    QtTest.QTest.qWait(20)
+    assert win.menu_actions["log"].isChecked() == win.log_check.isChecked() is False
+    win.color_mode.setCurrentText("current")
+    QtTest.QTest.qWait(20)
+    assert win.menu_actions["log"].isChecked() and win.log_check.isChecked()
+    win.color_mode.setCurrentText("voltage")
     assert not win.menu_actions["color_current"].isChecked()
     assert win.menu_actions["color_state"].shortcut().toString() == "Ctrl+1"
 

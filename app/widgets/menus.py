@@ -164,6 +164,7 @@ def install_menus(window) -> dict[str, QtGui.QAction]:
                       f"Ctrl+{k + 1}", f"colour wires and junctions by {COLOR_MODES[mode][0]}",
                       window)
         action.setCheckable(True)
+        action.setProperty("long_text", f"Colour by {mode}")  # for the list of shortcuts
         group.addAction(action)
         mode_actions[mode] = action
         actions[f"color_{mode}"] = action
@@ -171,10 +172,12 @@ def install_menus(window) -> dict[str, QtGui.QAction]:
     def sync(mode: str) -> None:
         if mode in mode_actions:
             mode_actions[mode].setChecked(True)
+        # The window sets the mode's default log scale after this (signals blocked): follow.
+        QtCore.QTimer.singleShot(0, lambda: log.setChecked(window.log_check.isChecked()))
 
+    log = view_menu.addAction("Logarithmic colour scale")
     window.color_mode.currentTextChanged.connect(sync)
     sync(window.color_mode.currentText())
-    log = view_menu.addAction("Logarithmic colour scale")
     log.setCheckable(True)
     log.setChecked(window.log_check.isChecked())
     log.toggled.connect(window.log_check.setChecked)
@@ -248,7 +251,7 @@ def shortcut_table(window) -> list[tuple[str, str]]:
     seen, rows = set(), []
     for action in window.findChildren(QtGui.QAction):
         keys = action.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText)
-        text = action.text().replace("&", "").rstrip("…")
+        text = (action.property("long_text") or action.text()).replace("&", "").rstrip("…")
         if keys and (keys, text) not in seen:
             seen.add((keys, text))
             rows.append((keys, text))
