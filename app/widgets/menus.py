@@ -85,6 +85,23 @@ TOOLTIPS = {
     "path_b": "end electrode of the lowest-resistance path",
     "log_g_check": "logarithmic axis for the two-terminal conductance G(t)",
     "time_slider": "scrub back through the snapshots of this run",
+    "electrodes.delete_button": "delete the selected electrode (Delete; Ctrl+Z undoes it)",
+    "electrodes.undo_button": "undo the last change to the scenario (Ctrl+Z)",
+    "electrodes.redo_button": "redo what was undone (Ctrl+Shift+Z)",
+    "electrodes.layout_kind": "the kind of electrode layout Apply layout puts down",
+    "electrodes.layout_n": "how many pads the layout has",
+    "electrodes.layout_size": "pad size in µm (empty: chosen from the box)",
+    "electrodes.layout_pitch": "distance between pad centres in µm (empty: chosen from the box)",
+    "sweep.browse": "choose the sweep file",
+    "sweep.run_button": "run the sweep on the embedded cluster (resumes a file it finished "
+                        "part of)",
+    "sweep.cancel_button": "stop the sweep: members in flight are cancelled, the file keeps "
+                           "what finished",
+    "sweep.save_figure_button": "save the sweep figure as PNG or SVG",
+    "compute.task": "the reservoir-computing task to score",
+    "compute.run_button": "run the task on the electrodes marked input and read",
+    "compute.cancel_button": "stop the task's simulation",
+    "compute.save_button": "copy the task's results file",
 }
 
 
@@ -93,7 +110,9 @@ def install_tooltips(window) -> list[str]:
     returns the attribute names set."""
     done = []
     for name, tip in TOOLTIPS.items():
-        widget = getattr(window, name, None)
+        widget = window
+        for part in name.split("."):
+            widget = getattr(widget, part, None)
         if widget is not None and not widget.toolTip():
             widget.setToolTip(tip)
             done.append(name)
