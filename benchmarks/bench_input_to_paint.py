@@ -7,9 +7,9 @@ ground), ``rate`` junctions, dt = 1 ms.
 
 Input-to-paint probe: a separate thread (the "user") posts a left click on a random junction
 every 0.25-0.4 s, stamped when it is posted, so time the GUI thread is busy counts; the
-latency of one click is from that stamp to the end of the first paint of the canvas after
-the click was handled (the picked junction is ringed: the visible response). Printed as
-median / 90th percentile / max over ``--clicks`` clicks
+latency of one click is from that stamp to the end of the first paint of the canvas that
+shows the picked junction ringed (the visible response). Printed as median / 90th
+percentile / max over ``--clicks`` clicks
 
 * with no run going (the baseline, measured in this run),
 * while a run goes at the default real-time pace, and
@@ -45,6 +45,8 @@ from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 import nwn.app  # noqa: E402, F401  (protects None before Qt calls)
 
 LENGTH = 7e-6  # m
+#: a click not shown after this long (s) counts as this long (and is reported)
+CLICK_TIMEOUT_S = 5.0
 DENSITY_L2 = 12.0
 
 
@@ -105,6 +107,8 @@ class PaintProbe(QtCore.QObject):
         self.viewport = window.canvas.viewport()
         self.points = points
         self.latencies: list[float] = []
+        self.timeouts = 0
+        self._shown = ("", -1)
         self._posted_at: float | None = None
         self._picked = False
         self.viewport.installEventFilter(self)
@@ -115,8 +119,16 @@ class PaintProbe(QtCore.QObject):
             self._picked = True
             self.viewport.update()  # the ring is drawn in the next paint
 
+    def _shows_new_pick(self) -> bool:
+        # the canvas marks a pick (and may paint at once, before _on_pick is called)
+        selection = self.window.canvas.selection
+        if self._posted_at is not None and selection[0] and selection != self._shown:
+            self._shown = selection
+            return True
+        return False
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QtCore.QEvent.Type.Paint and self._picked:
+        if event.type() == QtCore.QEvent.Type.Paint and self._shows_new_pick():
             self._picked = False
             posted = self._posted_at
             # the paint runs after this filter returns: stamp when the loop comes back
@@ -131,13 +143,20 @@ class PaintProbe(QtCore.QObject):
         """Post ``clicks`` clicks from a thread and wait for their paints."""
         rng = random.Random(seed)
         self.latencies = []
+        self.timeouts = 0
         left = QtCore.Qt.MouseButton.LeftButton
         none = QtCore.Qt.KeyboardModifier.NoModifier
 
         def user() -> None:
             for _ in range(clicks):
                 time.sleep(rng.uniform(0.25, 0.4))
+                waited = time.perf_counter()
                 while self._posted_at is not None:  # one click in flight at a time
+                    if time.perf_counter() - waited > CLICK_TIMEOUT_S:
+                        self.latencies.append(time.perf_counter() - self._posted_at)
+                        self.timeouts += 1
+                        self._posted_at = None  # never shown: counted at the timeout
+                        break
                     time.sleep(0.005)
                 point = QtCore.QPointF(*rng.choice(self.points))
                 self._posted_at = time.perf_counter()
@@ -149,7 +168,8 @@ class PaintProbe(QtCore.QObject):
 
         thread = threading.Thread(target=user, daemon=True)
         thread.start()
-        wait(lambda: not thread.is_alive() and self._posted_at is None, 30 + clicks)
+        wait(lambda: not thread.is_alive() and self._posted_at is None,
+             clicks * (CLICK_TIMEOUT_S + 1))
         return list(self.latencies)
 
 
@@ -213,18 +233,19 @@ def main() -> None:
           f"junctions ({QtGui.QGuiApplication.platformName()}), {args.clicks} clicks each:")
     rows = []
     baseline = summary(probe.run(args.clicks))
-    rows.append(("no run (baseline)", baseline))
+    rows.append(("no run (baseline)", baseline, probe.timeouts))
     for label, paced in (("run, real-time pace", True), ("run, flat out", False)):
         window.paced.setChecked(paced)
         if not window.run() or not wait(lambda: window.controller.busy, 120):
             raise SystemExit(f"the run did not start: {window.error_bar.text()}")
         wait(lambda: False, 1.0)
-        rows.append((label, summary(probe.run(args.clicks))))
+        rows.append((label, summary(probe.run(args.clicks)), probe.timeouts))
         window.controller.pause()
         wait(lambda: not window.controller.busy, 30)
-    for label, (median, p90, top) in rows:
+    for label, (median, p90, top), timeouts in rows:
         print(f"  {label:22s} median {1e3 * median:6.0f} ms  p90 {1e3 * p90:6.0f} ms  "
-              f"max {1e3 * top:6.0f} ms  (median x{median / baseline[0]:.2f} of baseline)")
+              f"max {1e3 * top:6.0f} ms  (median x{median / baseline[0]:.2f} of baseline)"
+              + (f", {timeouts} not shown within {CLICK_TIMEOUT_S:.0f} s" if timeouts else ""))
     window.stop()
     window.close()
     if args.deposit_wires:

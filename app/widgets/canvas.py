@@ -264,6 +264,12 @@ class NetworkCanvas(NetworkView):
             (x0, y0), (x1, y1) = scene.wire_xy[index] * UM
             self._selection_line.setLine(x0, y0, x1, y1)
             self._selection_line.show()
+        else:
+            return
+        if self.isVisible():
+            # Paint now: a queued update waits behind a running simulation's redraws (0.4-1 s
+            # at 10,000 wires); the paint itself only composites the layers' buffers.
+            self.viewport().repaint()
 
     def nearest(self, x: float, y: float, *, radius: float) -> tuple[str, int]:
         """The junction (preferred) or wire nearest to scene point ``(x, y)`` within

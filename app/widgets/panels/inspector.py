@@ -41,7 +41,9 @@ class InspectorPanel(QtWidgets.QWidget):
                                 QtWidgets.QSizePolicy.Policy.Maximum)
             layout.addWidget(label)
         self.trace = pg.PlotWidget()
+        # Room for the history (never squashed by the text), but not the Measurements plots'.
         self.trace.setMinimumHeight(160)
+        self.trace.setMaximumHeight(260)
         self.trace.setLabel("left", "G", units="S")
         self.trace.setLabel("bottom", "t", units="s")
         self.trace.showGrid(x=True, y=True, alpha=0.25)
