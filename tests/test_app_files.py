@@ -334,3 +334,28 @@ def test_figure_exports_take_the_windows_figure_size(window, qtbot, tmp_path):
     image = Image.open(tmp_path / "net.png")
     assert image.width == 1417 and image.info["dpi"] == pytest.approx((600, 600), abs=0.5)
     assert "600 dpi" in win.statusBar().currentMessage()
+
+
+def test_the_movie_dialog_remembers_its_folder(window, tmp_path):
+    from nwn.app.widgets.export_dialog import ExportDialog
+    from nwn.app.widgets.menus import TOOLTIPS
+
+    win = window
+    assert TOOLTIPS  # (the window's tooltip table is in use)
+    fake = Dialogs(win)
+    folder = tmp_path / "movies"
+    folder.mkdir()
+
+    class Source:
+        frame_times = [0.0, 1.0]
+
+    dialog = ExportDialog(Source(), win)
+    fake.answers = [folder / "pulse"]
+    dialog._browse()
+    assert dialog.path.text() == str(folder / "pulse.mp4")
+    again = ExportDialog(Source(), win)
+    fake.answers = [""]
+    again._browse()
+    assert fake.starts[-1] == str(folder / "movie.mp4")
+    dialog.deleteLater()
+    again.deleteLater()

@@ -302,7 +302,15 @@ class ExportDialog(QtWidgets.QDialog):
     def _browse(self) -> None:
         from nwn.app.widgets.file_dialogs import _get_save, with_suffix
 
-        path = _get_save(self, "Export movie", self.path.text(), "Movies (*.mp4 *.gif)")
+        dialogs = getattr(self.parent(), "dialogs", None)  # the window's: folders remembered
+        if dialogs is not None:
+            # Replacing is asked when the export starts (the name may be typed, too).
+            chosen = dialogs.save_path("movie", "Export movie", Path(self.path.text()).name,
+                                       "Movies (*.mp4 *.gif)", (".mp4", ".gif"),
+                                       derived=lambda _p: [])
+            path = str(chosen) if chosen is not None else ""
+        else:
+            path = _get_save(self, "Export movie", self.path.text(), "Movies (*.mp4 *.gif)")
         if path:
             path = str(with_suffix(path, (".mp4", ".gif")))
             self.path.setText(path)
