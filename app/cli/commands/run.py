@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.build import build_simulation
-    from nwn.engine.recording import STATE_BUDGET, HDF5Recorder
+    from nwn.engine.recording import HDF5Recorder
     from nwn.engine.results import CLOCKS as CLOCK_KEYS
     from nwn.engine.runner import override, resolve_scenario
     from nwn.geometry.checks import check_int, check_positive
@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
         for clock, (asked, used) in recorder.widened.items():
             key = CLOCK_KEYS[clock]
             print(f"nwn: {clock} rows every {used} steps instead of run.{key} = {asked}, so "
-                  f"that they stay under {STATE_BUDGET / 2**30:g} GiB (--full-states keeps "
-                  f"{asked})", file=sys.stderr)
+                  f"that they stay under {recorder.state_budget / 2**30:.3g} GiB "
+                  f"(--full-states keeps {asked})", file=sys.stderr)
     progress = None if args.quiet else ProgressBar("running")
     try:
         simulation.run(scenario.run.duration, progress=progress)
