@@ -11,10 +11,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
+
+# Signals live in nwn.app.cli.interrupts (re-exported here for the commands that name them).
+from nwn.app.cli.interrupts import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    interrupt_code,
+    interrupt_word,
+)
 
 #: Subcommand modules, in the order ``nwn --help`` lists them.
 COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "sweep", "movie", "plot",
@@ -23,8 +30,10 @@ COMMANDS = ("run", "validate", "presets", "fit", "bridge", "ensemble", "sweep", 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED",
+           "Terminated", "build_parser", "fault_message", "interrupt_code", "interrupt_word",
+           "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,49 +99,24 @@ def _discard_stdout() -> None:
         pass
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the command is, so that it cleans up as after Ctrl-C."""
-
-
-def interrupt_code(interrupt: BaseException) -> int:
-    """Exit code of a command stopped by a signal: 130 for Ctrl-C, 143 for SIGTERM."""
-    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
-
-
-def interrupt_word(interrupt: BaseException) -> str:
-    return "terminated" if isinstance(interrupt, Terminated) else "interrupted"
-
-
-def _stop_on_signal(signum: int, frame) -> None:
-    """The first SIGINT or SIGTERM stops the command where it is; later ones are ignored
-    while it cleans up (so a second Ctrl-C cannot interrupt the cleanup into a traceback)."""
-    for other in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(other, signal.SIG_IGN)
-    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
-
-
-def _install_signal_handlers() -> dict:
-    """Install :func:`_stop_on_signal`; the handlers it replaced (empty off the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous = {}
-    for number in (signal.SIGINT, signal.SIGTERM):
-        previous[number] = signal.getsignal(number)
-        signal.signal(number, _stop_on_signal)
-    return previous
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nwn`` command line and return its exit code."""
-    previous = _install_signal_handlers()
+    from nwn.app.cli import interrupts
+
+    previous = interrupts.install()
     try:
         code = _main(argv)
+        if interrupts.requested() and code == EXIT_OK:
+            # The signal's exception was swallowed (a weakref callback) or came as the command
+            # ended: its outputs are complete, and it still leaves with the signal's code.
+            print(f"nwn: {interrupts.requested_word()} (the command had finished; its outputs "
+                  f"are complete)", file=sys.stderr)
+            code = interrupts.requested_code()
     except KeyboardInterrupt as interrupt:  # before or after the command's own handling
         print(f"nwn: {interrupt_word(interrupt)}", file=sys.stderr)
         code = interrupt_code(interrupt)
     finally:
-        for number, handler in previous.items():  # a caller in this process gets its own back
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        interrupts.restore(previous)
     if argv is None and code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         # The program itself: leave with this code now. CPython remembers a KeyboardInterrupt
         # that passed through C code (an import in progress) and would otherwise end the

@@ -336,10 +336,18 @@ class MovieWriter:
         """Stop ffmpeg and delete the partial file; nothing appears under the target name."""
         if self._open:
             self._open = False
+            import logging
+
+            # imageio_ffmpeg warns of a movie without frames: this one is deleted anyway.
+            logger = logging.getLogger("imageio_ffmpeg")
+            level = logger.level
+            logger.setLevel(logging.ERROR)
             try:
                 self._generator.close()
             except Exception:  # noqa: BLE001 - the partial file is deleted either way
                 pass
+            finally:
+                logger.setLevel(level)
         self._discard()
 
     def _encode_gif(self) -> None:

@@ -61,7 +61,7 @@ def options_from(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from nwn.app.cli.progress import ProgressBar
-    from nwn.app.render.movie import deposition_movie, write_movie
+    from nwn.app.render.movie import ExportCancelled, deposition_movie, write_movie
     from nwn.app.render.offscreen import ensure_qapp
     from nwn.engine.results import Results
 
@@ -70,15 +70,26 @@ def run(args: argparse.Namespace) -> int:
     ensure_qapp()
     progress = None if args.quiet else ProgressBar("rendering frames").count
 
+    from nwn.app.cli import interrupts
+
     if args.deposition:
         from nwn.app.cli.commands._common import resolve_scenario
 
         scenario, _ = resolve_scenario(args.source)
-        deposition_movie(scenario, output, options, duration=args.duration, until=args.until,
-                         progress=progress)
-    else:
-        with Results(args.source) as results:
-            write_movie(results, output, options, progress=progress)
+    # From here on a signal only sets a flag, checked before every frame: the export then
+    # stops and deletes its partial file as ordinary code (no exception cuts that short).
+    with interrupts.polled() as stop:
+        try:
+            if args.deposition:
+                deposition_movie(scenario, output, options, duration=args.duration,
+                                 until=args.until, progress=progress, cancel=stop)
+            else:
+                with Results(args.source) as results:
+                    write_movie(results, output, options, progress=progress, cancel=stop)
+        except ExportCancelled:
+            print(f"nwn: {interrupts.requested_word()}; {output} was not written",
+                  file=sys.stderr)
+            return interrupts.requested_code()
     if not args.quiet:
         print(f"wrote {output}", file=sys.stderr)
     return 0

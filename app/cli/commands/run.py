@@ -72,46 +72,58 @@ def run(args: argparse.Namespace) -> int:
         print(f"{scenario.name or args.scenario}: {len(network.wires)} wires, "
               f"{network.n_junctions} junctions, {scenario.run.n_steps} steps",
               file=sys.stderr)
-    # An existing file (--force) is replaced only by a complete run, or one stopped on
-    # purpose; a new file is written in place from the start, so that a run killed at any
-    # moment leaves one (scenario text and geometry come before the first step).
-    budget = {"state_budget": None} if args.full_states else {}
-    recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text,
-                                         keep_existing=True, **budget)
-    simulation.recorders.append(recorder)
-    recorder.start(simulation)
-    if not args.quiet:
-        for clock, (asked, used) in recorder.widened.items():
-            key = CLOCK_KEYS[clock]
-            print(f"nwn: {clock} rows every {used} steps instead of run.{key} = {asked}, so "
-                  f"that they stay under {recorder.state_budget / 2**30:.3g} GiB "
-                  f"(--full-states keeps {asked})", file=sys.stderr)
-    progress = None if args.quiet else ProgressBar("running")
-    try:
-        simulation.run(scenario.run.duration, progress=progress)
-        recorder.close(complete=True)
-    except KeyboardInterrupt as interrupt:
-        from nwn.app.cli.main import interrupt_code, interrupt_word
+    from nwn.app.cli import interrupts
 
-        try:
-            recorder.close(complete=False, keep=True)
-        except OSError as error:
-            raise stopped(error, recorder, output, simulation.t) from None
-        end_bar = "\n" if progress is not None and sys.stderr.isatty() else ""
-        print(f"{end_bar}nwn: {interrupt_word(interrupt)} at t = {simulation.t:.4g} s; "
-              f"{output} holds the run up to t = {_kept_until(recorder, simulation.t):.4g} s",
-              file=sys.stderr)
-        return interrupt_code(interrupt)
-    except Exception as error:
-        raise stopped(error, recorder, output, simulation.t) from None
-    if args.movie:
-        from nwn.app.render.movie import movie_from_results
-
-        movie_progress = None if args.quiet else ProgressBar("movie frames").count
-        movie_from_results(output, args.movie, fps=args.movie_fps, color=args.movie_color,
-                           trace="conductance", progress=movie_progress)
+    # From here on a signal only sets a flag that the time loop polls, so that closing the
+    # file (what was kept) is ordinary code no exception can cut short.
+    with interrupts.polled() as stop:
+        # An existing file (--force) is replaced only by a complete run, or one stopped on
+        # purpose; a new file is written in place from the start, so that a run killed at any
+        # moment leaves one (scenario text and geometry come before the first step).
+        budget = {"state_budget": None} if args.full_states else {}
+        recorder = HDF5Recorder.for_scenario(output, scenario, scenario_text=text,
+                                             keep_existing=True, **budget)
+        simulation.recorders.append(recorder)
+        recorder.start(simulation)
         if not args.quiet:
-            print(f"wrote {args.movie}", file=sys.stderr)
+            for clock, (asked, used) in recorder.widened.items():
+                key = CLOCK_KEYS[clock]
+                print(f"nwn: {clock} rows every {used} steps instead of run.{key} = {asked}, "
+                      f"so that they stay under {recorder.state_budget / 2**30:.3g} GiB "
+                      f"(--full-states keeps {asked})", file=sys.stderr)
+        progress = None if args.quiet else ProgressBar("running")
+        n_steps = simulation.steps_for(scenario.run.duration)
+        try:
+            steps = 0
+            if not stop():
+                steps = simulation.run(scenario.run.duration,
+                                       progress=_polling(progress, simulation, stop))
+            complete = steps >= n_steps  # fewer: stopped by a signal
+            if complete:
+                recorder.close(complete=True)
+        except KeyboardInterrupt as interrupt:  # raised by a caller's own handler
+            return _interrupted(recorder, output, simulation, progress,
+                                interrupts.interrupt_word(interrupt),
+                                interrupts.interrupt_code(interrupt))
+        except Exception as error:
+            raise stopped(error, recorder, output, simulation.t) from None
+        if not complete:
+            return _interrupted(recorder, output, simulation, progress,
+                                interrupts.requested_word(), interrupts.requested_code())
+        if args.movie:
+            from nwn.app.render.movie import ExportCancelled, movie_from_results
+
+            movie_progress = None if args.quiet else ProgressBar("movie frames").count
+            try:
+                movie_from_results(output, args.movie, fps=args.movie_fps,
+                                   color=args.movie_color, trace="conductance",
+                                   progress=movie_progress, cancel=stop)
+            except ExportCancelled:
+                print(f"nwn: {interrupts.requested_word()}; {output} is complete, the movie "
+                      f"{args.movie} was not written", file=sys.stderr)
+                return interrupts.requested_code()
+            if not args.quiet:
+                print(f"wrote {args.movie}", file=sys.stderr)
     if not args.quiet:
         summary = f"wrote {output}"
         conductance = simulation.snapshot().conductance
@@ -119,6 +131,29 @@ def run(args: argparse.Namespace) -> int:
             summary += f"; final two-terminal conductance {conductance:.4g} S"
         print(summary, file=sys.stderr)
     return 0
+
+
+def _polling(progress, simulation, stop):
+    """A progress callback (called about ten times a second) that also ends the run at the
+    next step once a signal arrived (``stop()`` True)."""
+    def report(fraction: float, t: float) -> None:
+        if stop():
+            simulation.stop()
+        if progress is not None:
+            progress(fraction, t)
+    return report
+
+
+def _interrupted(recorder, output: Path, simulation, progress, word: str, code: int) -> int:
+    """Close a run stopped on purpose, keeping its rows, and say in one line what was kept."""
+    try:
+        recorder.close(complete=False, keep=True)
+    except OSError as error:
+        raise stopped(error, recorder, output, simulation.t) from None
+    end_bar = "\n" if progress is not None and sys.stderr.isatty() else ""
+    print(f"{end_bar}nwn: {word} at t = {simulation.t:.4g} s; {output} holds the run up to "
+          f"t = {_kept_until(recorder, simulation.t):.4g} s", file=sys.stderr)
+    return code
 
 
 def stopped(error: Exception, recorder, output: Path, t: float) -> Exception:
