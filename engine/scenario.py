@@ -79,7 +79,6 @@ from nwn.geometry.checks import (
     check_choice,
     check_finite,
     check_keys,
-    check_nonnegative,
     check_positive,
 )
 from nwn.geometry.shapes import check_shape, shape_geometry
@@ -348,6 +347,7 @@ class Scenario:
             raise InputError(f"electrodes must be a sequence of ElectrodeSpec "
                              f"(got {self.electrodes!r})")
         _set(self, "electrodes", _check_electrode_set(tuple(self.electrodes)))
+        _check_circuit(self)
         if self.base_dir is not None:
             _set(self, "base_dir", Path(self.base_dir))
 
@@ -406,6 +406,7 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
     box = _pair(f"{path}.box", spec.box)
     for i, size in enumerate(box):
         check_positive(f"{path}.box[{i}]", size)
+        limits.check_size(f"{path}.box[{i}]", size)
     wire_file, n_wires, density = spec.wire_file, spec.n_wires, spec.density
     if wire_file is not None:
         if not isinstance(wire_file, str) or not wire_file:
@@ -429,50 +430,178 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
         for key in ("mean", "value"):
             if key in length:
                 check_positive(f"{path}.length.{key}", length[key])
+                limits.check_size(f"{path}.length.{key}", length[key])
         if "std" in length:
-            check_nonnegative(f"{path}.length.std", length["std"])
+            std = length["std"]
+            if std <= 0:
+                raise InputError(f"{path}.length.std must be > 0 (got {std:g}; for wires of one "
+                                 f"length give length = {{distribution = \"fixed\", value = ...}})")
+            limits.check_size(f"{path}.length.std", std)
+            if length["distribution"] == "normal" and std > 3.0 * length["mean"]:
+                raise InputError(f"{path}.length.std must be <= 3 * mean = "
+                                 f"{3.0 * length['mean']:g} m for 'normal' (got {std:g} m; "
+                                 f"use 'lognormal' or 'gamma' for wider laws)")
+        mean_length = length.get("mean", length.get("value"))
     else:
         length = check_positive(f"{path}.length", length)
+        limits.check_size(f"{path}.length", length)
+        mean_length = length
+    diameter = limits.check_size(f"{path}.diameter",
+                                 check_positive(f"{path}.diameter", spec.diameter))
+    if wire_file is None:
+        count = n_wires if n_wires is not None else density * box[0] * box[1]
+        limits.check_junction_count(path, count, mean_length, box, diameter)
     angle = spec.angle
     if angle is not None:
         angle = _parse_distribution(f"{path}.angle", angle, ANGLE_DISTRIBUTIONS)
-        if "kappa" in angle:
-            check_nonnegative(f"{path}.angle.kappa", angle["kappa"])
+        if "kappa" in angle and angle["kappa"] <= 0:
+            raise InputError(f"{path}.angle.kappa must be > 0 (got {angle['kappa']:g}; "
+                             f"kappa = 0 is isotropic: give angle = {{distribution = "
+                             f"\"uniform\"}})")
     centre = spec.centre
     if centre is not None:
         centre = _parse_distribution(f"{path}.centre", centre, CENTRE_DISTRIBUTIONS)
         for key in ("scale", "beta"):
             if key in centre:
                 check_positive(f"{path}.centre.{key}", centre[key])
+    resistivity = check_positive(f"{path}.wire_resistivity", spec.wire_resistivity)
+    if wire_file is None:
+        wire = wire_conductance(diameter, resistivity, mean_length)
+        if not limits.G_MIN <= wire <= limits.G_MAX:
+            raise InputError(
+                f"{path}.wire_resistivity = {resistivity:g} ohm m gives {wire:.3g} S for a wire "
+                f"{mean_length:g} m long and {diameter:g} m thick (allowed: wires between "
+                f"{limits.G_MIN:g} and {limits.G_MAX:g} S; silver is 2.26e-08 ohm m)")
+    contact = limits.check_resistance(
+        f"{path}.contact_resistance",
+        check_positive(f"{path}.contact_resistance", spec.contact_resistance))
     for key, value in (
         ("box", box), ("n_wires", n_wires), ("density", density), ("length", length),
-        ("angle", angle), ("centre", centre),
-        ("diameter", check_positive(f"{path}.diameter", spec.diameter)),
+        ("angle", angle), ("centre", centre), ("diameter", diameter),
         ("mode", check_choice(f"{path}.mode", spec.mode, MODES)),
-        ("wire_resistivity", check_positive(f"{path}.wire_resistivity", spec.wire_resistivity)),
-        ("contact_resistance", check_positive(f"{path}.contact_resistance",
-                                              spec.contact_resistance)),
+        ("wire_resistivity", resistivity), ("contact_resistance", contact),
     ):
         _set(spec, key, value)
 
 
+def wire_conductance(diameter: float, resistivity: float, length: float) -> float:
+    """End-to-end conductance (S) of a wire: cross-section pi d^2 / 4 over resistivity * length
+    (the MNR mode's segments are pieces of it)."""
+    resistance_per_area = resistivity * length
+    return math.pi * diameter ** 2 / 4.0 / resistance_per_area if resistance_per_area else math.inf
+
+
+#: The MNR mode's shortest segments, as a fraction of a wire (the span check's upper end):
+#: among the thousands of segments of a network, junctions a 1e-4 of a wire apart occur. With
+#: this, wire_resistivity = 1e-11 ohm m (6.6 decades over 0.001 S junctions) runs and 1e-12,
+#: which the solver cannot resolve, is refused.
+_SEGMENT_FRACTION = 1e-4
+
+
+def _mean_length(network: NetworkSpec) -> float | None:
+    """The mean wire length (m) of a dropped network; None for a wire file."""
+    if network.wire_file is not None:
+        return None
+    length = network.length
+    if isinstance(length, Mapping):
+        return length.get("mean", length.get("value"))
+    return length
+
+
+def _check_circuit(scenario: Scenario) -> None:
+    """The checks that need the whole scenario: the conductances of the circuit in one range
+    float64 resolves, and what a junction model's events cost per step of dt."""
+    from nwn.engine.junctions import MODELS
+
+    junction = scenario.junction
+    model = MODELS[junction.model]
+    values = model.resolve_parameters(junction.params)
+    parts: list[tuple[str, float, float]] = []
+    for key, param in model.PARAMETERS.items():
+        value = values[key]
+        if isinstance(value, str) or param.unit not in ("S", "ohm"):
+            if key == "jump_rate":
+                limits.check_event_rate(f"junction.params.{key}", float(value),
+                                        scenario.run.dt)
+            continue
+        value = float(value)
+        name = f"junction.params.{key}"
+        if param.unit == "S":
+            conductance = limits.check_conductance(name, value)
+        else:
+            conductance = 1.0 / limits.check_resistance(name, value)
+        low, high = conductance, conductance
+        spread = junction.spread.get(key)
+        if isinstance(spread, Mapping):
+            width = float(spread.get("relative_width", 0.0))
+            if spread.get("distribution") == "lognormal":
+                factor = math.exp(4.0 * math.sqrt(math.log1p(width * width)))
+                low, high = conductance / factor, conductance * factor
+            else:
+                low, high = conductance * max(1.0 - 4.0 * width, 0.01), \
+                    conductance * (1.0 + 4.0 * width)
+            name += " with its spread"
+        parts.append((name, low, high))
+    network = scenario.network
+    # Contacts far above the junctions are solved exactly (Kirchhoff's law at their node): only
+    # their lower end counts.
+    parts.append(("network.contact_resistance", 1.0 / network.contact_resistance, 0.0))
+    for k, electrode in enumerate(scenario.electrodes):
+        series = electrode.source.series_resistance
+        if series:
+            parts.append((f"electrodes[{k}].source.series_resistance", 1.0 / series, 1.0 / series))
+    length = _mean_length(network)
+    if network.mode == "mnr" and length is not None:
+        wire = wire_conductance(network.diameter, network.wire_resistivity, length)
+        parts.append(("network.wire_resistivity (wire segments)", wire,
+                      wire / _SEGMENT_FRACTION))
+    limits.check_conductance_span(parts)
+
+
 def _check_source(spec: SourceSpec, path: str, base_dir: Path | None) -> None:
     waveform = spec.waveform
-    series = check_source(path, spec.kind, spec.series_resistance, waveform is not None)[1]
+    kind, series = check_source(path, spec.kind, spec.series_resistance, waveform is not None)
+    if series:
+        limits.check_resistance(f"{path}.series_resistance", series)
     if waveform is not None:
-        waveform = _check_waveform(f"{path}.waveform", waveform, base_dir)
+        waveform = _check_waveform(f"{path}.waveform", waveform, base_dir,
+                                   kind if kind in limits.LEVELS else None)
     _set(spec, "waveform", waveform)
     _set(spec, "series_resistance", series)
 
 
-def _check_waveform(path: str, waveform: Any, base_dir: Path | None) -> dict:
+def _check_waveform(path: str, waveform: Any, base_dir: Path | None,
+                    source_kind: str | None = None) -> dict:
     from nwn.engine.stimuli import make_stimulus
 
     if not isinstance(waveform, Mapping):
         raise InputError(f"{path} must be a table with a 'kind' (got {waveform!r})")
     waveform = _plain(waveform)
-    make_stimulus(waveform, base_dir=base_dir, path=path)
+    stimulus = make_stimulus(waveform, base_dir=base_dir, path=path)
+    if source_kind is not None:
+        _check_levels(path, stimulus, source_kind)
     return waveform
+
+
+#: The fields of each waveform kind that are levels (V or A), not times.
+_LEVEL_FIELDS = {"dc": ("value",), "pulse": ("amplitude", "base"),
+                 "square": ("amplitude", "offset"), "triangle": ("amplitude", "offset"),
+                 "sine": ("amplitude", "offset"),
+                 "ramp": ("start", "stop")}
+
+
+def _check_levels(path: str, stimulus: Any, source_kind: str) -> None:
+    """Every level of a waveform (its values, amplitudes, offsets, samples) in the range of
+    :data:`nwn.engine.limits.LEVELS` for its source kind."""
+    if stimulus.kind == "sequence":
+        for k, segment in enumerate(stimulus.segments):
+            _check_levels(f"{path}.segments[{k}]", segment, source_kind)
+    elif stimulus.kind == "samples":
+        where = f"{path}.file" if stimulus.file is not None else f"{path}.values"
+        limits.check_levels(where, stimulus.values, source_kind)
+    else:
+        for key in _LEVEL_FIELDS[stimulus.kind]:
+            limits.check_level(f"{path}.{key}", float(getattr(stimulus, key)), source_kind)
 
 
 def _plain(value: Any) -> Any:
@@ -533,6 +662,16 @@ def _check_junction(spec: JunctionSpec, path: str) -> None:
         if not isinstance(value, Mapping):
             raise InputError(f"{path}.{key} must be a table (got {value!r})")
         _set(spec, key, _plain(value))
+    for key, entry in spec.spread.items():
+        if isinstance(entry, Mapping) and "relative_width" in entry:
+            where = f"{path}.spread.{key}.relative_width"
+            limits.check_relative_width(where, check_finite(where, entry["relative_width"]))
+    n_max = spec.params.get("n_max")
+    if n_max is not None and not isinstance(n_max, (str, bool)):
+        number = check_finite(f"{path}.params.n_max", n_max)
+        if number > limits.MAX_SITES:
+            raise InputError(f"{path}.params.n_max must be at most {limits.MAX_SITES:.0e} sites "
+                             f"(got {number:g})")
     # The model itself validates parameters, spread and initial state, on two agents.
     make_model(spec.model, 2, params=spec.params, spread=spec.spread, initial=spec.initial,
                rng=np.random.default_rng(0))

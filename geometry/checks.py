@@ -33,6 +33,9 @@ class InputError(ValueError):
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and \
+            abs(int(value)) >= 10**20:
+        return f"{float(value):.6g}"  # a 1e300 read as an integer: 3 digits, not 300
     return repr(value)
 
 
@@ -85,9 +88,9 @@ def check_int(name: str, value: Any, *, minimum: int | None = None,
             raise InputError(f"{name} must be an integer (got {_fmt(value)})")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise InputError(f"{name} must be >= {minimum} (got {value})")
+        raise InputError(f"{name} must be >= {_fmt(minimum)} (got {_fmt(value)})")
     if maximum is not None and value > maximum:
-        raise InputError(f"{name} must be <= {maximum} (got {value})")
+        raise InputError(f"{name} must be <= {_fmt(maximum)} (got {_fmt(value)})")
     return value
 
 

@@ -167,7 +167,8 @@ def test_wire_limit_is_one_number_for_files_and_specs():
     from nwn.engine import limits
     from nwn.engine.scenario import NetworkSpec
 
-    assert NetworkSpec(n_wires=limits.MAX_WIRES).n_wires == limits.MAX_WIRES
+    # on a 1 m box: in the default 100 um one they would hold ~4e12 junctions (refused)
+    assert NetworkSpec(box=(1.0, 1.0), n_wires=limits.MAX_WIRES).n_wires == limits.MAX_WIRES
     too_many = limits.MAX_WIRES + 1
     expected = f"network.n_wires must be <= {limits.MAX_WIRES} (got {too_many})"
     assert _message(lambda: NetworkSpec(n_wires=too_many)) == expected
