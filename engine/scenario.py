@@ -543,9 +543,8 @@ def _check_circuit(scenario: Scenario) -> None:
             name += " with its spread"
         parts.append((name, low, high))
     network = scenario.network
-    # Contacts far above the junctions are solved exactly (Kirchhoff's law at their node): only
-    # their lower end counts.
-    parts.append(("network.contact_resistance", 1.0 / network.contact_resistance, 0.0))
+    contact = 1.0 / network.contact_resistance
+    parts.append(("network.contact_resistance", contact, contact))
     for k, electrode in enumerate(scenario.electrodes):
         series = electrode.source.series_resistance
         if series:

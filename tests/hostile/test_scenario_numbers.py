@@ -49,6 +49,7 @@ FIELDS = [
     ("run.duration", "duration = 0.005", "duration = {v}"),
     ("run.record_every", "dt = 1e-3", "dt = 1e-3\nrecord_every = {v}"),
     ("run.junction_every", "dt = 1e-3", "dt = 1e-3\njunction_every = {v}"),
+    ("run.solver_tolerance", "dt = 1e-3", "dt = 1e-3\nsolver_tolerance = {v}"),
 ]
 
 #: Values a hostile user types (TOML text).
