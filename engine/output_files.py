@@ -7,6 +7,8 @@
 * :func:`atomic_path` (with :func:`partial_file`) writes under a hidden temporary name in the
   target's folder and renames it onto the target only when the block succeeded and wrote a
   non-empty file; otherwise the temporary file is deleted and the target is left as it was.
+* :func:`atomic_paths` does the same for several outputs of one command, all or none: every
+  file is written and synced under its temporary name before any is renamed.
 * :func:`write_fault` turns an ``OSError`` met while writing (disk full, I/O error, read-only
   file system, no permission) into one line naming the file.
 
@@ -28,6 +30,7 @@ __all__ = [
     "FORMATS",
     "OutputExists",
     "atomic_path",
+    "atomic_paths",
     "check_distinct",
     "check_output",
     "is_io_fault",
@@ -177,6 +180,46 @@ def atomic_path(path: str | os.PathLike, *, allow_empty: bool = False):
             raise write_fault(error, target) from None
     except BaseException:
         temp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_paths(*paths: str | os.PathLike, allow_empty: bool = False):
+    """Yield temporary paths next to each of ``paths``; rename them all if the block succeeds.
+
+    All or nothing: the block writes every file; each is then checked (non-empty unless
+    ``allow_empty``) and synced, and only then are they renamed onto their targets, so that a
+    failure anywhere (a full disk while writing the second) leaves every target as it was and
+    no temporary file behind. An ``OSError`` is re-raised as :func:`write_fault` of the target
+    it concerns.
+    """
+    targets = [Path(p) for p in paths]
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            temps.append(partial_file(target))
+        current = targets[0] if targets else Path(".")
+        try:
+            yield list(temps)
+            for target, temp in zip(targets, temps, strict=True):
+                current = target
+                if not allow_empty and temp.stat().st_size == 0:
+                    raise OSError(errno.EIO, "nothing was written (is the disk full?)",
+                                  str(target))
+                _sync(temp)
+            for target, temp in zip(targets, temps, strict=True):
+                current = target
+                os.replace(temp, target)
+        except OSError as error:
+            # the target whose temporary file the error names (a writer's own fault line may
+            # name it), else the one being finished
+            said = f"{error.filename} {getattr(error, 'nwn_message', '')} {error}"
+            current = next((target for temp, target in zip(temps, targets, strict=False)
+                            if str(temp) in said), current)
+            raise write_fault(error, current) from None
+    except BaseException:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
         raise
 
 

@@ -337,7 +337,11 @@ class Results:
         """One row of a dataset, without reading the rest."""
         if name in self._cache:
             return self._cache[name][row]
-        return self._open_file()[_BY_NAME[name].path][row]
+        path = _BY_NAME[name].path
+        file = self._open_file()
+        if path not in file:
+            raise InputError(f"{self._label} has no /{path}")
+        return file[path][row]
 
     def __getitem__(self, path: str) -> np.ndarray:
         """A dataset by its path in the file, e.g. ``results["junctions/state"]``."""

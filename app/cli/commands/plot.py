@@ -43,15 +43,20 @@ def run(args: argparse.Namespace) -> int:
     height = check_int("--height", args.height, minimum=64, maximum=16384)
     if _is_sweep(args.results):
         return _plot_sweep(args, width)
+    from nwn.engine.output_files import atomic_paths
+
     with Results(args.results) as results:
         ensure_qapp()
         figure = trace_figure(results, log=args.log, size=(width, height))
+        outputs = [args.output] + ([args.csv] if args.csv else [])
         try:
-            save_plot(figure, args.output, width=width)
+            # the figure and the CSV, both or neither (a failed CSV leaves no new figure)
+            with atomic_paths(*outputs) as temps:
+                save_plot(figure, temps[0], width=width)
+                if args.csv:
+                    write_traces_csv(temps[1], results)
         finally:
             figure.deleteLater()
-        if args.csv:
-            write_traces_csv(args.csv, results)
     print(f"wrote {args.output}" + (f" and {args.csv}" if args.csv else ""), file=sys.stderr)
     return 0
 
