@@ -236,6 +236,8 @@ class Results:
         if isinstance(source, (str, Path)):
             self.path: Path | None = Path(source)
             self._label = f"results file {str(self.path)!r}"
+            if self.path.is_dir():
+                raise InputError(f"{self._label} is a folder, not a results file")
             if not self.path.is_file():
                 raise InputError(f"{self._label} does not exist")
             try:

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from nwn.engine.results import Results
-from nwn.engine.scenario import Scenario, load_scenario, parse_scenario, scenario_to_toml
+from nwn.engine.scenario import (
+    Scenario,
+    load_scenario,
+    parse_scenario,
+    read_scenario_text,
+    scenario_to_toml,
+)
 from nwn.geometry.checks import InputError
 
 __all__ = ["override", "resolve_scenario", "run"]
@@ -55,11 +61,11 @@ def resolve_scenario(source: Scenario | str | Path) -> tuple[Scenario, str]:
     text = str(source)
     if "\n" not in text and Path(text).exists():
         path = Path(text)
-        return load_scenario(path), path.read_text(encoding="utf-8")
+        return load_scenario(path), read_scenario_text(path)
     names = preset_names()
     if text in names:
         path = preset_path(text)
-        return load_scenario(path), path.read_text(encoding="utf-8")
+        return load_scenario(path), read_scenario_text(path)
     if isinstance(source, str) and "=" in text:
         return parse_scenario(text), text
     if Path(text).suffix or any(sep in text for sep in ("/", "\\")):

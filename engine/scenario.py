@@ -96,6 +96,7 @@ __all__ = [
     "SourceSpec",
     "load_scenario",
     "parse_scenario",
+    "read_scenario_text",
     "scenario_to_toml",
     "toml_key",
     "toml_value",
@@ -621,6 +622,9 @@ def _check_electrode_set(electrodes: tuple) -> tuple:
             raise InputError(f"electrodes[{i}].name {spec.name!r} is used by another electrode "
                              f"(names must be unique)")
         names.add(spec.name)
+    if not electrodes:
+        raise InputError("electrodes: none given (add [[electrodes]] tables, each with a name, "
+                         "a shape and a source; at least one driven or grounded)")
     if not any(e.source.kind != "floating" for e in electrodes):
         raise InputError("electrodes: at least one electrode must be driven or grounded "
                          "(all are floating)")
@@ -781,6 +785,24 @@ def parse_scenario(data: Mapping[str, Any] | str, *, base_dir: str | Path | None
     )
 
 
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file: UTF-8, a byte-order mark (as some Windows editors write)
+    dropped. InputError, one line naming the file, when it is missing, a folder or not text."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"scenario file {str(path)!r} is a folder, not a file")
+    if not path.is_file():
+        raise InputError(f"scenario file {str(path)!r} does not exist")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"scenario file {str(path)!r} is not UTF-8 text (byte {error.start}: "
+                         f"is it a binary file?)") from None
+    except OSError as error:
+        raise InputError(f"scenario file {str(path)!r} cannot be read: "
+                         f"{error.strerror or error}") from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file.
 
@@ -790,12 +812,7 @@ def load_scenario(path: str | Path) -> Scenario:
         If the file is missing, not TOML, or holds a bad value (one line, with the key path).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"scenario file {str(path)!r} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"scenario file {str(path)!r} cannot be read: {error}") from None
+    text = read_scenario_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

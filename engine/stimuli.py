@@ -659,8 +659,11 @@ def _float_list(where, data) -> np.ndarray:
 
 def _read_csv(where, file_path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
-        with open(file_path, newline="", encoding="utf-8") as handle:
+        with open(file_path, newline="", encoding="utf-8-sig") as handle:
             text = handle.read()
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: {str(file_path)!r} is not text (a CSV of time, value rows; "
+                         f"is it a binary file?)") from None
     except OSError as error:
         raise InputError(f"{where}: cannot read {str(file_path)!r} ({error.strerror})") from None
     rows = []

@@ -108,8 +108,33 @@ def load_wires(path: str | os.PathLike, *, format: str | None = None,
                 f"path must be an NPZ with an endpoints array (got {str(path)!r}: "
                 f"{error})"
             ) from None
+        return _wires_of(path, endpoints, diameters, box)
+    try:
+        return _load_csv(path, fallback)
+    except UnicodeDecodeError:
+        raise InputError(f"wire file {str(path)!r} is not text (a CSV with the header "
+                         f"{CSV_HEADER!r}; is it a binary file?)") from None
+
+
+def _wires_of(path: Path, endpoints: np.ndarray, diameters: Any, box: Any) -> Wires:
+    """Wires of a file's arrays; refusals name the file (and the wire)."""
+    if endpoints.ndim == 3 and endpoints.shape[0] == 0:
+        raise InputError(f"wire file {str(path)!r} holds no wires")
+    sizes = np.asarray(diameters, dtype=np.float64)
+    bad = np.flatnonzero(~(sizes > 0)) if sizes.ndim else ([0] if not sizes > 0 else [])
+    if len(bad):
+        k = int(bad[0])
+        value = float(sizes[k]) if sizes.ndim else float(sizes)
+        raise InputError(f"wire file {str(path)!r}: wire diameters must be > 0 m (wire {k} has "
+                         f"{value:g})")
+    try:
         return Wires.from_endpoints(endpoints, diameter=diameters, box=box)
-    with open(path, encoding="utf-8") as handle:
+    except InputError as error:
+        raise InputError(f"wire file {str(path)!r}: {error}") from None
+
+
+def _load_csv(path: Path, fallback: float) -> Wires:
+    with open(path, encoding="utf-8-sig") as handle:
         header = handle.readline().strip().replace(" ", "")
         if header not in (CSV_HEADER, _CSV_HEADER_NO_DIAMETER):
             raise InputError(
@@ -130,7 +155,7 @@ def load_wires(path: str | os.PathLike, *, format: str | None = None,
             f"CSV rows must hold {columns} numbers (got {table.shape[1]} in {str(path)!r})"
         )
     diameters = table[:, 4] if columns == 5 else fallback
-    return Wires.from_endpoints(table[:, :4].reshape(-1, 2, 2), diameter=diameters)
+    return _wires_of(path, table[:, :4].reshape(-1, 2, 2), diameters, None)
 
 
 def save_mnns_txt(path: str | os.PathLike, wires: Wires, electrodes, *,

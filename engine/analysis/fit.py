@@ -125,6 +125,7 @@ class FitResult:
         """JSON-ready summary (no arrays)."""
         units = {name: UNITS[name.rsplit("_", 1)[0] if name.endswith(("_a", "_b")) else name]
                  for name in self.parameters}
+        loose = unidentified(self)
         return {
             "model": self.model,
             "initial_state": self.initial_state,
@@ -135,7 +136,8 @@ class FitResult:
             "max_relative_error": self.max_relative_error,
             "parameters": {name: {"value": value, "std": self.uncertainties[name],
                                   "unit": units[name], "at_bound": name in self.at_bound,
-                                  "free": name in self.free}
+                                  "free": name in self.free,
+                                  "determined": name not in loose}
                            for name, value in self.parameters.items()},
         }
 
@@ -305,6 +307,52 @@ def _bounds(t, volts, conductance, model):
 
 # -- the fit ---------------------------------------------------------------------------------
 
+#: Rows a trace needs per fitted parameter: fewer leave the least-squares problem (nearly)
+#: square, with uncertainties that mean nothing (7 parameters on 3 rows gave +-1e-13).
+ROWS_PER_PARAMETER = 3
+
+#: Smallest relative swing (max - min) / median of the conductance worth fitting: a flatter
+#: trace determines no kinetic parameter (a constant one was "fitted" with 0 % error).
+MIN_SWING = 1e-4
+
+#: Largest two-terminal conductance (S) a nanowire network shows: a silver film of a few ohms
+#: is ~0.3 S. Larger I/V ratios are a trace whose V and I columns are swapped.
+MAX_NETWORK_CONDUCTANCE = 10.0
+
+
+def check_identifiable(trace: Trace, n_parameters: int) -> None:
+    """Refuse a trace that cannot determine ``n_parameters``, saying why.
+
+    Too short (fewer than :data:`ROWS_PER_PARAMETER` rows per parameter), too flat (a swing
+    below :data:`MIN_SWING`), or with I/V beyond :data:`MAX_NETWORK_CONDUCTANCE` (V and I
+    columns swapped).
+    """
+    label = trace.source or "trace"
+    rows = int(np.asarray(trace.t).size)
+    if rows < ROWS_PER_PARAMETER * n_parameters:
+        raise InputError(f"{label} has {rows} rows, too few to fit {n_parameters} parameters "
+                         f"(needs at least {ROWS_PER_PARAMETER * n_parameters})")
+    g = np.asarray(trace.conductance, dtype=np.float64)
+    typical = float(np.median(np.abs(g)))
+    if typical > MAX_NETWORK_CONDUCTANCE:
+        raise InputError(f"{label}: I/V is {typical:.3g} S (median), beyond any nanowire "
+                         f"network (at most {MAX_NETWORK_CONDUCTANCE:g} S): are the V and I "
+                         f"columns swapped? (name them with --columns, e.g. t,V,I)")
+    swing = float(np.ptp(g)) / typical if typical > 0 else 0.0
+    if swing < MIN_SWING:
+        raise InputError(f"{label}: the conductance varies by {swing:.2g} of its value, too "
+                         f"flat to determine any kinetic parameter (needs at least "
+                         f"{MIN_SWING:g}: a trace with switching in it)")
+
+
+def unidentified(fit) -> tuple[str, ...]:
+    """Names of free parameters whose uncertainty is not finite or exceeds their value: the
+    trace does not determine them."""
+    return tuple(name for name in fit.free
+                 if not np.isfinite(fit.uncertainties[name])
+                 or fit.uncertainties[name] > abs(fit.parameters[name]))
+
+
 def fit_deterministic(trace: Trace, *, model: str = "single", initial_state: str = "fit",
                       n_starts: int = 12, seed: int = 0, max_nfev: int = 400) -> FitResult:
     """Fit the deterministic lumped law to a trace with its own voltage protocol.
@@ -352,6 +400,7 @@ def fit_deterministic(trace: Trace, *, model: str = "single", initial_state: str
     free = np.ones(len(names), dtype=bool)
     if initial_state == "data":
         free[6] = False
+    check_identifiable(trace, int(free.sum()))
     low, high = _bounds(t, volts, measured, model)
     pinned_g0 = math.log(measured[0])
     weight = 1.0 / measured

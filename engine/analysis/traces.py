@@ -108,6 +108,19 @@ def read_trace(path: str | Path, *, columns: str | Sequence[str] | None = None,
     return read_text_trace(path, columns=columns)
 
 
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
+
+
+def _decimal_commas(line: str) -> bool:
+    """Whether a data row is numbers written with decimal commas (``0,5;1,2`` or
+    ``0,5 1,2``), which a comma-separated reader would split into wrong columns."""
+    for separator in (";", "\t", None):
+        cells = [c for c in (line.split(separator) if separator else line.split()) if c.strip()]
+        if len(cells) >= 2 and all(_DECIMAL_COMMA.fullmatch(c.strip()) for c in cells):
+            return True
+    return False
+
+
 def _parse_roles(columns: str | Sequence[str]) -> list[str]:
     names = [c.strip() for c in (columns.split(",") if isinstance(columns, str) else columns)]
     roles = []
@@ -131,6 +144,10 @@ def read_text_trace(path: str | Path, *, columns: str | Sequence[str] | None = N
     if not lines:
         raise InputError(f"trace file {path.name} holds no data")
     sample = "\n".join(lines[:20])
+    if _decimal_commas(lines[-1]):
+        raise InputError(f"trace file {path.name} writes numbers with decimal commas "
+                         f"({lines[-1].strip()[:40]!r}); write them with a decimal point "
+                         f"(0.5, not 0,5)")
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters="\t,;").delimiter
     except csv.Error:
@@ -151,7 +168,11 @@ def read_text_trace(path: str | Path, *, columns: str | Sequence[str] | None = N
     try:
         data = np.array([[float(cell) for cell in split(line)] for line in lines], dtype=np.float64)
     except ValueError as error:
-        raise InputError(f"trace file {path.name} has a non-numeric cell ({error})") from None
+        hint = ""
+        if "," in str(error):  # '0,5': a decimal comma (or commas inside a space-separated file)
+            hint = "; decimal commas? write 0.5, not 0,5"
+        raise InputError(f"trace file {path.name} has a non-numeric cell ({error}{hint})") \
+            from None
     if data.ndim != 2 or data.shape[1] < len(roles):
         raise InputError(f"trace file {path.name} has rows of unequal length or fewer columns "
                          f"than the {len(roles)} named")

@@ -9,7 +9,7 @@ from pathlib import Path
 from nwn.engine.runner import resolve_scenario
 
 __all__ = ["add_cluster_options", "add_force", "checked_output", "checked_report_folder",
-           "cluster_arguments", "resolve_scenario", "write_text"]
+           "cluster_arguments", "resolve_scenario", "scenario_of", "write_text"]
 
 
 def add_cluster_options(parser) -> None:
@@ -81,3 +81,22 @@ def write_text(path: Path, text: str) -> Path:
     with atomic_path(path) as temp:
         temp.write_text(text, encoding="utf-8")
     return path
+
+
+def scenario_of(args: argparse.Namespace):
+    """The scenario ``args.scenario`` with the ``--seed`` / ``--duration`` overrides the command
+    has, each checked under its option's name: ``nwn validate`` and ``nwn run`` accept and
+    refuse exactly the same. Returns ``(scenario, text)`` as
+    :func:`nwn.engine.runner.override` does."""
+    from nwn.engine import limits
+    from nwn.engine.runner import override
+    from nwn.geometry.checks import check_positive
+
+    scenario, text = resolve_scenario(args.scenario)
+    seed = getattr(args, "seed", None)
+    duration = getattr(args, "duration", None)
+    if seed is not None:
+        seed = limits.check_seed("--seed", seed)
+    if duration is not None:
+        check_positive("--duration", duration)
+    return override(scenario, text, duration=duration, seed=seed)

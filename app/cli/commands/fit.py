@@ -81,10 +81,15 @@ def run(args: argparse.Namespace) -> int:
 def _summary(fit, stochastic, output: Path, n_figures: int) -> str:
     lines = [f"{fit.source}: {fit.t.size} samples, {fit.model} model, RMS relative error "
              f"{100 * fit.rms_relative_error:.2f} % (max {100 * fit.max_relative_error:.1f} %)"]
+    from nwn.engine.analysis.fit import unidentified
+
+    loose = unidentified(fit)
     for name, value in fit.parameters.items():
         std = fit.uncertainties[name]
         flag = " (at bound)" if name in fit.at_bound else ""
         flag = " (pinned)" if name not in fit.free else flag
+        flag = " (not determined by this trace: +/- exceeds the value)" if name in loose \
+            else flag
         lines.append(f"  {name:8s} = {value:.5g} +/- {std:.2g}{flag}")
     if stochastic is not None:
         law = stochastic.power_law

@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-from nwn.app.cli.commands._common import add_force, checked_output
+from nwn.app.cli.commands._common import add_force, checked_output, scenario_of
 from nwn.app.models.palette import COLOR_MODES, DEFAULT_COLOR_MODE
 
 
@@ -43,16 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from nwn.engine.build import build_simulation
     from nwn.engine.recording import HDF5Recorder
     from nwn.engine.results import CLOCKS as CLOCK_KEYS
-    from nwn.engine.runner import override, resolve_scenario
-    from nwn.geometry.checks import check_int, check_positive
 
-    scenario, text = resolve_scenario(args.scenario)
-    if args.seed is not None:
-        check_int("--seed", args.seed, minimum=0)
-    if args.duration is not None:
-        check_positive("--duration", args.duration)
     # What is stored with the results is exactly what ran.
-    scenario, text = override(scenario, text, duration=args.duration, seed=args.seed)
+    scenario, text = scenario_of(args)
     output = Path(args.output) if args.output else Path(
         Path(args.scenario).stem + ".h5")
     inputs = (args.scenario,)

@@ -16,11 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nwn.app.cli.commands._common import resolve_scenario
+    from nwn.app.cli.commands._common import scenario_of
     from nwn.engine.build import build_simulation
 
-    scenario, _ = resolve_scenario(args.scenario)
-    simulation = build_simulation(scenario, seed=args.seed)
+    scenario, _ = scenario_of(args)  # the overrides checked as nwn run checks them
+    simulation = build_simulation(scenario)
     network = simulation.network
     wires = network.wires
     box = scenario.network.box
