@@ -94,6 +94,31 @@ def contact_positions(wires: Wires, wire_index: np.ndarray, shape: Any) -> np.nd
     return result
 
 
+def _check_junctions_lie_on(wires: Wires, junctions: Junctions) -> None:
+    """Refuse junctions found on another wire set of the same size: each junction's point must
+    lie on both its wires where its positions say (a cheap fingerprint, O(M); such junctions
+    gave a network of 18 S)."""
+    if len(junctions) == 0:
+        return
+    ends = wires.endpoints
+    pairs = junctions.pairs
+    if pairs.min() < 0 or pairs.max() >= len(wires):
+        raise InputError(f"junctions must come from these {len(wires)} wires (they name wire "
+                         f"{int(pairs.max())})")
+    for side in (0, 1):
+        wire = pairs[:, side]
+        start = ends[wire, 0]
+        on_wire = start + junctions.position[:, side, None] * (ends[wire, 1] - start)
+        off = np.hypot(*(on_wire - junctions.points).T)
+        bad = np.flatnonzero(off > 1e-6 * wires.lengths[wire])
+        if bad.size:
+            k = int(bad[0])
+            x, y = junctions.points[k]
+            raise InputError(
+                f"junctions must come from these wires (junction {k} at ({x:.4g}, {y:.4g}) m is "
+                f"not on wire {int(wire[k])}: were they found on another wire set?)")
+
+
 def build_network(
     wires: Wires,
     junctions: Junctions,
@@ -144,6 +169,7 @@ def build_network(
             f"junctions must come from these {len(wires)} wires (got junctions of "
             f"{junctions.n_wires} wires)"
         )
+    _check_junctions_lie_on(wires, junctions)
     mode = check_choice("mode", mode, ("jda", "mnr"))
     rho = check_positive("wire_resistivity", wire_resistivity)
     contact_conductance = 1.0 / check_positive("contact_resistance", contact_resistance)

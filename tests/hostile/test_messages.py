@@ -129,3 +129,20 @@ def test_parameters_the_trace_does_not_determine_are_flagged():
                           parameters={"kp0": 2.95e-5, "eta_p": 0.375, "g0": 1e-3},
                           uncertainties={"kp0": 1.4e-8, "eta_p": 4.5e3, "g0": float("nan")})
     assert unidentified(fit) == ("eta_p", "g0")
+
+
+def test_junctions_of_another_wire_set_are_refused():
+    from shapely.geometry import box
+
+    from nwn.geometry import drop_wires, find_junctions
+    from nwn.geometry.checks import InputError
+    from nwn.geometry.circuit import build_network
+    from nwn.geometry.electrodes import Electrode
+
+    electrodes = [Electrode("L", box(0, 0, 5e-6, 50e-6)), Electrode("R", box(45e-6, 0, 50e-6,
+                                                                             50e-6))]
+    wires = drop_wires(400, box=(50e-6, 50e-6), length=7e-6, rng=1)
+    other = drop_wires(400, box=(50e-6, 50e-6), length=7e-6, rng=2)
+    build_network(wires, find_junctions(wires), electrodes)  # its own: fine
+    with pytest.raises(InputError, match="another wire set"):
+        build_network(wires, find_junctions(other), electrodes)
