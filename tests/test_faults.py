@@ -59,7 +59,8 @@ def read_only(tmp_path):
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results")
-    (folder / "s.toml").write_text(two_terminal(n_wires=120, duration=0.01))
+    # 31 rows: enough for nwn fit to fit its 7 parameters (it refuses fewer than 21)
+    (folder / "s.toml").write_text(two_terminal(n_wires=120, duration=0.03))
     assert main(["run", str(folder / "s.toml"), "-o", str(folder / "r.h5"), "-q"]) == 0
     return folder / "r.h5"
 
