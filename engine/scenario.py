@@ -79,6 +79,7 @@ from nwn.geometry.checks import (
     check_choice,
     check_finite,
     check_keys,
+    check_nonnegative,
     check_positive,
 )
 from nwn.geometry.shapes import check_shape, shape_geometry
@@ -434,10 +435,10 @@ def _check_network(spec: NetworkSpec, path: str) -> None:
                 limits.check_size(f"{path}.length.{key}", length[key])
         if "std" in length:
             std = length["std"]
-            if std <= 0:
-                raise InputError(f"{path}.length.std must be > 0 (got {std:g}; for wires of one "
-                                 f"length give length = {{distribution = \"fixed\", value = ...}})")
-            limits.check_size(f"{path}.length.std", std)
+            # std = 0 is the fixed length (the deposition draws it as such)
+            check_nonnegative(f"{path}.length.std", std)
+            if std > 0:
+                limits.check_size(f"{path}.length.std", std)
             if length["distribution"] == "normal" and std > 3.0 * length["mean"]:
                 raise InputError(f"{path}.length.std must be <= 3 * mean = "
                                  f"{3.0 * length['mean']:g} m for 'normal' (got {std:g} m; "

@@ -187,10 +187,15 @@ def test_implausible_values_are_warned_about_in_physical_words(panel):
     _enter(panel.fields["length"], "1e6")  # a 1 m wire in a 60 µm box
     assert "longer than the box" in panel.warning.text()
     _enter(panel.fields["length"], "7")
+    # on a 1 cm square: in the 60 µm one 3e6 wires would hold ~4e10 junctions, which the
+    # schema refuses (engine/limits.py)
+    _enter(panel.fields["width"], "1e4")
+    _enter(panel.fields["height"], "1e4")
     _enter(panel.fields["n_wires"], "3e6")
     assert "3,000,000 wires is more than ~1,000,000" in panel.warning.text()
     _enter(panel.fields["n_wires"], "600")
-    _enter(panel.fields["width"], "1e9")
+    _enter(panel.fields["height"], "60")
+    _enter(panel.fields["width"], "5e5")  # 50 cm (the schema stops at 1 m)
     assert "real substrates are at most a few cm" in panel.warning.text()
     assert "far below the percolation threshold" in panel.warning.text()
     assert panel.errors == {}  # warnings never block

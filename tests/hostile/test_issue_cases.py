@@ -44,7 +44,7 @@ CASES = [
     ("length 1e300", LENGTH, "length = 1e300", "network.length"),
     ("length mean 1e300", LENGTH,
      'length = {distribution = "normal", mean = 1e300, std = 1e300}', "network.length.mean"),
-    ("length std 0", LENGTH, 'length = {distribution = "normal", mean = 7e-6, std = 0.0}',
+    ("length std -1", LENGTH, 'length = {distribution = "normal", mean = 7e-6, std = -1.0}',
      "network.length.std"),
     ("kappa 0", LENGTH,
      LENGTH + '\nangle = {distribution = "vonmises", direction = 0.0, kappa = 0.0}',
