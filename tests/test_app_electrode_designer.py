@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtTest, QtWidgets  # noqa: E402
+from studio_support import deposit_now, open_window  # noqa: E402
 
 from nwn.app.models.document import Document  # noqa: E402
 from nwn.app.render.network_view import ROLE_COLORS  # noqa: E402
@@ -15,22 +16,7 @@ from nwn.app.render.network_view import ROLE_COLORS  # noqa: E402
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from nwn.app.widgets.studio import MainWindow
-
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    win = MainWindow(Document(), settings=settings)
-    win.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    yield win
-    win.close()
-
-
-def _deposit(qtbot, win):
-    win.deposit_seconds.setValue(0)
-    win.deposit()
-    qtbot.waitUntil(lambda: not win.depositing, timeout=20_000)
+    yield from open_window(qtbot, tmp_path)
 
 
 def _to_widget(canvas, x_um, y_um):
@@ -118,7 +104,7 @@ def test_canvas_click_selects_in_table_and_table_selects_on_canvas(qtbot, window
 
 def test_contacts_stand_out_and_labels_sit_beside_them(qtbot, window):
     win = window
-    _deposit(qtbot, win)
+    deposit_now(qtbot, win)
     win.document.add_electrode({"type": "line", "points": [[20e-6, 10e-6], [20e-6, 50e-6]]})
     floating = ROLE_COLORS["floating"]
     assert max(floating) - min(floating) > 100  # a colour, not the wires' grey
@@ -138,7 +124,7 @@ def test_contacts_stand_out_and_labels_sit_beside_them(qtbot, window):
 
 def test_unbuildable_network_is_shown_as_not_built(qtbot, window):
     win = window
-    _deposit(qtbot, win)
+    deposit_now(qtbot, win)
     assert win.document.built is not None
     win.document.add_electrode({"type": "point", "centre": [-30e-6, -30e-6], "radius": 1e-6})
     assert win.document.built is None
@@ -152,7 +138,7 @@ def test_unbuildable_network_is_shown_as_not_built(qtbot, window):
 
 def test_emptied_canvas_keeps_no_stale_messages(qtbot, window):
     win = window
-    _deposit(qtbot, win)
+    deposit_now(qtbot, win)
     win.canvas.banner.setText("percolation at wire 200: ...")
     win.inspector.label.setText("junction 3 ...")
     assert win.deposition_panel.values["wires"].text() == "600 / 600"

@@ -8,22 +8,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets  # noqa: E402
+from studio_support import open_window  # noqa: E402
 
 from nwn.app.models.document import Document  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from nwn.app.widgets.studio import MainWindow
-
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    win = MainWindow(Document(), settings=settings)
-    win.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    yield win
-    win.close()
+    yield from open_window(qtbot, tmp_path)
 
 
 class Dialogs:

@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui  # noqa: E402
 from scenarios import two_terminal  # noqa: E402
+from studio_support import open_window  # noqa: E402
 
-from nwn.app.models.document import Document  # noqa: E402
 from nwn.engine.results import Results  # noqa: E402
 
 SCENARIO = two_terminal(seed=4, n_wires=160, length=7e-6, waveform='{kind = "dc", value = 5.0}',
@@ -36,16 +36,7 @@ def results_path(tmp_path_factory):
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from nwn.app.widgets.studio import MainWindow
-
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    win = MainWindow(Document(), settings=settings)
-    win.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    yield win
-    win.close()
+    yield from open_window(qtbot, tmp_path)
 
 
 def test_open_results_replays_inspects_exports_and_analyses(window, results_path, tmp_path):

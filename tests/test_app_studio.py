@@ -7,30 +7,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtTest  # noqa: E402
+from studio_support import deposit_now, open_window  # noqa: E402
 
-from nwn.app.models.document import Document  # noqa: E402
 from nwn.app.render.network_view import PATH_COLOR, ROLE_COLORS, UM  # noqa: E402
 from nwn.engine.scenario import load_scenario  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from nwn.app.widgets.studio import MainWindow
-
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    win = MainWindow(Document(), settings=settings)
-    win.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    yield win
-    win.close()
+    yield from open_window(qtbot, tmp_path)
 
 
 def _deposit(qtbot, win):
-    win.deposit_seconds.setValue(0)
-    win.deposit()
-    qtbot.waitUntil(lambda: not win.depositing, timeout=20_000)
+    deposit_now(qtbot, win)
     assert win.document.built is not None
 
 
