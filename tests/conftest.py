@@ -136,6 +136,24 @@ def numba_kernels(request):
         _WARM_UP["app raster layers"] = time.perf_counter() - started
 
 
+@pytest.fixture(autouse=True)
+def gui_thread_garbage(request):
+    """Collect cyclic garbage on the GUI thread only, as the studio does (app/render/gui_garbage).
+
+    Before this, a worker thread (a sweep's, a deposition's) could run the collector, find a
+    closed window of an earlier test and destroy its Qt objects off the GUI thread: a deadlock
+    between Qt's object mutex and the GIL that froze the suite. After each test the GUI thread
+    collects whatever the generation counts call for, since most tests run no event loop.
+    """
+    from nwn.app.render import gui_garbage
+
+    if {"qtbot", "qapp"} & set(request.fixturenames):
+        request.getfixturevalue("qapp")
+        gui_garbage.collect_on_gui_thread()
+    yield
+    gui_garbage.collect_now()
+
+
 def pytest_terminal_summary(terminalreporter):
     if _WARM_UP:
         parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in _WARM_UP.items())

@@ -142,10 +142,6 @@ def test_deposit_returns_at_once_and_says_what_it_does(qtbot, make_window):
     assert win.document.built is not None and len(win.document.wires) == 20_000
 
 
-@pytest.mark.skip(reason="hangs (threads stuck, ~10 % CPU) when it runs after another deposition "
-                  "in the same process: seen in 4 of 6 runs of this file at the end of the "
-                  "session; passes alone. A stuck second deposition must be found before "
-                  "this probe can guard the 100 ms target again")
 def test_deposition_of_100000_wires_never_stalls_the_event_loop(qtbot, make_window):
     # n l^2 / A = 8 (twice the spanning threshold), 10 % side bars
     side = float(np.sqrt(100_000 * 7e-6 ** 2 / 8.0))

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
+from nwn.app.render.gui_garbage import collect_on_gui_thread
+
 __all__ = ["ensure_qapp", "lay_out"]
 
 
 def ensure_qapp():
     """The QApplication, created offscreen when there is no display (CLI, tests).
+
+    Cyclic garbage is collected on the GUI thread from now on (:mod:`.gui_garbage`).
 
     Returns
     -------
@@ -25,6 +29,7 @@ def ensure_qapp():
     app = QtWidgets.QApplication.instance()
     if app is None:
         app = QtWidgets.QApplication([])
+    collect_on_gui_thread()  # render threads must never destroy Qt objects (gui_garbage)
     return app
 
 

@@ -27,6 +27,7 @@ from nwn.app.models.deposition_film import (
 )
 from nwn.app.models.document import Document, geometry_electrodes
 from nwn.app.models.pacing import FramePacer
+from nwn.app.render.gui_garbage import collect_on_gui_thread
 from nwn.app.widgets.canvas import NetworkCanvas
 from nwn.app.widgets.panels.deposition import DepositionPanel
 from nwn.app.widgets.panels.electrodes import ElectrodePanel
@@ -67,6 +68,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, document: Document | None = None, *,
                  settings: QtCore.QSettings | None = None) -> None:
         super().__init__()
+        collect_on_gui_thread()  # the window's workers must never destroy Qt objects
         self.settings = settings if settings is not None else _settings()
         self.document = document if document is not None else Document()
         self.controller = RunController(self)
