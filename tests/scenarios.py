@@ -34,3 +34,22 @@ source = {{kind = "ground"}}
 dt = {dt!r}
 duration = {duration!r}
 """
+
+
+def record_run(path, text: str, *, every: int = 5):
+    """Run scenario ``text`` to its end, recording it to the HDF5 file ``path``.
+
+    Junction states and network snapshots are kept every ``every`` steps; returns ``path``.
+    """
+    from nwn.engine.build import build_simulation
+    from nwn.engine.recording import HDF5Recorder
+    from nwn.engine.scenario import parse_scenario
+
+    scenario = parse_scenario(text)
+    simulation = build_simulation(scenario)
+    recorder = HDF5Recorder(path, junction_every=every, snapshot_every=every,
+                            scenario_text=text, seed=scenario.seed)
+    simulation.recorders.append(recorder)
+    simulation.run(scenario.run.duration)
+    recorder.close()
+    return path

@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui  # noqa: E402
-from scenarios import two_terminal  # noqa: E402
+from scenarios import record_run, two_terminal  # noqa: E402
 from studio_support import open_window  # noqa: E402
 
 from nwn.engine.results import Results  # noqa: E402
@@ -19,19 +19,7 @@ SCENARIO = two_terminal(seed=4, n_wires=160, length=7e-6, waveform='{kind = "dc"
 
 @pytest.fixture(scope="module")
 def results_path(tmp_path_factory):
-    from nwn.engine.build import build_simulation
-    from nwn.engine.recording import HDF5Recorder
-    from nwn.engine.scenario import parse_scenario
-
-    path = tmp_path_factory.mktemp("run") / "run.h5"
-    scenario = parse_scenario(SCENARIO)
-    simulation = build_simulation(scenario)
-    recorder = HDF5Recorder(path, junction_every=5, snapshot_every=5, scenario_text=SCENARIO,
-                            seed=scenario.seed)
-    simulation.recorders.append(recorder)
-    simulation.run(scenario.run.duration)
-    recorder.close()
-    return path
+    return record_run(tmp_path_factory.mktemp("run") / "run.h5", SCENARIO)
 
 
 @pytest.fixture

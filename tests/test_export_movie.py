@@ -8,7 +8,7 @@ import h5py  # noqa: E402
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from scenarios import two_terminal  # noqa: E402
+from scenarios import record_run, two_terminal  # noqa: E402
 
 from nwn.app.cli.main import main  # noqa: E402
 from nwn.app.render.export import read_csv, write_junction_table, write_traces_csv, write_wire_table  # noqa: E402,E501
@@ -19,10 +19,7 @@ from nwn.app.render.movie import (  # noqa: E402,E501
     movie_from_results,
     write_movie,
 )
-from nwn.engine.build import build_simulation  # noqa: E402
-from nwn.engine.recording import HDF5Recorder  # noqa: E402
 from nwn.engine.results import Results  # noqa: E402
-from nwn.engine.scenario import parse_scenario  # noqa: E402
 
 SCENARIO = two_terminal(n_wires=160, length=7e-6, waveform='{kind = "dc", value = 5.0}',
                         model="filament", params="{n_max = 20}", duration=0.06)
@@ -30,15 +27,7 @@ SCENARIO = two_terminal(n_wires=160, length=7e-6, waveform='{kind = "dc", value 
 
 @pytest.fixture(scope="module")
 def results_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("run") / "run.h5"
-    scenario = parse_scenario(SCENARIO)
-    simulation = build_simulation(scenario)
-    recorder = HDF5Recorder(path, junction_every=5, snapshot_every=5, scenario_text=SCENARIO,
-                            seed=scenario.seed)
-    simulation.recorders.append(recorder)
-    simulation.run(scenario.run.duration)
-    recorder.close()
-    return path
+    return record_run(tmp_path_factory.mktemp("run") / "run.h5", SCENARIO)
 
 
 def test_snapshot_currents_obey_ohm_and_kirchhoff(results_path):

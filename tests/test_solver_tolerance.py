@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scenarios import two_terminal
 from scipy.sparse.linalg import spsolve
 
 from nwn.engine.scenario import parse_scenario, scenario_to_toml
@@ -140,26 +141,7 @@ def test_bad_tolerances_are_refused_in_one_line(bad):
     assert "1e-14, 0.001" in message and "'legacy'" in message
 
 
-SCENARIO = """
-seed = 3
-[network]
-n_wires = 150
-box = [30e-6, 30e-6]
-length = 7e-6
-[[electrodes]]
-name = "left"
-shape = {type = "rectangle", bounds = [0, 0, 2e-6, 30e-6]}
-source = {kind = "voltage", waveform = {kind = "dc", value = 1.0}}
-[[electrodes]]
-name = "right"
-shape = {type = "rectangle", bounds = [28e-6, 0, 30e-6, 30e-6]}
-source = {kind = "ground"}
-[junction]
-model = "rate"
-[run]
-dt = 1e-3
-duration = 2e-3
-"""
+SCENARIO = two_terminal(n_wires=150, length=7e-6, duration=2e-3)
 
 
 @pytest.mark.parametrize("value, expected", [("1e-9", 1e-9), ('"legacy"', LEGACY)])
