@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from nwn.engine.results import CLOCKS, DATASETS, ELECTRODE_SHAPES, FORMAT, GEOMETRY, Results
+from nwn.engine.results_layout import LAYOUT, Layout, expected_rows
 from nwn.geometry.checks import InputError, check_int
 
 __all__ = ["STATE_BUDGET", "HDF5Recorder", "StateMonitor", "TraceRecorder", "package_versions",
@@ -89,8 +90,6 @@ def _widths(network: Any) -> dict[str, int | None]:
             "N": network.n_nodes}
 
 
-_CHUNK_BYTES = 256 * 2**10
-
 #: Bytes of full-state rows (junction states + conductances; node voltages) one run stores per
 #: clock by default: 1 GiB, e.g. 100 rows of junction states at 60,000 wires, 13 at a million.
 STATE_BUDGET = 2**30
@@ -110,28 +109,29 @@ class _Series:
     """An appendable 1-D or 2-D HDF5 dataset fed through a fixed-size memory buffer."""
 
     def __init__(self, file: Any, path: str, width: int | None, dtype: Any, units: str,
-                 rows: int) -> None:
+                 rows: int, storage: dict[str, Any]) -> None:
         shape = (0,) if width is None else (0, width)
         maxshape = (None,) if width is None else (None, width)
-        # Chunks small enough for HDF5's chunk cache (1 MiB by default): a flush then appends
-        # to a cached chunk instead of reading and rewriting a large one from disk.
-        row_bytes = np.dtype(dtype).itemsize * max(1, width or 1)
-        chunk_rows = max(1, min(rows, 4096, _CHUNK_BYTES // row_bytes))
-        chunks = (chunk_rows,) if width is None else (chunk_rows, max(1, width))
+        # storage: chunks and filters, from nwn.engine.results_layout (the one policy)
         self.dataset = file.create_dataset(path, shape=shape, maxshape=maxshape,
-                                           dtype=dtype, chunks=chunks)
+                                           dtype=dtype, **storage)
         self.dataset.attrs["units"] = units
         self.buffer = np.empty((rows,) if width is None else (rows, width), dtype=dtype)
         self.filled = 0
         self.row_bytes = int(np.dtype(dtype).itemsize * (width or 1))
-        self.chunk_rows = chunk_rows
+        self.chunk_rows = int(self.dataset.chunks[0])
+        self.compressed = self.dataset.compression is not None
         self.on_disk = 0  #: rows known to be on the disk (at the last successful flush)
 
     def bytes_to_grow(self) -> int:
-        """Disk space the next :meth:`write` takes: HDF5 allocates whole new chunks."""
+        """Disk space the next :meth:`write` may take: HDF5 allocates whole chunks, and
+        rewrites a partly filled last chunk (a compressed one moves to new space)."""
         before = self.dataset.shape[0]
-        new_chunks = -(-(before + self.filled) // self.chunk_rows) - -(-before // self.chunk_rows)
-        return new_chunks * self.chunk_rows * self.row_bytes
+        # Chunks started so far: a compressed one that is only partly filled is rewritten.
+        started = (before // self.chunk_rows if self.compressed else
+                   -(-before // self.chunk_rows))
+        new_chunks = -(-(before + self.filled) // self.chunk_rows) - started
+        return max(0, new_chunks) * self.chunk_rows * self.row_bytes
 
     def append(self, row: Any) -> bool:
         """Buffer one row; True when the buffer is full and must be written."""
@@ -183,6 +183,10 @@ class HDF5Recorder:
         Bytes of junction-state rows, and of node-voltage rows, the planned run may store
         (default :data:`STATE_BUDGET`); intervals that would store more are widened
         (:func:`widened_every`) and listed in :attr:`widened`. None: no limit.
+    layout : Layout
+        Chunk shapes and compression of the row datasets
+        (:data:`nwn.engine.results_layout.LAYOUT`); chunks follow ``planned_steps`` when it
+        is given.
 
     Attributes
     ----------
@@ -197,8 +201,9 @@ class HDF5Recorder:
                  seed: int | None = None, flush_interval: float = 1.0,
                  buffer_bytes: int = 32 * 2**20, keep_existing: bool = False,
                  planned_steps: int | None = None,
-                 state_budget: int | None = STATE_BUDGET) -> None:
+                 state_budget: int | None = STATE_BUDGET, layout: Layout = LAYOUT) -> None:
         self.path = None if path is None else Path(path)
+        self.layout = layout
         self.keep_existing = bool(keep_existing)
         #: The file being written: ``path``, or a temporary name while ``path`` is kept.
         self.writing: Path | None = self.path
@@ -328,9 +333,11 @@ class HDF5Recorder:
                     self.widened[clock] = (asked, used)
             file.attrs[CLOCKS[clock]] = self.every[clock]
             rows = int(max(1, min(4096, self.buffer_bytes // len(CLOCKS) // row_bytes)))
+            expected = expected_rows(self.planned_steps, self.every[clock])
             members = []
             for d in datasets:
-                series = _Series(file, d.path, widths[d.width], d.dtype, d.units, rows)
+                storage = self.layout.options(d.width, widths[d.width], d.dtype, expected, rows)
+                series = _Series(file, d.path, widths[d.width], d.dtype, d.units, rows, storage)
                 self._series[d.name] = series
                 members.append((series, _ROW_VALUE[d.name]))
             self._clocks.append((self.every[clock], members))
