@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from nwn.engine import solver_kernels as _k
-from nwn.engine.solver_ordering import entry_positions, fill_reducing_order, symmetric_pattern
+from nwn.engine.solver_ordering import fill_reducing_order, pattern_and_positions
 from nwn.engine.solver_topology import Topology
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import Network
@@ -104,14 +104,9 @@ class ReducedSystem:
         # CSR pattern of the reduced Laplacian (symmetric), sorted, diagonal included
         ra = node_free[edge_nodes[:, 0]]
         rb = node_free[edge_nodes[:, 1]]
-        both = (ra >= 0) & (rb >= 0) & (ra != rb)
-        indptr, indices = symmetric_pattern(ra, rb, n_free, diagonal=True)
-
-        # edge -> matrix entries
-        edge_offdiag_ab = np.where(both, entry_positions(indptr, indices, ra, rb), -1)
-        edge_offdiag_ba = np.where(both, entry_positions(indptr, indices, rb, ra), -1)
-        diagonal = np.arange(n_free)
-        diag_pos = entry_positions(indptr, indices, diagonal, diagonal)
+        # and edge -> matrix entries (-1 for edges with no off-diagonal entry)
+        indptr, indices, edge_offdiag_ab, edge_offdiag_ba, diag_pos = pattern_and_positions(
+            ra, rb, n_free)
         edge_diag_a = np.where(ra >= 0, diag_pos[np.maximum(ra, 0)] if n_free else -1, -1)
         edge_diag_b = np.where(rb >= 0, diag_pos[np.maximum(rb, 0)] if n_free else -1, -1)
 

@@ -14,7 +14,8 @@ and with it every result of the solver, is the same from run to run and whatever
 of threads.
 
 The patterns are built by numba kernels in O(nnz log degree): counted, filled, each row
-sorted and de-duplicated in place (``numpy.unique`` on 10^6-10^7 keys took seconds).
+sorted and de-duplicated in place (``numpy.unique`` on 10^6-10^7 keys took seconds); the
+solver's own pattern comes with each edge's entry positions from the same pass.
 """
 
 from __future__ import annotations
@@ -24,15 +25,37 @@ import numpy as np
 
 from nwn.engine import supernodal
 
-__all__ = ["entry_positions", "fill_reducing_order", "symmetric_pattern"]
+__all__ = ["entry_positions", "fill_reducing_order", "pattern_and_positions",
+           "symmetric_pattern"]
 
 #: METIS's random seed (it perturbs matchings during coarsening): fixed so that the order is
 #: reproducible; any fixed value would do.
 METIS_SEED = 12345
 
 
+#: Rows up to this long are sorted by insertion (a row holds a node's few neighbours, and
+#: numba's general sort cost most of the kernel); longer ones (an electrode's node) by sort.
+_SHORT_ROW = 32
+
+
 @numba.njit(cache=True)
-def _symmetric_pattern(ra, rb, n, diagonal):
+def _sort_row(keys, lo, hi):
+    """Sort ``keys[lo:hi]`` in place, ascending."""
+    if hi - lo > _SHORT_ROW:
+        keys[lo:hi].sort()
+        return
+    for p in range(lo + 1, hi):
+        v = keys[p]
+        q = p - 1
+        while q >= lo and keys[q] > v:
+            keys[q + 1] = keys[q]
+            q -= 1
+        keys[q + 1] = v
+
+
+@numba.njit(cache=True)
+def _row_counts(ra, rb, n, diagonal):
+    """Row pointers of the uncompacted pattern: two slots per edge kept, one per diagonal."""
     count = np.zeros(n + 1, dtype=np.int64)
     for e in range(ra.shape[0]):
         a = ra[e]
@@ -45,6 +68,12 @@ def _symmetric_pattern(ra, rb, n, diagonal):
             count[i + 1] += 1
     for i in range(n):
         count[i + 1] += count[i]
+    return count
+
+
+@numba.njit(cache=True)
+def _symmetric_pattern(ra, rb, n, diagonal):
+    count = _row_counts(ra, rb, n, diagonal)
     cols = np.empty(count[n], dtype=np.int32)
     fill = count[:n].copy()
     if diagonal:
@@ -64,16 +93,93 @@ def _symmetric_pattern(ra, rb, n, diagonal):
     indptr = np.zeros(n + 1, dtype=np.int32)
     w = 0
     for i in range(n):
-        row = cols[count[i]:count[i + 1]]
-        row.sort()
+        _sort_row(cols, count[i], count[i + 1])
         previous = -1
-        for c in row:
+        for p in range(count[i], count[i + 1]):
+            c = cols[p]
             if c != previous:
                 cols[w] = c
                 w += 1
                 previous = c
         indptr[i + 1] = w
     return indptr, cols[:w].copy()
+
+
+@numba.njit(cache=True)
+def _pattern_and_positions(ra, rb, n):
+    count = _row_counts(ra, rb, n, True)
+    n_edges = ra.shape[0]
+    # each slot's key: column * span + what put it there (2e: edge e's entry (a, b), 2e + 1:
+    # its entry (b, a), 2 n_edges: the diagonal), so that sorting the keys sorts the columns
+    # and keeps track of every entry's origin
+    span = 2 * n_edges + 1
+    keys = np.empty(count[n], dtype=np.int64)
+    fill = count[:n].copy()
+    for i in range(n):
+        keys[fill[i]] = i * span + 2 * n_edges
+        fill[i] += 1
+    for e in range(n_edges):
+        a = ra[e]
+        b = rb[e]
+        if a >= 0 and b >= 0 and a != b:
+            keys[fill[a]] = b * span + 2 * e
+            fill[a] += 1
+            keys[fill[b]] = a * span + 2 * e + 1
+            fill[b] += 1
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    indices = np.empty(count[n], dtype=np.int32)
+    pos_ab = np.full(n_edges, -1, dtype=np.int64)
+    pos_ba = np.full(n_edges, -1, dtype=np.int64)
+    diag_pos = np.empty(n, dtype=np.int64)
+    w = 0
+    for i in range(n):
+        _sort_row(keys, count[i], count[i + 1])
+        previous = -1
+        for p in range(count[i], count[i + 1]):
+            c = keys[p] // span
+            origin = keys[p] - c * span
+            if c != previous:
+                indices[w] = c
+                w += 1
+                previous = c
+            if origin == 2 * n_edges:
+                diag_pos[i] = w - 1
+            elif origin % 2 == 0:
+                pos_ab[origin // 2] = w - 1
+            else:
+                pos_ba[origin // 2] = w - 1
+        indptr[i + 1] = w
+    return indptr, indices[:w].copy(), pos_ab, pos_ba, diag_pos
+
+
+def pattern_and_positions(ra: np.ndarray, rb: np.ndarray, n: int
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                     np.ndarray]:
+    """:func:`symmetric_pattern` with the diagonal, and where each edge's entries are in it.
+
+    The same as :func:`symmetric_pattern` followed by :func:`entry_positions` for the
+    entries (a, b), (b, a) and the diagonal, in one pass while the rows are in cache.
+
+    Parameters
+    ----------
+    ra, rb : ndarray, shape (E,), int
+        Row of each edge's ends; edges with an end < 0 or with ra == rb have no entry.
+    n : int
+        Rows.
+
+    Returns
+    -------
+    indptr : ndarray, shape (n + 1,), int32
+    indices : ndarray, int32
+        Columns of each row, ascending, each once, the diagonal included.
+    pos_ab, pos_ba : ndarray, shape (E,), int64
+        Position in ``indices`` of entry (ra[e], rb[e]) and of (rb[e], ra[e]); -1 for
+        edges without entries.
+    diag_pos : ndarray, shape (n,), int64
+        Position of each diagonal entry.
+    """
+    return _pattern_and_positions(np.ascontiguousarray(ra, dtype=np.int64),
+                                  np.ascontiguousarray(rb, dtype=np.int64), int(n))
 
 
 def symmetric_pattern(ra: np.ndarray, rb: np.ndarray, n: int, *, diagonal: bool

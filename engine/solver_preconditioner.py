@@ -78,9 +78,7 @@ class Preconditioner:
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, node_of_row: np.ndarray,
                  refactor_iterations: int | None, *, excess_rule: bool = True):
         n = indptr.shape[0] - 1
-        l_indptr, l_indices = supernodal.ldl_symbolic(indptr, indices)[:2]
-        pattern = supernodal.symbolic(l_indptr, l_indices)
-        del l_indptr, l_indices
+        pattern = supernodal.symbolic_from_matrix(indptr, indices)
         self.pattern = pattern
         self.refactor_iterations = refactor_iterations
         self.excess_rule = bool(excess_rule)

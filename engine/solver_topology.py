@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from nwn.engine import solver_kernels as _k
 from nwn.engine.sources import REFERENCE_KINDS, SOURCE_KINDS
+from nwn.geometry.clusters import component_labels
 from nwn.geometry.network import Network
 
 __all__ = ["CircuitError", "ExcludedComponent", "Topology", "find_topology"]
@@ -116,7 +115,6 @@ def find_topology(network: Network, sources: tuple) -> Topology:
     """
     n_nodes = int(network.n_nodes)
     edge_nodes = np.ascontiguousarray(network.edge_nodes, dtype=np.int64)
-    n_edges = edge_nodes.shape[0]
     names = tuple(network.electrode_names)
     terminal_nodes = np.asarray(network.terminal_nodes, dtype=np.int64)
     kind = np.array([SOURCE_KINDS.index(s.kind) for s in sources], dtype=np.int64)
@@ -138,13 +136,10 @@ def find_topology(network: Network, sources: tuple) -> Topology:
             f"ground one electrode and drive another with a voltage or current source"
         )
 
-    # clusters, counting every edge (an electrode joins the wires that touch it)
-    adjacency = sp.coo_matrix(
-        (np.ones(n_edges, dtype=np.int8), (edge_nodes[:, 0], edge_nodes[:, 1])),
-        shape=(n_nodes, n_nodes),
-    )
-    n_comp, label = connected_components(adjacency, directed=False)
-    label = label.astype(np.int64)
+    # clusters, counting every edge (an electrode joins the wires that touch it); numbered
+    # in order of each one's lowest node, as scipy's connected_components numbers them
+    label = component_labels(n_nodes, edge_nodes)
+    n_comp = int(label.max()) + 1 if n_nodes else 0
     comp_reference = np.zeros(n_comp, dtype=bool)
     comp_reference[label[terminal_nodes[reference]]] = True
     node_wire = np.asarray(network.node_wire, dtype=np.int64)
