@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from nwn.engine.electrode_conflicts import check_shorting_wires, contact_wires
 from nwn.engine.scenario import Scenario
 from nwn.engine.simulation import Simulation
 from nwn.engine.sources import Source
@@ -83,7 +84,9 @@ def build_network_from(scenario: Scenario, *, seed: int | None = None) -> BuiltN
     Raises
     ------
     InputError
-        For geometry that cannot be simulated, e.g. an electrode touching no wire.
+        For geometry that cannot be simulated, e.g. an electrode touching no wire, or a wire
+        touching two electrodes that it would short
+        (:func:`~nwn.engine.electrode_conflicts.check_shorting_wires`).
     """
     from nwn.geometry import Electrode, build_network, find_junctions
 
@@ -94,6 +97,7 @@ def build_network_from(scenario: Scenario, *, seed: int | None = None) -> BuiltN
     network = build_network(wires, junctions, list(electrodes), mode=spec.mode,
                             wire_resistivity=spec.wire_resistivity,
                             contact_resistance=spec.contact_resistance)
+    check_shorting_wires(scenario.electrodes, contact_wires(network))
     return BuiltNetwork(wires=wires, junctions=junctions, electrodes=electrodes,
                         network=network)
 

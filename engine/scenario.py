@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from nwn.engine import limits
+from nwn.engine.electrode_conflicts import check_overlaps
 from nwn.engine.solver_tolerance import DEFAULT_TOLERANCE, check_tolerance
 from nwn.engine.sources import check_source
 from nwn.geometry.checks import (
@@ -629,6 +630,7 @@ def _check_electrode_set(electrodes: tuple) -> tuple:
     if not any(e.source.kind != "floating" for e in electrodes):
         raise InputError("electrodes: at least one electrode must be driven or grounded "
                          "(all are floating)")
+    check_overlaps(electrodes)
     return electrodes
 
 

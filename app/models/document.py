@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from nwn.engine.build import BuiltNetwork, deposit_wires
+from nwn.engine.electrode_conflicts import check_shorting_wires
 from nwn.engine.scenario import (
     ElectrodeSpec,
     Scenario,
@@ -395,6 +396,7 @@ def prepare_network(wires, junctions, electrodes: Sequence[ElectrodeSpec],
             network = build_network(wires, junctions, list(geometry), mode=spec.mode,
                                     wire_resistivity=spec.wire_resistivity,
                                     contact_resistance=spec.contact_resistance)
+            check_shorting_wires(electrodes, [touching[e.name] for e in electrodes])
         except ValueError as exc:
             error = str(exc).splitlines()[0]
         else:
