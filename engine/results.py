@@ -389,7 +389,8 @@ class Results:
         for k, name in enumerate(self.electrode_names):
             if name not in stored:
                 continue
-            geometry, shape = _outline(_as_text(stored[name]))
+            geometry, shape = _outline(stored[name], f"{self._label}: /{ELECTRODE_SHAPES} "
+                                                     f"attribute {name!r}")
             kind = self.electrode_sources[k] if k < len(self.electrode_sources) else "floating"
             electrodes.append(RecordedElectrode(name, written.get(name, shape), geometry,
                                                 SimpleNamespace(kind=kind)))
@@ -548,17 +549,28 @@ for _dataset in DATASETS:
 del _dataset
 
 
-def _outline(wkt: str) -> tuple[Any, dict]:
+def _outline(wkt: Any, where: str) -> tuple[Any, dict]:
     """The shapely geometry of an electrode stored as WKT, and a shape dict to draw it.
 
     The dict is only used when the file holds no scenario naming the electrode (the
     scenario's own shape is exact); it is :func:`nwn.geometry.shapes.shape_dict` with
     ``lenient`` (a bare point is a contact of radius 0, multi-part shapes or shapes with holes
-    are drawn by their convex hull).
+    are drawn by their convex hull). ``where`` names the file and the attribute in the
+    InputError raised for text that is not the WKT of an electrode outline.
     """
     import shapely
+    from shapely.errors import ShapelyError
 
     from nwn.geometry.shapes import shape_dict
 
-    geometry = shapely.from_wkt(wkt)
-    return geometry, shape_dict(geometry, lenient=True)
+    try:
+        text = _as_text(wkt)
+        geometry = shapely.from_wkt(text)
+        if geometry is None or geometry.is_empty:
+            raise ValueError("empty geometry")
+        return geometry, shape_dict(geometry, lenient=True)
+    except (ShapelyError, ValueError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        shown = repr(wkt)[:60]
+        raise InputError(f"{where} is not an electrode outline in WKT (got {shown}: "
+                         f"{reason}); the file is damaged") from None

@@ -104,12 +104,12 @@ def _without(dataset):
 
 
 def _bad_wkt(path):
+    from nwn.engine.results import ELECTRODE_SHAPES
+
     with h5py.File(path, "r+") as file:
-        group = file["electrodes/shapes"] if "electrodes/shapes" in file else None
-        if group is None:
-            pytest.skip("no electrode shapes in this layout")
-        for name in list(group.attrs):
-            group.attrs[name] = "POLYGON ((0 0, 1"
+        group = file[ELECTRODE_SHAPES]
+        assert list(group.attrs) == ["L", "R"]
+        group.attrs["R"] = "POLYGON ((0 0, 1"  # a GEOSException before
 
 
 RESULTS = {
@@ -122,6 +122,7 @@ RESULTS = {
     "no junction conductance": _without("junctions/conductance"),
     "no t": _without("t"),
     "no geometry": _without("geometry"),
+    "bad electrode wkt": _bad_wkt,
 }
 
 READERS = {
@@ -146,11 +147,15 @@ LACKS = {"no network conductance": "/network/conductance",
 def test_bad_results_files(hostile, good, tmp_path, damage, reader):
     path = results_copy(good, tmp_path)
     RESULTS[damage](path)
-    optional = reader in TRACES_ONLY and damage in ("no junction conductance", "no geometry")
+    optional = reader in TRACES_ONLY and damage in ("no junction conductance", "no geometry",
+                                                    "bad electrode wkt")
     _, line = hostile(READERS[reader](tmp_path, path), codes=(0, 2) if optional else (2,))
     if damage in LACKS and not optional:
         # names the file and what it lacks
         assert str(path) in line and LACKS[damage] in line, line
+    if damage == "bad electrode wkt" and not optional:
+        # names the file and the dataset holding the outline
+        assert str(path) in line and "/geometry/electrodes attribute 'R'" in line, line
 
 
 def test_a_folder_as_results(hostile, tmp_path):
