@@ -260,3 +260,44 @@ def test_online_tasks_run_from_the_tab(qtbot, document, tmp_path, task, shown):
     if task == "mackey-glass-forecast":
         curves = {item.name(): item for item in panel.plot.listDataItems()}
         assert np.array_equal(curves["prediction"].getData()[1], panel.run.context["forecast"])
+
+
+@pytest.mark.parametrize("task, setting, value", [
+    ("mackey-glass-forecast", "horizon", 17), ("generalization-rank", "streams", 5)])
+def test_online_task_settings_go_through_to_the_engine(qtbot, document, tmp_path, monkeypatch,
+                                                       task, setting, value):
+    """The horizon and stream-count fields: shown for their task only, with the engine's
+    default and range, and their value is what the engine's run receives."""
+    import nwn.engine.reservoir.experiment as experiment
+    from nwn.engine.reservoir.online import DEFAULT_STREAMS, check_online_settings
+    from nwn.engine.reservoir.tasks import DEFAULT_HORIZON, HORIZON_RANGE, STREAMS_RANGE
+    from nwn.geometry.checks import InputError
+
+    panel = _panel(qtbot, document, tmp_path)
+    box = getattr(panel, setting)
+    default, allowed = {"horizon": (DEFAULT_HORIZON, HORIZON_RANGE),
+                        "streams": (DEFAULT_STREAMS, STREAMS_RANGE)}[setting]
+    assert box.value() == default and (box.minimum(), box.maximum()) == allowed
+    panel.task.setCurrentText("memory-capacity")
+    assert box.isHidden() and setting not in panel.settings()
+    panel.task.setCurrentText(task)
+    assert not box.isHidden()
+    # out of range cannot be typed: the box holds its limit, the engine's own
+    box.setValue(allowed[0] - 1)
+    assert box.value() == allowed[0]
+    box.setValue(value)
+    assert panel.settings()[setting] == value
+    seen = {}
+
+    def fake_run(scenario, *, settings=None, **_):
+        seen.update(settings)
+        seen["checked"] = check_online_settings(scenario.reservoir, settings)
+        raise InputError("stopped by the test before simulating")
+
+    monkeypatch.setattr(experiment, "run_reservoir", fake_run)
+    panel.hold.setText("0.002")
+    panel.samples.setValue(520)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.state != "running", timeout=30_000)
+    assert "stopped by the test" in panel.status.text()
+    assert seen[setting] == value and seen["checked"][setting] == value

@@ -227,3 +227,29 @@ def test_cli_closed_loop_forecast_and_bad_input(tmp_path, capsys):
         assert main(["reservoir", *argv, *(["-q"] if argv[0] == "run" else [])]) == 2
         err = capsys.readouterr().err
         assert err.startswith("nwn: error: ") and message in err and err.count("\n") == 1
+
+
+def test_cli_sweep_takes_the_forecast_horizon_and_refuses_a_bad_one(tmp_path, capsys):
+    path = tmp_path / "device.toml"
+    path.write_text(pad_device(model="rate", params=RATE))
+    output = tmp_path / "sweep.h5"
+    assert main(["reservoir", "sweep", str(path), "--task", "mackey-glass-forecast",
+                 "--horizon", "12", "--vary", "reservoir.offset=0.5,0.8", "--serial",
+                 "-o", str(output), "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["failed"] == 0 and [row["value"] for row in data["rows"]] == [0.5, 0.8]
+    # every member forecast 12 samples in closed loop (the default is 200)
+    from nwn.engine.reservoir.tasks import DEFAULT_HORIZON
+    from nwn.engine.sweep import open_sweep
+
+    with open_sweep(output) as result:
+        horizons = np.asarray(result.dataset["mackey_glass_forecast__horizon"].values)
+    assert DEFAULT_HORIZON != 12 and np.all(horizons == 12), horizons
+    # out of range: one line naming the option, exit 2, before any member runs
+    for option, value in (("--horizon", "0"), ("--horizon", "2000000"), ("--streams", "1")):
+        bad = tmp_path / f"bad{option}{value}.h5"
+        assert main(["reservoir", "sweep", str(path), "--task", "mackey-glass-forecast",
+                     option, value, "--serial", "-o", str(bad), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"nwn: error: {option} must be") and err.count("\n") == 1, err
+        assert not bad.exists()

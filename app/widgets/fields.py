@@ -13,8 +13,9 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtWidgets
 
 from nwn.app.models.number_text import read_integer, read_number
+from nwn.app.models.tooltip_text import range_words, tooltip, with_reason
 
-__all__ = ["ValidatedField", "parse_number", "parse_integer", "to_si"]
+__all__ = ["ValidatedField", "parse_integer", "parse_number", "spin_tooltip", "to_si"]
 
 _INVALID_STYLE = "QLineEdit { background: #5a1e1e; color: #ffd0d0; border: 1px solid #ff5050; }"
 
@@ -32,6 +33,14 @@ def parse_number(name: str, text: str, *, scale: float = 1.0, positive: bool = F
     if nonnegative and value < 0:
         raise ValueError(f"{name} must be >= 0{shown} (got {text.strip()}{shown})")
     return to_si(value, scale)
+
+
+def spin_tooltip(box: QtWidgets.QAbstractSpinBox, meaning: str, unit: str = "") -> str:
+    """Give a spin box the tooltip of :func:`tooltip` with its own range (its minimum and
+    maximum are the one place the range is said); returns the tip."""
+    tip = tooltip(meaning, unit=unit, allowed=range_words(box.minimum(), box.maximum()))
+    box.setToolTip(tip)
+    return tip
 
 
 def to_si(value: float, scale: float) -> float:
@@ -108,10 +117,7 @@ class ValidatedField(QtWidgets.QLineEdit):
         changed = error != self.error
         self.error = error
         self.setStyleSheet(_INVALID_STYLE if error else "")
-        tip = self.base_tooltip
-        if error:
-            tip = f"{tip}\n⚠ {error}" if tip else f"⚠ {error}"
-        self.setToolTip(tip)
+        self.setToolTip(with_reason(self.base_tooltip, error))
         if changed:
             self.validity.emit(self.key, error)
 

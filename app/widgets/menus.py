@@ -70,6 +70,7 @@ def _add(menu: QtWidgets.QMenu, text: str, slot, shortcut=None, tip: str = "",
 
 #: Tooltips of the window's own controls (attribute -> tip), given where the control has none.
 TOOLTIPS = {
+    "deposit_button": "drop the wires in batches and watch clusters join",
     "run_button": "run to the end of the run's duration (Space)",
     "pause_button": "pause the run; Run or Space continues it",
     "step_button": "advance the simulation by one time step",
@@ -85,37 +86,37 @@ TOOLTIPS = {
     "path_b": "end electrode of the lowest-resistance path",
     "log_g_check": "logarithmic axis for the two-terminal conductance G(t)",
     "time_slider": "scrub back through the snapshots of this run",
-    "electrodes.delete_button": "delete the selected electrode (Delete; Ctrl+Z undoes it)",
-    "electrodes.undo_button": "undo the last change to the scenario (Ctrl+Z)",
-    "electrodes.redo_button": "redo what was undone (Ctrl+Shift+Z)",
-    "electrodes.layout_kind": "the kind of electrode layout Apply layout puts down",
-    "electrodes.layout_n": "how many pads the layout has",
-    "electrodes.layout_size": "pad size in µm (empty: chosen from the box)",
-    "electrodes.layout_pitch": "distance between pad centres in µm (empty: chosen from the box)",
-    "sweep.browse": "choose the sweep file",
-    "sweep.run_button": "run the sweep on the embedded cluster (resumes a file it finished "
-                        "part of)",
-    "sweep.cancel_button": "stop the sweep: members in flight are cancelled, the file keeps "
-                           "what finished",
-    "sweep.save_figure_button": "save the sweep figure as PNG or SVG",
-    "compute.task": "the reservoir-computing task to score",
-    "compute.run_button": "run the task on the electrodes marked input and read",
-    "compute.cancel_button": "stop the task's simulation",
-    "compute.save_button": "copy the task's results file",
 }
 
 
+#: Tooltips of the dock widgets' title-bar buttons (Qt gives them none).
+DOCK_BUTTON_TIPS = {"qt_dockwidget_closebutton": "close this panel (View menu brings it back)",
+                    "qt_dockwidget_floatbutton": "float this panel as its own window, or "
+                                                 "dock it again"}
+
+
 def install_tooltips(window) -> list[str]:
-    """Give the window's controls of :data:`TOOLTIPS` their tip where they have none;
-    returns the attribute names set."""
+    """Give the window's controls of :data:`TOOLTIPS` their tip where they have none (a spin
+    box's says its range, from the box itself) and the docks' title-bar buttons theirs;
+    returns the attribute names set. The panels set their own controls' tips."""
+    from nwn.app.widgets.fields import spin_tooltip
+
     done = []
     for name, tip in TOOLTIPS.items():
         widget = window
         for part in name.split("."):
             widget = getattr(widget, part, None)
         if widget is not None and not widget.toolTip():
-            widget.setToolTip(tip)
+            if isinstance(widget, QtWidgets.QAbstractSpinBox):
+                spin_tooltip(widget, tip)
+            else:
+                widget.setToolTip(tip)
             done.append(name)
+    for dock in window.findChildren(QtWidgets.QDockWidget):
+        for button in dock.findChildren(QtWidgets.QAbstractButton):
+            tip = DOCK_BUTTON_TIPS.get(button.objectName())
+            if tip is not None and not button.toolTip():
+                button.setToolTip(tip)
     return done
 
 

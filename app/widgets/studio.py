@@ -942,12 +942,16 @@ class MainWindow(QtWidgets.QMainWindow):
         # an invalid field blocks Deposit too: the wires would come from the last valid value
         self.run_reason.setText(f"cannot deposit or run: {field_errors[0]}" if field_errors
                                 else f"cannot run: {problems[0]}" if problems else "")
-        self.run_button.setToolTip(problems[0] if problems else "run to the end of duration")
+        from nwn.app.models.tooltip_text import with_reason
+        from nwn.app.widgets.menus import TOOLTIPS
+
+        # the meaning stays; the reason is added below it while there is one
+        self.run_button.setToolTip(with_reason(TOOLTIPS["run_button"],
+                                               problems[0] if problems else ""))
         self.pause_button.setEnabled(busy)
         self.deposit_button.setEnabled(not busy and not field_errors)
-        self.deposit_button.setToolTip(
-            field_errors[0] if field_errors else "drop the wires in batches and watch clusters "
-                                                 "join")
+        self.deposit_button.setToolTip(with_reason(TOOLTIPS["deposit_button"],
+                                                   field_errors[0] if field_errors else ""))
         self._hold_inputs()
 
     @property

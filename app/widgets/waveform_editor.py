@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from nwn.app.models.number_text import FieldWords, field_message, read_integer, read_number
+from nwn.app.models.tooltip_text import tooltip
 from nwn.app.models.waveform_form import (
     check_waveform,
     move_segment,
@@ -83,7 +84,8 @@ class WaveformEditor(QtWidgets.QWidget):
         self.kind = QtWidgets.QComboBox()
         kinds = [k for k in STIMULUS_KINDS if not (segment and k == "sequence")]
         self.kind.addItems(kinds)
-        self.kind.setToolTip("waveform kind; the fields below are that kind's")
+        self.kind.setToolTip("how the source's level varies in time (its kind); the fields "
+                             "below are that kind's")
         self.kind.currentTextChanged.connect(self._kind_chosen)
         top.addRow("segment kind" if segment else "waveform", self.kind)
         layout.addLayout(top)
@@ -110,6 +112,8 @@ class WaveformEditor(QtWidgets.QWidget):
         self.toml.setToolTip("the waveform as TOML (the scenario file's words); Apply reads it")
         self.toml.setMinimumHeight(80)
         self.toml_apply = QtWidgets.QPushButton("Apply TOML")
+        self.toml_apply.setToolTip("read the text above as the waveform (a refusal names the "
+                                   "key; the form shows the result)")
         self.toml_apply.clicked.connect(self.apply_toml)
         toml_layout.addWidget(self.toml)
         toml_layout.addWidget(self.toml_apply)
@@ -242,8 +246,10 @@ class WaveformEditor(QtWidgets.QWidget):
         edit = ValidatedField(f"field:{field.name}", "" if value is None else _short_exact(value),
                               parse, lambda v, n=field.name: self._apply(
                                   set_field(self._waveform, n, v), source=f"field:{n}"),
-                              tooltip=f"{field.meaning}; {field.allowed()}"
-                                      + ("" if field.required else "; empty: default"),
+                              tooltip=tooltip(field.meaning, unit=words.unit,
+                                              allowed=field.allowed() + (
+                                                  "" if field.required else
+                                                  "; empty: the default")),
                               words=lambda m, w=words, n=field.name: field_message(
                                   m, f"waveform.{n}", w))
         placeholder = "unlimited" if field.name == "count" else (
@@ -269,8 +275,9 @@ class WaveformEditor(QtWidgets.QWidget):
 
         edit = ValidatedField("field:duration", "" if self._duration_value is None else
                               _short_exact(self._duration_value), parse, commit,
-                              tooltip="how long this segment lasts (the last one may be empty: "
-                                      "forever)")
+                              tooltip=tooltip("how long this segment lasts", unit="s",
+                                              allowed="> 0; the last one may be empty: "
+                                                      "forever"))
         edit.setPlaceholderText("forever (last only)")
         edit.validity.connect(self._field_validity)
         self.form.addRow("duration (s)", edit)
@@ -281,6 +288,11 @@ class WaveformEditor(QtWidgets.QWidget):
         self.segment_table = QtWidgets.QTableWidget(len(segments), 3)
         self.segment_table.setObjectName("segmentTable")
         self.segment_table.setHorizontalHeaderLabels(["kind", "duration (s)", "fields"])
+        for column, tip in enumerate(("the segment's waveform kind",
+                                      "how long the segment lasts, in s (forever: the last "
+                                      "one, open-ended)",
+                                      "the segment's other fields (edit them below)")):
+            self.segment_table.horizontalHeaderItem(column).setToolTip(tip)
         self.segment_table.horizontalHeader().setStretchLastSection(True)
         self.segment_table.verticalHeader().setVisible(True)
         self.segment_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -293,7 +305,7 @@ class WaveformEditor(QtWidgets.QWidget):
         self.form.addRow(self.segment_table)
         buttons = QtWidgets.QHBoxLayout()
         self.segment_buttons = {}
-        for name, tip in (("add", "append a segment (0 for 1 s)"),
+        for name, tip in (("add", "append a segment (dc, level 0, for 1 s)"),
                           ("remove", "remove the selected segment"),
                           ("up", "play the selected segment earlier"),
                           ("down", "play the selected segment later")):
@@ -411,7 +423,7 @@ class WaveformEditor(QtWidgets.QWidget):
         field = WAVEFORM_FIELDS["samples"][3]
         combo.addItems(list(field.choices))
         combo.setCurrentText(waveform.get("interpolation", field.default))
-        combo.setToolTip(field.meaning)
+        combo.setToolTip(tooltip(field.meaning, allowed=field.allowed()))
         combo.currentTextChanged.connect(
             lambda text: self._apply(set_field(self._waveform, "interpolation", text),
                                      source="field:interpolation"))

@@ -44,6 +44,8 @@ from nwn.engine.reservoir.tasks import (
     DEFAULT_HORIZON,
     VALID_TIME_THRESHOLD,
     _check_length,
+    check_horizon,
+    check_streams,
     closed_loop_forecast,
     forecast_readout,
     make_input,
@@ -218,13 +220,11 @@ def check_online_settings(spec: ReservoirSpec, settings: Mapping[str, Any]) -> d
         raise InputError(f"alpha must be a number >= 0 or 'cv' (got {out['alpha']!r})")
     if spec.task == "mackey-glass-forecast":
         _check_length(spec.task, spec.samples, 1, out["train_fraction"])
-        out["horizon"] = check_int("horizon", _setting(settings, "horizon", DEFAULT_HORIZON),
-                                   minimum=1, maximum=10**6)
+        out["horizon"] = check_horizon(_setting(settings, "horizon", DEFAULT_HORIZON))
         out["threshold"] = check_nonnegative(
             "threshold", _setting(settings, "threshold", VALID_TIME_THRESHOLD))
     elif spec.task == "generalization-rank":
-        out["streams"] = check_int("streams", _setting(settings, "streams", DEFAULT_STREAMS),
-                                   minimum=2, maximum=10000)
+        out["streams"] = check_streams(_setting(settings, "streams", DEFAULT_STREAMS))
         out["stream_length"] = check_int(
             "stream_length", _setting(settings, "stream_length", DEFAULT_STREAM_LENGTH),
             minimum=1, maximum=10**6)

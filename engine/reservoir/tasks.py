@@ -92,9 +92,10 @@ from nwn.engine.reservoir.readout import (
 )
 from nwn.geometry.checks import InputError, check_choice, check_int, check_positive
 
-__all__ = ["DEFAULT_HORIZON", "DEFAULT_MAX_DELAY", "MIN_TEST_SAMPLES", "MIN_TRAIN_SAMPLES",
-           "NLT_TARGETS", "RANK_THRESHOLD", "TASKS", "Task", "TaskResult",
-           "closed_loop_forecast", "forecast_readout", "forecast_scores", "generalization_rank",
+__all__ = ["DEFAULT_HORIZON", "DEFAULT_MAX_DELAY", "HORIZON_RANGE", "MIN_TEST_SAMPLES",
+           "MIN_TRAIN_SAMPLES", "NLT_TARGETS", "RANK_THRESHOLD", "STREAMS_RANGE", "TASKS", "Task",
+           "TaskResult", "check_horizon", "check_streams", "closed_loop_forecast",
+           "forecast_readout", "forecast_scores", "generalization_rank",
            "kernel_rank", "make_input", "memory_capacity_bias", "nlt_targets", "score_task",
            "task_names"]
 
@@ -110,6 +111,12 @@ DEFAULT_SEGMENT = 8
 #: Closed-loop forecast: samples forecast, and the valid-time threshold (standard deviations).
 DEFAULT_HORIZON = 200
 VALID_TIME_THRESHOLD = 0.4
+#: Allowed closed-loop horizons (samples, inclusive): at least one forecast step; beyond a
+#: million the forecast's simulation alone takes days.
+HORIZON_RANGE = (1, 10**6)
+#: Allowed stream counts of the generalization rank (inclusive): a rank needs two streams;
+#: each stream is a separate simulation from the saved state.
+STREAMS_RANGE = (2, 10_000)
 #: Relative singular-value threshold of the multi-stream ranks (Vidamour et al. 2022).
 RANK_THRESHOLD = 1e-3
 
@@ -475,8 +482,16 @@ def _online_only(task: str) -> InputError:
                       f"it with `nwn reservoir run SCENARIO --task {task}`")
 
 
-def _stream_count(m: int) -> int:
-    return check_int("streams", m, minimum=2, maximum=10000)
+def check_horizon(value: Any, name: str = "horizon") -> int:
+    """A closed-loop forecast horizon (samples) in :data:`HORIZON_RANGE`; InputError names
+    ``name``."""
+    return check_int(name, value, minimum=HORIZON_RANGE[0], maximum=HORIZON_RANGE[1])
+
+
+def check_streams(value: Any, name: str = "streams") -> int:
+    """A stream count of the generalization rank in :data:`STREAMS_RANGE`; InputError names
+    ``name``."""
+    return check_int(name, value, minimum=STREAMS_RANGE[0], maximum=STREAMS_RANGE[1])
 
 
 def stream_ranks(u: Any, features: Any, *, kernel_states: Any = None,

@@ -77,8 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sweep.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
     sweep.add_argument("--samples", type=int, default=None,
                        help="scored input samples (default: reservoir.samples)")
-    sweep.add_argument("--max-delay", type=int, default=None)
-    sweep.add_argument("--alpha", default=None)
+    sweep.add_argument("--max-delay", type=int, default=None,
+                       help="memory capacity: largest delay (default 30)")
+    sweep.add_argument("--alpha", default=None,
+                       help="ridge regularization, a number or 'cv' (default 0.1)")
+    _online_options(sweep)
     add_cluster_options(sweep)
     sweep.add_argument("-o", "--output", required=True, help="sweep results file (.h5)")
     sweep.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -113,25 +116,31 @@ def _task_options(parser: argparse.ArgumentParser, *, required: bool = True) -> 
 
 
 def _online_options(parser: argparse.ArgumentParser) -> None:
+    from nwn.app.models.tooltip_text import range_words
     from nwn.engine.reservoir.online import DEFAULT_STREAMS
-    from nwn.engine.reservoir.tasks import DEFAULT_HORIZON
+    from nwn.engine.reservoir.tasks import DEFAULT_HORIZON, HORIZON_RANGE, STREAMS_RANGE
 
     parser.add_argument("--horizon", type=int, default=None,
-                        help="mackey-glass-forecast: samples forecast in closed loop "
-                             f"(default {DEFAULT_HORIZON})")
+                        help="mackey-glass-forecast: samples forecast in closed loop, "
+                             f"{range_words(*HORIZON_RANGE)} (default {DEFAULT_HORIZON})")
     parser.add_argument("--streams", type=int, default=None,
-                        help="generalization-rank: input streams driven from one state "
-                             f"(default {DEFAULT_STREAMS})")
+                        help="generalization-rank: input streams driven from one state, "
+                             f"{range_words(*STREAMS_RANGE)} (default {DEFAULT_STREAMS})")
 
 
 def task_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The task options given on the command line (unset ones are left to the defaults)."""
+    """The task options given on the command line (unset ones are left to the defaults);
+    InputError naming the option when one is out of its range (before any simulation)."""
+    from nwn.engine.reservoir.tasks import check_horizon, check_streams
     from nwn.geometry.checks import check_nonnegative
 
+    horizon, streams = getattr(args, "horizon", None), getattr(args, "streams", None)
     settings: dict[str, Any] = {"max_delay": args.max_delay,
                                 "train_fraction": args.train_fraction, "target": args.target,
-                                "horizon": getattr(args, "horizon", None),
-                                "streams": getattr(args, "streams", None)}
+                                "horizon": None if horizon is None else
+                                check_horizon(horizon, "--horizon"),
+                                "streams": None if streams is None else
+                                check_streams(streams, "--streams")}
     if args.alpha is not None:
         settings["alpha"] = args.alpha if args.alpha == "cv" else \
             check_nonnegative("--alpha", args.alpha)

@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from nwn.app.widgets.fields import spin_tooltip
 from nwn.app.widgets.worker import error_message
 
 __all__ = ["AnalysisPanel", "run_trace", "summary_text"]
@@ -110,7 +111,8 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.starts = QtWidgets.QSpinBox()
         self.starts.setRange(1, 64)
         self.starts.setValue(12)
-        self.starts.setToolTip("starting points of the least-squares fit")
+        spin_tooltip(self.starts, "starting points of the least-squares fit (more: slower, "
+                                  "less likely to stop in a local minimum)")
         self.load_button.setToolTip("fit a trace file (text columns t, I, V[, R, G] or an nwn "
                                     "HDF5 result)")
         self.save_button = QtWidgets.QPushButton("Save report…")

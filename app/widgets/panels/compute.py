@@ -23,6 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from nwn.app.widgets.fields import spin_tooltip
 from nwn.app.widgets.worker import error_message
 from nwn.geometry.checks import InputError
 
@@ -31,6 +32,8 @@ __all__ = ["ComputePanel"]
 #: Task settings offered by the tab, by task (each task's own defaults apply when left empty).
 _MAX_DELAY_TASKS = ("memory-capacity",)
 _UNTRAINED = ("kernel-rank", "generalization-rank")
+_HORIZON_TASKS = ("mackey-glass-forecast",)
+_STREAMS_TASKS = ("generalization-rank",)
 #: What a click on an electrode in the canvas does: nothing, or give it that RC role.
 MARKING = ("off", "input", "read", "none")
 
@@ -100,7 +103,15 @@ class ComputePanel(QtWidgets.QWidget):
 
     def __init__(self, document, folder: Callable[[], Path], parent=None) -> None:
         super().__init__(parent)
-        from nwn.engine.reservoir.tasks import TASKS
+        from nwn.engine.reservoir.online import DEFAULT_STREAMS
+        from nwn.engine.reservoir.tasks import (
+            DEFAULT_HORIZON,
+            DEFAULT_MAX_DELAY,
+            HORIZON_RANGE,
+            NLT_TARGETS,
+            STREAMS_RANGE,
+            TASKS,
+        )
 
         self.document = document
         self.folder = folder
@@ -125,6 +136,8 @@ class ComputePanel(QtWidgets.QWidget):
             self.task.addItem(name)
             self.task.setItemData(self.task.count() - 1, f"{task.summary} (score: {task.metric})",
                                   QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.task.setToolTip("the reservoir-computing task to score (each entry's tooltip "
+                             "says what it measures)")
         form.addRow("task", self.task)
         self.roles = QtWidgets.QLabel("")
         self.roles.setWordWrap(True)
@@ -143,8 +156,10 @@ class ComputePanel(QtWidgets.QWidget):
         drive.addWidget(self.amplitude)
         self.drive_unit = QtWidgets.QLabel("× u   (V)")
         drive.addWidget(self.drive_unit)
-        self.offset.setToolTip("source level at u = 0 (V for a voltage input, A for a current)")
-        self.amplitude.setToolTip("source change per unit of u (memory capacity's u is "
+        self.offset.setToolTip("input source level at u = 0, in V for a voltage input, A "
+                               "for a current one; any number")
+        self.amplitude.setToolTip("input source change per unit of the task's input u, in V "
+                                  "(or A) per unit; any number (memory capacity's u is "
                                   "uniform in [0, 1])")
         form.addRow("input source", drive)
         self.drive_range = QtWidgets.QLabel("")
@@ -153,18 +168,21 @@ class ComputePanel(QtWidgets.QWidget):
         for field in (self.offset, self.amplitude):
             field.textChanged.connect(self._show_drive)
         self.hold = QtWidgets.QLineEdit()
-        self.hold.setToolTip("seconds each input sample is held (a whole number of run.dt)")
+        self.hold.setToolTip("how long each input sample is held on the input, in s; > 0 "
+                             "and a whole number of the run's dt")
         form.addRow("hold per sample (s)", self.hold)
         counts = QtWidgets.QHBoxLayout()
         self.samples = QtWidgets.QSpinBox()
         self.samples.setRange(2, 10**7)
-        self.samples.setToolTip("scored input samples (RCbench: 3000)")
+        spin_tooltip(self.samples, "input samples scored (RCbench: 3000); the task needs "
+                                   "enough for a training and a test part")
         self.washout = QtWidgets.QSpinBox()
         self.washout.setRange(0, 10**7)
-        self.washout.setToolTip("samples driven first and not scored")
+        spin_tooltip(self.washout, "input samples driven first and not scored (the network "
+                                   "forgets its start)")
         self.virtual_nodes = QtWidgets.QSpinBox()
         self.virtual_nodes.setRange(1, 1000)
-        self.virtual_nodes.setToolTip("reads per hold, each a feature")
+        spin_tooltip(self.virtual_nodes, "reads per hold, evenly spaced, each a feature")
         for label, box in (("samples", self.samples), ("wash-out", self.washout),
                            ("virtual nodes", self.virtual_nodes)):
             counts.addWidget(QtWidgets.QLabel(label))
@@ -173,18 +191,34 @@ class ComputePanel(QtWidgets.QWidget):
         readout = QtWidgets.QHBoxLayout()
         self.max_delay = QtWidgets.QSpinBox()
         self.max_delay.setRange(1, 1000)
-        self.max_delay.setValue(30)
-        self.max_delay.setToolTip("memory capacity: delays tau = 1 .. max delay (RCbench: 30)")
+        self.max_delay.setValue(DEFAULT_MAX_DELAY)
+        spin_tooltip(self.max_delay, f"memory capacity: delays tau = 1 .. max delay, in "
+                                     f"samples (RCbench: {DEFAULT_MAX_DELAY})")
         self.alpha = QtWidgets.QLineEdit("0.1")
-        self.alpha.setToolTip("ridge regularization: a number >= 0, or cv (cross-validated "
-                              "on the training part)")
+        self.alpha.setToolTip("ridge regularization of the readout: a number >= 0, or cv "
+                              "(cross-validated on the training part)")
         self.target = QtWidgets.QComboBox()
-        self.target.addItems(["square", "phase-shift", "double-frequency", "triangle"])
-        self.target.setToolTip("NLT: the transformation scored")
+        self.target.addItems(list(NLT_TARGETS))
+        self.target.setToolTip("NLT: the transformation of the sine input that is scored")
+        # The online tasks' own settings: ranges and defaults are the engine's (one place).
+        self.horizon = QtWidgets.QSpinBox()
+        self.horizon.setRange(*HORIZON_RANGE)
+        self.horizon.setValue(DEFAULT_HORIZON)
+        spin_tooltip(self.horizon, f"closed-loop forecast: samples predicted with the "
+                                   f"readout's output fed back as the input (default "
+                                   f"{DEFAULT_HORIZON})")
+        self.streams = QtWidgets.QSpinBox()
+        self.streams.setRange(*STREAMS_RANGE)
+        self.streams.setValue(DEFAULT_STREAMS)
+        spin_tooltip(self.streams, f"generalization rank: input streams driven from one saved "
+                                   f"network state (default {DEFAULT_STREAMS})")
         self.max_delay_label = QtWidgets.QLabel("max delay")
         self.target_label = QtWidgets.QLabel("target")
+        self.horizon_label = QtWidgets.QLabel("horizon")
+        self.streams_label = QtWidgets.QLabel("streams")
         for widget in (self.max_delay_label, self.max_delay, QtWidgets.QLabel("alpha"),
-                       self.alpha, self.target_label, self.target):
+                       self.alpha, self.target_label, self.target, self.horizon_label,
+                       self.horizon, self.streams_label, self.streams):
             readout.addWidget(widget)
         readout.addStretch(1)
         form.addRow("readout", readout)
@@ -195,6 +229,12 @@ class ComputePanel(QtWidgets.QWidget):
         self.cancel_button.setEnabled(False)
         self.save_button = QtWidgets.QPushButton("Save results…")
         self.save_button.setEnabled(False)
+        self.run_button.setToolTip("simulate the protocol in the background (the electrodes "
+                                   "marked input and read) and score the task")
+        self.cancel_button.setToolTip("stop the task's simulation: nothing is scored or "
+                                      "written")
+        self.save_button.setToolTip("copy the last run's results file (HDF5: input, features, "
+                                    "score) to a file you choose")
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
@@ -295,6 +335,10 @@ class ComputePanel(QtWidgets.QWidget):
             widget.setVisible(name in _MAX_DELAY_TASKS)
         for widget in (self.target_label, self.target):
             widget.setVisible(name == "nlt")
+        for widget in (self.horizon_label, self.horizon):
+            widget.setVisible(name in _HORIZON_TASKS)
+        for widget in (self.streams_label, self.streams):
+            widget.setVisible(name in _STREAMS_TASKS)
         self.alpha.setEnabled(name not in _UNTRAINED)
 
     def _show_roles(self) -> None:
@@ -335,7 +379,7 @@ class ComputePanel(QtWidgets.QWidget):
         return True
 
     def settings(self) -> dict:
-        """The task's readout settings (alpha, max_delay, target) from the form."""
+        """The task's settings (alpha, max_delay, target, horizon, streams) from the form."""
         name = self.task.currentText()
         out: dict = {}
         if name not in _UNTRAINED:
@@ -351,6 +395,10 @@ class ComputePanel(QtWidgets.QWidget):
             out["max_delay"] = self.max_delay.value()
         if name == "nlt":
             out["target"] = self.target.currentText()
+        if name in _HORIZON_TASKS:
+            out["horizon"] = self.horizon.value()
+        if name in _STREAMS_TASKS:
+            out["streams"] = self.streams.value()
         return out
 
     def protocol(self):

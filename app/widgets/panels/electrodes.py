@@ -12,8 +12,9 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nwn.app.models.layouts import LAYOUTS, make_layout
+from nwn.app.models.tooltip_text import allowed_words, tooltip
 from nwn.app.render.network_view import ROLE_COLORS
-from nwn.app.widgets.fields import parse_number
+from nwn.app.widgets.fields import parse_number, spin_tooltip
 from nwn.app.widgets.waveform_editor import WaveformEditor
 from nwn.engine.scenario import SourceSpec
 from nwn.engine.sources import SERIES_KINDS, SOURCE_KINDS, WAVEFORM_KINDS
@@ -65,6 +66,15 @@ class ElectrodePanel(QtWidgets.QWidget):
     validityChanged = QtCore.Signal()
 
     COLUMNS = ("name", "shape", "role", "wires", "RC role")
+    #: What each column of the electrode table says (its header's tooltip).
+    COLUMN_TIPS = ("the electrode's name (double-click to rename)",
+                   "its outline: rectangle, polygon, line or point contact",
+                   "its source: voltage, current, ground or floating (edit it below)",
+                   "wires the electrode touches (after Deposit); 0 means it connects nothing",
+                   "its part in the Compute tab's reservoir task: input, read or none")
+    #: Tooltips of the Undo and Redo buttons, before the step they would take.
+    UNDO_TIP = "undo the last change to the scenario (Ctrl+Z)"
+    REDO_TIP = "redo what was undone (Ctrl+Shift+Z)"
 
     def __init__(self, document, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +112,8 @@ class ElectrodePanel(QtWidgets.QWidget):
         layout.addLayout(tools)
         self.table = QtWidgets.QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        for column, tip in enumerate(self.COLUMN_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.horizontalHeader().setSectionResizeMode(
             QtWidgets.QHeaderView.ResizeMode.Stretch)  # every column visible, no scrolling
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -113,6 +125,7 @@ class ElectrodePanel(QtWidgets.QWidget):
         layout.addWidget(self.table)
         buttons = QtWidgets.QHBoxLayout()
         self.delete_button = QtWidgets.QPushButton("Delete")
+        self.delete_button.setToolTip("delete the selected electrode (Delete; Ctrl+Z undoes it)")
         self.delete_button.clicked.connect(self._delete)
         buttons.addWidget(self.delete_button)
         self.undo_button = QtWidgets.QPushButton("Undo")
@@ -127,14 +140,22 @@ class ElectrodePanel(QtWidgets.QWidget):
         preset = QtWidgets.QFormLayout(preset_box)
         self.layout_kind = QtWidgets.QComboBox()
         self.layout_kind.addItems(list(LAYOUTS))
+        self.layout_kind.setToolTip("the kind of electrode layout Apply layout puts down")
         self.layout_n = QtWidgets.QSpinBox()
         self.layout_n.setRange(2, 400)
         self.layout_n.setValue(4)
+        spin_tooltip(self.layout_n, "how many pads the layout has")
         self.layout_size = QtWidgets.QLineEdit("")
         self.layout_size.setPlaceholderText("auto")
+        # the bound apply_layout's parse_number(positive=True) checks
+        bound = allowed_words(positive=True, unit="µm") + "; empty: chosen from the box"
+        self.layout_size.setToolTip(tooltip("pad size", unit="µm", allowed=bound))
         self.layout_pitch = QtWidgets.QLineEdit("")
         self.layout_pitch.setPlaceholderText("auto")
+        self.layout_pitch.setToolTip(tooltip("distance between pad centres", unit="µm",
+                                             allowed=bound))
         apply_button = QtWidgets.QPushButton("Apply layout")
+        apply_button.setToolTip("replace every electrode by this layout (Ctrl+Z undoes it)")
         apply_button.clicked.connect(self.apply_layout)
         preset.addRow("kind", self.layout_kind)
         preset.addRow("pads N", self.layout_n)
@@ -232,8 +253,10 @@ class ElectrodePanel(QtWidgets.QWidget):
             self.select(selected)
         self.undo_button.setEnabled(self.document.undo_text() is not None)
         self.redo_button.setEnabled(self.document.redo_text() is not None)
-        self.undo_button.setToolTip(self.document.undo_text() or "")
-        self.redo_button.setToolTip(self.document.redo_text() or "")
+        # what the button means always; the step it would take when there is one
+        for button, tip, step in ((self.undo_button, self.UNDO_TIP, self.document.undo_text()),
+                                  (self.redo_button, self.REDO_TIP, self.document.redo_text())):
+            button.setToolTip(f"{tip}: {step}" if step else tip)
         self._selection_changed()
 
     def _document_event(self, name: str, payload) -> None:

@@ -17,7 +17,9 @@ from PySide6 import QtCore, QtWidgets
 
 from nwn.app.models.number_text import FieldWords, field_message, format_number
 from nwn.app.models.plausibility import length_moments, mean_square_density, warnings
+from nwn.app.models.tooltip_text import allowed_words, range_words, tooltip
 from nwn.app.widgets.fields import ValidatedField, parse_integer, parse_number
+from nwn.engine.limits import MAX_SEED, MAX_SIZE, MAX_STEPS, MAX_WIRES, MIN_SIZE
 from nwn.engine.scenario import ANGLE_DISTRIBUTIONS, CENTRE_DISTRIBUTIONS, LENGTH_DISTRIBUTIONS
 from nwn.geometry import CRITICAL_DENSITY_RATIO
 from nwn.geometry.checks import InputError
@@ -52,6 +54,12 @@ _RELATION = re.compile(r"^(?P<where>\S+)\.(?P<other>\w+) must satisfy (?P<rule>.
 
 def _label(words: FieldWords) -> str:
     return f"{words.label} ({words.unit})" if words.unit else words.label
+
+
+def _size_range(key: str) -> str:
+    """The schema's size limits (:mod:`nwn.engine.limits`) in the field's shown unit."""
+    words = FIELD_WORDS[key][1]
+    return range_words(MIN_SIZE / words.scale, MAX_SIZE / words.scale, words.unit)
 
 
 class ParameterPanel(QtWidgets.QWidget):
@@ -96,8 +104,9 @@ class ParameterPanel(QtWidgets.QWidget):
         layout.addStretch(1)
         self.mode = QtWidgets.QComboBox()
         self.mode.addItems(["jda", "mnr"])
-        self.mode.setToolTip("jda: one node per wire; mnr: one node per junction point, "
-                             "with wire resistance")
+        self.mode.setToolTip("circuit graph: jda, one node per wire (junctions dominate); "
+                             "mnr, one node per junction point, with the wires' own "
+                             "resistance between them")
         self.mode.currentTextChanged.connect(self._mode_changed)
         self.model = QtWidgets.QComboBox()
         from nwn.engine.junctions import MODELS
@@ -127,14 +136,19 @@ class ParameterPanel(QtWidgets.QWidget):
         self.fields[key] = field
         return field
 
-    def _number_field(self, form, key: str, commit, *, tooltip: str, positive=False,
-                      nonnegative=False) -> ValidatedField:
+    def _number_field(self, form, key: str, commit, *, meaning: str, positive=False,
+                      nonnegative=False, allowed: str | None = None) -> ValidatedField:
+        """A number field; its tooltip says ``meaning``, the shown unit and ``allowed`` (by
+        default the bound the ``positive`` / ``nonnegative`` check refuses)."""
         words = FIELD_WORDS[key][1]
+        if allowed is None:
+            allowed = allowed_words(positive=positive, nonnegative=nonnegative,
+                                    unit=words.unit)
         return self._field(
             form, key, _label(words),
             lambda t: parse_number(words.label, t, scale=words.scale, positive=positive,
                                    nonnegative=nonnegative, unit=words.unit),
-            commit, tooltip=tooltip)
+            commit, tooltip=tooltip(meaning, unit=words.unit, allowed=allowed))
 
     def _commit(self, commit, value) -> None:
         self._committing = True
@@ -157,18 +171,24 @@ class ParameterPanel(QtWidgets.QWidget):
         # rewritten in the field's words).
         self._field(form, "seed", "seed", lambda t: parse_integer("seed", t),
                     lambda v: self.document.replace(seed=v),
-                    tooltip="random seed: the same seed gives the same wires and noise")
+                    tooltip=tooltip("random seed: the same seed drops the same wires and "
+                                    "draws the same junction noise",
+                                    allowed=f"a whole number, {range_words(0, MAX_SEED)}"))
         self._number_field(form, "width", lambda v: self._network(
             box=(v, self.document.scenario.network.box[1])), positive=True,
-            tooltip="substrate width")
+            meaning="substrate width along x (the box the wires are dropped in)",
+            allowed=_size_range("width"))
         self._number_field(form, "height", lambda v: self._network(
             box=(self.document.scenario.network.box[0], v)), positive=True,
-            tooltip="substrate height")
+            meaning="substrate height along y", allowed=_size_range("height"))
         self._field(form, "n_wires", "wires", lambda t: parse_integer("wires", t, minimum=1),
                     lambda v: self._network(n_wires=v, density=None),
-                    tooltip="number of wires dropped (1e4, 10k and 10,000 all work)")
+                    tooltip=tooltip("number of wires dropped on the substrate (1e4, 10k and "
+                                    "10,000 all work)",
+                                    allowed=f"a whole number, {range_words(1, MAX_WIRES)}"))
         self._number_field(form, "diameter", lambda v: self._network(diameter=v),
-                           positive=True, tooltip="wire diameter")
+                           positive=True, meaning="wire diameter (sets the wire's resistance)",
+                           allowed=_size_range("diameter"))
         form.addRow("graph", self.mode)
         self.density_label = QtWidgets.QLabel("")
         self.density_label.setObjectName("densityLabel")
@@ -192,32 +212,39 @@ class ParameterPanel(QtWidgets.QWidget):
                                        "fixed: every wire the same length; normal, lognormal, "
                                        "gamma: mean and standard deviation of the length")
         self._number_field(form, "length", lambda v: self._network(length=v), positive=True,
-                           tooltip="every wire's length")
+                           meaning="every wire's length", allowed=_size_range("length"))
         self._number_field(form, "length_mean", lambda v: self._set_length(mean=v),
-                           positive=True, tooltip="mean wire length")
+                           positive=True, meaning="mean wire length",
+                           allowed=_size_range("length_mean"))
         self._number_field(form, "length_std", lambda v: self._set_length(std=v),
                            nonnegative=True,
-                           tooltip="standard deviation of the wire length (0: all equal)")
+                           meaning="standard deviation of the wire length (0: all equal)",
+                           allowed=f"0, or {_size_range('length_std')}; normal: at most "
+                                   "3 × mean")
         self.angle_kind = self._combo(form, "angle law", list(ANGLE_DISTRIBUTIONS),
                                       self._angle_kind_changed,
                                       "uniform: isotropic film; vonmises: aligned around a "
                                       "direction, more so for larger κ")
         self._number_field(form, "angle_direction",
                            lambda v: self._set_part("angle", direction=v),
-                           tooltip="direction the wires align to, from the x axis")
+                           meaning="direction the wires align to, counter-clockwise from the "
+                                   "x axis", allowed="any angle")
         self._number_field(form, "angle_kappa", lambda v: self._set_part("angle", kappa=v),
-                           nonnegative=True,
-                           tooltip="von Mises concentration: 0 is isotropic, 10 strongly aligned")
+                           positive=True,
+                           meaning="von Mises concentration of the wire angles: near 0 "
+                                   "almost isotropic, 10 strongly aligned (choose uniform for "
+                                   "isotropic)")
         self.centre_kind = self._combo(form, "centre law", list(CENTRE_DISTRIBUTIONS),
                                        self._centre_kind_changed,
                                        "uniform: centres anywhere in the box; gennorm: "
                                        "concentrated around the box centre (drop-cast spot)")
         self._number_field(form, "centre_scale", lambda v: self._set_part("centre", scale=v),
                            positive=True,
-                           tooltip="spread of the centres around the box centre")
+                           meaning="spread (scale) of the wire centres around the box centre")
         self._number_field(form, "centre_beta", lambda v: self._set_part("centre", beta=v),
-                           positive=True, tooltip="generalized-normal shape: 2 Gaussian, "
-                                                  "large values tend to uniform")
+                           positive=True, meaning="generalized-normal shape of the centres: "
+                                                  "2 Gaussian, 1 Laplace, large values tend "
+                                                  "to uniform")
 
     def _set_length(self, **changes) -> None:
         length = self.document.scenario.network.length
@@ -260,10 +287,13 @@ class ParameterPanel(QtWidgets.QWidget):
 
     def _build_run_fields(self) -> None:
         form = self.run_form
+        steps = f"duration / dt from {range_words(1, MAX_STEPS)} steps"
         self._number_field(form, "dt", self._set_dt, positive=True,
-                           tooltip="time step of the simulation")
+                           meaning="time step of the simulation (the junctions evolve and the "
+                                   "circuit is solved once per step)",
+                           allowed=f"> 0 ms, {steps}")
         self._number_field(form, "duration", lambda v: self._run(duration=v), positive=True,
-                           tooltip="simulated time of one run")
+                           meaning="simulated time of one run", allowed=f"> 0 s, {steps}")
 
     def _set_dt(self, dt: float) -> None:
         duration = self.document.scenario.run.duration
@@ -289,7 +319,9 @@ class ParameterPanel(QtWidgets.QWidget):
         self.model.addItems(list(MODELS))
         junction = self.document.scenario.junction
         self.model.setCurrentText(junction.model)
-        self.model.setToolTip("junction model (see the README's model table)")
+        self.model.setToolTip("junction model: the law each junction's state and "
+                              "conductance follow (README's model table); the fields below "
+                              "are its parameters")
         self.model.currentTextChanged.connect(self._model_changed)
         form.addRow("model", self.model)
         cls = MODELS[junction.model]
@@ -302,7 +334,8 @@ class ParameterPanel(QtWidgets.QWidget):
                 combo = QtWidgets.QComboBox()
                 combo.addItems(list(param.choices))
                 combo.setCurrentText(str(value))
-                combo.setToolTip(param.meaning)
+                combo.setToolTip(tooltip(param.meaning, unit=param.unit,
+                                         allowed=param.allowed()))
                 combo.currentTextChanged.connect(
                     lambda text, n=name: self._commit(self._set_param, (n, text)))
                 form.addRow(label, combo)
@@ -315,7 +348,8 @@ class ParameterPanel(QtWidgets.QWidget):
 
             field = self._field(form, key, label, parse,
                                 lambda v, n=name: self._set_param((n, v)),
-                                tooltip=f"{param.meaning}; {param.allowed()}",
+                                tooltip=tooltip(param.meaning, unit=param.unit,
+                                                allowed=param.allowed()),
                                 words=lambda m, key=key, words=words: field_message(
                                     m, key, words, _OTHERS))
             field.setText(_fmt(value) if not isinstance(value, str) else value)

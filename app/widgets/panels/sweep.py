@@ -24,6 +24,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from nwn.app.models.sweep_keys import common_keys, suggested_values
+from nwn.app.widgets.fields import spin_tooltip
 from nwn.app.widgets.worker import error_message
 from nwn.geometry.checks import InputError
 
@@ -71,6 +72,9 @@ class _KeyRow(QtWidgets.QWidget):
         grid.addWidget(QtWidgets.QLabel("values"), 2, 0)
         self.values = QtWidgets.QLineEdit()
         self.values.setPlaceholderText("comma-separated, e.g. 5, 10, 20")
+        self.values.setToolTip("the values the key takes, comma-separated, in the scenario "
+                               "file's units (SI: m, s, V, S); each is checked as the file "
+                               "would be when the sweep starts")
         grid.addWidget(self.values, 2, 1)
         grid.setColumnStretch(1, 1)
         self.key.currentTextChanged.connect(self._key_changed)
@@ -171,20 +175,20 @@ class SweepPanel(QtWidgets.QWidget):
         self.n_seeds = QtWidgets.QSpinBox()
         self.n_seeds.setRange(1, 1000)
         self.n_seeds.setValue(2)
-        self.n_seeds.setToolTip("runs per combination: seeds S, S+1, ..., each a new wire "
-                                "deposition and new junction noise (as nwn run --seed)")
+        spin_tooltip(self.n_seeds, "runs per combination: seeds S, S+1, ..., each a new "
+                                   "wire deposition and new junction noise (as nwn run --seed)")
         form.addWidget(self.n_seeds)
         form.addWidget(QtWidgets.QLabel("from"))
         self.first_seed = QtWidgets.QSpinBox()
         self.first_seed.setRange(0, 2**31 - 1)
-        self.first_seed.setToolTip("first seed S")
+        spin_tooltip(self.first_seed, "first seed S")
         form.addWidget(self.first_seed)
         form.addWidget(QtWidgets.QLabel("workers"))
         self.workers = QtWidgets.QSpinBox()
         self.workers.setRange(1, max(1, os.cpu_count() or 1))
         self.workers.setValue(min(2, self.workers.maximum()))
-        self.workers.setToolTip("worker processes of the embedded Dask cluster (one per core "
-                                "at most)")
+        spin_tooltip(self.workers, "worker processes of the embedded Dask cluster (one per "
+                                   "core at most)")
         form.addWidget(self.workers)
         form.addStretch(1)
         layout.addLayout(form)
@@ -208,6 +212,9 @@ class SweepPanel(QtWidgets.QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.setToolTip("stop: members running now are dropped, finished ones "
                                       "stay in the file; Run sweep again continues it")
+        self.run_button.setToolTip("run the sweep on the embedded cluster (resumes a file it "
+                                   "finished part of)")
+        self.browse.setToolTip("choose the sweep file")
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
@@ -227,6 +234,7 @@ class SweepPanel(QtWidgets.QWidget):
         layout.addWidget(self.figure, 1)
         self.save_figure_button = QtWidgets.QPushButton("Save figure…")
         self.save_figure_button.setEnabled(False)
+        self.save_figure_button.setToolTip("save the sweep figure as PNG or SVG")
         layout.addWidget(self.save_figure_button, 0, QtCore.Qt.AlignmentFlag.AlignRight)
 
         self.run_button.clicked.connect(self.start)
