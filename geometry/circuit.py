@@ -24,8 +24,10 @@ pad, its midpoint. Each contact edge has conductance ``1 / contact_resistance``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numba
 import numpy as np
 import shapely
 
@@ -94,29 +96,44 @@ def contact_positions(wires: Wires, wire_index: np.ndarray, shape: Any) -> np.nd
     return result
 
 
+@numba.njit(cache=True, nogil=True)
+def _first_off_wire(ends, lengths, pairs, position, points):
+    """The first junction (side 0 for all, then side 1) whose point is not where its position
+    along that wire says, as (junction, side); (-1, -1) if none. The same arithmetic as
+    ``start + t * (end - start)`` and ``hypot`` in numpy, fused in one pass."""
+    for side in range(2):
+        for k in range(pairs.shape[0]):
+            w = pairs[k, side]
+            t = position[k, side]
+            x0 = ends[w, 0, 0]
+            y0 = ends[w, 0, 1]
+            x = x0 + t * (ends[w, 1, 0] - x0)
+            y = y0 + t * (ends[w, 1, 1] - y0)
+            if math.hypot(x - points[k, 0], y - points[k, 1]) > 1e-6 * lengths[w]:
+                return k, side
+    return -1, -1
+
+
 def _check_junctions_lie_on(wires: Wires, junctions: Junctions) -> None:
     """Refuse junctions found on another wire set of the same size: each junction's point must
     lie on both its wires where its positions say (a cheap fingerprint, O(M); such junctions
     gave a network of 18 S)."""
     if len(junctions) == 0:
         return
-    ends = wires.endpoints
-    pairs = junctions.pairs
+    pairs = np.ascontiguousarray(junctions.pairs, dtype=np.int64)
     if pairs.min() < 0 or pairs.max() >= len(wires):
         raise InputError(f"junctions must come from these {len(wires)} wires (they name wire "
                          f"{int(pairs.max())})")
-    for side in (0, 1):
-        wire = pairs[:, side]
-        start = ends[wire, 0]
-        on_wire = start + junctions.position[:, side, None] * (ends[wire, 1] - start)
-        off = np.hypot(*(on_wire - junctions.points).T)
-        bad = np.flatnonzero(off > 1e-6 * wires.lengths[wire])
-        if bad.size:
-            k = int(bad[0])
-            x, y = junctions.points[k]
-            raise InputError(
-                f"junctions must come from these wires (junction {k} at ({x:.4g}, {y:.4g}) m is "
-                f"not on wire {int(wire[k])}: were they found on another wire set?)")
+    k, side = _first_off_wire(
+        np.ascontiguousarray(wires.endpoints, dtype=np.float64),
+        np.ascontiguousarray(wires.lengths, dtype=np.float64), pairs,
+        np.ascontiguousarray(junctions.position, dtype=np.float64),
+        np.ascontiguousarray(junctions.points, dtype=np.float64))
+    if k >= 0:
+        x, y = junctions.points[k]
+        raise InputError(
+            f"junctions must come from these wires (junction {k} at ({x:.4g}, {y:.4g}) m is "
+            f"not on wire {int(pairs[k, side])}: were they found on another wire set?)")
 
 
 def build_network(

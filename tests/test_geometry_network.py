@@ -181,3 +181,37 @@ def test_bad_input_names_the_electrode():
         build_network(wires, junctions, electrodes, wire_resistivity=-1.0)
     with pytest.raises(InputError, match="junctions must come from these 2 wires"):
         build_network(wires[:2], junctions, electrodes)
+
+
+def numpy_first_off_wire(wires, junctions):
+    """The fingerprint check as numpy computed it before its kernel: (junction, side)."""
+    ends = wires.endpoints
+    for side in (0, 1):
+        wire = junctions.pairs[:, side]
+        start = ends[wire, 0]
+        on_wire = start + junctions.position[:, side, None] * (ends[wire, 1] - start)
+        off = np.hypot(*(on_wire - junctions.points).T)
+        bad = np.flatnonzero(off > 1e-6 * wires.lengths[wire])
+        if bad.size:
+            return int(bad[0]), side
+    return -1, -1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_junction_fingerprint_kernel_matches_numpy(seed):
+    from nwn.geometry.circuit import _first_off_wire
+
+    rng = np.random.default_rng(seed)
+    wires = drop_wires(400, box=(40 * U, 40 * U), length=7 * U, rng=seed)
+    junctions = find_junctions(wires)
+    other = drop_wires(400, box=(40 * U, 40 * U), length=7 * U, rng=seed + 100)
+    m = len(junctions)
+    # junctions moved a little (below, near and above the tolerance) or found on other wires
+    for wire_set, nudge in ((wires, 0.0), (wires, 3e-13), (wires, 1e-11), (other, 0.0)):
+        moved = type(junctions)(
+            pairs=junctions.pairs,
+            points=junctions.points + nudge * rng.choice([-1.0, 0.0, 1.0], (m, 2)),
+            position=junctions.position, distance=junctions.distance, n_wires=400)
+        got = _first_off_wire(wire_set.endpoints, wire_set.lengths, moved.pairs,
+                              moved.position, moved.points)
+        assert tuple(got) == numpy_first_off_wire(wire_set, moved)
