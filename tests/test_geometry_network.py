@@ -215,3 +215,18 @@ def test_junction_fingerprint_kernel_matches_numpy(seed):
         got = _first_off_wire(wire_set.endpoints, wire_set.lengths, moved.pairs,
                               moved.position, moved.points)
         assert tuple(got) == numpy_first_off_wire(wire_set, moved)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_points_ordered_along_wires_as_lexsort_orders_them(seed):
+    from nwn.geometry.circuit import _order_along_wires
+
+    rng = np.random.default_rng(seed)
+    n_wires = int(rng.integers(1, 60))
+    n_points = int(rng.integers(0, 3000))
+    # few wires with many points (past the insertion sort), repeated t (ties keep input
+    # order), 0.0 and -0.0
+    wire = rng.integers(0, n_wires, n_points)
+    t = rng.choice(np.r_[rng.uniform(0, 1, 50), 0.0, -0.0, 1.0], n_points)
+    got = _order_along_wires(wire.astype(np.int64), t, n_wires)
+    np.testing.assert_array_equal(got, np.lexsort((t, wire)))
