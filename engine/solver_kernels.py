@@ -22,7 +22,7 @@ KIND_GROUND = SOURCE_KINDS.index("ground")
 KIND_FLOATING = SOURCE_KINDS.index("floating")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a, edge_free_b,
              edge_node_a, edge_node_b,
              edge_offdiag_ab, edge_offdiag_ba, edge_diag_a, edge_diag_b, node_fixed_voltage,
@@ -103,7 +103,7 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a,
     return -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _matvec(indptr, indices, data, x, out):
     n = indptr.shape[0] - 1
     for i in range(n):
@@ -113,7 +113,7 @@ def _matvec(indptr, indices, data, x, out):
         out[i] = s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _errors(r, z, x, contact_free, contact_g, contact_v, contact_term, term_sum, term_err,
             current_scale, rounding_current, test_current):
     """The stopping criterion's measures (:mod:`nwn.engine.solver_tolerance`).
@@ -159,7 +159,7 @@ def _errors(r, z, x, contact_free, contact_g, contact_v, contact_term, term_sum,
     return current, voltage
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, inv_diag, t,
         contact_free, contact_g, contact_v, contact_term, term_sum, term_err, current_scale,
         rounding_conductance, tol_current, tol_voltage, max_iterations, r, z, p, q):
@@ -266,7 +266,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
     return iterations, current <= tol_current and voltage <= tol_voltage, current, voltage
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, edge_nodes,
                      edge_g, edge_kcl_node, kcl_edges, terminal_edges, data, diag_pos,
                      node_terminal, terminal_kind,

@@ -107,7 +107,7 @@ class FilamentModel(JunctionModel):
         return self._n / float(self.parameters["n_max"])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _binomial_substep(st, n, n_max, target, theta, duration):
     change = one_minus_exp(theta, duration)
     p_fill = target * change
@@ -115,7 +115,7 @@ def _binomial_substep(st, n, n_max, target, theta, duration):
     return rs.binomial(st, n, p_stay) + rs.binomial(st, n_max - n, p_fill)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _advance_filament(n, streams, voltage, dt, n_max, kp0, eta_p, kd0, eta_d,
                       jump_rate, jump_alpha, jump_min, jump_max):
     for j in range(n.shape[0]):
@@ -143,7 +143,7 @@ def _advance_filament(n, streams, voltage, dt, n_max, kp0, eta_p, kd0, eta_d,
         n[j] = sites
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _site_conductance(n, n_max, g_min, g_max, out):
     for j in range(n.shape[0]):
         out[j] = g_min[j] + (g_max[j] - g_min[j]) * (n[j] / n_max)

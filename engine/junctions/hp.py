@@ -180,14 +180,14 @@ def _clipped(x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0, out=x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hp_conductance(x, r_on, r_off, out):
     for j in range(x.shape[0]):
         xj = min(max(x[j], 0.0), 1.0)
         out[j] = 1.0 / (r_on[j] * xj + r_off[j] * (1.0 - xj))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _window(code, x, direction, p, j):
     if code == 0:
         return 1.0
@@ -201,7 +201,7 @@ def _window(code, x, direction, p, j):
     return j * (1.0 - ((x - 0.5) ** 2 + 0.75) ** p)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hp_drift(x, voltage, r_on, r_off, k, tau_inverse, window, p, window_j, by_source,
               source_sign, out):
     for j in range(x.shape[0]):

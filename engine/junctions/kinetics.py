@@ -41,7 +41,7 @@ def check_conductance_bounds(values, where: str) -> None:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def attractor_and_rate(kp0, eta_p, kd0, eta_d, voltage):
     """Return (x~, theta) at junction voltage ``voltage`` (V), robust to overflow.
 

@@ -116,7 +116,7 @@ def switch_rates(voltage, v_a, v_b, t_c, v_t):
     return on, off
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _logistic(z):
     # 1 / (1 + e^-z) without overflow for large |z|
     if z >= 0.0:
@@ -125,14 +125,14 @@ def _logistic(z):
     return e / (1.0 + e)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _rates(voltage, v_a, v_b, t_c, v_t):
     on = _logistic((voltage - v_a) / v_t) / t_c
     off = _logistic(-(voltage + v_b) / v_t) / t_c        # 1 - logistic(z) = logistic(-z)
     return on, off
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _advance_mss(n, streams, voltage, dt, n_max, v_a, v_b, t_c, v_t):
     for j in range(n.shape[0]):
         on, off = _rates(voltage[j], v_a[j], v_b[j], t_c[j], v_t[j])

@@ -87,7 +87,7 @@ class OUJumpModel(JunctionModel):
         return np.clip(self._x, 0.0, 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _ou_substep(st, x, target, theta, sigma, duration):
     # The normal is drawn only when it is used, so sigma = 0 leaves the stream to the jumps.
     if duration <= 0.0:
@@ -96,7 +96,7 @@ def _ou_substep(st, x, target, theta, sigma, duration):
     return ou_step(x, target, theta, sigma, duration, normal)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _advance_ou_jump(x, streams, voltage, dt, kp0, eta_p, kd0, eta_d, sigma,
                      jump_rate, jump_alpha, jump_min, jump_max):
     for j in range(x.shape[0]):

@@ -82,12 +82,12 @@ def check_streams(name: str, state: np.ndarray, n_junctions: int) -> np.ndarray:
     return np.ascontiguousarray(array).copy()
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _rotl(x, k):
     return (x << k) | (x >> (np.uint64(64) - k))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def next_u64(st):
     """Advance one xoshiro256** state (a (4,) uint64 view) and return its output."""
     s0 = st[0]
@@ -109,13 +109,13 @@ def next_u64(st):
     return result
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def uniform(st):
     """Uniform double on [0, 1) with 53 random bits."""
     return float(next_u64(st) >> _S11) * _TWO_M53
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def normal(st):
     """Standard normal by Box-Muller (one value per call, two uniforms)."""
     u1 = 1.0 - uniform(st)  # (0, 1]: log is finite
@@ -123,7 +123,7 @@ def normal(st):
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def exponential(st, rate):
     """Exponential waiting time with the given rate (1/s); inf when rate is 0."""
     if rate <= 0.0:
@@ -131,7 +131,7 @@ def exponential(st, rate):
     return -math.log1p(-uniform(st)) / rate
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def gamma_ge1(st, shape):
     """Gamma(shape, 1) for shape >= 1 (Marsaglia & Tsang 2000)."""
     d = shape - 1.0 / 3.0
@@ -149,7 +149,7 @@ def gamma_ge1(st, shape):
             return d * v
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _binomial_inversion(st, n, p):
     # BINV: walk the CDF from 0 using f(k+1)/f(k) = (n-k)/(k+1) * p/q; p <= 0.5 and n*p < 30.
     q = 1.0 - p
@@ -171,7 +171,7 @@ def _binomial_inversion(st, n, p):
         # Rounding left u above the total mass: draw again (probability ~1e-15).
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def binomial(st, n, p):
     """Exact Binomial(n, p) draw; see the module docstring for the method and cost."""
     if n <= 0 or p <= 0.0:
@@ -208,7 +208,7 @@ def binomial(st, n, p):
     return total + sign * _binomial_inversion(st, n, p)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def bounded_power_law(st, alpha, a_min, a_max):
     """Draw A with density proportional to A**-alpha on [a_min, a_max] (inverse CDF, one uniform).
 
@@ -220,31 +220,31 @@ def bounded_power_law(st, alpha, a_min, a_max):
 # Array front ends used by tests and diagnostics: one stream, many draws.
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def fill_u64(st, out):
     for k in range(out.shape[0]):
         out[k] = next_u64(st)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def fill_normal(st, out):
     for k in range(out.shape[0]):
         out[k] = normal(st)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def fill_gamma(st, shape, out):
     for k in range(out.shape[0]):
         out[k] = gamma_ge1(st, shape)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def fill_binomial(st, n, p, out):
     for k in range(out.shape[0]):
         out[k] = binomial(st, n, p)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def fill_bounded_power_law(st, alpha, a_min, a_max, out):
     for k in range(out.shape[0]):
         out[k] = bounded_power_law(st, alpha, a_min, a_max)

@@ -56,14 +56,14 @@ class RateModel(JunctionModel):
         return self._x.copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _advance_rate(x, voltage, dt, kp0, eta_p, kd0, eta_d):
     for j in range(x.shape[0]):
         target, theta = attractor_and_rate(kp0[j], eta_p[j], kd0[j], eta_d[j], voltage[j])
         x[j] = relax(x[j], target, theta, dt)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _linear_conductance(x, g_min, g_max, out):
     for j in range(x.shape[0]):
         # clipped: ou_jump's x may leave [0, 1]; a conductance must stay in [g_min, g_max]

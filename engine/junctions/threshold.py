@@ -104,7 +104,7 @@ class ThresholdModel(JunctionModel):
         return np.abs(self._lambda) / self._arrays["lambda_max"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _advance_threshold(lam, voltage, dt, v_set, v_reset, lambda_max, boost):
     for j in range(lam.shape[0]):
         magnitude = abs(voltage[j])
@@ -121,13 +121,13 @@ def _advance_threshold(lam, voltage, dt, v_set, v_reset, lambda_max, boost):
         lam[j] = value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _binary_conductance(lam, lambda_crit, g_on, g_off, out):
     for j in range(lam.shape[0]):
         out[j] = g_on[j] if abs(lam[j]) >= lambda_crit[j] else g_off[j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _tunnelling_conductance(lam, lambda_crit, g_on, g_off, gap_max, barrier, tip_area, out):
     for j in range(lam.shape[0]):
         gap_nm = gap_max[j] * 1e9 * max(0.0, (lambda_crit[j] - abs(lam[j])) / lambda_crit[j])
