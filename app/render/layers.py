@@ -459,6 +459,9 @@ class _BulkLayer(pg.GraphicsObject):
         self._buffer = np.zeros((0, 0), dtype=np.uint32)
         self._perm = np.zeros(0, dtype=np.int64)
         self._image: QtGui.QImage | None = None
+        #: (matrix, x0, y0, x1, y1, rgba) of the last window paint: a restyle draws the new
+        #: buffer for it straight away instead of repainting the old one first
+        self._window_view: tuple | None = None
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt API
         return self._bounds
@@ -507,6 +510,7 @@ class _BulkLayer(pg.GraphicsObject):
         self._xy_sorted = geometry.xy_sorted
         self._key_sorted = geometry.key_sorted
         self._reach = geometry.reach
+        self._window_view = None  # the layer's area changed: the next paint says where it is
         self._clear()
 
     def _restyle(self, group: np.ndarray, pens: list[QtGui.QPen]) -> None:
@@ -518,7 +522,15 @@ class _BulkLayer(pg.GraphicsObject):
         self._pens = [QtGui.QPen(pen) for pen in pens]
         self._drawables = None  # vector paths are rebuilt on demand
         self._version += 1
-        self.update()
+        if self._window_view is not None and self._draws_raster() and self.isVisible():
+            # A window's layer: the new buffer is drawn in the background and the layer
+            # repaints when it is ready. Repainting now would only composite the old buffer
+            # again (one more paint of the whole canvas per frame of a run).
+            matrix, x0, y0, x1, y1, rgba = self._window_view
+            self._request_raster((matrix, x0, y0, x1, y1, rgba, self._version), matrix,
+                                 (x0, y0), (y1 - y0, x1 - x0), rgba)
+        else:
+            self.update()
 
     def _clear(self) -> None:
         self._group = np.full(self._xy.shape[0], -1, dtype=np.int64)
@@ -535,11 +547,15 @@ class _BulkLayer(pg.GraphicsObject):
 
     # -- painting -----------------------------------------------------------------------------
 
+    def _draws_raster(self) -> bool:
+        """True when the styles can be drawn by the raster kernels (on a raster device)."""
+        return self.raster and bool(self._pens) and all(
+            p.style() == QtCore.Qt.PenStyle.SolidLine for p in self._pens)
+
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         if not self._pens or self._bounds.isEmpty():
             return
-        if self.raster and painter.paintEngine().type() == _RASTER and all(
-                p.style() == QtCore.Qt.PenStyle.SolidLine for p in self._pens):
+        if painter.paintEngine().type() == _RASTER and self._draws_raster():
             self._paint_raster(painter)
             return
         if self._drawables is None:
@@ -559,7 +575,10 @@ class _BulkLayer(pg.GraphicsObject):
         if invertible:
             visible = visible.intersected(
                 to_item.mapRect(QtCore.QRectF(0, 0, device.width(), device.height())))
-        if painter.hasClipping():
+        window = self.asynchronous and _is_window(device)
+        # A window's buffer always covers the whole visible layer: a partial repaint (the
+        # picked junction's ring) composites it clipped rather than drawing a piece anew.
+        if painter.hasClipping() and not window:
             visible = visible.intersected(painter.clipBoundingRect())
         area = transform.mapRect(visible)
         if area.isEmpty():
@@ -571,11 +590,9 @@ class _BulkLayer(pg.GraphicsObject):
         matrix = (transform.m11(), transform.m12(), transform.m21(), transform.m22(),
                   transform.dx(), transform.dy())
         key = (matrix, x0, y0, x1, y1, rgba, self._version)
-        if self.asynchronous and _is_window(device):
-            if key != self._cache_key and key != self._requested_key:
-                self._requested_key = key
-                _RASTERIZER.request(self, self._raster_job(key, matrix, (x0, y0),
-                                                           (y1 - y0, x1 - x0), rgba))
+        if window:
+            self._window_view = (matrix, x0, y0, x1, y1, rgba)
+            self._request_raster(key, matrix, (x0, y0), (y1 - y0, x1 - x0), rgba)
             if self._image is None or self._image_rect is None:
                 return  # the first buffer is being drawn; it repaints when ready
             x0, y0, width, height = self._image_rect
@@ -593,6 +610,12 @@ class _BulkLayer(pg.GraphicsObject):
                               self._image)
         finally:
             painter.restore()
+
+    def _request_raster(self, key, matrix, origin, shape, rgba: bool) -> None:
+        """Ask the background thread for the buffer ``key`` (unless it is shown or asked)."""
+        if key != self._cache_key and key != self._requested_key:
+            self._requested_key = key
+            _RASTERIZER.request(self, self._raster_job(key, matrix, origin, shape, rgba))
 
     def _raster_inputs(self, matrix, rgba: bool) -> tuple:
         colors = np.array([_premultiplied(p, rgba) for p in self._pens], dtype=np.uint8)
