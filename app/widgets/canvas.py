@@ -266,10 +266,9 @@ class NetworkCanvas(NetworkView):
             self._selection_line.show()
         else:
             return
-        if self.isVisible():
-            # Paint now: a queued update waits behind a running simulation's redraws (0.4-1 s
-            # at 10,000 wires); the paint itself only composites the layers' buffers.
-            self.viewport().repaint()
+        # No repaint() here: it painted the whole canvas, and the scene's own update of the
+        # ring's few pixels followed on the next pass of the event loop as a second paint.
+        # That update alone is the response: posted events go before the next frame's timer.
 
     def nearest(self, x: float, y: float, *, radius: float) -> tuple[str, int]:
         """The junction (preferred) or wire nearest to scene point ``(x, y)`` within
