@@ -487,7 +487,7 @@ def symbolic_from_matrix(indptr: np.ndarray, indices: np.ndarray, *, relax: bool
                         indptr, indices, start, row_ptr, parent))
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _factorize(indptr, indices, data, start, panel_ptr, row_ptr, rows, parent, values,
                inv_diag, relmap, child_map, stack, pending, update, scratch, front):
     n_super = start.shape[0] - 1
@@ -630,7 +630,7 @@ def work_arrays(pattern: SupernodalPattern, n: int) -> tuple:
             np.zeros(max(pattern.scratch_size, 1)))
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def solve(start, panel_ptr, row_ptr, rows, values, inv_diag, r, z, t):
     """z = (L D L^T)^{-1} r from the supernodal panels.
 
