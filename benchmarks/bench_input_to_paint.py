@@ -21,6 +21,9 @@ each with its ratio to the baseline. The target is <= 100 ms while running.
 Event-loop stall probe: a 10 ms QTimer records the longest gap between two of its ticks,
 idle (the baseline) and from Deposit to the built network of ``--deposit-wires`` wires
 (film of 3 s, then Finish now, as tests/test_app_responsive.py does). The target is 100 ms.
+Cyclic garbage collections (``gc.callbacks``) are timed during the deposition: the longest of
+each generation is printed, and whether one lay inside the longest gap (collections run on the
+GUI thread only, see nwn.app.render.gui_garbage, so a long one is a stall).
 
 Usage::
 
@@ -31,6 +34,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -203,13 +207,45 @@ def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p90, ordered[-1]
 
 
+class GcLog:
+    """Cyclic garbage collections while installed: ``(generation, start, end)`` (perf_counter s)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((info["generation"], self._started, time.perf_counter()))
+
+    def __enter__(self) -> GcLog:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self)
+
+    def longest(self, generation: int) -> float:
+        return max((b - a for g, a, b in self.spans if g == generation), default=0.0)
+
+    def inside(self, start: float, end: float) -> list[tuple[int, float]]:
+        """(generation, duration) of the collections that ran within [start, end]."""
+        return [(g, b - a) for g, a, b in self.spans if a >= start and b <= end]
+
+
 def gap_probe_during(action, done, timeout: float) -> float:
-    """Longest gap (s) between ticks of a 10 ms timer from ``action()`` until ``done()``."""
+    """Longest gap (s) between ticks of a 10 ms timer from ``action()`` until ``done()``;
+    ``gap_probe_during.window`` is that gap's (start, end) in perf_counter seconds."""
     last = [time.perf_counter()]
     gaps = [0.0]
+    gap_probe_during.window = (0.0, 0.0)
 
     def tick() -> None:
         now = time.perf_counter()
+        if now - last[0] > max(gaps):
+            gap_probe_during.window = (last[0], now)
         gaps.append(now - last[0])
         last[0] = now
 
@@ -274,10 +310,16 @@ def main() -> None:
                 window.finish_deposition()
             return not window.depositing
 
-        stall = gap_probe_during(deposit, done, 600)
+        with GcLog() as collections:
+            stall = gap_probe_during(deposit, done, 600)
         print(f"event loop, longest gap of a 10 ms timer: idle (baseline) {1e3 * idle:.0f} ms, "
               f"depositing {args.deposit_wires:,} wires (3 s film, then Finish now) "
               f"{1e3 * stall:.0f} ms (x{stall / idle:.1f})")
+        inside = collections.inside(*gap_probe_during.window)
+        print("  garbage collections while depositing, longest: "
+              + ", ".join(f"gen {g} {1e3 * collections.longest(g):.0f} ms" for g in range(3))
+              + "; within the longest gap: "
+              + (", ".join(f"gen {g} {1e3 * d:.0f} ms" for g, d in inside) or "none"))
         window.close()
     app.processEvents()
 
