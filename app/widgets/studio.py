@@ -851,7 +851,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return prepared, None
         scene = NetworkScene(prepared.built.network)
         scene.junction_tree  # noqa: B018 - built here, cached on the scene
-        scene.touching(document.electrodes)  # cached on the scene for these electrodes
+        # the contact outlines, cached on the scene for these electrodes
+        NetworkCanvas.highlight_geometry(scene, document.electrodes)
         return prepared, (scene, NetworkCanvas.prepare_geometry(scene.wire_xy,
                                                                 scene.junction_xy))
 
@@ -1205,11 +1206,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.log_check.blockSignals(True)
             self.log_check.setChecked(COLOR_MODES[mode][1])
             self.log_check.blockSignals(False)
-        self.canvas.set_color_mode(mode, log=self.log_check.isChecked())
-        self.canvas.set_backbone(self.backbone_fraction.value()
-                                 if self.backbone_check.isChecked() else None)
         pair = (self.path_a.currentText(), self.path_b.currentText())
-        self.canvas.set_path(pair if self.path_check.isChecked() and all(pair) else None)
+        self.canvas.set_view(mode, log=self.log_check.isChecked(),
+                             backbone=self.backbone_fraction.value()
+                             if self.backbone_check.isChecked() else None,
+                             path=pair if self.path_check.isChecked() and all(pair) else None)
 
     def _inspect(self, kind: str, index: int, *, clicked: bool) -> None:
         network = self.canvas.network

@@ -45,9 +45,14 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
         self.conductance_plot.addItem(self.time_line)
         self._current_curves: list = []
         self._voltage_curves: list = []
+        self._names: list[str] | None = None
         self.log_conductance = False
 
     def set_electrodes(self, names) -> None:
+        names = list(names)
+        if names == self._names:
+            return  # every network event asks again: rebuilding the curves took 0.1-0.2 s
+        self._names = names
         self.current_plot.clear()
         self.voltage_plot.clear()
         if self.current_plot.legend is not None:
