@@ -10,9 +10,9 @@ Chunks
     the rows it ends up holding is mostly empty space on the disk (a 1 s ``two_terminal_pulse``
     file once took 15.3 MB for 1.8 MB of data, its junction chunks sized for 4096 rows of which
     21 were written). The recorder knows how many rows a planned run writes (steps / interval +
-    1), so each dataset's chunks hold about :data:`CHUNK_BYTES`, never more rows than the run
-    writes, and are evened out so that the last one is nearly full (at most one row per chunk
-    is left empty). A run whose length is not known gets chunks of about :data:`CHUNK_BYTES`.
+    1), so each dataset's chunks hold about :data:`CHUNK_BYTES` (half to all of it), never
+    more rows than the run writes, their height chosen so that the last one is as full as it
+    can be. A run whose length is not known gets chunks of about :data:`CHUNK_BYTES`.
     A row wider than :data:`CHUNK_MAX` (a million junctions: 8 MB of conductances) is split
     into column blocks of about :data:`CHUNK_BYTES`, so that every chunk fits HDF5's chunk
     cache (1 MiB per dataset by default): a write of a few rows then lands in a cached chunk
@@ -21,9 +21,9 @@ Chunks
 Compression
     None. Measured (``benchmarks/bench_results_size.py``, figures in ``benchmarks/README.md``),
     HDF5's gzip at level 1 or h5py's lzf on the full-state arrays, with or without the byte
-    shuffle, saves 7-20 % of the file but costs more than the 5 % of run time it was allowed:
-    a junction row every 10 steps is ~12 bytes per junction of nearly incompressible floats,
-    and compressing it takes about as long as one or two steps. :class:`Layout` keeps the
+    shuffle, saves 6-24 % of the file but costs several times the 5 % of run time it was
+    allowed: a junction row every 10 steps is ~12 bytes per junction of nearly incompressible
+    floats, and compressing it takes about as long as one to three steps. :class:`Layout` keeps the
     choice (``compression``, ``level``, ``shuffle``) for that benchmark and for scripts that
     want smaller files at that price; every HDF5 reader reads gzip, lzf needs h5py's filter.
 """
@@ -68,10 +68,10 @@ def chunk_shape(rows: int | None, width: int | None, itemsize: int) -> tuple[int
     Returns
     -------
     tuple of int
-        ``(chunk_rows,)`` or ``(chunk_rows, chunk_columns)``: about :data:`CHUNK_BYTES` (a
-        single row over :data:`CHUNK_MAX` split into column blocks), never more rows than
-        ``rows``, and evened so that ``rows`` fill the chunks they need to within one row
-        per chunk.
+        ``(chunk_rows,)`` or ``(chunk_rows, chunk_columns)``: half to all of
+        :data:`CHUNK_BYTES` (a single row over :data:`CHUNK_MAX` split into column blocks),
+        or one chunk of ``rows`` rows where that is smaller; of those heights, the one that
+        leaves the fewest rows of the last chunk empty.
     """
     columns = None if width is None else max(1, int(width))
     row_bytes = int(itemsize) * (columns or 1)
@@ -82,8 +82,14 @@ def chunk_shape(rows: int | None, width: int | None, itemsize: int) -> tuple[int
     per_chunk = max(1, CHUNK_BYTES // row_bytes)
     if rows is not None:
         rows = max(1, int(rows))
-        n_chunks = -(-rows // per_chunk)
-        per_chunk = -(-rows // n_chunks)  # same number of chunks, the last one nearly full
+        if rows <= per_chunk:
+            per_chunk = rows  # one chunk holds the whole run
+        else:
+            # Of the heights from half the target up, the one leaving the fewest rows of the
+            # last chunk empty (the tallest among equals): space allocated, never written.
+            heights = np.arange(per_chunk, (per_chunk + 1) // 2 - 1, -1, dtype=np.int64)
+            empty = -(-rows // heights) * heights - rows
+            per_chunk = int(heights[np.argmin(empty)])
     return (per_chunk,) if columns is None else (per_chunk, columns)
 
 

@@ -45,26 +45,33 @@ def test_chunks_follow_the_run_length(rows, width, itemsize):
     assert width is None or 1 <= columns <= width
     chunk_bytes = chunk_rows * columns * itemsize
     assert chunk_rows >= 1 and chunk_bytes <= CHUNK_MAX
+    fits = max(1, CHUNK_BYTES // (columns * itemsize))  # rows of the target size
     if rows is not None:
-        # Never more rows than the run writes, and the run's rows fill their chunks (at most
-        # one empty row per chunk, so at most one chunk's worth of rows over the data).
+        # Never more rows than the run writes; one chunk when the run fits in one.
         assert chunk_rows <= rows
-        n_chunks = -(-rows // chunk_rows)
-        assert n_chunks * chunk_rows - rows < n_chunks
-        # Brute force: no chunk height of at most the target size needs fewer chunks.
-        fits = max(1, CHUNK_BYTES // (columns * itemsize))
-        assert n_chunks == -(-rows // fits)
+        if rows <= fits:
+            assert chunk_rows == rows
+        else:
+            # Half the target at least, and (brute force over those heights) none leaves
+            # fewer rows of its last chunk empty.
+            assert 2 * chunk_rows >= fits
+            empty = [-(-rows // h) * h - rows for h in range((fits + 1) // 2, fits + 1)]
+            assert -(-rows // chunk_rows) * chunk_rows - rows == min(empty)
+    else:
+        assert chunk_rows == fits
     if rows is None or rows * columns * itemsize >= 2 * CHUNK_BYTES:
         # A long run: chunks of about the target, not slivers.
-        assert chunk_bytes >= CHUNK_BYTES // 2 or chunk_rows * columns == (width or 1)
+        assert chunk_bytes >= CHUNK_BYTES // 2 - columns * itemsize
 
 
 def test_a_tiny_run_gets_one_chunk_per_dataset_and_a_huge_one_many():
     assert chunk_shape(1, None, 8) == (1,)
-    assert chunk_shape(21, 4484, 4) == (11, 4484)  # 2 chunks of 175 kB, not 21 of one row
+    assert chunk_shape(21, 4484, 4) == (7, 4484)  # 3 full chunks of 126 kB, not 21 rows
+    assert chunk_shape(93, 4484, 8) == (5, 4484)  # 19 chunks, 2 rows left empty (7 rows: 5)
     assert chunk_shape(201, 2, 8) == (201, 2)
     huge = chunk_shape(10**9 + 1, None, 8)
-    assert huge[0] * 8 <= CHUNK_BYTES and -(-(10**9 + 1) // huge[0]) == 30518
+    assert CHUNK_BYTES // 2 <= huge[0] * 8 <= CHUNK_BYTES
+    assert -(-(10**9 + 1) // huge[0]) * huge[0] - (10**9 + 1) < 10
     wide = chunk_shape(1000, 10**6, 8)  # a million junctions: 8 MB rows in column blocks
     assert wide[0] == 1 and wide[1] * 8 <= CHUNK_BYTES
     assert results_layout.expected_rows(200, 1) == 201 and results_layout.expected_rows(200, 10) == 21
