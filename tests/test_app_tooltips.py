@@ -8,53 +8,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtTest, QtWidgets  # noqa: E402
-from studio_support import open_window  # noqa: E402
-
-#: The controls a person clicks or types into.
-CONTROLS = (QtWidgets.QAbstractButton, QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox,
-            QtWidgets.QComboBox, QtWidgets.QSlider, QtWidgets.QCheckBox)
-#: Qt's own chrome: the toolbar's and menu bar's overflow arrows and a table's corner button.
-QT_CHROME = ("qt_toolbar_ext_button", "qt_menubar_ext_button", "qt_tableview_cornerbutton")
+from studio_support import controls_without_tooltip, open_window  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
     yield from open_window(qtbot, tmp_path)
-
-
-def _part_of_another_control(widget: QtWidgets.QWidget) -> bool:
-    """A spin box's or combo box's own line edit, or a tab bar's scroll arrow: Qt shows the
-    control's tooltip over it (an unanswered tooltip event goes to the parent)."""
-    parent = widget.parentWidget()
-    return isinstance(parent, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox,
-                               QtWidgets.QTabBar)) or widget.objectName() in QT_CHROME
-
-
-def _name(widget: QtWidgets.QWidget) -> str:
-    """``Panel.attribute`` where a panel holds the widget, else its class, text and parents."""
-    parent = widget.parentWidget()
-    while parent is not None:
-        attribute = next((k for k, v in vars(parent).items() if v is widget), None)
-        if attribute is not None:
-            return f"{type(parent).__name__}.{attribute}"
-        parent = parent.parentWidget()
-    text = widget.text() if isinstance(widget, QtWidgets.QAbstractButton) else ""
-    if isinstance(widget, QtWidgets.QLineEdit):
-        text = widget.placeholderText() or widget.text()
-    where = []
-    parent = widget.parentWidget()
-    while parent is not None and len(where) < 3:
-        if not parent.objectName().startswith("qt_"):
-            where.append(parent.objectName() or type(parent).__name__)
-        parent = parent.parentWidget()
-    return f"{type(widget).__name__} {widget.objectName() or text!r} in {' < '.join(where)}"
-
-
-def _lacking(window) -> set[str]:
-    """Every control of the window, shown or not, enabled or not, without a tooltip."""
-    return {_name(w) for w in window.findChildren(QtWidgets.QWidget)
-            if isinstance(w, CONTROLS) and not _part_of_another_control(w)
-            and not w.toolTip().strip()}
 
 
 def test_every_control_in_every_tab_has_a_tooltip(window):
@@ -63,28 +22,28 @@ def test_every_control_in_every_tab_has_a_tooltip(window):
     from nwn.engine.stimuli import STIMULUS_KINDS
 
     win = window
-    lacking = _lacking(win)
+    lacking = controls_without_tooltip(win)
     # the forms that are generated: every junction model's, every distribution's, every
     # waveform kind's (the selected electrode's source), every task's settings
     for model in MODELS:
         win.parameters.model.setCurrentText(model)  # rebuilds the junction form
         assert win.document.scenario.junction.model == model
-        lacking |= _lacking(win)
+        lacking |= controls_without_tooltip(win)
     panel = win.parameters
     for combo, kind in ((panel.length_kind, "normal"), (panel.angle_kind, "vonmises"),
                         (panel.centre_kind, "gennorm")):
         combo.setCurrentText(kind)
-    lacking |= _lacking(win)
+    lacking |= controls_without_tooltip(win)
     win.electrodes.select("left")
     editor = win.electrodes.waveform
     assert editor.isEnabled()
     for kind in STIMULUS_KINDS:
         editor.kind.setCurrentText(kind)
         assert editor.waveform()["kind"] == kind
-        lacking |= _lacking(win)
+        lacking |= controls_without_tooltip(win)
     for task in TASKS:
         win.compute.task.setCurrentText(task)
-        lacking |= _lacking(win)
+        lacking |= controls_without_tooltip(win)
     assert not lacking, "controls without a tooltip:\n" + "\n".join(sorted(lacking))
     # the dock title bars' buttons, and the electrode and segment tables' column headers
     docks = win.findChildren(QtWidgets.QDockWidget)

@@ -91,3 +91,13 @@ def test_menu_actions_write_files(qtbot, tmp_path):
     _, junctions = read_csv(tmp_path / "state_junctions.csv")
     assert junctions.shape[0] == source.network.n_junctions
     assert (tmp_path / "state_wires.csv").exists()
+
+
+def test_every_control_of_the_movie_dialog_has_a_tooltip(qtbot):
+    from studio_support import controls_without_tooltip
+
+    dialog = ExportDialog(snapshot_source())
+    qtbot.addWidget(dialog)
+    lacking = controls_without_tooltip(dialog)
+    assert not lacking, "controls without a tooltip: " + ", ".join(sorted(lacking))
+    assert "1 to 120" in dialog.fps.toolTip()  # the spin box's own range

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 
 from nwn.app.render.movie import (
     COLOR_FIELDS,
+    DEFAULT_DURATION,
     FrameRenderer,
     MovieOptions,
     MovieWriter,
@@ -27,6 +28,7 @@ from nwn.app.render.movie import (
     movie_color_scale,
     movie_format,
 )
+from nwn.app.widgets.fields import spin_tooltip
 
 __all__ = ["ExportDialog", "FigureSizeDialog", "MovieExportJob", "install_export_actions"]
 
@@ -223,14 +225,19 @@ class ExportDialog(QtWidgets.QDialog):
         self.path = QtWidgets.QLineEdit("movie.mp4")
         browse = QtWidgets.QPushButton("…")
         browse.clicked.connect(self._browse)
+        self.path.setToolTip("movie file: .mp4 (H.264) or .gif; an existing file is replaced "
+                             "only after you confirm")
+        browse.setToolTip("choose the movie file")
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.path)
         row.addWidget(browse)
         form.addRow("File (.mp4 / .gif)", row)
         self.fps = QtWidgets.QDoubleSpinBox(minimum=1, maximum=120, value=30)
+        spin_tooltip(self.fps, "frames per second of the movie")
         form.addRow("Frames per second", self.fps)
         self.size = QtWidgets.QComboBox(editable=True)
         self.size.addItems(["1280x720", "1920x1080", "854x480", "640x360"])
+        self.size.setToolTip("frame size in pixels, WIDTHxHEIGHT (pick one or type another)")
         form.addRow("Size", self.size)
         times = source.frame_times
         span = float(times[-1] - times[0]) if len(times) else 0.0
@@ -243,6 +250,11 @@ class ExportDialog(QtWidgets.QDialog):
         end = float(times[-1]) if len(times) else 0.0
         self.end_time = QtWidgets.QDoubleSpinBox(decimals=6, minimum=0, maximum=1e9,
                                                  value=end)
+        spin_tooltip(self.speed, f"simulated seconds per second of movie (auto: every "
+                                 f"recorded state once, at most {DEFAULT_DURATION:g} s of "
+                                 f"movie)", "s/s")
+        spin_tooltip(self.start_time, "first simulated time exported", "s")
+        spin_tooltip(self.end_time, "last simulated time exported", "s")
         form.addRow("Start (s)", self.start_time)
         form.addRow("End (s)", self.end_time)
         self.color = QtWidgets.QComboBox()
@@ -277,11 +289,14 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Colour range", scale_row)
         self.trace = QtWidgets.QComboBox()
         self.trace.addItems(["none", "conductance", "current"])
+        self.trace.setToolTip("a trace drawn beside the network, up to each frame's time: "
+                              "two-terminal conductance G(t) or the electrode currents")
         form.addRow("Side panel", self.trace)
         self.overlays = {}
         for key, label in (("show_time", "time"), ("show_scale_bar", "scale bar"),
                            ("show_colorbar", "colour bar"), ("show_names", "electrode names")):
             box = QtWidgets.QCheckBox(label, checked=True)
+            box.setToolTip(f"draw the {label} on every frame")
             self.overlays[key] = box
             form.addRow("Overlay" if key == "show_time" else "", box)
         self.bar = QtWidgets.QProgressBar()
@@ -293,6 +308,9 @@ class ExportDialog(QtWidgets.QDialog):
         self.cancel_button = buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.export_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._cancel)
+        self.export_button.setToolTip("write the movie in the background (the window stays "
+                                      "live)")
+        self.cancel_button.setToolTip("stop the export (the partial file is deleted) or close")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.bar)

@@ -13,14 +13,25 @@ class DepositionPanel(QtWidgets.QWidget):
     """Counters of a deposition: wires, junctions, clusters, largest cluster, n <l^2>."""
 
     NAMES = ("wires", "junctions", "clusters", "largest cluster", "n·⟨l²⟩", "percolation")
+    #: What each counter means (its tooltip).
+    TIPS = ("wires landed so far, of the wires asked for",
+            "wire crossings found so far (each a memristive junction)",
+            "groups of wires connected through junctions (a lone wire is one)",
+            "share of the landed wires in the largest cluster, in %",
+            "dimensionless density N·⟨l²⟩ / area of the landed wires; a film percolates above "
+            f"about {CRITICAL_DENSITY_RATIO:.2f}",
+            "the wire whose landing first made one cluster join two electrodes (from then on "
+            "the film conducts between them)")
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         form = QtWidgets.QFormLayout(self)
         self.values = {}
-        for name in self.NAMES:
+        for name, tip in zip(self.NAMES, self.TIPS, strict=True):
             label = QtWidgets.QLabel("-")
+            label.setToolTip(tip)
             form.addRow(name, label)
+            form.labelForField(label).setToolTip(tip)
             self.values[name] = label
 
     def clear(self) -> None:
