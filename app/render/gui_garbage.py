@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import gc
 
-__all__ = ["collect_on_gui_thread", "collect_now"]
+__all__ = ["collect_on_gui_thread", "collect_now", "freeze_start_up"]
 
 _COLLECTOR = None  # the process's one collector; a second QTimer would only add work
+_FROZEN = False
 
 INTERVAL_S = 1.0  # seconds between checks: generation counts only, so a check costs microseconds
 
@@ -52,3 +53,19 @@ def collect_now() -> None:
     """
     if _COLLECTOR is not None:
         _COLLECTOR.check()
+
+
+def freeze_start_up() -> None:
+    """Take what is alive now out of the collector's sight, once per process (``gc.freeze``).
+
+    Call it on the GUI thread once the first window is built. The ~200,000 objects of the
+    imported libraries and the window live as long as the process; a full (generation 2)
+    collection scanned them all on the GUI thread, which stalled the event loop 115 ms during
+    a 100,000-wire deposition on a loaded machine. Frozen objects are never collected, so the
+    garbage there is now is collected first.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.collect()
+        gc.freeze()

@@ -182,6 +182,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._electrode_items: list[QtWidgets.QGraphicsItem] = []
         self._flagged: set[str] = set()
         self.selected_electrode: str | None = None
+        self._drawn_selected: str | None = None  # the selected electrode as drawn
         self._wire_xy_um = np.zeros((0, 2, 2))
         self._path_time = -np.inf
         self._colorbar_key: tuple | None = None
@@ -337,8 +338,17 @@ class NetworkView(pg.GraphicsLayoutWidget):
 
         Outlines are cosmetic (the same pixel width at every zoom) over a dark halo; labels
         sit beside the shape; the :attr:`selected_electrode` gets a white outline."""
-        self._electrodes = list(electrodes)
-        self._flagged = set(flagged)
+        electrodes, flagged = list(electrodes), set(flagged)
+        drawn = (self._electrodes, self._flagged, self._drawn_selected)
+        try:
+            same = drawn == (electrodes, flagged, self.selected_electrode)
+        except ValueError:  # a waveform holding sample arrays: compare by redrawing
+            same = False
+        if same:  # every network event asks again: the items stay, the contacts may move
+            self._update_highlight()
+            return
+        self._electrodes, self._flagged = electrodes, flagged
+        self._drawn_selected = self.selected_electrode
         for item in self._electrode_items:
             self.view.removeItem(item)
         self._electrode_items = []

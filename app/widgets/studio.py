@@ -27,7 +27,7 @@ from nwn.app.models.deposition_film import (
 )
 from nwn.app.models.document import Document, geometry_electrodes
 from nwn.app.models.pacing import FramePacer
-from nwn.app.render.gui_garbage import collect_on_gui_thread
+from nwn.app.render.gui_garbage import collect_on_gui_thread, freeze_start_up
 from nwn.app.widgets.canvas import NetworkCanvas
 from nwn.app.widgets.panels.deposition import DepositionPanel
 from nwn.app.widgets.panels.electrodes import ElectrodePanel
@@ -129,6 +129,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._restore_layout()
         self._document_changed()
         self._warm_up()
+        freeze_start_up()  # full collections then scan only what came after (gui_garbage)
 
     # -- UI -----------------------------------------------------------------------------------
 
