@@ -24,8 +24,8 @@ from nwn.engine.scenario import parse_scenario  # noqa: E402
 from nwn.geometry import find_junctions  # noqa: E402
 
 #: Longest gap between two ticks of a 10 ms probe timer the 100,000-wire test accepts (s).
-#: The target is 0.1 s (benchmarks/bench_input_to_paint.py reports the figure: 0.6-0.9 s on a
-#: 2-core machine at load 8); the slack is for such a machine, where worker threads' calls
+#: The target is 0.1 s (benchmarks/bench_input_to_paint.py reports the figure: 0.12-0.28 s on a
+#: 2-core machine at load 7-9); the slack is for such a machine, where worker threads' calls
 #: that hold the interpreter lock (shapely, numpy, a raster kernel's dispatch) stretch
 #: several-fold. Before, the GUI thread did it all: Finish (the last frame, the graph, the
 #: view) was one 2.0-2.4 s call at load 2, each film frame 1.0-1.5 s, Deposit itself 1.3 s.
