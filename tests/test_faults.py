@@ -6,6 +6,7 @@ otherwise); the signal cases run ``nwn`` in a subprocess.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -268,3 +269,149 @@ def test_an_interrupt_swallowed_in_a_weakref_callback_still_ends_the_command(
     assert code == 143, err
     assert "Traceback" not in err and "Exception ignored" not in err, err
     assert err.strip().splitlines()[-1].startswith("nwn: terminated"), err
+
+
+# -- signals in the other long commands (a real process each) ---------------------------------
+
+#: Members of ~0.1-0.5 s each: a sweep of 24 is still running when the signal comes.
+MEMBER = two_terminal(n_wires=120, duration=0.3)
+
+
+def _members_finished(path: Path) -> int:
+    """Members a sweep file being written holds so far (0 while it cannot be read; the
+    writer holds HDF5's lock, so the file is read without it)."""
+    try:
+        with h5py.File(path, "r", locking=False) as file:
+            status = [s.decode() if isinstance(s, bytes) else str(s)
+                      for s in file["members/status"][...]]
+    except (OSError, KeyError, ValueError):  # caught between two of the writer's flushes
+        return 0
+    return sum(s != "pending" for s in status)
+
+
+def _no_hidden_files(folder: Path) -> None:
+    assert not [p for p in os.listdir(folder) if is_partial_file(p)], os.listdir(folder)
+
+
+def _signalled_sweep(tmp_path, argv, number, *, group=False, until=lambda part: True):
+    """Start ``nwn argv`` (a sweep writing sw.h5), wait for ``until(part file)``, send
+    ``number`` (to its whole process group, as a terminal's Ctrl-C, if ``group``); return
+    (exit code, stderr lines)."""
+    (tmp_path / "s.toml").write_text(MEMBER)
+    process = subprocess.Popen([sys.executable, "-m", "nwn.app.cli", *argv], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                               start_new_session=group)
+    part = tmp_path / "sw.h5.part"
+    try:
+        # (a sweep that ended first, sw.h5 complete, fails the test's own checks)
+        _wait_for(lambda: (part.exists() and until(part)) or (tmp_path / "sw.h5").exists())
+    finally:
+        if group:
+            os.killpg(process.pid, number)
+        else:
+            process.send_signal(number)
+    return _finish(process)
+
+
+KEPT = re.compile(r"sw\.h5\.part keeps the (\d+) of (\d+) members finished \(0 failed\): run "
+                  r"the same command again to continue")
+
+
+@pytest.mark.parametrize("command,number,code,word", [
+    (["sweep", "s.toml", "--vary", "junction.params.g_max=1e-3,2e-3,3e-3", "--seeds", "8"],
+     signal.SIGTERM, 143, "terminated"),
+    (["ensemble", "s.toml", "--seeds", "24"], signal.SIGINT, 130, "interrupted"),
+], ids=["sweep-sigterm", "ensemble-sigint"])
+def test_a_signal_ends_a_serial_sweep_between_members(tmp_path, command, number, code, word):
+    code_got, lines = _signalled_sweep(tmp_path, [*command, "--serial", "-o", "sw.h5", "-q"],
+                                       number)
+    assert code_got == code and len(lines) == 1 and lines[0].startswith(f"nwn: {word}; "), lines
+    kept = KEPT.search(lines[0])
+    assert kept and int(kept[2]) == 24, lines
+    # the file holds what the line says, the rest pending; no figure, no hidden files
+    from nwn.engine.sweep.result import SweepResult
+
+    with SweepResult(tmp_path / "sw.h5.part") as result:
+        assert result.n_done == int(kept[1]) < 24 and not result.complete
+    assert not (tmp_path / "sw.h5").exists() and not (tmp_path / "sw.png").exists()
+    _no_hidden_files(tmp_path)
+
+
+def test_ctrl_c_to_the_process_group_ends_a_dask_sweep_in_one_line(tmp_path):
+    # The workers get the terminal's Ctrl-C too; they leave it to the sweep (worker preload).
+    code, lines = _signalled_sweep(
+        tmp_path, ["ensemble", "s.toml", "--seeds", "24", "--workers", "1", "-o", "sw.h5",
+                   "-q"], signal.SIGINT, group=True, until=lambda p: _members_finished(p) > 0)
+    assert code == 130 and len(lines) == 1, lines
+    kept = KEPT.search(lines[0])
+    assert lines[0].startswith("nwn: interrupted; ") and kept and 0 < int(kept[1]) < 24, lines
+    _no_hidden_files(tmp_path)
+
+
+def test_a_signal_on_reservoir_run_writes_nothing(tmp_path):
+    from rc_reservoirs import pad_device
+
+    (tmp_path / "d.toml").write_text(pad_device(model="rate", params="{kd0 = 5.0, kp0 = 0.5}",
+                                                samples=20000))
+    process = _nwn("reservoir", "run", "d.toml", "--task", "memory-capacity", "-o", "rc.h5",
+                   "--recording", "rc.txt", "-q", cwd=tmp_path)
+    _wait_for(lambda: _handles_sigterm(process))
+    time.sleep(3.0)
+    process.send_signal(signal.SIGTERM)
+    code, lines = _finish(process)
+    assert code == 143 and len(lines) == 1, lines
+    assert lines[0] in ("nwn: terminated", "nwn: terminated during the reservoir run; nothing "
+                        "was written (rc.h5 and rc.txt: written only once the run is scored)"), \
+        lines
+    assert sorted(os.listdir(tmp_path)) == ["d.toml"]
+
+
+def test_a_signal_on_fit_writes_nothing(results, tmp_path):
+    process = _nwn("fit", str(results), "-o", "fit", "--starts", "5000", "--no-figures",
+                   cwd=tmp_path)
+    _wait_for(lambda: _handles_sigterm(process))
+    time.sleep(3.0)
+    process.send_signal(signal.SIGINT)
+    code, lines = _finish(process)
+    assert code == 130 and len(lines) == 1, lines
+    # (main's own line if the signal came before the command started, on a slow machine)
+    assert lines[0] == "nwn: interrupted" or lines[0].startswith(
+        "nwn: interrupted while fitting; nothing was written"), lines
+    assert not (tmp_path / "fit").exists() or not os.listdir(tmp_path / "fit")
+    _no_hidden_files(tmp_path)
+
+
+def test_plot_reads_a_results_file_still_being_written(tmp_path, capsys):
+    # results.py reads a file whose run holds HDF5's lock (between two of its flushes the file
+    # is whole); plot draws what is there
+    from nwn.engine.results import Results
+
+    (tmp_path / "s.toml").write_text(LONG.replace("duration = 1.0", "duration = 100.0"))
+    process = _nwn("run", "s.toml", "-o", "r.h5", "-q", cwd=tmp_path)
+
+    def rows() -> int:
+        try:
+            with Results(tmp_path / "r.h5") as results:
+                return results.rows("trace")
+        except ValueError:
+            return 0
+
+    try:
+        _wait_for(lambda: (tmp_path / "r.h5").exists() and rows() >= 3)
+        for _ in range(3):  # a read caught in the middle of a flush says so: again
+            code = main(["plot", str(tmp_path / "r.h5"), "-o", str(tmp_path / "p.png"),
+                         "--csv", str(tmp_path / "p.csv"), "--force"])
+            err = capsys.readouterr().err
+            assert "Traceback" not in err
+            if code == 0:
+                break
+            assert code == 2 and "if a run is writing it, try again" in err, err
+        assert code == 0, err
+        assert process.poll() is None  # still being written
+    finally:
+        process.send_signal(signal.SIGINT)
+        _finish(process)
+    csv_rows = [line for line in (tmp_path / "p.csv").read_text().splitlines()
+                if line and line[0].isdigit()]
+    assert len(csv_rows) >= 3 and (tmp_path / "p.png").stat().st_size > 0

@@ -41,6 +41,10 @@ QUIET_WORKERS = {
 }
 
 
+#: Module every embedded worker imports first: it leaves Ctrl-C and SIGTERM to the sweep.
+WORKER_PRELOAD = "nwn.engine.sweep.worker_signals"
+
+
 def _close_embedded(cluster: Any) -> None:
     """Close an embedded cluster at once: its members are all done or abandoned by then.
 
@@ -156,6 +160,7 @@ def connect(client: Any = None, *, workers: int | None = None,
     with dask.config.set(QUIET_WORKERS):
         cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                           silence_logs=logging.ERROR)
+                                           silence_logs=logging.ERROR,
+                                           preload=[WORKER_PRELOAD])
     local = distributed.Client(cluster, set_as_default=False)
     return Connection(local, owned=(local, _Embedded(cluster)))

@@ -149,15 +149,25 @@ def run_sweep(scenario: Scenario,
                             electrodes=electrodes, common_time=common_time)
     try:
         pending = store.pending()
+        stop = should_stop if should_stop is not None else (lambda: False)
         if pending:
             task = _Tasks(definition, cases, outputs, runner)
-            stop = should_stop if should_stop is not None else (lambda: False)
             if serial:
                 _run_here(store, task, pending, progress, stop)
             else:
-                with connect(client, workers=workers, scheduler_file=scheduler_file,
-                             timeout=timeout) as connection:
-                    _run_on(connection, store, task, pending, progress, stop)
+                try:
+                    connection = connect(client, workers=workers,
+                                         scheduler_file=scheduler_file, timeout=timeout)
+                except Exception:
+                    # A Ctrl-C to the terminal's process group reaches the embedded cluster's
+                    # worker processes too; one caught before its preload made it ignore
+                    # signals (nwn.engine.sweep.worker_signals) dies, and the cluster does not
+                    # start. The sweep was being stopped anyway.
+                    if not stop():
+                        raise
+                else:
+                    with connection:
+                        _run_on(connection, store, task, pending, progress, stop)
     finally:
         path = store.close()
     return SweepResult(path)

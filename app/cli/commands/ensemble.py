@@ -36,11 +36,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
-    from nwn.app.cli.commands.sweep import seeds_from
+    from nwn.app.cli.commands.sweep import run_until_signal, seeds_from
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.ensemble import EnsembleResult
     from nwn.engine.runner import override
-    from nwn.engine.sweep import run_sweep
     from nwn.geometry.checks import check_positive
 
     scenario, text = resolve_scenario(args.scenario)
@@ -60,16 +59,21 @@ def run(args: argparse.Namespace) -> int:
     figure_path = check_output(output.with_suffix(".png"), "figure", inputs=(args.scenario,),
                                force=args.force or again, option="the figure")
     bar = None if args.quiet else ProgressBar("ensemble")
-    with run_sweep(scenario, None, seeds, reseed=args.vary,
-                   output=output, progress=bar, **cluster_arguments(args)) as sweep:
+    done, code = run_until_signal(scenario, None, seeds, reseed=args.vary, output=output,
+                                  progress=bar, **cluster_arguments(args))
+    if code is not None:
+        return code  # no figure: the ensemble is not complete
+    with done as sweep:
         failures = sweep.failures()
         for line in failures[:10]:
             print(f"nwn: {line}", file=sys.stderr)
         result = EnsembleResult.from_sweep(sweep.load())
         path = sweep.path
+    from nwn.app.cli import interrupts
     from nwn.app.render.bridge_figures import write_ensemble_figure
 
-    figure = write_ensemble_figure(figure_path, result)
+    with interrupts.polled():  # a signal now: the figure is finished, then main says so
+        figure = write_ensemble_figure(figure_path, result)
     final = result.conductance[:, -1]
     print(f"{len(seeds)} members ({len(failures)} failed): final G = {np.nanmean(final):.4g} "
           f"+- {np.nanstd(final):.2g} S (mean +- std); wrote {path} and {figure}",

@@ -8,6 +8,7 @@ drift against state), and prints a short summary.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from nwn.app.cli.commands._common import add_force, checked_report_folder
@@ -48,7 +49,22 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the fit described by ``args``; return the exit code."""
+    """Run the fit described by ``args``; return the exit code.
+
+    Ctrl-C or SIGTERM before the report is written ends the command with one line and
+    nothing written; while it is written, it is finished first (all the files or none)."""
+    from nwn.app.cli import interrupts
+
+    try:
+        return _fit(args)
+    except KeyboardInterrupt as interrupt:
+        print(f"nwn: {interrupts.interrupt_word(interrupt)} while fitting; nothing was "
+              f"written (the report in {args.output} is written once the fit is done)",
+              file=sys.stderr)
+        return interrupts.interrupt_code(interrupt)
+
+
+def _fit(args: argparse.Namespace) -> int:
     from nwn.engine.analysis.fit import fit_deterministic
     from nwn.engine.analysis.residuals import analyze_residuals
     from nwn.engine.analysis.traces import read_trace
@@ -71,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
     stochastic = None
     if not getattr(args, "no_stochastic", False):
         stochastic = analyze_residuals(fit, threshold=threshold)
+    from nwn.app.cli import interrupts
     from nwn.app.render.report_figures import write_fit_report
 
-    written = write_fit_report(output, fit, stochastic, figures=figures)
+    # All the report or none of it: a signal now only sets the flag, and nwn.app.cli.main
+    # says, once the files are in place, that the command had finished.
+    with interrupts.polled():
+        written = write_fit_report(output, fit, stochastic, figures=figures)
     print(_summary(fit, stochastic, output, len(written) - 1))
     return 0
 

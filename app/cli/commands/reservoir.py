@@ -182,6 +182,23 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
+    """``nwn reservoir run``. Ctrl-C or SIGTERM before the outputs are written ends it with one
+    line and nothing written; while they are written, they are finished first."""
+    from nwn.app.cli import interrupts
+
+    try:
+        return _run_run(args)
+    except KeyboardInterrupt as interrupt:
+        outputs = " and ".join(p for p in (args.output, args.recording) if p is not None)
+        end_bar = "\n" if not args.quiet and sys.stderr.isatty() else ""
+        print(f"{end_bar}nwn: {interrupts.interrupt_word(interrupt)} during the reservoir "
+              f"run; nothing was written"
+              + (f" ({outputs}: written only once the run is scored)" if outputs else ""),
+              file=sys.stderr)
+        return interrupts.interrupt_code(interrupt)
+
+
+def _run_run(args: argparse.Namespace) -> int:
     from nwn.app.cli.commands._common import resolve_scenario
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.reservoir.experiment import run_reservoir, write_reservoir_results
@@ -207,14 +224,19 @@ def run_run(args: argparse.Namespace) -> int:
     check_distinct(args.output, args.recording)
     if args.recording is not None:
         check_pad_labels([e.name for e in scenario.electrodes])
+    from nwn.app.cli import interrupts
+
     progress = None if args.quiet else ProgressBar("reservoir")
     run = run_reservoir(scenario, task=args.task, samples=args.samples, seed=args.seed,
                         settings=task_settings(args), progress=progress)
-    if args.output is not None:
-        write_reservoir_results(args.output, run, scenario_text=text)
-    if args.recording is not None:
-        write_recording(args.recording, run.sample_times, run.electrode_names,
-                        run.electrode_voltage, run.electrode_current)
+    # Both files or neither being cut short: a signal now only sets the flag, and
+    # nwn.app.cli.main says, once they are written, that the command had finished.
+    with interrupts.polled():
+        if args.output is not None:
+            write_reservoir_results(args.output, run, scenario_text=text)
+        if args.recording is not None:
+            write_recording(args.recording, run.sample_times, run.electrode_names,
+                            run.electrode_voltage, run.electrode_current)
     print_result(run.result, args.json)
     if not args.quiet:
         written = [p for p in (args.output, args.recording) if p is not None]
@@ -253,11 +275,10 @@ def sweep_summary(result: Any, tasks: list[str]) -> list[dict[str, Any]]:
 
 def run_sweep_command(args: argparse.Namespace) -> int:
     from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
-    from nwn.app.cli.commands.sweep import seeds_from, vary_pairs
+    from nwn.app.cli.commands.sweep import run_until_signal, seeds_from, vary_pairs
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.output_files import check_output
     from nwn.engine.reservoir.sweeps import TaskRunner
-    from nwn.engine.sweep import run_sweep
     from nwn.geometry.checks import InputError, check_int
 
     # A sweep file is never overwritten: the same command continues it, another is refused.
@@ -271,9 +292,12 @@ def run_sweep_command(args: argparse.Namespace) -> int:
                                                           minimum=2)
     runner = TaskRunner(tuple(tasks), task_settings(args), samples)
     bar = None if args.quiet else ProgressBar("sweep")
-    result = run_sweep(scenario, vary_pairs(args.vary), seeds_from(args, scenario.seed),
-                       zip=args.zip, output=args.output, runner=runner, progress=bar,
-                       **cluster_arguments(args))
+    result, code = run_until_signal(scenario, vary_pairs(args.vary),
+                                    seeds_from(args, scenario.seed), zip=args.zip,
+                                    output=args.output, runner=runner, progress=bar,
+                                    **cluster_arguments(args))
+    if code is not None:
+        return code
     with result:
         failures = result.failures()
         for line in failures[:10]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,13 +72,50 @@ def seeds_from(args: argparse.Namespace, default: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def run_until_signal(scenario: Any, *args: Any, output: str | Path, **options: Any
+                     ) -> tuple[Any, int | None]:
+    """:func:`nwn.engine.sweep.run_sweep`, ended between members by Ctrl-C or SIGTERM.
+
+    Inside, a signal only sets the flag of :mod:`nwn.app.cli.interrupts`, which the sweep polls:
+    members running are cancelled and stay pending, the file is closed with every finished
+    member in it (under its ``.part`` name), and running the same command again continues it.
+
+    Returns
+    -------
+    (SweepResult or None, int or None)
+        The result and None when the sweep ran to its end (a signal after its last member
+        included: :func:`nwn.app.cli.main.main` then reports it); else None or the result, and
+        the exit code (130, 143 for SIGTERM), the one line saying what was kept printed.
+    """
+    from nwn.app.cli import interrupts
+    from nwn.engine.sweep import run_sweep
+    from nwn.engine.sweep.store import partial_path
+
+    end_bar = "\n" if options.get("progress") is not None and sys.stderr.isatty() else ""
+    try:
+        with interrupts.polled() as stop:
+            result = run_sweep(scenario, *args, output=output, should_stop=stop, **options)
+    except KeyboardInterrupt as interrupt:  # raised by a caller's own handler
+        kept = Path(output) if Path(output).exists() else partial_path(output)
+        print(f"{end_bar}nwn: {interrupts.interrupt_word(interrupt)}; {kept} keeps every "
+              f"finished member: run the same command again to continue", file=sys.stderr)
+        return None, interrupts.interrupt_code(interrupt)
+    if not (stop() and not result.complete):
+        return result, None
+    with result:
+        finished, failed = result.n_done + result.n_failed, result.n_failed
+        total = result.definition.n_members
+    print(f"{end_bar}nwn: {interrupts.requested_word()}; {result.path} keeps the {finished} of "
+          f"{total} members finished ({failed} failed): run the same command again to "
+          f"continue", file=sys.stderr)
+    return result, interrupts.requested_code()
+
+
 def run(args: argparse.Namespace) -> int:
     from nwn.app.cli.commands._common import cluster_arguments, resolve_scenario
     from nwn.app.cli.progress import ProgressBar
     from nwn.engine.output_files import check_output
     from nwn.engine.runner import override
-    from nwn.engine.sweep import run_sweep
-    from nwn.engine.sweep.store import partial_path
     from nwn.geometry.checks import check_positive
 
     # A sweep file is never overwritten: the same command continues it, another is refused.
@@ -89,16 +127,12 @@ def run(args: argparse.Namespace) -> int:
     outputs = ["trace"] + [name.strip() for text in args.output_state
                            for name in text.split(",") if name.strip()]
     bar = None if args.quiet else ProgressBar("sweep")
-    try:
-        result = run_sweep(scenario, vary_pairs(args.vary), seeds_from(args, scenario.seed),
-                           zip=args.zip, reseed=args.reseed,
-                           output=args.output, **cluster_arguments(args),
-                           outputs=outputs, progress=bar)
-    except KeyboardInterrupt:
-        kept = Path(args.output) if Path(args.output).exists() else partial_path(args.output)
-        print(f"\nnwn: interrupted; {kept} keeps every finished member: run the same "
-              f"command again to continue", file=sys.stderr)
-        return 130
+    result, code = run_until_signal(scenario, vary_pairs(args.vary),
+                                    seeds_from(args, scenario.seed), zip=args.zip,
+                                    reseed=args.reseed, output=args.output,
+                                    **cluster_arguments(args), outputs=outputs, progress=bar)
+    if code is not None:
+        return code
     with result:
         failures = result.failures()
         total = result.definition.n_members
