@@ -117,16 +117,24 @@ def _etree(indptr, indices, order):
 
 
 @numba.njit(cache=True)
-def _postorder(parent):
+def _children(parent):
+    """Each tree node's children as linked lists: the first child ``head[p]``, then
+    ``sibling[c]`` (-1 ends a list); children in ascending order, so walks visit them so."""
     n = parent.shape[0]
     head = np.full(n, -1, dtype=np.int64)
     sibling = np.full(n, -1, dtype=np.int64)
-    # children lists in descending order, so the depth-first walk visits them ascending
-    for j in range(n - 1, -1, -1):
+    for j in range(n - 1, -1, -1):  # descending, each pushed in front of the list
         p = parent[j]
         if p >= 0:
             sibling[j] = head[p]
             head[p] = j
+    return head, sibling
+
+
+@numba.njit(cache=True)
+def _postorder(parent):
+    n = parent.shape[0]
+    head, sibling = _children(parent)
     order = np.empty(n, dtype=np.int64)
     stack = np.empty(n, dtype=np.int64)
     k = 0
@@ -389,13 +397,7 @@ def _rows_from_matrix(indptr, indices, start, row_ptr, parent):
     n_super = start.shape[0] - 1
     n = start[n_super]
     rows = np.empty(row_ptr[n_super], dtype=np.int32)
-    head = np.full(n_super, -1, dtype=np.int64)
-    sibling = np.full(n_super, -1, dtype=np.int64)
-    for c in range(n_super - 1, -1, -1):
-        p = parent[c]
-        if p >= 0:
-            sibling[c] = head[p]
-            head[p] = c
+    head, sibling = _children(parent)
     mark = np.full(n, -1, dtype=np.int64)
     for s in range(n_super):
         last = start[s + 1] - 1
