@@ -384,6 +384,19 @@ def _rows_from_columns(l_indptr, l_indices, start, row_ptr):
     return rows
 
 
+@numba.njit(cache=True, inline="always")
+def _add_rows_below(source, lo, hi, last, s, mark, rows, w):
+    """Append to ``rows`` from ``w`` the rows in ``source[lo:hi]`` below ``last`` that
+    supernode ``s`` does not hold yet (``mark[i] == s`` once it does); returns the new end."""
+    for q in range(lo, hi):
+        i = source[q]
+        if i > last and mark[i] != s:
+            mark[i] = s
+            rows[w] = i
+            w += 1
+    return w
+
+
 @numba.njit(cache=True)
 def _rows_from_matrix(indptr, indices, start, row_ptr, parent):
     """Rows below each supernode, from A and the supernodal tree, without L's pattern.
@@ -403,20 +416,10 @@ def _rows_from_matrix(indptr, indices, start, row_ptr, parent):
         last = start[s + 1] - 1
         w = row_ptr[s]
         for j in range(start[s], last + 1):
-            for p in range(indptr[j], indptr[j + 1]):
-                i = indices[p]
-                if i > last and mark[i] != s:
-                    mark[i] = s
-                    rows[w] = i
-                    w += 1
+            w = _add_rows_below(indices, indptr[j], indptr[j + 1], last, s, mark, rows, w)
         c = head[s]
         while c != -1:
-            for q in range(row_ptr[c], row_ptr[c + 1]):
-                i = rows[q]
-                if i > last and mark[i] != s:
-                    mark[i] = s
-                    rows[w] = i
-                    w += 1
+            w = _add_rows_below(rows, row_ptr[c], row_ptr[c + 1], last, s, mark, rows, w)
             c = sibling[c]
         if w != row_ptr[s + 1]:  # the column counts and this union must agree
             raise AssertionError("supernodal row structure disagrees with the column counts")
