@@ -420,11 +420,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
     def set_color_mode(self, mode: str, *, log: bool | None = None) -> None:
         """Colour by ``"state" | "conductance" | "current" | "voltage"``; ``log`` None picks
         the mode's default scale."""
-        if mode not in COLOR_MODES:
-            raise ValueError(f"mode must be one of {', '.join(COLOR_MODES)} (got {mode!r})")
-        self.color_mode = mode
-        self.log_scale = log
-        self._redraw()
+        self.set_view(mode, log=log, backbone=self.backbone_fraction, path=self.path_between)
 
     def set_color_scale(self, scale: tuple[float, float] | None) -> None:
         """Keep the colour range ``(low, high)`` (in the mode's unit) for every state drawn
