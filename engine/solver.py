@@ -24,7 +24,9 @@ an exact factorization M = L D L^T of an *earlier* matrix needs a few iterations
 conductances drift slowly, since M^{-1} A has its eigenvalues between the smallest and
 largest ratio of a junction's conductance now to its conductance at the factorization.
 Should CG ever fail to converge, the current matrix is factorized and the step redone, so a
-result is never less accurate than the tolerance. CG starts from the linear extrapolation
+result is never less accurate than the tolerance; and once CG's rate of convergence shows the
+factor too stale to be worth iterating out (more iterations to go than a factorization and a
+fresh solve cost), it is factorized at once and CG continues from where it stood. CG starts from the linear extrapolation
 2 x_k - x_(k-1) of the last two solutions. Convergence (:mod:`~nwn.engine.solver_tolerance`):
 the residual r is the current Kirchhoff's law leaves unbalanced at each node and z = M^{-1} r a
 sharp estimate of the voltage error; CG stops when no node leaks more than ``tolerance`` of the
@@ -164,6 +166,12 @@ class CircuitSolver:
         :meth:`~nwn.engine.solver_preconditioner.Preconditioner.should_refactor`.
     max_iterations : int, keyword-only
         CG iterations after which a step is redone with a fresh factorization.
+    early_refactor : bool, keyword-only
+        Abandon a stale factor within the step that finds it stale (default True): once CG's
+        rate of convergence predicts more iterations than a factorization and a fresh solve
+        cost, the step factorizes its own matrix and CG continues from where it stood
+        (:meth:`~nwn.engine.solver_preconditioner.Preconditioner.give_up`). False: iterate
+        to convergence with the stale factor, as before (always so for ``"legacy"``).
 
     Raises
     ------
@@ -185,7 +193,8 @@ class CircuitSolver:
 
     def __init__(self, network: Network, sources: Mapping, *,
                  tolerance: float | str = DEFAULT_TOLERANCE,
-                 refactor_iterations: int | None = None, max_iterations: int = 200):
+                 refactor_iterations: int | None = None, max_iterations: int = 200,
+                 early_refactor: bool = True):
         if not isinstance(network, Network):
             raise InputError(f"network must be a Network (got {type(network).__name__})")
         if not isinstance(sources, Mapping):
@@ -196,6 +205,7 @@ class CircuitSolver:
                                     check_int("refactor_iterations", refactor_iterations,
                                               minimum=1))
         self.max_iterations = check_int("max_iterations", max_iterations, minimum=1)
+        self.early_refactor = bool(early_refactor) and self.tolerance.name != LEGACY
 
         names = tuple(network.electrode_names)
         unknown = [n for n in sources if n not in names]
@@ -254,7 +264,8 @@ class CircuitSolver:
             )
         return values
 
-    def _cg(self) -> tuple[int, bool, float, float]:
+    def _cg(self, give_up: float = math.inf, fresh: float = 0.0
+            ) -> tuple[int, bool, float, float]:
         r, z, p, q = self._work
         system = self._system
         tol = self.tolerance
@@ -263,7 +274,8 @@ class CircuitSolver:
                       system.contact_v, system.contact_term, self._term_sum, self._term_err,
                       system.current_scale, system.rounding_conductance,
                       max(tol.current, self._current_floor),
-                      max(tol.voltage, self._error_floor), self.max_iterations, r, z, p, q)
+                      max(tol.voltage, self._error_floor), self.max_iterations,
+                      give_up, fresh, r, z, p, q)
 
     def solve(self, junction_conductance, source_values=None, *, out: Solution | None = None
               ) -> Solution:
@@ -306,15 +318,21 @@ class CircuitSolver:
                 if not preconditioner.factored or preconditioner.refactor_due:
                     self._factorize(g)
                     factorized = True
-                iterations, converged, current, error = self._cg()
+                if self.early_refactor and not factorized:
+                    iterations, converged, current, error = self._cg(
+                        *preconditioner.give_up())
+                else:
+                    iterations, converged, current, error = self._cg()
+                counted = iterations  # with the factor the renewal rule judges next
                 if not converged and not factorized:
                     self._factorize(g)
                     factorized = True
                     extra, converged, current, error = self._cg()
                     iterations += extra
+                    counted = extra if self.early_refactor else iterations
                 if not converged:
                     self._accept_attainable(current, error)
-                preconditioner.should_refactor(iterations)
+                preconditioner.should_refactor(counted)
         t2 = time.perf_counter()
         if out is None:
             n_terms = len(self.sources)

@@ -162,7 +162,8 @@ def _errors(r, z, x, contact_free, contact_g, contact_v, contact_term, term_sum,
 @numba.njit(cache=True, nogil=True)
 def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, inv_diag, t,
         contact_free, contact_g, contact_v, contact_term, term_sum, term_err, current_scale,
-        rounding_conductance, tol_current, tol_voltage, max_iterations, r, z, p, q):
+        rounding_conductance, tol_current, tol_voltage, max_iterations, give_up, fresh,
+        r, z, p, q):
     """Preconditioned conjugate gradient, started from ``x`` (updated in place).
 
     The preconditioner is M = L D L^T, an exact factorization of an earlier matrix in
@@ -188,12 +189,21 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
         What rounding alone leaves in the residual and the terminal sums per volt of the
         largest voltage (a small multiple of eps times the largest diagonal entry or terminal
         conductance): Kirchhoff's test asks for no less than that.
+    give_up : float
+        Iterations (the cost of refactorizing and solving afresh, in iterations) beyond which
+        a stale factor is abandoned: two iterations after the first finite measure on, the
+        iterations still needed are predicted from the average rate at which the larger of
+        the two measures (each over its tolerance) fell so far, and CG
+        returns unconverged once the step's predicted total exceeds ``give_up`` while more
+        than ``fresh`` iterations remain. inf: never.
+    fresh : float
+        Iterations a fresh factor needs (those of the step that factorized last).
 
     Returns
     -------
     (int, bool, float, float)
         Iterations done, whether the criterion was met, and the final current and voltage
-        measures (relative) from the true residual.
+        measures (relative) from the true residual (from the recursive one when abandoned).
     """
     n = rhs.shape[0]
     test_current = tol_current < np.inf
@@ -202,6 +212,8 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
     for i in range(n):
         r[i] = rhs[i] - q[i]
     iterations = 0
+    first = np.inf  # the first finite measure and its iteration, for the rate they fall at
+    first_iteration = 0
     while True:  # a restart from the true residual, should the recursive one have drifted
         ldl_solve(start, panel_ptr, row_ptr, rows, panels, inv_diag, r, z, t)
         rz = 0.0
@@ -217,6 +229,21 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
                 break
             if iterations >= max_iterations or not rz > 0.0:
                 break
+            if give_up < np.inf:
+                # how far from the criterion (> 1), and how fast that has fallen so far
+                measure = voltage / tol_voltage
+                if test_current:
+                    measure = max(measure, current / tol_current)
+                if not first < np.inf:  # unset, or inf (started from x = 0)
+                    first = measure
+                    first_iteration = iterations
+                elif iterations - first_iteration >= 2:
+                    remaining = np.inf
+                    if measure < first:
+                        remaining = ((iterations - first_iteration) * np.log(measure)
+                                     / np.log(first / measure))
+                    if remaining > fresh and iterations + remaining > give_up:
+                        return iterations, False, current, voltage
             _matvec(indptr, indices, data, p, q)
             pq = 0.0
             for i in range(n):

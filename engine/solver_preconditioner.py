@@ -161,6 +161,21 @@ class Preconditioner:
         self.refactor_due = due
         return due
 
+    def give_up(self) -> tuple[float, float]:
+        """When CG is to abandon this factor within a step: ``(give_up, fresh)`` of
+        :func:`nwn.engine.solver_kernels.pcg`.
+
+        A step that would need more iterations than a factorization and a solve with a
+        fresh factor (``factor_cost`` plus the iterations of the step that factorized last,
+        at least 1) is cheaper refactorized at once, and so are the steps after it, which
+        start from the fresh factor instead of one the renewal rule would renew next step
+        anyway. The first step after a change of regime (at ``whole_device``'s start the
+        junctions next to the electrodes jump from g_min towards g_max) needed 84
+        iterations with the stale factor at 100,000 wires, where a factorization costs ~11.
+        """
+        fresh = float(max(self._fresh_iterations, 1))
+        return self.factor_cost + fresh, fresh
+
     def get_state(self) -> dict:
         """The renewal bookkeeping and the conductances factorized last (copies)."""
         fc = None if self.factor_conductance is None else self.factor_conductance.copy()

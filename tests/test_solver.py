@@ -553,6 +553,33 @@ def test_extrapolated_start_saves_iterations_and_changes_no_answer(monkeypatch):
         assert np.nanmax(np.abs(a - b)) <= 10 * DEFAULT_TOLERANCE
 
 
+def test_a_step_that_finds_its_factor_stale_refactorizes_at_once():
+    # a regime change (a third of the junctions jump from g_min to g_max, as next to the
+    # electrodes at whole_device's start): the early refactorization abandons the stale
+    # factor after a few iterations; iterating it out takes many more. Both answers are the
+    # dense solve's to the tolerance.
+    network, rng = random_network(12, n=300, radius=0.1)
+    sources = {"left": ("voltage", 1.0), "right": ("ground",)}
+    g0 = np.full(network.n_junctions, 1e-3)
+    jumped = np.where(rng.uniform(size=g0.size) < 0.3, 1e-1, 1e-3)
+    v_ref, i_ref = dense_mna(network, jumped, sources)
+    runs = {}
+    for early in (True, False):
+        solver = CircuitSolver(network, sources, early_refactor=early)
+        solver.solve(g0)
+        sol = solver.solve(jumped)
+        runs[early] = (sol.iterations, sol.factorized, solver.timings["factorizations"])
+        assert np.nanmax(np.abs(sol.node_voltage - v_ref)) <= 1e-9
+        assert sol.terminal_current[0] == pytest.approx(i_ref["left"], rel=1e-10)
+    early_iterations, early_factorized, early_count = runs[True]
+    late_iterations, late_factorized, late_count = runs[False]
+    assert early_factorized and early_count == 2  # abandoned the factor within the step
+    assert not late_factorized and late_count == 1
+    assert early_iterations < late_iterations / 2
+    # the legacy criterion keeps the earlier behaviour whatever the flag
+    assert not CircuitSolver(network, sources, tolerance="legacy").early_refactor
+
+
 def pinned_run(tolerance=DEFAULT_TOLERANCE):
     """A 20-step run whose every output bit is pinned: series resistances, a current source
     and a floating electrode, conductances drifting enough that the refactorization rule

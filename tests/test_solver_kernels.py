@@ -179,7 +179,7 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
     iterations, converged, _, error = kernels.pcg(
         drifted.indptr, drifted.indices, drifted.data, rhs, x, *pattern.arrays(), panels,
         inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, np.inf, 1e-13, 100,
-        *work)
+        np.inf, 0.0, *work)
     assert converged and 1 < iterations < 30 and error <= 1e-13
     # the float32 factor is the float64 one rounded
     if dtype == np.float32:
@@ -191,10 +191,44 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
     y = np.zeros(300)
     iterations, converged, current, _ = kernels.pcg(
         drifted.indptr, drifted.indices, drifted.data, rhs, y, *pattern.arrays(), panels,
-        inv_diag, np.zeros(pattern.max_width), *no_contacts, 1.0, 0.0, 1e-9, 1.0, 100, *work)
+        inv_diag, np.zeros(pattern.max_width), *no_contacts, 1.0, 0.0, 1e-9, 1.0, 100, np.inf,
+        0.0, *work)
     assert converged and current <= 1e-9
     assert np.max(np.abs(rhs - drifted @ y)) <= 1e-9
     assert iterations < kernels.pcg(  # a looser test needs fewer iterations than 1e-13
         drifted.indptr, drifted.indices, drifted.data, rhs, np.zeros(300), *pattern.arrays(),
         panels, inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, np.inf, 1e-13,
-        100, *work)[0]
+        100, np.inf, 0.0, *work)[0]
+
+
+def test_pcg_gives_up_a_factor_too_stale_and_a_fresh_one_finishes():
+    """With a far-drifted matrix CG predicts from its rate of convergence that finishing
+    costs more than ``give_up`` iterations and stops early, unconverged; the iterate it
+    leaves is a valid start for CG with a fresh factor, which meets the criterion."""
+    base = random_laplacian(400, seed=8)
+    order = supernodal.etree_postorder(base.indptr, base.indices)
+    matrix = permuted(base, order)
+    _, pattern, panels, inv_diag = factorize(matrix, np.float32)
+    drifted = permuted(random_laplacian(400, seed=8, drift=1.5), order)
+    rhs = np.random.default_rng(9).normal(size=400)
+    no_contacts = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, np.int64),
+                   np.zeros(1), np.zeros(1))
+
+    def pcg(x, panels, inv_diag, give_up, fresh):
+        return kernels.pcg(drifted.indptr, drifted.indices, drifted.data, rhs, x,
+                           *pattern.arrays(), panels, inv_diag, np.zeros(pattern.max_width),
+                           *no_contacts, 0.0, 0.0, np.inf, 1e-13, 200, give_up, fresh,
+                           *np.zeros((4, 400)))
+
+    full, converged = pcg(np.zeros(400), panels, inv_diag, np.inf, 0.0)[:2]
+    assert converged and full > 20
+    x = np.zeros(400)
+    iterations, converged = pcg(x, panels, inv_diag, 10.0, 1.0)[:2]
+    assert not converged and 2 <= iterations < 10
+    _, _, fresh_panels, fresh_diag = factorize(drifted, np.float32)
+    more, converged, _, error = pcg(x, fresh_panels, fresh_diag, np.inf, 0.0)
+    assert converged and error <= 1e-13 and iterations + more < full / 2
+    reference = np.linalg.solve(drifted.toarray(), rhs)
+    assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
+    # a generous budget leaves CG alone: the same iterations as without one
+    assert pcg(np.zeros(400), panels, inv_diag, 1000.0, 1.0)[:2] == (full, True)
