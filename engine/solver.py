@@ -26,12 +26,13 @@ largest ratio of a junction's conductance now to its conductance at the factoriz
 Should CG ever fail to converge, the current matrix is factorized and the step redone, so a
 result is never less accurate than the tolerance; and once CG's rate of convergence shows the
 factor too stale to be worth iterating out (more iterations to go than a factorization and a
-fresh solve cost), it is factorized at once and CG continues from where it stood. CG starts from the linear extrapolation
-2 x_k - x_(k-1) of the last two solutions. Convergence (:mod:`~nwn.engine.solver_tolerance`):
-the residual r is the current Kirchhoff's law leaves unbalanced at each node and z = M^{-1} r a
-sharp estimate of the voltage error; CG stops when no node leaks more than ``tolerance`` of the
-largest terminal current, no terminal current's estimated error exceeds that, and max|z| <=
-``tolerance`` * max|x|, and the recomputed true residual passes the same test.
+fresh solve cost), it is factorized at once and CG continues from where it stood. CG starts
+from the linear extrapolation 2 x_k - x_(k-1) of the last two solutions. Convergence
+(:mod:`~nwn.engine.solver_tolerance`): the residual r is the current Kirchhoff's law leaves
+unbalanced at each node and z = M^{-1} r a sharp estimate of the voltage error; CG stops when
+no node leaks more than ``tolerance`` of the largest terminal current, no terminal current's
+estimated error exceeds that, and max|z| <= ``tolerance`` * max|x|, and the recomputed true
+residual passes the same test.
 
 Precision: when the conductances span so many decades (1e4 S wire segments or 1e9 S contacts
 beside 1e-3 S junctions) that float64 cannot reach the tolerance, the step that finds out has a
