@@ -14,8 +14,8 @@ least, from the sizes of the solver's own arrays:
   CSR pointers, column indices (int32) and values (float64) and writes one vector;
 - each iteration's vector updates and convergence test stream about 16 vectors of n float64;
 - the value assembly reads the per-edge arrays and the junction conductances and writes the
-  matrix values and the right-hand side; the scatter reads the voltages and edge arrays and
-  writes node voltages and edge currents.
+  matrix values, the right-hand side and the diagonal's sums; the scatter reads the voltages
+  and edge arrays and writes node voltages, edge currents and junction voltages.
 
 Gathers of the solution vector at the matrix's and L's row indices are not counted: at
 100,000 wires the vectors (0.8 MB each) stay in cache. The floor is those bytes over the
@@ -72,8 +72,12 @@ def stream_bytes(solver: CircuitSolver) -> dict:
     matvec = system.indptr.nbytes + system.indices.nbytes + system.data.nbytes + 8 * n
     edges = sum(a.nbytes for a in system._edges) + system._edge_g.nbytes
     network = solver.network
-    assembly = edges + 8 * network.n_junctions + 2 * system.data.nbytes + 8 * n
-    scatter = (system._edge_nodes.nbytes + system._edge_g.nbytes + 8 * network.n_edges
+    # the values written once, the right-hand side and the diagonal's sums
+    assembly = edges + 8 * network.n_junctions + system.data.nbytes + 2 * 8 * n
+    # edge ends and junctions (int32) and conductances read, edge currents and junction
+    # voltages written, node voltages written and the solution read
+    ends = system._edges[4].nbytes + system._edges[5].nbytes + system._edges[1].nbytes
+    scatter = (ends + system._edge_g.nbytes + 8 * network.n_edges + 8 * network.n_junctions
                + 8 * network.n_nodes + 8 * n)
     return dict(solve=solve, matvec=matvec, iteration=ITERATION_VECTORS * 8 * n,
                 assembly=assembly, scatter=scatter)

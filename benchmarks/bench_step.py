@@ -18,6 +18,11 @@ Usage::
                                     [--big-steps 100] [--settle 20]
     python benchmarks/bench_step.py --scaling 10000 30000 100000 [--steps 200] [--chunk 5]
                                     [--settle 100]
+    python benchmarks/bench_step.py --compare --sizes 10000 100000 [--steps 300] [--settle 0]
+
+``--compare`` runs each size twice on one network, with the solver's earlier behaviour
+(a stale factor iterated out, ``early_refactor=False``) and today's (abandoned once CG's rate
+shows it stale), their steps interleaved, and prints both and their ratio.
 
 ``--scaling`` measures how the whole step grows with the network: the sizes run in one
 process, their steps interleaved, and each size's cost is printed with its growth against
@@ -78,14 +83,18 @@ def plain_system(network, junction_conductance: np.ndarray, volts: float):
     return laplacian[free][:, free].tocsc(), rhs
 
 
-def make_simulation(n_wires: int, settle: int):
+def make_simulation(n_wires: int, settle: int, early_refactor: bool = True, built=None):
     """The reference workload through the public API, run ``settle`` steps (compiled, settled).
+
+    ``early_refactor=False`` keeps the solver's earlier behaviour of iterating a stale factor
+    out (``CircuitSolver(early_refactor=...)``), for a comparison in the same run; ``built``
+    reuses a ``(network, side)`` already built.
 
     Returns the simulation, its network, the bias (V) and the seconds taken to build the
     network (deposition, junctions, graph).
     """
     t0 = time.perf_counter()
-    network, side = build(n_wires, seed=n_wires)
+    network, side = build(n_wires, seed=n_wires) if built is None else built
     t_build = time.perf_counter() - t0
     volts = FIELD * side
     model = make_model("rate", network.n_junctions, rng=np.random.default_rng(1),
@@ -94,6 +103,7 @@ def make_simulation(n_wires: int, settle: int):
     sim = Simulation(network, model, {left: Source("voltage", make_stimulus(
         {"kind": "dc", "value": volts})), right: Source("ground")}, dt=2e-3,
         recorders=[TraceRecorder()])
+    sim.solver.early_refactor = early_refactor
     sim.run(settle * sim.dt)
     return sim, network, volts, t_build
 
@@ -135,6 +145,40 @@ def run_scaling(sizes: list[int], steps: int, chunk: int, settle: int) -> None:
             line += (f"  x{growth:.1f} for x{ratio:.1f} junctions: exponent "
                      f"{math.log(growth) / math.log(ratio):.2f}")
         print(line)
+
+
+def run_compare(n_wires: int, steps: int, settle: int, chunk: int) -> None:
+    """The whole step with the stale factor iterated out (before) and abandoned early
+    (after), on one network in one process, their steps interleaved in chunks."""
+    built = build(n_wires, seed=n_wires)
+    sims = {early: make_simulation(n_wires, settle, early, built)[0] for early in (False, True)}
+    cpu = dict.fromkeys(sims, 0.0)
+    wall = dict.fromkeys(sims, 0.0)
+    for key in sims:
+        for name in list(sims[key].solver.timings):
+            sims[key].solver.timings[name] = 0
+    rounds = max(1, steps // chunk)
+    for r in range(rounds):
+        for early in ((False, True) if r % 2 == 0 else (True, False)):
+            sim = sims[early]
+            t0, c0 = time.perf_counter(), time.process_time()
+            sim.run(chunk * sim.dt)
+            wall[early] += time.perf_counter() - t0
+            cpu[early] += time.process_time() - c0
+    n_steps = rounds * chunk
+    print(f"{n_wires:>7} wires  {built[0].n_junctions:>7} junctions  {n_steps} steps after "
+          f"{settle}, interleaved in chunks of {chunk}:")
+    for early, label in ((False, "before (early_refactor=False)"),
+                         (True, "after  (early_refactor=True) ")):
+        tm = sims[early].solver.timings
+        print(f"        {label} whole step {cpu[early] / n_steps * 1e3:8.3f} ms CPU "
+              f"({wall[early] / n_steps * 1e3:8.3f} ms wall), {tm['iterations'] / n_steps:.1f} "
+              f"CG it/step, {tm['factorizations']} factorizations")
+    v_before = sims[False].snapshot().terminal_current
+    v_after = sims[True].snapshot().terminal_current
+    print(f"        ratio before / after {cpu[False] / cpu[True]:.2f} (CPU), "
+          f"{wall[False] / wall[True]:.2f} (wall); terminal currents agree to "
+          f"{np.max(np.abs(v_before - v_after)) / np.max(np.abs(v_before)):.1e} relative")
 
 
 def run_size(n_wires: int, steps: int, settle: int = 20) -> None:
@@ -189,7 +233,10 @@ def main() -> None:
                         help="instead: whole-step cost of these sizes, interleaved in one run "
                              "(e.g. --scaling 10000 100000), growth against the first")
     parser.add_argument("--chunk", type=int, default=5,
-                        help="steps per turn with --scaling (default 5)")
+                        help="steps per turn with --scaling or --compare (default 5)")
+    parser.add_argument("--compare", action="store_true",
+                        help="instead: each size with the stale factor iterated out (the "
+                             "solver's earlier behaviour) and abandoned early, interleaved")
     args = parser.parse_args()
     if args.scaling:
         run_scaling(args.scaling, args.steps, args.chunk, args.settle)
@@ -197,7 +244,11 @@ def main() -> None:
     sizes = list(args.sizes) + ([30000, 100000] if args.big else [])
     big_steps = args.big_steps if args.big_steps else max(20, args.steps // 10)
     for n_wires in sizes:
-        run_size(n_wires, args.steps if n_wires <= 10000 else big_steps, args.settle)
+        n_steps = args.steps if n_wires <= 10000 else big_steps
+        if args.compare:
+            run_compare(n_wires, n_steps, args.settle, args.chunk)
+        else:
+            run_size(n_wires, n_steps, args.settle)
 
 
 if __name__ == "__main__":

@@ -199,8 +199,6 @@ class Simulation:
         self.step_index = 0
         self._stop = threading.Event()
         self._junction_edge = network.junction_edge
-        self._junction_a = network.edge_nodes[network.junction_edge, 0]
-        self._junction_b = network.edge_nodes[network.junction_edge, 1]
         self._driven = [(k, d.stimulus) for k, d in enumerate(self.drives.values())
                         if d.kind in WAVEFORM_KINDS]
         self._stimulus_block: np.ndarray | None = None
@@ -261,17 +259,13 @@ class Simulation:
     def _solve(self) -> tuple[Any, np.ndarray]:
         values = self.source_values(self.step_index)
         solution = self.solver.solve(self._conductance, values)
-        voltage = solution.node_voltage
-        junction_voltage = voltage[self._junction_a] - voltage[self._junction_b]
-        # Junctions in clusters that reach no driven electrode sit at zero bias and relax.
-        np.nan_to_num(junction_voltage, copy=False, nan=0.0)
-        return solution, junction_voltage
+        # the solver's scatter writes them (a fresh array per solve): junctions in clusters
+        # that reach no driven electrode sit at zero bias and relax
+        return solution, solution.junction_voltage
 
     def _junction_voltage_for(self, conductance: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Junction voltages (V) of the circuit solved with these junction conductances."""
-        voltage = self.solver.solve(conductance, values).node_voltage
-        junction_voltage = voltage[self._junction_a] - voltage[self._junction_b]
-        return np.nan_to_num(junction_voltage, copy=False, nan=0.0)
+        return self.solver.solve(conductance, values).junction_voltage
 
     def step(self, n: int = 1) -> None:
         """Advance ``n`` steps (no progress reporting; see :meth:`run`)."""

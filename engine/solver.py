@@ -107,6 +107,10 @@ class Solution:
         Conjugate-gradient iterations of this step.
     factorized : bool
         Whether this step factorized a matrix.
+    junction_voltage : ndarray, shape (M,), or None
+        V across each junction, from ``edge_nodes[:, 0]`` to ``edge_nodes[:, 1]`` of its
+        edge; 0 in excluded clusters (where the node voltages are NaN). Filled by
+        :meth:`CircuitSolver.solve` (allocated there when None).
     """
 
     node_voltage: np.ndarray
@@ -116,6 +120,7 @@ class Solution:
     conductance: float = math.nan
     iterations: int = 0
     factorized: bool = False
+    junction_voltage: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,8 +344,11 @@ class CircuitSolver:
             n_terms = len(self.sources)
             out = Solution(np.empty(self.network.n_nodes), np.empty(self._system.n_edges),
                            np.empty(n_terms), np.empty(n_terms))
+        if out.junction_voltage is None:
+            out.junction_voltage = np.empty(self.network.n_junctions)
         self._system.scatter(self._x, values, out.node_voltage, out.edge_current,
-                             out.terminal_current, out.terminal_voltage)
+                             out.junction_voltage, out.terminal_current,
+                             out.terminal_voltage)
         out.conductance = self._two_terminal_conductance(out)
         out.iterations = int(iterations)
         out.factorized = factorized

@@ -107,8 +107,6 @@ class ReducedSystem:
         # and edge -> matrix entries (-1 for edges with no off-diagonal entry)
         indptr, indices, edge_offdiag_ab, edge_offdiag_ba, diag_pos = pattern_and_positions(
             ra, rb, n_free)
-        edge_diag_a = np.where(ra >= 0, diag_pos[np.maximum(ra, 0)] if n_free else -1, -1)
-        edge_diag_b = np.where(rb >= 0, diag_pos[np.maximum(rb, 0)] if n_free else -1, -1)
 
         node_terminal = np.full(n_nodes, -1, dtype=np.int64)
         node_terminal[terminal_nodes] = np.arange(n_terms, dtype=np.int64)
@@ -150,17 +148,36 @@ class ReducedSystem:
 
         # per-edge arrays of the assembly kernel (self-loops carry no current: no free end)
         loop = edge_nodes[:, 0] == edge_nodes[:, 1]
+        # off-diagonal entries that more than one edge fills are summed apart (see kernel)
+        both = (ra >= 0) & (rb >= 0) & ~loop
+        fills = np.bincount(np.concatenate([edge_offdiag_ab[both], edge_offdiag_ba[both]]),
+                            minlength=indices.size)
+        shared = both.copy()
+        shared[both] = fills[edge_offdiag_ab[both]] > 1
         # (indices in int32: the per-edge arrays are streamed every step, and at 100,000
         # wires they no longer fit in cache)
         self._edges = (np.ascontiguousarray(edge_conductance),) + tuple(
             np.ascontiguousarray(a, dtype=np.int32) for a in (
                 edge_junction, np.where(loop, -1, ra), np.where(loop, -1, rb),
                 edge_nodes[:, 0], edge_nodes[:, 1], edge_offdiag_ab, edge_offdiag_ba,
-                edge_diag_a, edge_diag_b))
+                np.flatnonzero(shared)))
         self._edge_nodes = edge_nodes
-        self._edge_kcl_node = edge_kcl_node
-        # the scatter's short passes visit only the edges they concern
-        self._kcl_edges = np.flatnonzero(edge_kcl_node >= 0).astype(np.int32)
+        # the scatter's short passes visit only the edges they concern: the contacts whose
+        # current may come from Kirchhoff's law at their wire node, with the other edges at
+        # that node (in edge order, 2 e where it is their end a, 2 e + 1 where it is end b)
+        kcl_edges = np.flatnonzero(edge_kcl_node >= 0)
+        kcl_node = edge_kcl_node[kcl_edges]
+        slot = np.full(n_nodes, -1, dtype=np.int64)
+        slot[kcl_node] = np.arange(kcl_edges.size)
+        others = edge_kcl_node < 0
+        ends = np.stack([np.where(others, slot[edge_nodes[:, 0]], -1),
+                         np.where(others, slot[edge_nodes[:, 1]], -1)], axis=1).ravel()
+        codes = np.flatnonzero(ends >= 0)  # 2 e + end, ascending: edge order, a before b
+        by_slot = np.argsort(ends[codes], kind="stable")
+        self._kcl = (kcl_edges.astype(np.int32), kcl_node.astype(np.int32),
+                     np.concatenate([[0], np.cumsum(np.bincount(
+                         ends[codes], minlength=kcl_edges.size))]).astype(np.int64),
+                     codes[by_slot].astype(np.int64))
         self._terminal_edges = np.flatnonzero(
             (node_terminal[edge_nodes[:, 0]] >= 0) | (node_terminal[edge_nodes[:, 1]] >= 0)
         ).astype(np.int32)
@@ -177,9 +194,9 @@ class ReducedSystem:
         # values rewritten every step, and the scatter's scratch
         self.data = np.zeros(indices.size, dtype=np.float64)
         self.rhs = np.zeros(n_free, dtype=np.float64)
+        self._diagonal = np.zeros(n_free, dtype=np.float64)
         self._edge_g = np.zeros(n_edges, dtype=np.float64)
         self._node_fixed_voltage = np.zeros(n_nodes, dtype=np.float64)
-        self._node_net = np.zeros(n_nodes, dtype=np.float64)
 
     @property
     def n_edges(self) -> int:
@@ -212,7 +229,7 @@ class ReducedSystem:
         bad = _k.assemble(
             g, *self._edges, self._node_fixed_voltage,
             top.terminal_kind, self._terminal_free, top.terminal_series_g, values,
-            self.diag_pos, self.data, self.rhs, self._edge_g,
+            self.diag_pos, self._diagonal, self.data, self.rhs, self._edge_g,
         )
         if bad < 0:
             self._contact_values(values)
@@ -244,9 +261,10 @@ class ReducedSystem:
         self.rounding_conductance = ROUNDING_EPS * largest
 
     def scatter(self, x: np.ndarray, values: np.ndarray, node_voltage: np.ndarray,
-                edge_current: np.ndarray, terminal_current: np.ndarray,
-                terminal_voltage: np.ndarray) -> None:
-        """Node voltages, edge currents and terminal currents/voltages from the unknowns.
+                edge_current: np.ndarray, junction_voltage: np.ndarray,
+                terminal_current: np.ndarray, terminal_voltage: np.ndarray) -> None:
+        """Node voltages, edge currents, junction voltages and terminal currents/voltages
+        from the unknowns.
 
         Parameters
         ----------
@@ -258,17 +276,20 @@ class ReducedSystem:
             V; NaN on excluded nodes.
         edge_current : ndarray, shape (E,), out
             A from ``edge_nodes[:, 0]`` to ``edge_nodes[:, 1]``.
+        junction_voltage : ndarray, shape (M,), out
+            V across each junction's edge in the same direction; 0 on excluded clusters.
         terminal_current : ndarray, shape (K,), out
             A into the network.
         terminal_voltage : ndarray, shape (K,), out
             V.
         """
         top = self.topology
+        edges = self._edges
         _k.scatter_solution(
             x, self.free_node, self.node_free, self._node_fixed_voltage,
-            top.node_solved, self._edge_nodes, self._edge_g, self._edge_kcl_node,
-            self._kcl_edges, self._terminal_edges, self.data, self.diag_pos,
+            top.node_solved, edges[4], edges[5], edges[1], self._edge_g, *self._kcl,
+            self._terminal_edges, self.data, self.diag_pos,
             self._node_terminal, top.terminal_kind, self._terminal_free,
-            top.terminal_series_g, values, self._terminal_solved, self._node_net,
-            node_voltage, edge_current, terminal_current, terminal_voltage,
+            top.terminal_series_g, values, self._terminal_solved,
+            node_voltage, edge_current, junction_voltage, terminal_current, terminal_voltage,
         )

@@ -24,34 +24,41 @@ KIND_FLOATING = SOURCE_KINDS.index("floating")
 
 @numba.njit(cache=True, nogil=True)
 def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a, edge_free_b,
-             edge_node_a, edge_node_b,
-             edge_offdiag_ab, edge_offdiag_ba, edge_diag_a, edge_diag_b, node_fixed_voltage,
-             terminal_kind, terminal_free, terminal_series_g, terminal_value,
-             diag_pos, data, rhs, edge_g):
+             edge_node_a, edge_node_b, edge_offdiag_ab, edge_offdiag_ba, shared_edges,
+             node_fixed_voltage, terminal_kind, terminal_free, terminal_series_g,
+             terminal_value, diag_pos, diagonal, data, rhs, edge_g):
     """Rewrite the values of the reduced Laplacian and its right-hand side.
 
     Edges are visited in the network's order, which streams the reads of
     ``junction_conductance`` and the writes of ``edge_g``; visiting them sorted by matrix row
     instead (sequential writes into ``data``) measured slower (``benchmarks/README.md``).
+    Once ``data`` outgrows the cache (83 MB at a million wires) every read-modify-write of it
+    is a trip to memory, so the diagonal is summed in ``diagonal`` (n entries, in cache) and
+    written once, and an off-diagonal entry that only one edge fills is stored, not added to
+    (no zeroing pass, no read): 0.0 - g is -g exactly, and every sum keeps the edges' order,
+    so the values are bit for bit those of adding each edge's conductance into a zeroed
+    matrix. The few entries several edges fill (``shared_edges``) are summed afterwards, in
+    edge order.
 
     Parameters
     ----------
     junction_conductance : (M,) float64, S
     edge_conductance : (E,) float64, S, fixed edges (NaN on junction edges)
-    edge_junction : (E,) int64, junction index or -1
-    edge_free_a, edge_free_b : (E,) int64
+    edge_junction : (E,) int, junction index or -1
+    edge_free_a, edge_free_b : (E,) int
         Reduced index of end a / b, -1 where that end is not free (both -1 for a self-loop).
-    edge_node_a, edge_node_b : (E,) int64, network node of end a / b
-    edge_offdiag_ab, edge_offdiag_ba : (E,) int64
+    edge_node_a, edge_node_b : (E,) int, network node of end a / b
+    edge_offdiag_ab, edge_offdiag_ba : (E,) int
         Position in ``data`` of entry (a, b) and (b, a), -1 unless both ends are free.
-    edge_diag_a, edge_diag_b : (E,) int64
-        Position in ``data`` of the diagonal entry of end a / b, -1 where that end is not free.
+    shared_edges : (P,) int, ascending
+        The edges whose off-diagonal entries other edges fill too.
     node_fixed_voltage : (N,) float64, V, voltage of each Dirichlet node (0 elsewhere)
     terminal_kind : (K,) int64, ``KIND_*`` code
     terminal_free : (K,) int64, reduced index of the terminal node or -1
     terminal_series_g : (K,) float64, S, 1/series resistance (0 for ideal sources)
     terminal_value : (K,) float64, source voltage (V) or current (A)
     diag_pos : (n,) int64, position in ``data`` of each diagonal entry
+    diagonal : (n,) float64, scratch
     data : (nnz,) float64, out
     rhs : (n,) float64, out, injected current (A)
     edge_g : (E,) float64, out, conductance of every edge this step (S)
@@ -61,8 +68,8 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a,
     int
         -1 if every junction conductance is finite and > 0, else a bad junction.
     """
-    for k in range(data.shape[0]):
-        data[k] = 0.0
+    for k in range(diagonal.shape[0]):
+        diagonal[k] = 0.0
     for k in range(rhs.shape[0]):
         rhs[k] = 0.0
     for s in range(edge_junction.shape[0]):
@@ -77,16 +84,24 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a,
         ra = edge_free_a[s]
         rb = edge_free_b[s]
         if ra >= 0:
-            data[edge_diag_a[s]] += g
+            diagonal[ra] += g
             if rb >= 0:
-                data[edge_offdiag_ab[s]] -= g
-                data[edge_offdiag_ba[s]] -= g
+                data[edge_offdiag_ab[s]] = -g
+                data[edge_offdiag_ba[s]] = -g
             else:
                 rhs[ra] += g * node_fixed_voltage[edge_node_b[s]]
         if rb >= 0:
-            data[edge_diag_b[s]] += g
+            diagonal[rb] += g
             if ra < 0:
                 rhs[rb] += g * node_fixed_voltage[edge_node_a[s]]
+    for s in shared_edges:
+        data[edge_offdiag_ab[s]] = 0.0
+        data[edge_offdiag_ba[s]] = 0.0
+    for s in shared_edges:
+        data[edge_offdiag_ab[s]] -= edge_g[s]
+        data[edge_offdiag_ba[s]] -= edge_g[s]
+    for i in range(diagonal.shape[0]):
+        data[diag_pos[i]] = diagonal[i]
     for t in range(terminal_kind.shape[0]):
         r = terminal_free[t]
         if r < 0:
@@ -294,12 +309,14 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
 
 
 @numba.njit(cache=True, nogil=True)
-def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, edge_nodes,
-                     edge_g, edge_kcl_node, kcl_edges, terminal_edges, data, diag_pos,
-                     node_terminal, terminal_kind,
-                     terminal_free, terminal_series_g, terminal_value, terminal_solved,
-                     node_net, node_voltage, edge_current, terminal_current, terminal_voltage):
-    """Node voltages, edge currents and terminal currents/voltages from the reduced solution.
+def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, edge_node_a,
+                     edge_node_b, edge_junction, edge_g, kcl_edges, kcl_node, kcl_ptr,
+                     kcl_incident, terminal_edges, data, diag_pos, node_terminal,
+                     terminal_kind, terminal_free, terminal_series_g, terminal_value,
+                     terminal_solved, node_voltage, edge_current, junction_voltage,
+                     terminal_current, terminal_voltage):
+    """Node voltages, edge and junction currents/voltages, terminal currents/voltages from the
+    reduced solution.
 
     Parameters
     ----------
@@ -308,15 +325,21 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
     node_free : (N,) int64, reduced index or -1
     node_fixed_voltage : (N,) float64, V, Dirichlet voltages
     node_solved : (N,) bool, False on excluded nodes
-    edge_nodes : (E, 2) int64
+    edge_node_a, edge_node_b : (E,) int, the ends of each edge
+    edge_junction : (E,) int, junction of each edge or -1
     edge_g : (E,) float64, S
-    edge_kcl_node : (E,) int64
-        For an edge from an ideal-source terminal to a wire node that touches no other
-        ideal source: that wire node, else -1. When the edge's conductance outweighs all
-        others at that node, its current is taken from Kirchhoff's law at the node (the
-        sum of the well-resolved currents through the other edges) rather than from
-        g * dV across it, which loses digits to cancellation when g is huge.
-    kcl_edges : (P,) int32, the edges with ``edge_kcl_node >= 0``
+    kcl_edges : (P,) int
+        Edges from an ideal-source terminal to a wire node that touches no other ideal
+        source. When such an edge's conductance outweighs all others at that node, its current
+        is taken from Kirchhoff's law at the node (the sum of the well-resolved currents
+        through the other edges) rather than from g * dV across it, which loses digits to
+        cancellation when g is huge.
+    kcl_node : (P,) int, that wire node of each
+    kcl_ptr : (P + 1,) int64, kcl_incident : int64
+        The other edges at that node, in edge order, each as ``2 e`` where the node is their
+        end a and ``2 e + 1`` where it is their end b (a self-loop twice): Kirchhoff's sum
+        runs over them in the order a pass over all edges would add them, so only these few
+        nodes' sums are formed.
     terminal_edges : (Q,) int32, the edges with an end on a terminal node
     data : (nnz,) float64, S, the reduced Laplacian's values this step
     diag_pos : (n,) int64, position of each diagonal entry in ``data``
@@ -324,10 +347,11 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
     terminal_kind, terminal_free, terminal_series_g, terminal_value : (K,)
         As in :func:`assemble`.
     terminal_solved : (K,) bool
-    node_net : (N,) float64, scratch
     node_voltage : (N,) float64, out, V (NaN on excluded nodes)
-    edge_current : (E,) float64, out, A from edge_nodes[:, 0] to edge_nodes[:, 1]
+    edge_current : (E,) float64, out, A from end a to end b
         (0 in excluded clusters, where no current can flow)
+    junction_voltage : (M,) float64, out, V across each junction's edge, from end a to end b
+        (0 in excluded clusters)
     terminal_current : (K,) float64, out, A into the network
     terminal_voltage : (K,) float64, out, V
     """
@@ -340,30 +364,33 @@ def scatter_solution(x, free_node, node_free, node_fixed_voltage, node_solved, e
         node_voltage[free_node[i]] = x[i]
     for t in range(terminal_kind.shape[0]):
         terminal_current[t] = 0.0
-    for v in range(n_nodes):
-        node_net[v] = 0.0
-    n_edges = edge_nodes.shape[0]
-    for e in range(n_edges):
-        a = edge_nodes[e, 0]
-        b = edge_nodes[e, 1]
+    for e in range(edge_node_a.shape[0]):
+        a = edge_node_a[e]
         if node_solved[a]:
-            current = edge_g[e] * (node_voltage[a] - node_voltage[b])
+            dv = node_voltage[a] - node_voltage[edge_node_b[e]]
         else:
-            current = 0.0
-        edge_current[e] = current
-        if edge_kcl_node[e] < 0:
-            # current leaving each end through edges other than ideal-source contacts
-            node_net[a] += current
-            node_net[b] -= current
-    for e in kcl_edges:
-        u = edge_kcl_node[e]
+            dv = 0.0
+        edge_current[e] = edge_g[e] * dv
+        j = edge_junction[e]
+        if j >= 0:
+            junction_voltage[j] = dv
+    for c in range(kcl_edges.shape[0]):
+        e = kcl_edges[c]
+        u = kcl_node[c]
         if not 2.0 * edge_g[e] > data[diag_pos[node_free[u]]]:
             continue
         # Kirchhoff at u: what enters through the contact leaves through the rest
-        edge_current[e] = node_net[u] if edge_nodes[e, 1] == u else -node_net[u]
+        net = 0.0
+        for k in range(kcl_ptr[c], kcl_ptr[c + 1]):
+            code = kcl_incident[k]
+            if code & 1:
+                net -= edge_current[code >> 1]
+            else:
+                net += edge_current[code >> 1]
+        edge_current[e] = net if edge_node_b[e] == u else -net
     for e in terminal_edges:
-        a = edge_nodes[e, 0]
-        b = edge_nodes[e, 1]
+        a = edge_node_a[e]
+        b = edge_node_b[e]
         current = edge_current[e]
         ta = node_terminal[a]
         if ta >= 0:

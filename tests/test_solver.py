@@ -553,6 +553,27 @@ def test_extrapolated_start_saves_iterations_and_changes_no_answer(monkeypatch):
         assert np.nanmax(np.abs(a - b)) <= 10 * DEFAULT_TOLERANCE
 
 
+def test_parallel_reversed_and_looped_edges_sum_like_the_dense_solve():
+    # the assembly stores an off-diagonal entry that one edge fills and sums those that
+    # several fill (parallel junctions, one reversed, and a wire segment beside them); a
+    # self-loop carries nothing; junction voltages follow each junction's edge direction
+    junctions = [(0, 1), (1, 2), (2, 3), (1, 0), (0, 1), (2, 2), (3, 4), (4, 1)]
+    network = make_network(5, junctions, wire_edges=[(1, 0, 0.7), (3, 2, 2.0)],
+                           contacts={"left": [(0, 3.0)], "right": [(4, 1.5), (3, 0.5)]})
+    sources = {"left": ("voltage", 1.0), "right": ("ground",)}
+    g = np.array([1e-2, 3e-2, 2e-2, 5e-3, 7e-2, 1.0, 4e-2, 6e-3])
+    solver = CircuitSolver(network, sources)
+    sol = solver.solve(g)
+    v_ref, i_ref = dense_mna(network, g, sources)
+    np.testing.assert_allclose(sol.node_voltage, v_ref, rtol=0, atol=1e-12)
+    assert sol.terminal_current[0] == pytest.approx(i_ref["left"], rel=1e-10)
+    a, b = network.edge_nodes[network.junction_edge].T
+    np.testing.assert_array_equal(sol.junction_voltage,
+                                  sol.node_voltage[a] - sol.node_voltage[b])
+    assert sol.junction_voltage[5] == 0.0 and sol.edge_current[5] == 0.0
+    assert np.max(np.abs(kcl_residual(network, sol, sources))) <= 1e-12
+
+
 def test_a_step_that_finds_its_factor_stale_refactorizes_at_once():
     # a regime change (a third of the junctions jump from g_min to g_max, as next to the
     # electrodes at whole_device's start): the early refactorization abandons the stale
