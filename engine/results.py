@@ -138,6 +138,9 @@ ATTRIBUTES = {
 # Relative slack when matching a requested time to recorded row times (float round-off).
 _TIME_SLACK = 1e-9
 
+#: Rows :meth:`Results.columns` reads at a time.
+COLUMN_BLOCK_ROWS = 4096
+
 
 @dataclass(frozen=True)
 class RecordedElectrode:
@@ -344,6 +347,113 @@ class Results:
         if path not in file:
             raise InputError(f"{self._label} has no /{path}")
         return file[path][row]
+
+    def columns(self, name: str, index) -> np.ndarray:
+        """Some columns of a per-junction or per-node dataset, over all its complete rows.
+
+        Read :data:`COLUMN_BLOCK_ROWS` rows at a time and only the asked columns are kept, so
+        memory holds those columns, never whole rows of the network (a million-junction row is
+        8 MB); a file still being written is read up to its rows at opening.
+
+        Parameters
+        ----------
+        name : str
+            A dataset of width ``"M"`` or ``"N"`` in :data:`DATASETS` (``"junction_state"``,
+            ``"junction_conductance"``, ``"node_voltage"``).
+        index : sequence of int
+            Junction or node indices, in any order, repeats allowed.
+
+        Returns
+        -------
+        ndarray, shape (R, len(index))
+            In the dataset's dtype; R = :meth:`rows` of its clock.
+        """
+        dataset = _BY_NAME[name]
+        if dataset.width not in ("M", "N"):
+            raise ValueError(f"{name!r} has no junction or node columns")
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        rows = self._rows[dataset.clock]
+        if name in self._cache:  # read whole already (lazy=False)
+            return np.asarray(self._cache[name])[:, index]
+        file = self._open_file()
+        if dataset.path not in file:
+            raise InputError(f"{self._label} has no /{dataset.path}")
+        data = file[dataset.path]
+        width = data.shape[1]
+        if index.size and (index.min() < 0 or index.max() >= width):
+            raise InputError(f"{self._label}: /{dataset.path} has {width} columns, not "
+                             f"{int(index.max()) + 1}")
+        wanted, inverse = np.unique(index, return_inverse=True)
+        out = np.empty((rows, wanted.size), dtype=data.dtype)
+        if wanted.size:
+            for start in range(0, rows, COLUMN_BLOCK_ROWS):
+                stop = min(rows, start + COLUMN_BLOCK_ROWS)
+                out[start:stop] = data[start:stop, wanted]
+        return out[:, inverse]
+
+    def frame_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The junction row and the node row of each recorded state (:attr:`frame_times`),
+        the rows :meth:`snapshot_at` reads for it; two int arrays of shape (F,)."""
+        times = self.frame_times
+        if times.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        slack = self._slack()
+        junction_rows = np.searchsorted(self.junction_t, times + slack, side="right") - 1
+        node_rows = np.searchsorted(self.node_t, times + slack, side="right") - 1
+        return (np.maximum(junction_rows, 0).astype(np.int64),
+                np.maximum(node_rows, 0).astype(np.int64))
+
+    def history(self, *, nodes=(), edges=(), junctions=()) -> dict[str, np.ndarray]:
+        """Some nodes, edges and junctions through every recorded state, read column by
+        column (:meth:`columns`): the values :meth:`snapshot_at` gives at each of
+        :attr:`frame_times`, without reading whole rows.
+
+        Parameters
+        ----------
+        nodes, edges, junctions : sequence of int
+            Indices into the network's nodes, edges and junctions.
+
+        Returns
+        -------
+        dict
+            ``t`` (F,) s; ``node_voltage`` (F, len(nodes)) V; ``edge_current``
+            (F, len(edges)) A (NaN on unsolved clusters); ``junction_state``,
+            ``junction_conductance`` (S) and ``junction_voltage`` (V, 0 on unsolved
+            clusters), each (F, len(junctions)).
+        """
+        network = self.network
+        nodes = np.asarray(nodes, dtype=np.int64).reshape(-1)
+        edges = np.asarray(edges, dtype=np.int64).reshape(-1)
+        junctions = np.asarray(junctions, dtype=np.int64).reshape(-1)
+        junction_rows, node_rows = self.frame_rows()
+        ends = np.asarray(network.edge_nodes)[edges]  # (E, 2)
+        own_edges = np.asarray(network.junction_edge)[junctions]
+        junction_ends = np.asarray(network.edge_nodes)[own_edges]  # (J, 2)
+        # one read of each dataset: every node and junction column any output needs
+        node_set = np.concatenate([nodes, ends.reshape(-1), junction_ends.reshape(-1)])
+        edge_junction = np.asarray(network.edge_junction)[edges]
+        junction_set = np.concatenate([junctions, edge_junction[edge_junction >= 0]])
+        voltage = self.columns("node_voltage", node_set)[node_rows].astype(np.float64)
+        conductance = self.columns("junction_conductance", junction_set)[junction_rows]
+        conductance = conductance.astype(np.float64)
+        n_nodes, n_ends = nodes.size, 2 * edges.size
+        frames = node_rows.size
+        end_voltage = voltage[:, n_nodes:n_nodes + n_ends].reshape(frames, edges.size, 2)
+        drop = end_voltage[..., 0] - end_voltage[..., 1]
+        fixed = np.nan_to_num(np.asarray(network.edge_conductance, dtype=np.float64)[edges],
+                              nan=0.0)
+        edge_conductance = np.broadcast_to(fixed, drop.shape).copy()
+        edge_conductance[:, edge_junction >= 0] = conductance[:, junctions.size:]
+        junction_voltage = voltage[:, n_nodes + n_ends:].reshape(frames, junctions.size, 2)
+        state = self.columns("junction_state", junctions)[junction_rows].astype(np.float64)
+        return {"t": np.asarray(self.junction_t)[junction_rows].astype(np.float64),
+                "node_voltage": voltage[:, :n_nodes],
+                "edge_current": edge_conductance * drop,
+                "junction_state": state,
+                "junction_conductance": conductance[:, :junctions.size],
+                "junction_voltage": np.nan_to_num(junction_voltage[..., 0]
+                                                  - junction_voltage[..., 1], nan=0.0)}
 
     def __getitem__(self, path: str) -> np.ndarray:
         """A dataset by its path in the file, e.g. ``results["junctions/state"]``."""

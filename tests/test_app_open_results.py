@@ -129,3 +129,112 @@ def test_dropping_files_opens_them_by_kind(window, qtbot, results_path, tmp_path
     other = tmp_path / "notes.docx"
     other.write_bytes(b"x")
     assert not _drop(qtbot, win, other)
+
+
+@pytest.fixture(scope="module")
+def two_clock_path(tmp_path_factory):
+    """A run whose junction rows (every 3 steps) and node rows (every 5) fall apart."""
+    from nwn.engine.build import build_simulation
+    from nwn.engine.recording import HDF5Recorder
+    from nwn.engine.scenario import parse_scenario
+
+    path = tmp_path_factory.mktemp("clocks") / "run.h5"
+    scenario = parse_scenario(SCENARIO)
+    simulation = build_simulation(scenario)
+    recorder = HDF5Recorder(path, junction_every=3, snapshot_every=5, scenario_text=SCENARIO,
+                            seed=scenario.seed)
+    simulation.recorders.append(recorder)
+    simulation.run(scenario.run.duration)
+    recorder.close()
+    return path
+
+
+def _file_rows(path):
+    """Straight from the file's datasets (h5py, not the reader): each recorded state's
+    junction row and node row, as a replay's time slider pairs them."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        junction_t, node_t = f["junctions/t"][:], f["nodes/t"][:]
+    rows = np.flatnonzero(junction_t >= node_t[0])
+    node_rows = np.array([np.flatnonzero(node_t <= junction_t[r] * (1 + 1e-12))[-1]
+                          for r in rows])
+    return junction_t, rows, node_rows
+
+
+def test_a_replayed_junctions_and_wires_whole_history_is_read_from_the_file(
+        window, qtbot, two_clock_path):
+    import h5py
+
+    from nwn.app.widgets.results_view import open_results
+
+    win = window
+    assert open_results(win, two_clock_path, wait=True)
+    junction_t, rows, node_rows = _file_rows(two_clock_path)
+    network = win.canvas.network
+    with h5py.File(two_clock_path, "r") as f:
+        conductance = f["junctions/conductance"][:]
+        state = f["junctions/state"][:]
+        voltage = f["nodes/voltage"][:]
+    junction = int(np.argmax(conductance[-1]))
+    win._inspect("junction", junction, clicked=True)
+    qtbot.waitUntil(lambda: win.inspector.history is not None, timeout=20_000)
+    history = win.inspector.history
+    # every state the file holds, not only the slider's
+    assert history["t"].size == rows.size > 2
+    np.testing.assert_array_equal(history["t"], junction_t[rows])
+    np.testing.assert_array_equal(history["conductance"], conductance[rows, junction])
+    np.testing.assert_array_equal(history["state"], state[rows, junction].astype(np.float64))
+    a, b = network.edge_nodes[network.junction_edge[junction]]
+    drop = voltage[node_rows, a] - voltage[node_rows, b]
+    np.testing.assert_array_equal(history["voltage"], np.nan_to_num(drop, nan=0.0))
+    np.testing.assert_array_equal(history["current"], conductance[rows, junction] * drop)
+    xs, _ = win.inspector.trace_curve.getData()
+    assert xs.size == rows.size
+    # a wire: its mean node potential at each recorded state
+    wire = int(network.junctions.pairs[junction][0])
+    win._inspect("wire", wire, clicked=True)
+    qtbot.waitUntil(lambda: win.inspector.history is not None, timeout=20_000)
+    assert "conductance" not in win.inspector.history  # the wire's, not the junction's
+    nodes = np.flatnonzero(np.asarray(network.node_wire) == wire)
+    expected = voltage[node_rows][:, nodes].mean(axis=1)
+    np.testing.assert_allclose(win.inspector.history["voltage"], expected, rtol=1e-12)
+    # the same numbers as a replayed state the slider shows (snapshot_at of that time)
+    scene = win.canvas.scene_data
+    with Results(two_clock_path) as results:
+        for k in (0, rows.size // 2, rows.size - 1):
+            snapshot = results.snapshot_at(junction_t[rows[k]])
+            assert win.inspector.history["voltage"][k] == pytest.approx(
+                scene.wire_voltage(snapshot)[wire], rel=1e-12, nan_ok=True)
+            assert win.inspector.history["current"][k] == pytest.approx(
+                scene.wire_current(snapshot)[wire], rel=1e-9, abs=1e-30)
+
+
+def test_the_reader_takes_columns_a_block_of_rows_at_a_time(two_clock_path, monkeypatch):
+    """Memory holds the asked columns, never whole rows of the network."""
+    import h5py
+
+    from nwn.engine import results as results_module
+
+    monkeypatch.setattr(results_module, "COLUMN_BLOCK_ROWS", 4)
+    reads = []
+    real = h5py.Dataset.__getitem__
+
+    def spy(self, selection, *args, **kwargs):
+        out = real(self, selection, *args, **kwargs)
+        if self.name in ("/junctions/conductance", "/nodes/voltage"):
+            reads.append((self.name, np.shape(out)))
+        return out
+
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", spy)
+    with Results(two_clock_path) as results:
+        columns = results.columns("junction_conductance", [7, 2, 7])
+        node_columns = results.columns("node_voltage", [0])
+    monkeypatch.undo()
+    with h5py.File(two_clock_path, "r") as f:
+        full = f["junctions/conductance"][:]
+        width = full.shape[1]
+        np.testing.assert_array_equal(columns, full[:, [7, 2, 7]])
+        np.testing.assert_array_equal(node_columns, f["nodes/voltage"][:, [0]])
+    assert reads and all(shape[0] <= 4 and shape[1] <= 2 for _, shape in reads), reads
+    assert width > 2

@@ -243,35 +243,61 @@ class NetworkScene:
         return dict(zip(("t", "conductance", "voltage", "state", "current"), table.T,
                         strict=True))
 
-    def wire_history(self, wire: int, snapshots) -> dict[str, np.ndarray]:
-        """Wire ``wire`` through ``snapshots``: ``t`` (T,) s, ``voltage`` (T,) V (its mean node
-        potential, as :meth:`wire_voltage`) and ``current`` (T,) A (the largest current
-        through one of its nodes, as :meth:`wire_current`)."""
+    def wire_incidence(self, wire: int) -> tuple[np.ndarray, np.ndarray]:
+        """The nodes of wire ``wire`` and the edges meeting them: two index arrays, what
+        :meth:`wire_series` takes the values of."""
         nodes = self._wire_node[self._wire_of_node == wire]
+        edges = np.flatnonzero(np.isin(self._edge_a, nodes) | np.isin(self._edge_b, nodes))
+        return nodes, edges
+
+    def wire_series(self, wire: int, t: np.ndarray, node_voltage: np.ndarray,
+                    edge_current: np.ndarray) -> dict[str, np.ndarray]:
+        """Wire ``wire`` through T states from the values of its :meth:`wire_incidence`.
+
+        Parameters
+        ----------
+        wire : int
+        t : ndarray, shape (T,)
+            Times (s).
+        node_voltage : ndarray, shape (T, n)
+            Potentials of its n nodes (V).
+        edge_current : ndarray, shape (T, e)
+            Currents through the e edges meeting them (A).
+
+        Returns
+        -------
+        dict
+            ``t`` (T,) s, ``voltage`` (T,) V (its mean node potential, as
+            :meth:`wire_voltage`) and ``current`` (T,) A (the largest current through one of
+            its nodes, as :meth:`wire_current`).
+        """
+        nodes, edges = self.wire_incidence(wire)
+        t = np.asarray(t, dtype=np.float64)
         if nodes.size == 0:
-            empty = np.zeros(0)
-            return {"t": np.array([s.t for s in snapshots], dtype=np.float64),
-                    "voltage": np.full(len(snapshots), np.nan), "current": empty}
-        # Edges meeting those nodes: each node's throughput is half the |I| sum of its edges.
-        at_a = np.isin(self._edge_a, nodes)
-        at_b = np.isin(self._edge_b, nodes)
-        edges = np.flatnonzero(at_a | at_b)
+            return {"t": t, "voltage": np.full(t.size, np.nan), "current": np.zeros(0)}
+        # Each node's throughput is half the |I| sum of its edges.
         local = {int(n): k for k, n in enumerate(nodes)}
         end_a = np.array([local.get(int(n), -1) for n in self._edge_a[edges]], dtype=np.int64)
         end_b = np.array([local.get(int(n), -1) for n in self._edge_b[edges]], dtype=np.int64)
-        t = np.empty(len(snapshots))
-        voltage = np.empty(len(snapshots))
-        current = np.empty(len(snapshots))
-        for k, snapshot in enumerate(snapshots):
-            t[k] = snapshot.t
-            with np.errstate(invalid="ignore"):
-                voltage[k] = np.mean(np.asarray(snapshot.node_voltage)[nodes])
-            magnitude = np.abs(np.nan_to_num(np.asarray(snapshot.edge_current)[edges]))
-            through = np.zeros(nodes.size)
-            np.add.at(through, end_a[end_a >= 0], 0.5 * magnitude[end_a >= 0])
-            np.add.at(through, end_b[end_b >= 0], 0.5 * magnitude[end_b >= 0])
-            current[k] = through.max()
-        return {"t": t, "voltage": voltage, "current": current}
+        with np.errstate(invalid="ignore"):
+            voltage = np.mean(np.asarray(node_voltage, dtype=np.float64), axis=1)
+        magnitude = np.abs(np.nan_to_num(np.asarray(edge_current, dtype=np.float64)))
+        through = np.zeros((t.size, nodes.size))
+        for ends in (end_a, end_b):
+            on = ends >= 0
+            np.add.at(through, (slice(None), ends[on]), 0.5 * magnitude[:, on])
+        return {"t": t, "voltage": voltage, "current": through.max(axis=1)}
+
+    def wire_history(self, wire: int, snapshots) -> dict[str, np.ndarray]:
+        """Wire ``wire`` through ``snapshots`` (a run's history, in time order): see
+        :meth:`wire_series`."""
+        nodes, edges = self.wire_incidence(wire)
+        t = np.array([s.t for s in snapshots], dtype=np.float64)
+        voltage = np.array([np.asarray(s.node_voltage)[nodes] for s in snapshots],
+                           dtype=np.float64).reshape(t.size, nodes.size)
+        current = np.array([np.asarray(s.edge_current)[edges] for s in snapshots],
+                           dtype=np.float64).reshape(t.size, edges.size)
+        return self.wire_series(wire, t, voltage, current)
 
     # -- reductions ---------------------------------------------------------------------------
 

@@ -199,6 +199,7 @@ def save_plot(plot, path: str | Path, *, width: int | None = None,
     fmt = figure_format(path)
     figure = (figure or FigureSize()).checked()
     item = _plot_item(plot)
+    settle_axes(item)
     with atomic_path(path) as temp, _only(item):
         if fmt == ".png":
             exporter = exporters.ImageExporter(item)
@@ -211,6 +212,37 @@ def save_plot(plot, path: str | Path, *, width: int | None = None,
         else:
             _scene_svg(item, temp, width_mm=figure.width_mm)
     return Path(path)
+
+
+def settle_axes(item, passes: int = 2) -> None:
+    """Give a plot's axes the room their tick labels take before it is exported.
+
+    A pyqtgraph axis measures its tick labels when it is first painted and only then grows to
+    hold them; a figure exported without ever being shown kept the first guess (20 px), so
+    its axis title sat on its tick labels. Painting the plot once (into a throw-away image)
+    and laying it out again settles that; a second pass follows tick labels that changed with
+    the new size.
+
+    Parameters
+    ----------
+    item : pyqtgraph.PlotItem
+    passes : int
+        Paint-and-lay-out rounds.
+    """
+    from PySide6 import QtCore, QtGui
+
+    rect = item.sceneBoundingRect()
+    if item.scene() is None or rect.isEmpty():
+        return
+    image = QtGui.QImage(max(int(rect.width()), 1), max(int(rect.height()), 1),
+                         QtGui.QImage.Format.Format_ARGB32)
+    for _ in range(passes):
+        painter = QtGui.QPainter(image)
+        try:
+            item.scene().render(painter, QtCore.QRectF(image.rect()), rect)
+        finally:
+            painter.end()
+        item.layout.activate()
 
 
 @contextmanager

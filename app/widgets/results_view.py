@@ -22,7 +22,8 @@ from PySide6 import QtCore, QtWidgets
 from nwn.app.widgets.worker import error_message
 
 __all__ = ["RESULT_SUFFIXES", "SCENARIO_SUFFIXES", "TRACE_SUFFIXES", "DropOpener",
-           "ResultsReplay", "install_results", "open_by_kind", "open_results"]
+           "ResultsReplay", "end_replay", "install_results", "open_by_kind", "open_results",
+           "recorded_history", "show_recorded_history"]
 
 SCENARIO_SUFFIXES = (".toml",)
 RESULT_SUFFIXES = (".h5", ".hdf5")
@@ -196,10 +197,60 @@ def _show(window, replay: ResultsReplay, network, snapshots) -> None:
     if count:
         window._display(controller.history[count - 1])
     window.setWindowTitle(f"{replay.path.name} (results) — nwn-studio")
+    window._update_run_state()  # Stop and Reset say why they have nothing to do
     window.statusBar().showMessage(
         f"{replay.path.name}: {count} recorded states from t = {snapshots[0].t:.6g} s to "
         f"{snapshots[-1].t:.6g} s; scrub with the time slider" if count else
         f"{replay.path.name}: no recorded states", 10_000)
+
+
+def recorded_history(results, scene, kind: str, index: int) -> dict[str, np.ndarray]:
+    """A junction's or wire's whole recorded history, read from a results file column by
+    column (never whole rows of the network; runs in a worker thread).
+
+    Parameters
+    ----------
+    results : nwn.engine.results.Results
+    scene : NetworkScene
+        Of the file's network (the canvas's).
+    kind : {"junction", "wire"}
+    index : int
+
+    Returns
+    -------
+    dict
+        What :meth:`NetworkScene.junction_history` / :meth:`NetworkScene.wire_history` give
+        for a run's snapshots, at every state the file recorded
+        (:attr:`~nwn.engine.results.Results.frame_times`).
+    """
+    if kind == "junction":
+        edge = int(results.network.junction_edge[index])
+        read = results.history(edges=[edge], junctions=[index])
+        return {"t": read["t"], "conductance": read["junction_conductance"][:, 0],
+                "voltage": read["junction_voltage"][:, 0], "state": read["junction_state"][:, 0],
+                "current": read["edge_current"][:, 0]}
+    nodes, edges = scene.wire_incidence(index)
+    read = results.history(nodes=nodes, edges=edges)
+    return scene.wire_series(index, read["t"], read["node_voltage"], read["edge_current"])
+
+
+def show_recorded_history(window, kind: str, index: int) -> None:
+    """Plot the picked element's whole history from the results file shown: read in the
+    window's ``history_job`` (a large file takes a while), drawn if still picked then."""
+    replay, scene = window.replay_results, window.canvas.scene_data
+    if replay is None or not kind or scene is None or scene.network is None:
+        window.inspector.show_history(kind, None)
+        return
+    results = replay.results
+    window.inspector.show_history(kind, None)  # not the last pick's while this one is read
+
+    def done(history) -> None:
+        if window.replay_results is replay and window._selected == (kind, index):
+            window.inspector.show_history(kind, history)
+
+    window.history_job.submit(f"reading the history of {kind} {index} from {replay.path.name}",
+                              lambda say: recorded_history(results, scene, kind, index), done,
+                              window.show_error)
 
 
 def end_replay(window, replay: ResultsReplay | None = None) -> None:
@@ -207,8 +258,10 @@ def end_replay(window, replay: ResultsReplay | None = None) -> None:
     current = getattr(window, "replay_results", None)
     if current is None or (replay is not None and current is not replay):
         return
+    window.history_job.cancel()  # a history being read from it is not wanted any more
     window.replay_results = None
     current.close()
+    window._update_run_state()
 
 
 def open_by_kind(window, path: str | Path) -> bool:

@@ -38,7 +38,7 @@ from nwn.app.widgets.worker import BackgroundJob, FrameMaker, RunController, err
 from nwn.engine.build import deposit_wires
 from nwn.geometry import Deposition, find_junctions
 
-__all__ = ["MainWindow", "main"]
+__all__ = ["MainWindow", "fitted_geometry", "main"]
 
 FRAME_INTERVAL_MS = 33
 #: why the Setup panels are greyed out during a run
@@ -51,12 +51,48 @@ HISTORY_INTERVAL_S = 0.5
 #: two thirds of the GUI thread's time at 10,000 wires (and clicks waited behind it)
 PANEL_INTERVAL_S = 0.25
 MAX_RECENT = 8
+#: the window's size (px) at its first launch, where the screen has room for it
+PREFERRED_SIZE = (1500, 900)
 #: kernels are warmed once per process (the first window does it)
 _WARM_UP_STARTED = False
 
 
 def _settings() -> QtCore.QSettings:
     return QtCore.QSettings("nwn-studio", "nwn-studio")
+
+
+def fitted_geometry(available: QtCore.QRect, geometry: QtCore.QRect, frame: QtCore.QMargins,
+                    minimum: QtCore.QSize) -> QtCore.QRect:
+    """Where a window goes so that its frame lies within ``available``.
+
+    Parameters
+    ----------
+    available : QRect
+        The screen's available area (px, desktop coordinates).
+    geometry : QRect
+        The window's client area now (px; what ``QWidget.geometry`` gives).
+    frame : QMargins
+        The window manager's frame around it (px; zero before the first show).
+    minimum : QSize
+        The smallest the window's layout allows (px): never shrunk below it, even on a
+        screen smaller than that.
+
+    Returns
+    -------
+    QRect
+        The client area: no larger than the screen leaves for it, moved inside the screen
+        (its top-left corner on the screen when it cannot fit).
+    """
+    room_w = available.width() - frame.left() - frame.right()
+    room_h = available.height() - frame.top() - frame.bottom()
+    width = max(min(geometry.width(), room_w), minimum.width())
+    height = max(min(geometry.height(), room_h), minimum.height())
+    # Keep the frame's top-left corner on the screen, and its far corner too where it fits.
+    left = min(geometry.left(), available.right() + 1 - frame.right() - width)
+    top = min(geometry.top(), available.bottom() + 1 - frame.bottom() - height)
+    left = max(left, available.left() + frame.left())
+    top = max(top, available.top() + frame.top())
+    return QtCore.QRect(left, top, width, height)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -83,6 +119,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.build_job = BackgroundJob(self)
         self.setup_job = BackgroundJob(self)
         self.warm_job = BackgroundJob(self)
+        #: the picked element's history, read from a results file being replayed
+        self.history_job = BackgroundJob(self)
         self._film: DepositionFilm | None = None
         self._film_maker: FrameMaker | None = None
         self._film_started = 0.0
@@ -113,6 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dialogs = FileDialogs(self, self.settings)
         #: The results file shown instead of a run (File > Open results), or None.
         self.replay_results = None
+        self._fitted_on_show = False
         self.setWindowTitle("nwn-studio")
         self._build_ui()
         self._connect()
@@ -196,6 +235,7 @@ class MainWindow(QtWidgets.QMainWindow):
         right_widget.addWidget(self.plots)
         right_widget.addWidget(self.inspector)
         right_widget.setStretchFactor(0, 3)
+        right_widget.setStretchFactor(1, 1)
         right = QtWidgets.QDockWidget("Measurements", self)
         right.setObjectName("plotsDock")
         right.setWidget(right_widget)
@@ -286,6 +326,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.backbone_fraction.setDecimals(3)
         self.backbone_fraction.setValue(0.05)
         self.backbone_fraction.setSuffix(" × I")
+        # Qt sizes a spin box to its text with no room to spare: "0.050 × I" touched the
+        # arrows and read as cut off. Two spaces more.
+        self.backbone_fraction.setMinimumWidth(
+            self.backbone_fraction.sizeHint().width()
+            + self.backbone_fraction.fontMetrics().horizontalAdvance("  "))
         view_bar.addWidget(self.backbone_fraction)
         self.path_check = QtWidgets.QCheckBox("lowest-R path")
         view_bar.addWidget(self.path_check)
@@ -758,9 +803,35 @@ class MainWindow(QtWidgets.QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1500, 900)
+            self.resize(*PREFERRED_SIZE)
         if state is not None:
             self.restoreState(state)
+        self.fit_to_screen()  # a saved size from a larger screen, or the preferred one
+        self._launch_size = self.size()
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, on its screen's available area (the
+        desktop less panels and docks): smaller if it does not fit, moved if it sticks out."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        frame = self.frameGeometry()
+        inner = self.geometry()
+        margins = QtCore.QMargins(inner.left() - frame.left(), inner.top() - frame.top(),
+                                  frame.right() - inner.right(), frame.bottom() - inner.bottom())
+        fitted = fitted_geometry(screen.availableGeometry(), inner, margins,
+                                 self.minimumSizeHint().expandedTo(self.minimumSize()))
+        if fitted != inner:
+            self.setGeometry(fitted)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self._fitted_on_show:
+            # The window manager adds its frame on the first show: fit once more with it
+            # (unless the window was given a size of its own since, as scripts and tests do).
+            self._fitted_on_show = True
+            if self.size() == self._launch_size:
+                QtCore.QTimer.singleShot(0, self, self.fit_to_screen)
 
     # -- deposition ---------------------------------------------------------------------------
 
@@ -957,10 +1028,34 @@ class MainWindow(QtWidgets.QMainWindow):
         self.run_button.setToolTip(with_reason(TOOLTIPS["run_button"],
                                                problems[0] if problems else ""))
         self.pause_button.setEnabled(busy)
+        stop_reason, reset_reason = self._stop_reset_reasons()
+        for button, key, reason in ((self.stop_button, "stop_button", stop_reason),
+                                    (self.reset_button, "reset_button", reset_reason)):
+            button.setEnabled(not reason)
+            button.setToolTip(with_reason(TOOLTIPS[key], reason))
         self.deposit_button.setEnabled(not busy and not field_errors)
         self.deposit_button.setToolTip(with_reason(TOOLTIPS["deposit_button"],
                                                    field_errors[0] if field_errors else ""))
         self._hold_inputs()
+
+    def _stop_reset_reasons(self) -> tuple[str, str]:
+        """Why Stop and why Reset can do nothing now ("" where they can).
+
+        Stop ends a run that has started (running, or paused part-way); Reset drops what a run
+        recorded (after Stop too) and starts over."""
+        simulation = self.controller.simulation
+        advanced = simulation is not None and simulation.t > 0.0
+        if self.controller.busy:
+            return "", ""
+        if self.replay_results is not None:
+            shown = "a results file is shown, not a run"
+            return f"{shown}: nothing to stop", f"{shown}: nothing to reset"
+        stop = "" if advanced and not self._sim_stale else (
+            "the run is stopped: Run starts it again from t = 0" if advanced
+            else "no run to stop: press Run")
+        reset = "" if advanced or len(self.controller.history) > 1 else \
+            "nothing to reset: no run has recorded anything yet"
+        return stop, reset
 
     @property
     def run_holds_inputs(self) -> bool:
@@ -1236,9 +1331,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_selected_history(self) -> None:
         """Plot the picked element's whole recorded history: the run's snapshots (the time
         slider's, spanning the whole run) and, for a junction, the finer rows traced since it
-        was picked."""
+        was picked; for a results file being replayed, every state the file recorded."""
         self._history_shown = time.monotonic()
         kind, index = self._selected
+        if self.replay_results is not None:  # a results file: its history, from the file
+            from nwn.app.widgets.results_view import show_recorded_history
+
+            show_recorded_history(self, kind, index)
+            return
         scene = self.canvas.scene_data
         simulation = self.controller.simulation
         if not kind or scene is None or simulation is None or \
@@ -1318,7 +1418,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.frame_timer.stop()
         self._stop_film()
         self.setup_job.cancel()
-        for job in (self.deposit_job, self.build_job, self.setup_job, self.warm_job):
+        for job in (self.deposit_job, self.build_job, self.setup_job, self.warm_job,
+                    self.history_job):
             job.join(10.0)
         self.sweep.shutdown()
         self.compute.shutdown()

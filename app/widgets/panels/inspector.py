@@ -55,6 +55,12 @@ class InspectorPanel(QtWidgets.QWidget):
         layout.addWidget(self.trace, 1)
         self.history: dict[str, np.ndarray] | None = None
 
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
+        # Asks for its plot's minimum, not its maximum: the Measurements plots above it take
+        # the rest (at 1280 x 800 the inspector's full height left each of them 36 px).
+        hint = super().sizeHint()
+        return QtCore.QSize(hint.width(), self.minimumSizeHint().height())
+
     # -- text ---------------------------------------------------------------------------------
 
     def describe(self, kind: str, index: int, network, snapshot, scene) -> str:

@@ -8,8 +8,10 @@ from PySide6 import QtWidgets
 
 from nwn.app.models.palette import trace_color
 
-__all__ = ["PlotsPanel"]
+__all__ = ["LEGEND_COLUMNS", "PlotsPanel"]
 
+#: electrode names per row of the currents plot's legend
+LEGEND_COLUMNS = 4
 
 
 class PlotsPanel(pg.GraphicsLayoutWidget):
@@ -17,11 +19,19 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        title = {"size": "9pt", "color": "#c8c8c8"}
+        # Four plots share a dock a few hundred pixels high: every pixel of chrome is taken
+        # from the curves (at 1280 x 800 each plot had ~40 px for its data).
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.ci.layout.setVerticalSpacing(0)
+        title = {"size": "8pt", "color": "#c8c8c8"}
         self.current_plot = self.addPlot(row=0, col=0, title="electrode currents", **title)
         self.current_plot.setLabel("left", "I", units="A")
-        # Legend in the top right corner, clear of the traces starting at t = 0.
-        self.current_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        # Legend in the top right corner, clear of the traces starting at t = 0, in one row
+        # (see set_electrodes): two rows did not fit the plot and clipped the second name.
+        self.current_plot.addLegend(offset=(-5, 2), labelTextSize="8pt", verSpacing=-6,
+                                    colCount=1, brush=(10, 10, 10, 200))
+        # pyqtgraph's 9 px margins made a one-row legend 39 px high: more than the plot.
+        self.current_plot.legend.layout.setContentsMargins(4, 0, 4, 0)
         self.voltage_plot = self.addPlot(row=1, col=0, title="electrode voltages", **title)
         self.voltage_plot.setLabel("left", "V", units="V")
         self.conductance_plot = self.addPlot(
@@ -34,6 +44,10 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
         self.conductance_plot.addItem(self.hint, ignoreBounds=True)
         for plot in (self.voltage_plot, self.conductance_plot):
             plot.setXLink(self.current_plot)
+        # The three time plots share their t axis: only the lowest one labels it.
+        for plot in (self.current_plot, self.voltage_plot):
+            plot.getAxis("bottom").setStyle(showValues=False)
+            plot.getAxis("bottom").setHeight(4)
         self.histogram_plot = self.addPlot(row=3, col=0, title="junction states now", **title)
         self.histogram_plot.setLabel("bottom", "junction state x")
         self.histogram_plot.setLabel("left", "junctions")
@@ -60,8 +74,9 @@ class PlotsPanel(pg.GraphicsLayoutWidget):
         self._current_curves = []
         self._voltage_curves = []
         if self.current_plot.legend is not None:
-            # Many pads: a wide legend of a few rows rather than a column over the traces.
-            self.current_plot.legend.setColumnCount(max(1, (len(names) + 1) // 2))
+            # One row of names (up to LEGEND_COLUMNS of them), then as many rows as needed:
+            # a wide legend of few rows rather than a column over the traces.
+            self.current_plot.legend.setColumnCount(max(1, min(len(names), LEGEND_COLUMNS)))
         for k, name in enumerate(names):
             pen = pg.mkPen(*trace_color(k), width=1.5)
             self._current_curves.append(self.current_plot.plot(pen=pen, name=name))
