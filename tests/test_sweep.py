@@ -523,3 +523,34 @@ def test_the_embedded_cluster_keeps_dask_quiet_in_its_workers_and_closes_at_once
     assert time.monotonic() - started < 3.0  # a graceful close took 4-8 s on a busy machine
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert client.status == "closed"
+
+
+def test_the_embedded_cluster_logs_nothing_below_error_until_it_is_closed(monkeypatch, capfd):
+    # distributed logged "Batched Comm Closed" with a traceback (INFO, distributed.batched) as
+    # a cluster closed, after Dask's own silence_logs had already put its handler back.
+    import logging
+
+    from nwn.engine.sweep import cluster as cluster_module
+
+    names = ("distributed", "distributed.batched", "distributed.client", "distributed.nanny")
+    before = {name: logging.getLogger(name).level for name in names}
+    real_close = cluster_module._close_embedded
+
+    def close_then_log(cluster):
+        real_close(cluster)  # the cluster is closed, its loop stopped: the latest moment
+        logging.getLogger("distributed.batched").info(
+            "Batched Comm Closed %r", "<comm>", exc_info=ConnectionError("closed"))
+        logging.getLogger("distributed.client").warning("a warning of the client")
+
+    monkeypatch.setattr(cluster_module, "_close_embedded", close_then_log)
+    capfd.readouterr()
+    connection = cluster_module.connect(workers=1)
+    for name in names:
+        assert not logging.getLogger(name).isEnabledFor(logging.WARNING), name
+        assert logging.getLogger(name).isEnabledFor(logging.ERROR), name  # errors still show
+    connection.close()
+    err = capfd.readouterr().err
+    assert "Batched Comm Closed" not in err and "Traceback" not in err, err
+    assert "a warning of the client" not in err, err
+    # an API caller gets distributed's levels back once the cluster is gone
+    assert {name: logging.getLogger(name).level for name in names} == before

@@ -26,9 +26,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated", "install", "interrupt_code",
-           "interrupt_word", "polled", "requested", "requested_code", "requested_word",
-           "restore"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated", "ignore", "install",
+           "interrupt_code", "interrupt_word", "polled", "requested", "requested_code",
+           "requested_word", "restore"]
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -118,6 +118,14 @@ def restore(previous: dict) -> None:
             sys.unraisablehook = handler
         else:
             signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def ignore() -> None:
+    """Ignore SIGINT and SIGTERM from now on (the program is leaving); off the main thread,
+    nothing."""
+    if threading.current_thread() is threading.main_thread():
+        for number in _SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
 
 
 @contextmanager

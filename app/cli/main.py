@@ -116,11 +116,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nwn: {interrupt_word(interrupt)}", file=sys.stderr)
         code = interrupt_code(interrupt)
     finally:
-        interrupts.restore(previous)
-    if argv is None and code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        if argv is None:
+            # The program itself, about to leave: a signal now has nothing left to stop (and
+            # one arriving as Python shuts down would print its traceback).
+            interrupts.ignore()
+        else:
+            interrupts.restore(previous)
+        signalled = interrupts.requested()
+    if argv is None and (signalled or code in (EXIT_INTERRUPTED, EXIT_TERMINATED)):
         # The program itself: leave with this code now. CPython remembers a KeyboardInterrupt
         # that passed through C code (an import in progress) and would otherwise end the
-        # process by SIGINT (exit -2) even though it was handled here.
+        # process by SIGINT (exit -2) even though it was handled here. (A command that failed
+        # on its own as the signal came keeps its code, 1 or 2, and its one line.)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

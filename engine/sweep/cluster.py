@@ -17,7 +17,7 @@ from typing import Any
 
 from nwn.geometry.checks import InputError, check_int, check_positive
 
-__all__ = ["CONNECT_TIMEOUT", "QUIET_WORKERS", "Connection", "connect"]
+__all__ = ["CONNECT_TIMEOUT", "QUIET_LOG_LEVEL", "QUIET_WORKERS", "Connection", "connect"]
 
 #: Seconds to wait for a scheduler to answer before refusing the sweep.
 CONNECT_TIMEOUT = 5.0
@@ -66,6 +66,43 @@ def _close_embedded(cluster: Any) -> None:
         except (OSError, RuntimeError):  # already gone: the graceful close copes
             pass
     cluster.close()
+
+
+#: distributed's log records below this level are dropped while an embedded cluster lives,
+#: from its start to the end of its close: they are Dask's own bookkeeping (workers coming
+#: and going, "Batched Comm Closed" with its traceback as the cluster closes), not news for
+#: whoever runs the sweep. Errors still show.
+QUIET_LOG_LEVEL = logging.ERROR
+
+
+class _QuietLogs:
+    """Raises every ``distributed`` logger to :data:`QUIET_LOG_LEVEL` until :meth:`restore`.
+
+    The loggers themselves, not only the handlers that Dask's own ``silence_logs`` quiets
+    until the cluster's close is half done: a record made later in the close (or sent to a
+    handler of the user's) is dropped too. Loggers made later inherit the level from
+    ``distributed``; the levels set before are put back by :meth:`restore` (``close``).
+    """
+
+    def __init__(self) -> None:
+        known = logging.root.manager.loggerDict
+        names = ["distributed"] + [name for name, logger in list(known.items())
+                                   if name.startswith("distributed.")
+                                   and isinstance(logger, logging.Logger)]
+        self._saved: dict[str, int] = {}
+        for name in names:
+            logger = logging.getLogger(name)
+            if name == "distributed" or logger.level != logging.NOTSET:
+                self._saved[name] = logger.level
+                if logger.level < QUIET_LOG_LEVEL:
+                    logger.setLevel(QUIET_LOG_LEVEL)
+
+    def restore(self) -> None:
+        for name, level in self._saved.items():
+            logging.getLogger(name).setLevel(level)
+        self._saved = {}
+
+    close = restore
 
 
 class _Embedded:
@@ -156,11 +193,23 @@ def connect(client: Any = None, *, workers: int | None = None,
         return Connection(remote, owned=(remote,))
     n = check_int("workers", workers if workers is not None else (os.cpu_count() or 1),
                   minimum=1, maximum=4096)
-    # Loopback only, and any free port for the scheduler's web page (several may run at once).
-    with dask.config.set(QUIET_WORKERS):
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                           silence_logs=logging.ERROR,
-                                           preload=[WORKER_PRELOAD])
-    local = distributed.Client(cluster, set_as_default=False)
-    return Connection(local, owned=(local, _Embedded(cluster)))
+    from nwn.engine.sweep.worker_signals import starting_workers
+
+    quiet = _QuietLogs()
+    cluster = None
+    try:
+        # Loopback only, and any free port for the scheduler's web page (several may run at
+        # once). Workers started inside starting_workers() never see a Ctrl-C.
+        with dask.config.set(QUIET_WORKERS), starting_workers():
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address="127.0.0.1:0",
+                                               silence_logs=QUIET_LOG_LEVEL,
+                                               preload=[WORKER_PRELOAD])
+        local = distributed.Client(cluster, set_as_default=False)
+    except BaseException:  # a KeyboardInterrupt delivered as the start-up ends, say
+        if cluster is not None:
+            _close_embedded(cluster)
+        quiet.restore()
+        raise
+    return Connection(local, owned=(local, _Embedded(cluster), quiet))

@@ -154,20 +154,19 @@ def run_sweep(scenario: Scenario,
             task = _Tasks(definition, cases, outputs, runner)
             if serial:
                 _run_here(store, task, pending, progress, stop)
-            else:
+            elif not stop():  # stopped already: no cluster is started for nothing
                 try:
                     connection = connect(client, workers=workers,
                                          scheduler_file=scheduler_file, timeout=timeout)
                 except Exception:
-                    # A Ctrl-C to the terminal's process group reaches the embedded cluster's
-                    # worker processes too; one caught before its preload made it ignore
-                    # signals (nwn.engine.sweep.worker_signals) dies, and the cluster does not
-                    # start. The sweep was being stopped anyway.
+                    # A cluster that could not start while the sweep was being stopped (a
+                    # scheduler going away with the same Ctrl-C) does not matter any more.
                     if not stop():
                         raise
                 else:
                     with connection:
-                        _run_on(connection, store, task, pending, progress, stop)
+                        if not stop():  # the signal came while the cluster was starting
+                            _run_on(connection, store, task, pending, progress, stop)
     finally:
         path = store.close()
     return SweepResult(path)

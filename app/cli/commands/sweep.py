@@ -79,36 +79,62 @@ def run_until_signal(scenario: Any, *args: Any, output: str | Path, **options: A
     Inside, a signal only sets the flag of :mod:`nwn.app.cli.interrupts`, which the sweep polls:
     members running are cancelled and stay pending, the file is closed with every finished
     member in it (under its ``.part`` name), and running the same command again continues it.
+    A ``.part`` file that holds no finished member (the signal came while the cluster was
+    starting, or during the first members) holds nothing worth keeping: it is removed, and
+    the line says that nothing was kept (the same command starts the sweep afresh). This is
+    the one place that decides it, for ``nwn sweep``, ``nwn ensemble`` and ``nwn reservoir
+    sweep`` alike.
 
     Returns
     -------
     (SweepResult or None, int or None)
         The result and None when the sweep ran to its end (a signal after its last member
-        included: :func:`nwn.app.cli.main.main` then reports it); else None or the result, and
-        the exit code (130, 143 for SIGTERM), the one line saying what was kept printed.
+        included: :func:`nwn.app.cli.main.main` then reports it); else None and the exit code
+        (130, 143 for SIGTERM), the one line saying what was kept printed.
     """
     from nwn.app.cli import interrupts
     from nwn.engine.sweep import run_sweep
-    from nwn.engine.sweep.store import partial_path
 
     end_bar = "\n" if options.get("progress") is not None and sys.stderr.isatty() else ""
     try:
         with interrupts.polled() as stop:
             result = run_sweep(scenario, *args, output=output, should_stop=stop, **options)
     except KeyboardInterrupt as interrupt:  # raised by a caller's own handler
-        kept = Path(output) if Path(output).exists() else partial_path(output)
-        print(f"{end_bar}nwn: {interrupts.interrupt_word(interrupt)}; {kept} keeps every "
-              f"finished member: run the same command again to continue", file=sys.stderr)
-        return None, interrupts.interrupt_code(interrupt)
-    if not (stop() and not result.complete):
-        return result, None
-    with result:
-        finished, failed = result.n_done + result.n_failed, result.n_failed
-        total = result.definition.n_members
-    print(f"{end_bar}nwn: {interrupts.requested_word()}; {result.path} keeps the {finished} of "
-          f"{total} members finished ({failed} failed): run the same command again to "
-          f"continue", file=sys.stderr)
-    return result, interrupts.requested_code()
+        word, code = interrupts.interrupt_word(interrupt), interrupts.interrupt_code(interrupt)
+    else:
+        if not (stop() and not result.complete):
+            return result, None
+        word, code = interrupts.requested_word(), interrupts.requested_code()
+    print(f"{end_bar}nwn: {word}{_what_was_kept(output)}", file=sys.stderr)
+    return None, code
+
+
+def _what_was_kept(output: str | Path) -> str:
+    """The end of the line of an interrupted sweep: what its ``.part`` file keeps, or that
+    nothing was kept (a ``.part`` file without a finished member is removed)."""
+    from nwn.engine.sweep.result import SweepResult
+    from nwn.engine.sweep.store import partial_path
+
+    part = partial_path(output)
+    if not part.exists():
+        if Path(output).exists():  # the signal came as the last member was written
+            return f"; {output} holds the complete sweep"
+        return _NOTHING_KEPT
+    try:
+        with SweepResult(part) as result:
+            finished, failed = result.n_done + result.n_failed, result.n_failed
+            total = result.definition.n_members
+    except ValueError:  # cut short in a flush (a second signal cannot do that): left alone
+        return f"; {part} keeps every finished member: run the same command again to continue"
+    if not finished:
+        part.unlink()
+        return _NOTHING_KEPT
+    return (f"; {part} keeps the {finished} of {total} members finished ({failed} failed): "
+            f"run the same command again to continue")
+
+
+_NOTHING_KEPT = (" before any member finished; nothing was kept (run the same command again "
+                 "to start the sweep)")
 
 
 def run(args: argparse.Namespace) -> int:
