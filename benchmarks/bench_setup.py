@@ -4,13 +4,21 @@ Workload: the JDA networks of ``bench_solver.py`` (7 um wires at 0.3 wires/um^2,
 side-bar electrodes, 1 V / ground), junction conductances drawn log-uniformly in
 [1e-3, 1e-1] S.
 
-Printed per size, each time the median over ``--repeats`` runs interleaved with its baseline
-(so that the machine's drifts in speed fall on both alike):
+Printed per size, each figure the median and the range over ``--repeats`` runs interleaved
+with its baselines (so that the machine's drifts in speed fall on all alike), CPU seconds of
+this process (everything timed runs on one thread except spsolve, whose CPU time covers all
+its threads):
 
-- ``CircuitSolver`` construction with today's fill-reducing order (METIS nested dissection,
-  ``nwn.engine.solver_ordering``) and with the earlier one (SuperLU minimum degree obtained
-  from a throw-away LU factorization, ``legacy_order.py``), the seconds of the order alone,
-  and the fill of each: entries of L and multiply-adds of one factorization;
+- ``CircuitSolver`` construction with each fill-reducing order of ``--orders``: today's
+  (``metis``: METIS nested dissection, ``nwn.engine.solver_ordering``), the earlier one
+  (``legacy``: SuperLU minimum degree from a throw-away LU factorization,
+  ``legacy_order.py``), the rejected geometric nested dissection (``geometric``,
+  ``geometric_order.py``) and METIS with options that trade refinement for speed
+  (``metis-fast``: ``niter=1, ufactor=400``); the order alone, and for METIS its parts
+  (the graph handed to METIS, METIS itself, the postorder); the fill of each: entries of L
+  and multiply-adds of one factorization, as ratios to the first order;
+- with ``--steps N``: N solves of drifting conductances with each order's solver,
+  interleaved: CPU per solve, CG iterations and factorizations;
 - ``solve_dc`` (construction, factorization and solve of one DC operating point) against one
   plain ``scipy.sparse.linalg.spsolve`` of the same reduced system (assembled beforehand, not
   counted), and against CHOLMOD (scikit-sparse) building the system with scipy from the
@@ -21,8 +29,10 @@ Printed per size, each time the median over ``--repeats`` runs interleaved with 
 Usage::
 
     python benchmarks/bench_setup.py [--sizes 2000 10000 100000] [--repeats 3]
+        [--orders metis legacy geometric metis-fast] [--steps 30] [--no-spsolve]
 
-(``--sizes ... 1000000`` adds a million wires: about 8 GB of memory and minutes.)
+(``--sizes 1000000 --orders metis`` adds a million wires: several GB of memory; the legacy
+order and spsolve take minutes there.)
 """
 
 from __future__ import annotations
@@ -34,13 +44,14 @@ import numpy as np
 import scipy.sparse as sp
 from bench_solver import jda_network
 from bench_step import plain_system
+from geometric_order import geometric_order
 from legacy_order import legacy_fill_reducing_order
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 
-from nwn.engine import solver_assembly
+from nwn.engine import solver_assembly, supernodal
 from nwn.engine.solver import CircuitSolver, solve_dc
-from nwn.engine.solver_ordering import fill_reducing_order
+from nwn.engine.solver_ordering import METIS_SEED, fill_reducing_order, symmetric_pattern
 
 SOURCES = {"left": ("voltage", 1.0), "right": ("ground",)}
 
@@ -49,12 +60,6 @@ try:  # optional baseline: scikit-sparse needs SuiteSparse's headers to build
 except ImportError as exc:  # pragma: no cover - depends on the machine
     cholmod_cholesky = None
     CHOLMOD_MISSING = str(exc)
-
-
-def timed(fn, *args, **kwargs):
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return time.perf_counter() - t0, out
 
 
 def cpu_timed(fn, *args, **kwargs):
@@ -103,81 +108,174 @@ def cholmod_dc(network, g):
     return factor(rhs)
 
 
-def run_size(n_wires: int, repeats: int) -> None:
+def metis_parts(free_natural, n_nodes, edge_nodes):
+    """:func:`fill_reducing_order`'s steps one by one: CPU seconds of the graph handed to METIS,
+    of METIS itself and of the postorder, and the order (checked equal to the engine's)."""
+    import pymetis
+
+    c0 = time.process_time()
+    n_free = free_natural.size
+    index = np.full(n_nodes, -1, dtype=np.int64)
+    index[free_natural] = np.arange(n_free)
+    indptr, indices = symmetric_pattern(index[edge_nodes[:, 0]], index[edge_nodes[:, 1]],
+                                        n_free, diagonal=False)
+    width = pymetis.zero_copy_dtype()
+    adjacency = pymetis.CSRAdjacency(indptr.astype(width), indices.astype(width))
+    c1 = time.process_time()
+    order, _ = pymetis.nested_dissection(adjacency=adjacency,
+                                         options=pymetis.Options(seed=METIS_SEED))
+    order = np.asarray(order, dtype=np.int64)
+    c2 = time.process_time()
+    order = order[supernodal.etree_postorder(indptr, indices, order)]
+    c3 = time.process_time()
+    return (c1 - c0, c2 - c1, c3 - c2), order
+
+
+def metis_fast_order(free_natural, n_nodes, edge_nodes):
+    """METIS with one refinement iteration per level and a looser balance."""
+    import pymetis
+
+    n_free = free_natural.size
+    index = np.full(n_nodes, -1, dtype=np.int64)
+    index[free_natural] = np.arange(n_free)
+    indptr, indices = symmetric_pattern(index[edge_nodes[:, 0]], index[edge_nodes[:, 1]],
+                                        n_free, diagonal=False)
+    width = pymetis.zero_copy_dtype()
+    order, _ = pymetis.nested_dissection(
+        adjacency=pymetis.CSRAdjacency(indptr.astype(width), indices.astype(width)),
+        options=pymetis.Options(seed=METIS_SEED, niter=1, ufactor=400))
+    order = np.asarray(order, dtype=np.int64)
+    return order[supernodal.etree_postorder(indptr, indices, order)]
+
+
+def order_functions(network, names):
+    table = {"metis": fill_reducing_order, "legacy": legacy_fill_reducing_order,
+             "metis-fast": metis_fast_order}
+    out = {}
+    for name in names:
+        out[name] = (geometric_order(network.node_position) if name == "geometric"
+                     else table[name])
+    return out
+
+
+def spread(values, digits=3) -> str:
+    """``median (min-max)`` of a list of seconds."""
+    v = np.asarray(values, dtype=float)
+    return f"{np.median(v):.{digits}f} ({v.min():.{digits}f}-{v.max():.{digits}f})"
+
+
+def drifting(g0, rate, steps):
+    """Conductances of ``steps`` solves, each a little further from ``g0``."""
+    return [g0 * np.exp(rate * 0.02 * k) for k in range(steps)]
+
+
+def run_size(n_wires: int, repeats: int, names, steps: int, with_spsolve: bool) -> None:
     t0 = time.perf_counter()
     network, _ = jda_network(n_wires, seed=n_wires)
     t_net = time.perf_counter() - t0
     rng = np.random.default_rng(7)
     g = 10 ** rng.uniform(-3, -1, network.n_junctions)
-    builds = {"new": [], "legacy": []}
-    cpu = {"new": [], "legacy": []}
-    orders = {"new": [], "legacy": []}
-    dc, sp_times, chol = [], [], []
-    dc_cpu, sp_cpu = [], []
-    solvers = {"new": CircuitSolver(network, SOURCES)}
+    fns = order_functions(network, names)
+    builds = {k: [] for k in fns}
+    orders = {k: [] for k in fns}
+    parts = []
+    dc_cpu, sp_cpu, chol = [], [], []
+    solvers = {k: build(network, fn) for k, fn in fns.items()}  # (and compile the kernels)
     # the order's inputs as the solver passes them
-    free = np.sort(solvers["new"]._system.free_node)
+    free = np.sort(solvers[names[0]]._system.free_node)
     n_nodes, edge_nodes = int(network.n_nodes), np.asarray(network.edge_nodes, dtype=np.int64)
+    matrix, rhs = plain_system(network, g, 1.0)
+    matrix = matrix.tocsc()
+    x_sp = None
     for _ in range(repeats):
-        for key, fn in (("new", fill_reducing_order), ("legacy", legacy_fill_reducing_order)):
-            t, c, solvers[key] = cpu_timed(build, network, fn)
-            builds[key].append(t)
-            cpu[key].append(c)
-            orders[key].append(timed(fn, free, n_nodes, edge_nodes)[0])
-        t, c, dc_sol = cpu_timed(solve_dc, network, g, SOURCES)
-        dc.append(t)
+        for key, fn in fns.items():
+            _, c, solvers[key] = cpu_timed(build, network, fn)
+            builds[key].append(c)
+            orders[key].append(cpu_timed(fn, free, n_nodes, edge_nodes)[1])
+        split, order = metis_parts(free, n_nodes, edge_nodes)
+        if not np.array_equal(order, fill_reducing_order(free, n_nodes, edge_nodes)):
+            raise AssertionError("metis_parts is not the engine's order")
+        parts.append(split)
+        _, c, dc_sol = cpu_timed(solve_dc, network, g, SOURCES)
         dc_cpu.append(c)
-        solver = solvers["new"]
-        solver.solve(g)
-        matrix, rhs = plain_system(network, g, 1.0)
-        matrix = matrix.tocsc()
-        t, c, x_sp = cpu_timed(spsolve, matrix, rhs)
-        sp_times.append(t)
-        sp_cpu.append(c)
+        if with_spsolve:
+            _, c, x_sp = cpu_timed(spsolve, matrix, rhs)
+            sp_cpu.append(c)
         if cholmod_cholesky is not None:
-            chol.append(timed(cholmod_dc, network, g)[0])
-    current_dc = dc_sol.terminal_current["left"]
-    current_sp = source_current(network, g, x_sp)
-    error = abs(current_dc - current_sp) / abs(current_sp)
+            chol.append(cpu_timed(cholmod_dc, network, g)[1])
+    first = names[0]
     fill = {k: (s.nnz_factor, s._preconditioner.pattern.multiply_adds)
             for k, s in solvers.items()}
-    med = {k: float(np.median(v)) for k, v in builds.items()}
-    omed = {k: float(np.median(v)) for k, v in orders.items()}
-    cmed = {k: float(np.median(v)) for k, v in cpu.items()}
-    t_dc = float(np.median(dc))
-    t_sp = float(np.median(sp_times))
-    print(f"{n_wires:>8} wires {network.n_junctions:>8} junctions {solvers['new'].n_free:>8} "
-          f"unknowns  (network built in {t_net:.1f} s; medians of {repeats})")
-    print(f"         build {med['new']:.3f} s (order {omed['new']:.3f} s)  | with the "
-          f"SuperLU order {med['legacy']:.3f} s (order {omed['legacy']:.3f} s)  "
-          f"ratio {med['new'] / med['legacy']:.2f}")
-    print(f"         build CPU time {cmed['new']:.3f} s | with the SuperLU order "
-          f"{cmed['legacy']:.3f} s  ratio {cmed['new'] / cmed['legacy']:.2f}")
-    print(f"         fill nnz(L) {fill['new'][0]:,} vs {fill['legacy'][0]:,} "
-          f"(ratio {fill['new'][0] / fill['legacy'][0]:.3f}); multiply-adds ratio "
-          f"{fill['new'][1] / fill['legacy'][1]:.3f}")
-    line = (f"         solve_dc {t_dc:.3f} s | spsolve {t_sp:.3f} s  ratio "
-            f"{t_dc / t_sp:.2f}")
+    print(f"{n_wires:>8} wires {network.n_junctions:>8} junctions {solvers[first].n_free:>8} "
+          f"unknowns  (network built in {t_net:.1f} s; CPU s, median (range) of {repeats})")
+    for k in fns:
+        ratio = np.median(builds[k]) / np.median(builds[first])
+        print(f"  {k:>10}: build {spread(builds[k])}  order {spread(orders[k])}  build ratio "
+              f"{ratio:.2f}  nnz(L) {fill[k][0]:,} ({fill[k][0] / fill[first][0]:.3f})  "
+              f"multiply-adds {fill[k][1] / fill[first][1]:.3f}")
+    parts = np.asarray(parts)
+    print(f"              METIS order's parts: graph {spread(parts[:, 0])}  METIS "
+          f"{spread(parts[:, 1])}  postorder {spread(parts[:, 2])}")
+    if steps:
+        run_steps(network, solvers, g, steps)
+    line = f"  solve_dc CPU {spread(dc_cpu)}"
+    if with_spsolve:
+        line += (f" | spsolve CPU {spread(sp_cpu)} (all its threads)  ratio "
+                 f"{np.median(dc_cpu) / np.median(sp_cpu):.2f} "
+                 f"({min(a / b for a, b in zip(dc_cpu, sp_cpu, strict=True)):.2f}-"
+                 f"{max(a / b for a, b in zip(dc_cpu, sp_cpu, strict=True)):.2f} per repeat)")
     if chol:
-        t_ch = float(np.median(chol))
-        line += f" | CHOLMOD (scipy build + factor + solve) {t_ch:.3f} s  ratio {t_dc / t_ch:.2f}"
+        line += (f" | CHOLMOD (scipy build + factor + solve) {spread(chol)}  ratio "
+                 f"{np.median(dc_cpu) / np.median(chol):.2f}")
     print(line)
-    print(f"         CPU time: solve_dc {np.median(dc_cpu):.3f} s | spsolve "
-          f"{np.median(sp_cpu):.3f} s (all its threads)  ratio "
-          f"{np.median(dc_cpu) / np.median(sp_cpu):.2f}")
-    print(f"         terminal current: solve_dc vs spsolve {error:.1e} relative")
+    if x_sp is not None:
+        current_dc = dc_sol.terminal_current["left"]
+        current_sp = source_current(network, g, x_sp)
+        print(f"  terminal current: solve_dc vs spsolve "
+              f"{abs(current_dc - current_sp) / abs(current_sp):.1e} relative")
+
+
+def run_steps(network, solvers, g0, steps):
+    """Each solver through the same drifting conductances, interleaved step by step."""
+    rate = np.random.default_rng(11).normal(0.0, 3.0, g0.size)
+    cpu = {k: [] for k in solvers}
+    iterations = {k: 0 for k in solvers}
+    for s in solvers.values():
+        s.reset()
+        s.timings.update(factorize=0.0, factorizations=0)
+    for g in drifting(g0, rate, steps):
+        for k, s in solvers.items():
+            _, c, sol = cpu_timed(s.solve, g)
+            cpu[k].append(c)
+            iterations[k] += sol.iterations
+    first = next(iter(solvers))
+    for k, s in solvers.items():
+        n_f = max(s.timings["factorizations"], 1)
+        print(f"  {k:>10}: {steps} solves: CPU per solve {spread(cpu[k], 4)}  ratio "
+              f"{np.median(cpu[k]) / np.median(cpu[first]):.2f}; total "
+              f"{np.sum(cpu[k]):.3f} s ({np.sum(cpu[k]) / np.sum(cpu[first]):.2f}); "
+              f"CG iterations {iterations[k] / steps:.2f}/solve; "
+              f"{s.timings['factorizations']} factorizations, "
+              f"{s.timings['factorize'] / n_f * 1e3:.1f} ms each (wall)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--orders", nargs="+", default=["metis", "legacy"],
+                        choices=["metis", "legacy", "geometric", "metis-fast"],
+                        help="fill-reducing orders to build with; ratios are to the first")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="solves of drifting conductances per order (0: none)")
+    parser.add_argument("--no-spsolve", action="store_true",
+                        help="leave out the spsolve baseline (minutes at a million wires)")
     opts = parser.parse_args()
     if cholmod_cholesky is None:
         print(f"CHOLMOD baseline skipped: scikit-sparse not importable ({CHOLMOD_MISSING})")
     solve_dc(jda_network(300, seed=1)[0], 1e-2, SOURCES)  # compile / load the kernels
     for n in opts.sizes:
-        run_size(n, opts.repeats)
+        run_size(n, opts.repeats, opts.orders, opts.steps, not opts.no_spsolve)
 
 
 if __name__ == "__main__":
