@@ -274,7 +274,13 @@ class HDF5Recorder:
         from nwn.engine.output_files import is_io_fault, partial_file, write_fault
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.keep_existing and self.path.exists():
+        keeping = self.keep_existing and self.path.exists()
+        # The header goes under a hidden name too, which becomes the file's own once it is on
+        # the disk: a run killed while HDF5 writes the header (tens of ms) leaves no damaged
+        # file under the name the user gave (POSIX renames a file that is open; elsewhere the
+        # file is made under its name).
+        named_early = not keeping and os.name == "posix"
+        if keeping or named_early:
             self.writing = partial_file(self.path)
         opened = False
         try:
@@ -282,6 +288,9 @@ class HDF5Recorder:
             opened = True
             self._create(self._file, simulation)
             self._check_room(0)
+            if named_early:
+                os.replace(self.writing, self.path)
+                self.writing = self.path
         except (OSError, RuntimeError) as error:
             if self._file is not None:
                 try:

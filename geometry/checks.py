@@ -23,6 +23,7 @@ __all__ = [
     "check_positive",
     "check_nonnegative",
     "check_range",
+    "read_text_input",
 ]
 
 
@@ -131,3 +132,45 @@ def check_keys(path: str, table: Any, allowed: tuple[str, ...],
     for key in required:
         if key not in table:
             raise InputError(f"{path}: missing key {key!r}")
+
+
+def read_text_input(path: Any, what: str, layout: str) -> str:
+    """The text of an input file: UTF-8, a byte-order mark (as some Windows editors write)
+    dropped.
+
+    Parameters
+    ----------
+    path : path
+    what : str
+        What the file is, for the message (``"trace file"``).
+    layout : str
+        What it should hold, for the message (``"columns t, I, V"``).
+
+    Raises
+    ------
+    InputError
+        One line naming the file when it cannot be read or is not text: bytes that are not
+        UTF-8, or NUL bytes (a binary file; a text decoder would pass them on as a header of
+        control characters).
+    """
+    from pathlib import Path
+
+    name = str(Path(path))
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{what} {name!r} is a folder, not a file") from None
+    except FileNotFoundError:
+        raise InputError(f"{what} {name!r} does not exist") from None
+    except OSError as error:
+        raise InputError(f"{what} {name!r} cannot be read ({error.strerror or error})") \
+            from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{what} {name!r} is not text ({layout}; byte {error.start} is not "
+                         f"UTF-8: is it a binary file?)") from None
+    if "\x00" in text:
+        raise InputError(f"{what} {name!r} is not text ({layout}; it holds NUL bytes: is it "
+                         f"a binary file?)")
+    return text

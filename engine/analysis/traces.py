@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nwn.geometry.checks import InputError
+from nwn.geometry.checks import InputError, read_text_input
 
 __all__ = ["Trace", "read_hdf5_trace", "read_text_trace", "read_trace"]
 
@@ -64,7 +64,9 @@ class Trace:
                 raise InputError(f"trace {name} must have the shape of t {n} "
                                  f"(got {np.shape(getattr(self, name))})")
         if len(n) != 1 or n[0] < 3:
-            raise InputError(f"a trace needs at least 3 samples (got shape {n})")
+            got = f"shape {n}" if len(n) != 1 else f"{n[0]}" + \
+                (f" in {self.source}" if self.source else "")
+            raise InputError(f"a trace needs at least 3 samples (got {got})")
         dt = np.diff(self.t)
         if np.any(dt <= 0):
             bad = int(np.argmax(dt <= 0)) + 1
@@ -97,6 +99,8 @@ def read_trace(path: str | Path, *, columns: str | Sequence[str] | None = None,
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    if path.is_dir():
+        raise InputError(f"trace file {str(path)!r} is a folder, not a file")
     with open(path, "rb") as handle:
         is_hdf5 = handle.read(8) == b"\x89HDF\r\n\x1a\n"
     if is_hdf5 or path.suffix.lower() in (".h5", ".hdf5"):
@@ -138,7 +142,7 @@ def _parse_roles(columns: str | Sequence[str]) -> list[str]:
 def read_text_trace(path: str | Path, *, columns: str | Sequence[str] | None = None) -> Trace:
     """Read a CSV/TSV trace; see the module docstring for the layout."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = read_text_input(path, "trace file", "columns t, I, V[, R, G]")
     lines = [line for line in text.splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from nwn.engine.output_files import atomic_path
-from nwn.geometry.checks import InputError
+from nwn.geometry.checks import InputError, read_text_input
 
 __all__ = ["PadRecording", "check_pad_labels", "read_recording", "write_recording"]
 
@@ -115,12 +115,7 @@ def read_recording(path: str | Path) -> PadRecording:
         One line naming the file, the line or column and what is wrong.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"recording {str(path)!r} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"recording {str(path)!r} cannot be read: {error}") from None
+    text = read_text_input(path, "recording", _FORMAT_HINT)
     lines = text.splitlines()
     name = path.name
     if not lines or not lines[0].strip():

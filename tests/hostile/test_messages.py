@@ -146,3 +146,49 @@ def test_junctions_of_another_wire_set_are_refused():
     build_network(wires, find_junctions(wires), electrodes)  # its own: fine
     with pytest.raises(InputError, match="another wire set"):
         build_network(wires, find_junctions(other), electrodes)
+
+
+# -- text inputs of fit and reservoir score: binary, NUL bytes, a folder, a byte-order mark ----
+
+TEXT_INPUTS = {
+    "trace": (["fit", "{path}", "-o", "{folder}/fit", "--no-figures"], "trace file"),
+    "recording": (["reservoir", "score", "{path}", "--task", "memory-capacity",
+                   "--input-pad", "1"], "recording"),
+}
+
+
+def _text_input(hostile, tmp_path, reader, path):
+    argv, what = TEXT_INPUTS[reader]
+    _, line = hostile([a.format(path=path, folder=tmp_path) for a in argv])
+    return line, what
+
+
+@pytest.mark.parametrize("reader", list(TEXT_INPUTS))
+@pytest.mark.parametrize("content,why", [(BINARY, "byte 128 is not UTF-8"),
+                                         (b"\x00" * 3000, "it holds NUL bytes"),
+                                         (b"t I V\n0 1e-3 1\x00\n", "it holds NUL bytes")],
+                         ids=["binary", "zeros", "a-nul-byte"])
+def test_a_binary_text_input_is_named_as_not_text(hostile, tmp_path, reader, content, why):
+    (tmp_path / "in.txt").write_bytes(content)
+    line, what = _text_input(hostile, tmp_path, reader, tmp_path / "in.txt")
+    assert f"{what} {str(tmp_path / 'in.txt')!r} is not text" in line and why in line, line
+    assert "codec" not in line and "columns entry" not in line and "\\x00" not in line, line
+
+
+@pytest.mark.parametrize("reader", list(TEXT_INPUTS))
+def test_a_folder_as_a_text_input_is_called_a_folder(hostile, tmp_path, reader):
+    (tmp_path / "in.txt").mkdir()
+    line, what = _text_input(hostile, tmp_path, reader, tmp_path / "in.txt")
+    assert line.endswith(f"{what} {str(tmp_path / 'in.txt')!r} is a folder, not a file"), line
+
+
+def test_a_byte_order_mark_in_a_trace_is_accepted(hostile, tmp_path):
+    t = np.linspace(0.0, 1.0, 400)
+    volts = 0.6 + 0.5 * np.sin(2 * np.pi * t)
+    current = volts * 1e-3 * (1 + 0.5 * np.sin(3 * t))
+    rows = "\n".join(f"{a:.9g} {b:.9g} {c:.9g}" for a, b, c in zip(t, current, volts,
+                                                                      strict=True))
+    (tmp_path / "trace.txt").write_bytes(b"\xef\xbb\xbf" + f"t I V\n{rows}\n".encode())
+    hostile(["fit", tmp_path / "trace.txt", "-o", tmp_path / "fit", "--no-figures",
+             "--no-stochastic"], codes=(0,))
+    assert (tmp_path / "fit" / "fit.json").is_file()
