@@ -2,6 +2,7 @@
 the deposition film is bounded in time and can be finished now (pytest-qt, offscreen)."""
 
 import os
+import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -327,3 +328,75 @@ def test_a_run_holds_its_inputs_and_an_edit_after_it_loses_nothing_recorded(qtbo
     assert source is not None and len(source.frame_times) == recorded
     traces = win._export_traces()
     assert traces is not None and traces.electrode_names == ("left", "right")
+
+
+# -- the canvas at a million wires --------------------------------------------------------------
+
+
+def _pixels(image):
+    from PySide6 import QtGui
+
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGBX8888)
+    return np.frombuffer(image.constBits(), np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3].copy()
+
+
+def test_an_older_window_buffer_is_drawn_where_its_primitives_are_now(qtbot, monkeypatch):
+    # While the rasterizer draws a moved view (0.3-0.8 s at a million wires), the window shows
+    # the older buffer moved with the view, never where it was: drawn there it left a band of
+    # film colour below the built network that no later paint of the layer covered.
+    from PySide6 import QtGui, QtWidgets
+
+    from nwn.app.render import layers
+    from nwn.app.render.network_view import line_pen
+
+    scene = QtWidgets.QGraphicsScene(0, 0, 200, 200)
+    layer = layers.SegmentLayer(asynchronous=True)
+    rng = np.random.default_rng(3)
+    layer.set_segments(rng.uniform(20.0, 180.0, (300, 2, 2)))
+    layer.set_style(np.zeros(300, dtype=np.int64), [line_pen((255, 255, 255), 1.0)])
+    scene.addItem(layer)
+    view = QtWidgets.QGraphicsView(scene)
+    view.setBackgroundBrush(QtGui.QColor(0, 0, 0))
+    view.setFixedSize(260, 260)
+    for policy in (view.setHorizontalScrollBarPolicy, view.setVerticalScrollBarPolicy):
+        policy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTransformationAnchor(QtWidgets.QGraphicsView.ViewportAnchor.NoAnchor)
+    view.setSceneRect(-500, -500, 1200, 1200)
+    view.centerOn(100, 100)
+    qtbot.addWidget(view)
+    view.show()
+    viewport = view.viewport()
+    viewport.grab()  # a window paint: asks the rasterizer for the buffer
+    qtbot.waitUntil(lambda: layer._image is not None and layer._requested_key is None,
+                    timeout=20_000)
+    before = _pixels(viewport.grab().toImage())
+    assert before.any()
+    # the rasterizer is held back: the next paint has only the older buffer
+    monkeypatch.setattr(layers._RASTERIZER, "request", lambda *args: None)
+    view.translate(17, 9)  # the scene moves 17 px right and 9 px down
+    after = _pixels(viewport.grab().toImage())
+    np.testing.assert_array_equal(after[9:, 17:], before[:-9, :-17])
+    assert not after[:9].any() and not after[:, :17].any()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice values per thread: Linux")
+def test_worker_threads_run_below_the_gui_thread(qtbot):
+    # The scheduler lets a woken GUI thread preempt the window's own workers (deposition,
+    # network build, film frames, rasterizer): gaps were GUI-thread time in the run queue.
+    import threading
+
+    from nwn.app.models.thread_priority import WORKER_NICE, lower_thread_priority
+    from nwn.app.widgets.worker import BackgroundJob
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    gui = nice()
+    assert not lower_thread_priority() and nice() == gui  # never the GUI thread itself
+    job = BackgroundJob()
+    seen = []
+    job.submit("nice", lambda say: (nice(), lower_thread_priority(), nice()), seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    (first, again, second), = seen
+    assert first == second == min(19, gui + WORKER_NICE) and again  # once, not twice

@@ -135,5 +135,8 @@ class DepositionFilm:
         wire_group = np.full(len(self.wire_xy), -1, dtype=np.int64)
         wire_group[:n] = cluster_groups(state.wire_cluster, state.spanning_cluster)
         junction_group = np.where(self._junction_wire < n, 0, -1).astype(np.int64)
+        # read-only: the canvas keeps them as they are instead of copying them (GUI thread)
+        wire_group.flags.writeable = False
+        junction_group.flags.writeable = False
         return DepositionFrame(n_wires=n, wire_group=wire_group,
                                junction_group=junction_group, state=state)

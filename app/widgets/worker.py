@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore
 
+from nwn.app.models.thread_priority import lower_thread_priority
 from nwn.engine.recording import TraceRecorder
 
 __all__ = ["BackgroundJob", "FrameMaker", "LatestSlot", "LiveTraceRecorder", "RunController",
@@ -122,6 +123,7 @@ class BackgroundJob(QtCore.QObject):
             self._said.emit(ticket, text)
 
         def work() -> None:
+            lower_thread_priority()  # the GUI thread comes first (app.models.thread_priority)
             try:
                 result = function(say)
             except Exception as error:  # noqa: BLE001 - becomes one line in the window
@@ -214,6 +216,7 @@ class FrameMaker:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
+        lower_thread_priority()
         while True:
             with self._condition:
                 while self._wanted is None and not self._stopped:
