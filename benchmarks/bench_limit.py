@@ -40,9 +40,9 @@ from bench_solver import DT, FIELD, RATE, jda_network, rate_step
 from nwn.engine.solver import CircuitSolver
 
 #: Vectors of n float64 streamed by one CG iteration's updates and convergence test: p.q
-#: (2), x += a p and r -= a q (4 read, 2 written), r.z (2), p = z + b p (2 read, 1
-#: written), max|z|, max|x|, max|r| (3).
-ITERATION_VECTORS = 16
+#: taken while A p is formed (p read once more, 1), x += a p and r -= a q with max|x| and
+#: max|r| (4 read, 2 written), r.z with max|z| (2), p = z + b p (2 read, 1 written).
+ITERATION_VECTORS = 12
 
 
 class Copier:
