@@ -52,3 +52,75 @@ def test_bad_recording_exits_2(tmp_path, capsys):
     bad.write_text("t 8_V[V]\n0 1\n")
     assert main(["reservoir", "score", str(bad), "--task", "nlt", "--input-pad", "8"]) == 2
     assert "header starts with 't'" in capsys.readouterr().err
+
+
+# -- what the scoring refuses is refused before any simulation (run and sweep alike) ----------
+
+TOO_FEW = ["--task", "memory-capacity", "--max-delay", "6000", "--samples", "5000"]
+TOO_FEW_LINE = ("memory-capacity needs at least 6496 samples (6000 dropped, then >= 100 to "
+                "train and >= 100 to test with train_fraction 0.8); got 5000")
+
+
+@pytest.fixture
+def device(tmp_path, monkeypatch):
+    """A reservoir scenario whose simulation must not start (it fails the test if it does)."""
+    from rc_reservoirs import pad_device
+
+    from nwn.engine.reservoir import experiment
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the simulation ran before the task's settings were checked")
+
+    monkeypatch.setattr(experiment, "simulate_open_loop", no_simulation)
+    path = tmp_path / "d.toml"
+    path.write_text(pad_device(model="rate", params="{kd0 = 5.0, kp0 = 0.5}", samples=530))
+    return path
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{device}", "-o", "{folder}/rc.h5", "-q"],
+    ["sweep", "{device}", "--seeds", "2", "--serial", "-o", "{folder}/rc.h5", "-q"],
+], ids=["run", "sweep"])
+def test_too_few_samples_for_the_task_are_refused_before_the_simulation(device, capsys,
+                                                                        command):
+    argv = [a.format(device=device, folder=device.parent) for a in command]
+    assert main(["reservoir", *argv, *TOO_FEW]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.endswith(TOO_FEW_LINE), err
+    assert sorted(p.name for p in device.parent.iterdir()) == ["d.toml"]  # nothing written
+
+
+def test_a_sweep_names_the_member_whose_samples_are_too_few(device, capsys):
+    assert main(["reservoir", "sweep", str(device), "--task", "memory-capacity", "--max-delay",
+                 "5", "--vary", "reservoir.samples=600,200", "--serial", "-o",
+                 str(device.parent / "rc.h5"), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("nwn: error: sweep member 1 (reservoir.samples=200): memory-capacity needs "
+                   "at least 501 samples (5 dropped, then >= 100 to train and >= 100 to test "
+                   "with train_fraction 0.8); got 200"), err
+
+
+def test_the_check_scores_the_input_the_run_scores():
+    # the check refuses what the scoring refuses, in its words: one sample short of the
+    # bound, both refuse with the same line; at the bound the check passes
+    import dataclasses
+
+    from rc_reservoirs import pad_device
+
+    from nwn.engine.reservoir.experiment import check_task
+    from nwn.engine.reservoir.tasks import score_task
+    from nwn.engine.scenario import parse_scenario
+    from nwn.geometry.checks import InputError
+
+    spec = parse_scenario(pad_device(samples=530)).reservoir
+    check_task(dataclasses.replace(spec, task="memory-capacity", samples=6496),
+               {"max_delay": 6000})
+    with pytest.raises(InputError) as refused:
+        check_task(dataclasses.replace(spec, task="memory-capacity", samples=6495),
+                   {"max_delay": 6000})
+    import numpy as np
+
+    u = np.random.default_rng(1).uniform(size=6495)
+    with pytest.raises(InputError) as scored:
+        score_task("memory-capacity", u, np.vstack([u, u ** 2]), max_delay=6000)
+    assert str(refused.value) == str(scored.value)

@@ -22,7 +22,7 @@ from nwn.engine.reservoir.protocol import ReservoirSpec
 from nwn.engine.reservoir.tasks import TaskResult, make_input, score_task
 from nwn.geometry.checks import InputError, check_int
 
-__all__ = ["FeatureRecorder", "ReservoirRun", "check_features", "driven_scenario",
+__all__ = ["FeatureRecorder", "ReservoirRun", "check_features", "check_task", "driven_scenario",
            "feature_layout", "input_rng", "protocol_details", "read_features",
            "read_reservoir_results", "read_steps_of", "run_reservoir", "simulate_open_loop",
            "write_reservoir_results"]
@@ -270,11 +270,8 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
 
         return run_online(scenario, spec, seed=seed, settings=settings, progress=progress,
                           built=built)
-    n_total = spec.washout + spec.samples
-    u_all, context = make_input(spec.task, n_total, input_rng(seed))
-    u = u_all[spec.washout:]
-    context = {k: (v[spec.washout:] if isinstance(v, np.ndarray) and v.shape == u_all.shape
-                   else v) for k, v in context.items()}
+    u_all, u, context = _task_input(spec, seed)
+    _check_scoring(spec, u, context, settings)  # before the simulation, not after it
     watch = None if live is None else _LiveScore(live, spec.task, u, context, settings or {},
                                                  live_interval)
     simulation, recorder, layout = simulate_open_loop(scenario, spec, u_all, seed=seed,
@@ -291,6 +288,50 @@ def run_reservoir(scenario: Any, *, task: str | None = None, samples: int | None
                         feature_names=layout["names"], sample_times=recorder.times.copy(),
                         electrode_names=tuple(simulation.network.electrode_names),
                         electrode_voltage=recorder.voltage.T.copy(), electrode_current=current)
+
+
+def _task_input(spec: ReservoirSpec, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The task's whole input (washout included), the scored part, and its context."""
+    u_all, context = make_input(spec.task, spec.washout + spec.samples, input_rng(seed))
+    u = u_all[spec.washout:]
+    context = {k: (v[spec.washout:] if isinstance(v, np.ndarray) and v.shape == u_all.shape
+                   else v) for k, v in context.items()}
+    return u_all, u, context
+
+
+#: Stand-in features :func:`check_task` scores the task on (independent Gaussian rows).
+STAND_IN_FEATURES = 4
+
+
+def _check_scoring(spec: ReservoirSpec, u: np.ndarray, context: Mapping[str, Any],
+                   settings: Mapping[str, Any] | None) -> None:
+    features = np.random.default_rng(0).standard_normal((STAND_IN_FEATURES, u.size))
+    score_task(spec.task, u, features, context, **dict(settings or {}))
+
+
+def check_task(spec: ReservoirSpec, settings: Mapping[str, Any] | None = None) -> None:
+    """Refuse, before any simulation, what the task's scoring would refuse after it.
+
+    An open-loop task is scored on its own input with stand-in features (random, of the
+    sample count the protocol reads): every check the scoring makes on the sample count
+    (memory capacity drops ``max_delay`` samples, then needs a training and a test part) and
+    on the settings (alpha, train_fraction, target ...) runs in milliseconds instead of after
+    the run. An online task's settings are checked as :func:`run_reservoir` checks them.
+
+    Raises
+    ------
+    InputError
+        The scoring's own one line.
+    """
+    from nwn.engine.reservoir.tasks import get_task
+
+    if get_task(spec.task).online:
+        from nwn.engine.reservoir.online import check_online_settings
+
+        check_online_settings(spec, settings or {})
+        return
+    _, u, context = _task_input(spec, 0)
+    _check_scoring(spec, u, context, settings)
 
 
 class _LiveScore:

@@ -9,14 +9,16 @@ task, its score (variable ``<task>``, with ``-`` written ``_``), MC(tau) for mem
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from nwn.engine.reservoir.experiment import run_reservoir
+from nwn.engine.reservoir.experiment import check_task, run_reservoir
 from nwn.engine.reservoir.tasks import get_task
+from nwn.geometry.checks import InputError, check_int
 
 __all__ = ["TaskRunner", "output_name"]
 
@@ -48,6 +50,19 @@ class TaskRunner:
     def __post_init__(self) -> None:
         for task in self.tasks:
             get_task(task)
+
+    def check(self, scenario: Any) -> None:
+        """Refuse, before the sweep sends anything, a member whose scoring would fail after
+        its simulation (too few samples for a task, a bad setting): ``run_sweep`` calls this
+        on every key combination's scenario (see :func:`.experiment.check_task`)."""
+        spec = scenario.reservoir
+        if spec is None:
+            raise InputError("the scenario has no [reservoir] table (see `nwn presets --show "
+                             "rc_memory_capacity` for one)")
+        for task in self.tasks or (spec.task,):
+            check_task(dataclasses.replace(
+                spec, task=task, samples=spec.samples if self.samples is None else
+                check_int("samples", self.samples, minimum=2)), dict(self.settings))
 
     def __call__(self, scenario: Any) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

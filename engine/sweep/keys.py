@@ -22,7 +22,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -375,14 +375,17 @@ class SweepDefinition:
 
     # -- scenarios ------------------------------------------------------------------------
 
-    def case_scenarios(self, scenario: Scenario) -> list[Scenario]:
+    def case_scenarios(self, scenario: Scenario,
+                       check: Callable[[Scenario], None] | None = None) -> list[Scenario]:
         """Each key combination's scenario, parsed and validated (seed still the base one).
+
+        ``check(case)``, if given, is called on each too (a runner's own checks).
 
         Raises
         ------
         InputError
-            For the first combination the scenario refuses, naming the member and the
-            scenario's own message (which names the key path).
+            For the first combination the scenario (or ``check``) refuses, naming the member
+            and the scenario's own message (which names the key path).
         """
         base = tomllib.loads(scenario_to_toml(scenario))
         out = []
@@ -394,10 +397,13 @@ class SweepDefinition:
                 for key, value in zip(self.keys, values, strict=True):
                     set_key(data, key, value)
                 out.append(parse_scenario(data, base_dir=scenario.base_dir))
+                if check is not None:
+                    check(out[-1])
             except InputError as error:
                 where = ", ".join(f"{k}={format_value(v)}"
                                   for k, v in zip(self.keys, values, strict=True))
-                raise InputError(f"sweep member {first.index} ({where}): {error}") from None
+                where = f" ({where})" if where else ""
+                raise InputError(f"sweep member {first.index}{where}: {error}") from None
         return out
 
     def member_scenario(self, cases: Sequence[Scenario], member: Member) -> Scenario:

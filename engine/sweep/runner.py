@@ -110,7 +110,9 @@ def run_sweep(scenario: Scenario,
         is always kept.
     runner : callable, optional
         ``runner(scenario) -> dict[str, ndarray]`` run on the worker for each member instead
-        of the default run (see :mod:`nwn.engine.sweep`).
+        of the default run (see :mod:`nwn.engine.sweep`). A runner with a ``check(scenario)``
+        method has it called here on every key combination's scenario before anything is
+        sent: its InputError refuses the sweep (as a bad key value does).
     progress : callable, optional
         ``progress(fraction, message)`` after each finished member, e.g. a ProgressBar.
     should_stop : callable, optional
@@ -141,7 +143,8 @@ def run_sweep(scenario: Scenario,
     serial = isinstance(client, str) and client == SERIAL
     if serial and (workers is not None or scheduler_file is not None):
         raise InputError("client='serial' runs here; it takes no workers or scheduler file")
-    cases = definition.case_scenarios(scenario)  # every member validated before launch
+    # every member validated before launch, by the scenario and by the runner's own check
+    cases = definition.case_scenarios(scenario, check=getattr(runner, "check", None))
     electrodes = tuple(e.name for e in scenario.electrodes)
     common_time = runner is None and not any(k.startswith("run.") for k in definition.keys)
     store = SweepStore.open(output, definition, scenario_text=scenario_to_toml(scenario),
