@@ -400,3 +400,30 @@ def test_worker_threads_run_below_the_gui_thread(qtbot):
     qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
     (first, again, second), = seen
     assert first == second == min(19, gui + WORKER_NICE) and again  # once, not twice
+
+
+def test_junction_dots_shrink_and_hide_as_they_crowd_and_come_back_when_zoomed_in(qtbot):
+    # 100,000 wires fitted in a window put ~1.3 junctions on every pixel: 3 px dots drew the
+    # network as one yellow square. Crowded dots shrink to whole pixels, and above
+    # DOT_HIDE_DENSITY a film or plain view draws none (the wires show); zoomed in they return.
+    from nwn.app.render.network_view import DOT_HIDE_DENSITY, NetworkView
+
+    rng = np.random.default_rng(5)
+    side = 100e-6
+    wires = rng.uniform(0, side, (2000, 2, 2))
+    junctions = rng.uniform(0, side, (120_000, 2))
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.resize(300, 300)
+    view.show()
+    view.set_box((side, side))
+    view.set_film(wires, junctions)
+    qtbot.wait(50)
+    shown = np.zeros(len(junctions), dtype=np.int64)
+    view.show_film_frame(np.zeros(len(wires), dtype=np.int64), shown)
+    assert view.junction_density() > DOT_HIDE_DENSITY
+    assert np.all(view.junctions._group == -1)  # crowded: no dots over the wires
+    view.view.setRange(QtCore.QRectF(40, 40, 8, 8), padding=0)  # um: 1/12 of the side
+    qtbot.waitUntil(lambda: np.array_equal(view.junctions._group, shown), timeout=5_000)
+    width = view.junctions._pens[0].widthF()
+    assert 1.0 <= width <= 3.0 and view.junction_density() * width ** 2 <= 0.3

@@ -55,6 +55,13 @@ _HALO = (0, 0, 0)
 PATH_INTERVAL_S = 0.25
 #: electrode-contact outlines are rastered (not QPainter paths) above this many wires
 RASTER_HIGHLIGHT_ABOVE = 2000
+#: junction dots shrink as they crowd, so the wires stay visible: a dot is drawn at most as
+#: wide (px, whole pixels, at least 1) as keeps junctions per pixel x width^2 under this
+DOT_COVER = 0.3
+#: above this many junctions per pixel (100,000 wires fitted in a window, a million at any
+#: size) a plain or film view draws no junction dots: they would cover every wire in one
+#: colour; a run's dots (coloured by their values) stay, one pixel each
+DOT_HIDE_DENSITY = 1.0
 #: colour of the lowest-resistance path (RGB)
 PATH_COLOR = (0, 255, 140)
 BACKGROUND = (16, 20, 26)
@@ -138,20 +145,25 @@ def _dot_pen(rgb, size: float, alpha: int = 255) -> QtGui.QPen:
     return pen
 
 
-_ZEROS: dict[int, np.ndarray] = {}
+_FILLED: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _filled(n: int, value: int) -> np.ndarray:
+    """A read-only int64 array of ``n`` times ``value``, the same object for the same
+    arguments (the last four kept: a network's wires and junctions, drawn and hidden)."""
+    array = _FILLED.get((n, value))
+    if array is None:
+        array = np.full(n, value, dtype=np.int64)
+        array.flags.writeable = False
+        while len(_FILLED) >= 4:
+            _FILLED.pop(next(iter(_FILLED)))
+        _FILLED[(n, value)] = array
+    return array
 
 
 def _zeros(n: int) -> np.ndarray:
-    """A read-only int64 array of ``n`` zeros, the same object for the same ``n`` (the last
-    two sizes asked for are kept: a network's wires and junctions)."""
-    zeros = _ZEROS.get(n)
-    if zeros is None:
-        zeros = np.zeros(n, dtype=np.int64)
-        zeros.flags.writeable = False
-        while len(_ZEROS) >= 2:
-            _ZEROS.pop(next(iter(_ZEROS)))
-        _ZEROS[n] = zeros
-    return zeros
+    """:func:`_filled` with zeros: every primitive in the first group."""
+    return _filled(n, 0)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -209,6 +221,11 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._wire_xy_um = np.zeros((0, 2, 2))
         self._path_time = -np.inf
         self._colorbar_key: tuple | None = None
+        self._film_groups: tuple | None = None  # the film frame shown (wire, junction groups)
+        self._dot_class: tuple | None = None  # (dot px, plain dots hidden) the styles used
+        self._zoom_restyle_due = False
+        self._rendering = False  # render_image's own resizes restyle nothing
+        self.view.sigRangeChanged.connect(self._range_changed)
 
     def _make_view(self) -> pg.ViewBox:
         """The view box the network is drawn in (the studio's canvas adds drawing tools)."""
@@ -302,14 +319,55 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._draw_plain()
         self._update_highlight()
 
+    def junction_density(self) -> float:
+        """Junctions per device pixel over the junctions' bounding box at the current zoom
+        (0 when there are none or the view has no size yet)."""
+        n = self.junctions.n_points
+        rect = self.junctions.boundingRect()
+        if n == 0 or rect.isEmpty():
+            return 0.0
+        px, py = self.view.viewPixelSize()
+        area = rect.width() * rect.height() / (px * py) if px > 0 and py > 0 else 0.0
+        return n / area if area > 0 else 0.0
+
+    def _dots(self, nominal: float) -> tuple[float, bool]:
+        """``(dot width px, plain dots hidden)`` at the current zoom (:data:`DOT_COVER`,
+        :data:`DOT_HIDE_DENSITY`) for dots ``nominal`` px wide when sparse."""
+        density = self.junction_density()
+        if density <= 0:
+            return nominal, False
+        width = float(min(nominal, max(1.0, np.floor(np.sqrt(DOT_COVER / density)))))
+        return width, density > DOT_HIDE_DENSITY
+
+    def _range_changed(self, *args) -> None:
+        # Zooming changes how crowded the dots are: restyle once, after the event, if their
+        # size class changed (a pan keeps it). render_image's resizes come back: ignored.
+        if not self._rendering and not self._zoom_restyle_due and \
+                self._dot_class is not None and self._dots(3.0) != self._dot_class:
+            self._zoom_restyle_due = True
+            QtCore.QTimer.singleShot(0, self._restyle_for_zoom)
+
+    def _restyle_for_zoom(self) -> None:
+        self._zoom_restyle_due = False
+        if self._rendering or self._dot_class is None or self._dots(3.0) == self._dot_class:
+            return
+        if self.scene_data is not None and self.snapshot is None:
+            self._draw_plain()
+        elif self.scene_data is not None:
+            self._redraw(path_due=False)
+        elif self._film_groups is not None:
+            self.show_film_frame(*self._film_groups)
+
     def _draw_plain(self) -> None:
         # One read-only group of zeros per size: the layers keep it without a copy and know it
         # again by identity, so the plain redraws a network's arrival asks for (three of them)
         # cost nothing after the first (each compared 4.7 million junction groups before).
         self.wires.set_style(_zeros(self.wires.n_segments),
                              [line_pen(_NEUTRAL_WIRE, 1.0, 170)])
-        self.junctions.set_style(_zeros(self.junctions.n_points),
-                                 [_dot_pen((220, 220, 120), 3.0, 200)])
+        size, hidden = self._dot_class = self._dots(3.0)
+        n = self.junctions.n_points
+        self.junctions.set_style(_filled(n, -1) if hidden else _zeros(n),
+                                 [_dot_pen((220, 220, 120), size, 200)])
         self.colorbar.hide()
 
     def show_deposition(self, wire_xy: np.ndarray, wire_cluster: np.ndarray,
@@ -337,6 +395,8 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.network = None
         self.scene_data = None
         self.snapshot = None
+        self._film_groups = None
+        self._dot_class = None
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
         self.highlight_layer.set_segments(np.zeros((0, 2, 2)))
 
@@ -354,8 +414,11 @@ class NetworkView(pg.GraphicsLayoutWidget):
         pens = [line_pen((110, 115, 125), 1.0, 150)]
         pens += [line_pen(rgb, 1.3, 230) for rgb in _CLUSTER_COLORS]
         pens.append(line_pen((255, 255, 255), 1.6, 235))
+        self._film_groups = (wire_group, junction_group)
+        size, hidden = self._dot_class = self._dots(3.0)
         self.wires.set_style(wire_group, pens)
-        self.junctions.set_style(junction_group, [_dot_pen((255, 235, 120), 3.0, 220)])
+        self.junctions.set_style(_filled(len(junction_group), -1) if hidden else junction_group,
+                                 [_dot_pen((255, 235, 120), size, 220)])
         self.colorbar.hide()
 
     def set_electrodes(self, electrodes, *, flagged=()) -> None:
@@ -530,8 +593,10 @@ class NetworkView(pg.GraphicsLayoutWidget):
         pens.append(line_pen((90, 90, 100), 1.0, 90))
         junction_bin = bin_values(junction_values, scale)
         junction_group = np.where(junction_bin >= 0, junction_bin, N_COLOR_BINS)
-        junction_pens = [_dot_pen(tuple(c), 4.0, 255) for c in lut]
-        junction_pens.append(_dot_pen((90, 90, 100), 2.0, 120))
+        self._dot_class = self._dots(3.0)
+        size = self._dots(4.0)[0]
+        junction_pens = [_dot_pen(tuple(c), size, 255) for c in lut]
+        junction_pens.append(_dot_pen((90, 90, 100), min(2.0, size), 120))
         if self.backbone_fraction is not None:
             wire_mask, junction_mask = scene.backbone(snapshot, self.backbone_fraction)
             group = np.where(wire_mask, group, -1)
@@ -618,6 +683,13 @@ class NetworkView(pg.GraphicsLayoutWidget):
         print resolution that looks like the screen).
         """
         on_screen = self.size() if self.isVisible() else None
+        self._rendering = True
+        try:
+            return self._render_image(width, height, scale, on_screen)
+        finally:
+            self._rendering = False
+
+    def _render_image(self, width: int, height: int, scale: float, on_screen) -> QtGui.QImage:
         self.resize(width, height)
         self.ci.layout.activate()
         QtWidgets.QApplication.processEvents()
