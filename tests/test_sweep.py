@@ -127,6 +127,7 @@ def test_a_scheduler_that_does_not_answer_is_one_line_within_seconds(tiny, tmp_p
         run_sweep(tiny, ETA, [0], client=f"tcp://127.0.0.1:{port}", timeout=2,
                   output=tmp_path / "s.h5")
     assert time.monotonic() - started < 15
+    assert not list(tmp_path.iterdir())  # no .part of no member left behind
 
 
 # -- the file --------------------------------------------------------------------------------
@@ -375,6 +376,40 @@ def test_the_command_refuses_bad_input_with_one_line(tmp_path, capsys, argv, mes
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("nwn: error: ") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("where", "content", "message"), [
+    (["--scheduler", "garbage"], None, "scheduler address 'garbage' is not HOST:PORT or "
+                                       "tcp://HOST:PORT"),
+    (["--scheduler", "tcp://127.0.0.1:port"], None, "'tcp://127.0.0.1:port' is not HOST:PORT"),
+    (["--scheduler", "tcp://127.0.0.1:70000"], None, "port 70000 is not in 1..65535"),
+    (["--scheduler-file", "{folder}/f.json"], "seed = 1\n", "is not one that `dask scheduler "
+                                                             "--scheduler-file` writes"),
+    (["--scheduler-file", "{folder}/f.json"], '{"address": "nowhere"}',
+     "scheduler address 'nowhere' (in "),
+    (["--scheduler-file", "{folder}"], None, "is a folder, not a file"),
+    (["--workers", "5000"], None, "--workers must be <= 4096 (got 5000)"),
+], ids=["address", "port-word", "port-range", "file-not-json", "file-address", "file-folder",
+        "workers"])
+def test_where_a_sweep_runs_is_checked_before_a_client_is_made(tmp_path, capfd, where,
+                                                                 content, message):
+    # A distributed.Client made of a malformed address failed half-made; at exit its clean-up
+    # waited 10 s and printed an 'Exception ignored in Client.__del__' traceback.
+    import gc
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    if content is not None:
+        (folder / "f.json").write_text(content)
+    scenario = _scenario_file(tmp_path)
+    started = time.monotonic()
+    code = main(["sweep", str(scenario), "-o", str(folder / "s.h5"), "-q",
+                 *[w.format(folder=folder) for w in where]])
+    gc.collect()
+    err = capfd.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert "Traceback" not in err and time.monotonic() - started < 10
+    assert sorted(p.name for p in folder.iterdir()) == (["f.json"] if content else [])
 
 
 def test_the_command_runs_a_sweep_on_a_scheduler(tmp_path, cluster, capsys):

@@ -17,10 +17,14 @@ from typing import Any
 
 from nwn.geometry.checks import InputError, check_int, check_positive
 
-__all__ = ["CONNECT_TIMEOUT", "QUIET_LOG_LEVEL", "QUIET_WORKERS", "Connection", "connect"]
+__all__ = ["CONNECT_TIMEOUT", "MAX_WORKERS", "QUIET_LOG_LEVEL", "QUIET_WORKERS", "Connection",
+           "connect"]
 
 #: Seconds to wait for a scheduler to answer before refusing the sweep.
 CONNECT_TIMEOUT = 5.0
+
+#: Most worker processes an embedded cluster starts.
+MAX_WORKERS = 4096
 
 #: Dask settings of the embedded cluster. A member computes in its worker's task thread while
 #: the worker's event loop wakes up for Dask's periodic work; every wake-up takes the
@@ -144,6 +148,44 @@ class Connection:
         self.close()
 
 
+def _checked_address(address: str, source: str = "") -> str:
+    """``address`` if Dask can connect to something like it (``HOST:PORT``,
+    ``tcp://HOST:PORT``, another of Dask's schemes); else InputError, one line."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            _, port = parse_host_port(location)  # (an empty host is this machine)
+            if not 0 < port < 65536:
+                raise ValueError(f"port {port} is not in 1..65535")
+    except (ValueError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"scheduler address {address!r}{source} is not HOST:PORT or "
+                         f"tcp://HOST:PORT such as tcp://127.0.0.1:8786 ({reason})") from None
+    return address
+
+
+def _address_in(scheduler_file: str | Path) -> str:
+    """The scheduler address in a file written by ``dask scheduler --scheduler-file``."""
+    import json
+
+    path = Path(scheduler_file)
+    if path.is_dir():
+        raise InputError(f"scheduler file {str(scheduler_file)!r} is a folder, not a file")
+    if not path.is_file():
+        raise InputError(f"scheduler file {str(scheduler_file)!r} does not exist")
+    try:
+        address = json.loads(path.read_text(encoding="utf-8")).get("address")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        address = None
+    if not isinstance(address, str):
+        raise InputError(f"scheduler file {str(scheduler_file)!r} is not one that `dask "
+                         f"scheduler --scheduler-file` writes (JSON holding the scheduler's "
+                         f"address)")
+    return _checked_address(address, f" (in {str(scheduler_file)!r})")
+
+
 def connect(client: Any = None, *, workers: int | None = None,
             scheduler_file: str | Path | None = None,
             timeout: float = CONNECT_TIMEOUT) -> Connection:
@@ -181,18 +223,19 @@ def connect(client: Any = None, *, workers: int | None = None,
                          f"as 'tcp://127.0.0.1:8786' (got {client!r})")
     if client is not None or scheduler_file is not None:
         where = client if client is not None else f"the scheduler file {scheduler_file}"
-        if scheduler_file is not None and not Path(scheduler_file).is_file():
-            raise InputError(f"scheduler file {str(scheduler_file)!r} does not exist")
+        # Checked here: a Client made of a malformed address fails half-made, and its
+        # clean-up at exit then printed a traceback after waiting 10 s.
+        address = (_checked_address(client) if client is not None else
+                   _address_in(scheduler_file))
         try:
-            remote = distributed.Client(client, scheduler_file=scheduler_file,
-                                        timeout=timeout, set_as_default=False)
+            remote = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise InputError(f"no Dask scheduler answers at {where} within {timeout:g} s "
                              f"({reason})") from None
         return Connection(remote, owned=(remote,))
     n = check_int("workers", workers if workers is not None else (os.cpu_count() or 1),
-                  minimum=1, maximum=4096)
+                  minimum=1, maximum=MAX_WORKERS)
     from nwn.engine.sweep.worker_signals import starting_workers
 
     quiet = _QuietLogs()

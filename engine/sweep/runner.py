@@ -150,6 +150,7 @@ def run_sweep(scenario: Scenario,
     store = SweepStore.open(output, definition, scenario_text=scenario_to_toml(scenario),
                             outputs=outputs, runner=_runner_name(runner),
                             electrodes=electrodes, common_time=common_time)
+    failed = True
     try:
         pending = store.pending()
         stop = should_stop if should_stop is not None else (lambda: False)
@@ -170,8 +171,10 @@ def run_sweep(scenario: Scenario,
                     with connection:
                         if not stop():  # the signal came while the cluster was starting
                             _run_on(connection, store, task, pending, progress, stop)
+        failed = False
     finally:
-        path = store.close()
+        # A sweep that failed before its first member (no scheduler, say) leaves no file.
+        path = store.close(discard_empty=failed)
     return SweepResult(path)
 
 

@@ -106,6 +106,7 @@ class SweepStore:
         self.final = final  #: where it ends up once complete
         self.definition = definition
         self._grid = definition.shape
+        self.created = False  #: whether this store made the file (else it resumes one)
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -152,6 +153,7 @@ class SweepStore:
             file.close()
             path.unlink(missing_ok=True)
             raise
+        store.created = True
         return store
 
     def _check_identity(self, identity: dict[str, str]) -> None:
@@ -344,16 +346,29 @@ class SweepStore:
 
     # -- closing ----------------------------------------------------------------------------
 
-    def close(self) -> Path:
+    def close(self, *, discard_empty: bool = False) -> Path | None:
         """Mark the file complete when every member is in, close it, and give it its name.
+
+        Parameters
+        ----------
+        discard_empty : bool
+            Delete the file instead if this store made it and it holds no finished member (a
+            sweep that failed before its first member keeps nothing).
 
         Returns
         -------
-        Path
-            Where the file now is: the output once complete, else the file written so far.
+        Path or None
+            Where the file now is: the output once complete, else the file written so far;
+            None if it was discarded.
         """
         if self._file is None:
             return self.path
+        if discard_empty and self.created and \
+                not (self.statuses() != "pending").any():
+            self._file.close()
+            self._file = None
+            self.path.unlink(missing_ok=True)
+            return None
         complete = not self.pending()
         self._file.attrs["complete"] = complete
         self._file.close()

@@ -30,9 +30,11 @@ def cluster_arguments(args) -> dict:
     """The ``client``, ``workers`` and ``scheduler_file`` arguments of
     :func:`nwn.engine.sweep.run_sweep` from :func:`add_cluster_options`' options."""
     from nwn.engine.sweep import SERIAL
+    from nwn.engine.sweep.cluster import MAX_WORKERS
     from nwn.geometry.checks import check_int
 
-    workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1)
+    workers = None if args.workers is None else check_int("--workers", args.workers, minimum=1,
+                                                          maximum=MAX_WORKERS)
     return {"client": SERIAL if args.serial else args.scheduler, "workers": workers,
             "scheduler_file": args.scheduler_file}
 
