@@ -102,7 +102,11 @@ def density_ratio(lengths: np.ndarray, area: float) -> float:
     N l^2 / A, and spanning sets in near 5.637.
     """
     lengths = np.asarray(lengths, dtype=np.float64)
-    return float(np.dot(lengths, lengths)) / area if area > 0 else 0.0
+    # numpy's own (pairwise) sum, not np.dot: OpenBLAS splits a long dot product over its
+    # threads (so the last bits follow their count) and its idle threads then spin at full
+    # priority for ~0.1 s; the studio's film asks for this every frame and that spin took the
+    # core the GUI thread was waiting for (150 ms of CPU during a 100,000-wire deposition)
+    return float(np.sum(np.square(lengths))) / area if area > 0 else 0.0
 
 
 @dataclass(frozen=True)
