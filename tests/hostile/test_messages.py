@@ -192,3 +192,16 @@ def test_a_byte_order_mark_in_a_trace_is_accepted(hostile, tmp_path):
     hostile(["fit", tmp_path / "trace.txt", "-o", tmp_path / "fit", "--no-figures",
              "--no-stochastic"], codes=(0,))
     assert (tmp_path / "fit" / "fit.json").is_file()
+
+
+@pytest.mark.parametrize("option,value,expected", [
+    ("--voltages", "4,1e300", "--voltages[1] must be 0 or between 1e-12 and 1e+06 V in "
+                              "magnitude (got 1e+300 V)"),
+    ("--voltages", "1e-20", "--voltages[0] must be 0 or between"),
+    ("--read", "1e300", "--read must be 0 or between 1e-12 and 1e+06 V"),
+])
+def test_bridge_levels_name_the_option(hostile, tmp_path, option, value, expected):
+    # (they were named after the holds' waveform: source.waveform.segments[0].value)
+    _, line = hostile(["bridge", _scenario(tmp_path, BASE), option, value, "--serial", "-o",
+                       tmp_path / "bridge", "-q"])
+    assert line.startswith(f"nwn: error: {expected}"), line

@@ -36,12 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _voltages(text: str) -> list[float]:
+    from nwn.engine import limits
     from nwn.geometry.checks import InputError
 
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        voltages = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise InputError(f"--voltages must be comma-separated numbers (got {text!r})") from None
+    # named here: the holds' waveform would name its segments instead of the option
+    limits.check_levels("--voltages", voltages, "voltage")
+    return voltages
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
     scenario, _ = resolve_scenario(args.scenario)
     voltages = _voltages(args.voltages)
+    from nwn.engine import limits
+
+    limits.check_level("--read", args.read, "voltage")
     from nwn.app.render.bridge_figures import BRIDGE_FIGURES
 
     output = checked_report_folder(args.output, ("bridge.json", *BRIDGE_FIGURES), args,
