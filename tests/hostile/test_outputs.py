@@ -53,3 +53,12 @@ def test_atomic_paths_renames_nothing_when_one_is_empty(tmp_path):
             tb.write_text("")  # a writer that silently wrote nothing
     assert a.read_text() == "kept" and not b.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@pytest.mark.parametrize("time,expected", [("-1", "--time must be >= 0 (got -1)"),
+                                           ("nan", "--time must be a finite number (got nan)")])
+def test_export_refuses_an_instant_no_file_has(results, tmp_path, hostile, time, expected):
+    # (both were taken as the first junction row, silently)
+    _, line = hostile(["export", results, "--time", time, "--spice", tmp_path / "n.cir"])
+    assert line == f"nwn: error: {expected}", line
+    assert not (tmp_path / "n.cir").exists()

@@ -46,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
         if args.seed is not None:
             raise InputError("--seed applies to scenarios, not to results files")
+        from nwn.geometry.checks import check_nonnegative
+
+        check_nonnegative("--time", args.time)  # (-1 and nan were taken as the first row)
         with load_results(path) as results:
             network, conductance, sources, t = spice.results_instant(results, args.time)
     else:
