@@ -180,7 +180,26 @@ class Document:
 
     def validate(self) -> Scenario:
         """The scenario as a run would see it, fully checked (InputError says what is wrong)."""
-        return parse_scenario(_scenario_dict(self.scenario), base_dir=self.scenario.base_dir)
+        scenario = self.scenario
+        cached = self.__dict__.get("_validated")
+        if cached is not None and cached[0] is scenario:
+            if cached[2] is not None:
+                raise cached[2].with_traceback(None)
+            return cached[1]
+        # Kept for this very scenario object (an edit makes a new one), unless it reads a wire
+        # file, which may appear or change on disk. Every document event asks (the run state
+        # is updated on each): the TOML round trip and the electrode checks cost the GUI
+        # thread 6-18 ms a time during a deposition, several times that on a loaded machine.
+        keep = scenario.network.wire_file is None
+        try:
+            checked = parse_scenario(_scenario_dict(scenario), base_dir=scenario.base_dir)
+        except InputError as error:
+            if keep:
+                self.__dict__["_validated"] = (scenario, None, error)
+            raise
+        if keep:
+            self.__dict__["_validated"] = (scenario, checked, None)
+        return checked
 
     def problems(self) -> list[str]:
         """Reasons a run cannot start now, in words; empty when it can."""
