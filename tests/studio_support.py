@@ -34,6 +34,12 @@ def deposit_now(qtbot, win, timeout_ms: int = 20_000) -> None:
     qtbot.waitUntil(lambda: not win.depositing, timeout=timeout_ms)
 
 
+def rebuilt(qtbot, win, timeout_ms: int = 20_000) -> None:
+    """Wait for the circuit graph an edit asked for (built in a worker thread)."""
+    qtbot.waitUntil(lambda: not win.document.rebuilding and not win.rebuild_job.busy,
+                    timeout=timeout_ms)
+
+
 #: The controls a person clicks or types into.
 CONTROLS = (QtWidgets.QAbstractButton, QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox,
             QtWidgets.QComboBox, QtWidgets.QSlider, QtWidgets.QCheckBox)

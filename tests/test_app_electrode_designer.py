@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtTest, QtWidgets  # noqa: E402
-from studio_support import deposit_now, open_window  # noqa: E402
+from studio_support import deposit_now, open_window, rebuilt  # noqa: E402
 
 from nwn.app.models.document import Document  # noqa: E402
 from nwn.app.render.network_view import ROLE_COLORS  # noqa: E402
@@ -127,11 +127,13 @@ def test_unbuildable_network_is_shown_as_not_built(qtbot, window):
     deposit_now(qtbot, win)
     assert win.document.built is not None
     win.document.add_electrode({"type": "point", "centre": [-30e-6, -30e-6], "radius": 1e-6})
+    rebuilt(qtbot, win)
     assert win.document.built is None
     assert win.canvas.banner.toPlainText().startswith("not built: electrode 'E1'")
     # every wire drawn in the isolated-wire grey, none in a cluster colour as if connected
     assert np.all(win.canvas.wires._group == 0)
     win.document.undo()
+    rebuilt(qtbot, win)
     assert win.document.built is not None
     assert not win.canvas.banner.toPlainText().startswith("not built")
 

@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtTest  # noqa: E402
-from studio_support import deposit_now, open_window  # noqa: E402
+from studio_support import deposit_now, open_window, rebuilt  # noqa: E402
 
 from nwn.app.render.network_view import PATH_COLOR, ROLE_COLORS, UM  # noqa: E402
 from nwn.engine.scenario import load_scenario  # noqa: E402
@@ -55,6 +55,7 @@ def test_launch_deposit_draw_move_run_scrub_save_reload(qtbot, window, tmp_path)
     drawn = win.document.electrodes[-1]
     x0, y0, x1, y1 = (v * UM for v in drawn.shape["bounds"])
     assert abs(x0 - 25) < 1.5 and abs(x1 - 35) < 1.5 and abs(y0 - 25) < 1.5
+    rebuilt(qtbot, win)
     # move it with the select tool by dragging its handle body
     win.electrodes.tool_buttons["select"].click()
     qtbot.waitUntil(lambda: drawn.name in win.canvas._rois, timeout=5000)
@@ -65,6 +66,7 @@ def test_launch_deposit_draw_move_run_scrub_save_reload(qtbot, window, tmp_path)
     win.document.undo()
     assert win.document.electrodes[-1].shape == drawn.shape
     win.document.redo()
+    rebuilt(qtbot, win)
     # run N steps, pause, scrub
     win.paced.setChecked(False)
     win.steps_per_frame.setValue(5)
@@ -116,6 +118,7 @@ def test_electrode_touching_no_wire_is_flagged(qtbot, window):
     win = window
     _deposit(qtbot, win)
     win.document.add_electrode({"type": "point", "centre": [-30e-6, -30e-6], "radius": 1e-6})
+    rebuilt(qtbot, win)
     name = win.document.electrodes[-1].name
     assert name in win.document.flagged
     assert not win.run_button.isEnabled()

@@ -123,6 +123,12 @@ class Document:
         self._touching = None  # (wires, electrodes, touching_wires()) of the last build
         self._undo: list[tuple[str, Scenario, Scenario]] = []
         self._redo: list[tuple[str, Scenario, Scenario]] = []
+        #: ``builder(wires, junctions)``: builds the circuit graph of an edit elsewhere (the
+        #: studio: in a worker thread) and hands the :class:`NetworkBuild` to
+        #: :meth:`apply_build`; None: :meth:`prepare_network` here, at once.
+        self.builder: Callable[[object, object], None] | None = None
+        #: True from an edit that needs a new circuit graph until :meth:`apply_build` has it
+        self.rebuilding = False
 
     # -- files --------------------------------------------------------------------------------
 
@@ -211,6 +217,8 @@ class Document:
         if self.flagged:
             out.append(f"electrode {self.flagged[0]!r} touches no wire: move it onto the "
                        f"network or delete it")
+        elif self.rebuilding:
+            out.append("the circuit graph is being rebuilt for the new settings")
         elif self.built is None:
             out.append(self.network_error or "no network yet: press Deposit")
         return out
@@ -321,6 +329,7 @@ class Document:
     def clear_network(self) -> None:
         self._wires = None
         self._junctions = None
+        self.rebuilding = False
         self.built = None
         self.flagged = ()
         self.network_error = None
@@ -354,9 +363,24 @@ class Document:
     def _rebuild(self) -> None:
         if self._wires is None:
             return
+        if self.builder is not None:
+            self.rebuilding = True  # Run waits for it (problems)
+            self.builder(self._wires, self._junctions)
+            return
         self._apply_build(self.prepare_network(self._wires, self._junctions))
 
+    def apply_build(self, build: NetworkBuild) -> bool:
+        """Use a :meth:`prepare_network` result computed elsewhere; False (and nothing
+        changes) when it is not for the document's wires, electrodes and network settings
+        now (an edit came after it was asked for: that edit's build follows)."""
+        if build.wires is not self._wires or build.electrodes != self.electrodes or \
+                build.network_spec != self.scenario.network:
+            return False
+        self._apply_build(build)
+        return True
+
     def _apply_build(self, build: NetworkBuild) -> None:
+        self.rebuilding = False
         self.flagged = build.flagged
         self._touching = (build.wires, build.electrodes, build.touching)
         self.network_error = build.error

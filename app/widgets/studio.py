@@ -121,6 +121,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.warm_job = BackgroundJob(self)
         #: the picked element's history, read from a results file being replayed
         self.history_job = BackgroundJob(self)
+        #: the circuit graph again after an edit of the network settings or the electrodes
+        #: (the document's builder, see _rebuild_in_background)
+        self.rebuild_job = BackgroundJob(self)
         self._film: DepositionFilm | None = None
         self._film_maker: FrameMaker | None = None
         self._film_started = 0.0
@@ -163,8 +166,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.deposit_timer = QtCore.QTimer(self)
         self.deposit_timer.setInterval(30)
         self.deposit_timer.timeout.connect(self._deposit_tick)
-        for job in (self.deposit_job, self.build_job, self.setup_job):
+        for job in (self.deposit_job, self.build_job, self.setup_job, self.rebuild_job):
             job.busyChanged.connect(self._show_busy)
+        self.document.builder = self._rebuild_in_background
         self._restore_layout()
         self._document_changed()
         self._warm_up()
@@ -372,7 +376,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_busy(self, *_args) -> None:
         """Show the busy row while any job runs or the film plays, with what is going on."""
         message = next((job.message for job in (self.deposit_job, self.build_job,
-                                                self.setup_job) if job.message), "")
+                                                self.setup_job, self.rebuild_job)
+                        if job.message), "")
         if not message and self._film is not None:
             message = f"depositing {len(self._film):,} wires"
         self.busy_label.setText(message + ("…" if message else ""))
@@ -647,7 +652,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
         end_replay(self)  # another document: the results file shown is left behind
         self.document.events.disconnect(self._on_document_event)
+        self.document.builder = None
+        self.rebuild_job.cancel()
         self.document = document
+        document.builder = self._rebuild_in_background
         self.parameters.document = document
         self.electrodes.document = document
         document.events.connect(self.parameters._document_event)
@@ -927,6 +935,34 @@ class MainWindow(QtWidgets.QMainWindow):
         NetworkCanvas.highlight_geometry(scene, document.electrodes)
         return prepared, (scene, NetworkCanvas.prepare_geometry(scene.wire_xy,
                                                                 scene.junction_xy))
+
+    def _rebuild_in_background(self, wires, junctions) -> None:
+        """The document's builder: the circuit graph of an edit (network settings,
+        electrodes, undo) and its display values in a worker thread, behind the busy row;
+        Run waits for it (``Document.rebuilding``). A newer edit's build drops this one's."""
+        document = self.document
+
+        def done(result) -> None:
+            prepared, scene = result
+            if document is not self.document:
+                return
+            self._ready_scene = scene  # _show_network takes it instead of computing it here
+            try:
+                document.apply_build(prepared)
+            finally:
+                self._ready_scene = None
+            self._update_run_state()
+
+        def failed(message: str) -> None:
+            if document is self.document:
+                document.rebuilding = False
+                self.show_error(message)
+                self._update_run_state()
+
+        self.rebuild_job.submit(f"rebuilding the circuit graph of {len(wires):,} wires",
+                                lambda say: self._prepare(document, wires, junctions), done,
+                                failed)
+        self._update_run_state()
 
     def _network_prepared(self, result) -> None:
         self._prepared = result
@@ -1419,7 +1455,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._stop_film()
         self.setup_job.cancel()
         for job in (self.deposit_job, self.build_job, self.setup_job, self.warm_job,
-                    self.history_job):
+                    self.history_job, self.rebuild_job):
             job.join(10.0)
         self.sweep.shutdown()
         self.compute.shutdown()
