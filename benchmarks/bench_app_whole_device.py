@@ -148,6 +148,8 @@ def main() -> None:
     parser.add_argument("--film", type=float, default=3.0,
                         help="seconds of film before Finish now")
     parser.add_argument("--report-ms", type=float, default=100.0)
+    parser.add_argument("--run-s", type=float, default=0.0,
+                        help="then press Run and watch this many seconds of the run (0: none)")
     args = parser.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from nwn.app.widgets.studio import MainWindow
@@ -241,6 +243,31 @@ def main() -> None:
         picks.append(time.perf_counter() - start)
     print(f"  click picking: median {1e3 * float(np.median(picks)):.0f} ms, "
           f"max {1e3 * max(picks):.0f} ms")
+    if args.run_s > 0:
+        frames = []
+        original = window._display
+
+        def display(snapshot, **kwargs):
+            start = time.perf_counter()
+            original(snapshot, **kwargs)
+            frames.append(time.perf_counter() - start)
+
+        window._display = display
+        t_run = time.perf_counter()
+        if not window.run():
+            raise SystemExit(f"the run did not start: {window.error_bar.text()}")
+        wait(lambda: window.controller.busy, 600)
+        t_busy = time.perf_counter()
+        wait(lambda: False, args.run_s)
+        t_end = time.perf_counter()
+        window.controller.pause()
+        wait(lambda: not window.controller.busy, 120)
+        print(f"  run: set-up {t_busy - t_run:.1f} s (longest GUI gap "
+              f"{1e3 * dog.longest(t_run, t_busy):.0f} ms); {len(frames)} frames drawn in "
+              f"{args.run_s:.0f} s, each {', '.join(f'{1e3 * f:.0f}' for f in frames[:8])} ms "
+              f"of the GUI thread; longest GUI gap {1e3 * dog.longest(t_busy, t_end):.0f} ms")
+        dog.report(t_run, t_end, t0)
+        window.stop()
     dog.stop()
     gc.callbacks.remove(gc_timer)
     print("  garbage collections, longest: " + ", ".join(
