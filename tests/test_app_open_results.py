@@ -238,3 +238,21 @@ def test_the_reader_takes_columns_a_block_of_rows_at_a_time(two_clock_path, monk
         np.testing.assert_array_equal(node_columns, f["nodes/voltage"][:, [0]])
     assert reads and all(shape[0] <= 4 and shape[1] <= 2 for _, shape in reads), reads
     assert width > 2
+
+
+def test_replay_says_a_results_file_is_shown_not_that_deposit_is_missing(window, results_path):
+    """Every message about running, while a file is replayed, names the file as a recording
+    and how to run (never the blank document's "no network yet: press Deposit")."""
+    from nwn.app.widgets.results_view import end_replay, open_results
+
+    win = window
+    assert open_results(win, results_path, wait=True)
+    for text in (win.run_reason.text(), win.run_button.toolTip()):
+        assert "no network yet" not in text
+        assert f"{results_path.name} is a recorded results file being replayed" in text
+        assert "Deposit" in text
+    for button in (win.stop_button, win.reset_button):
+        assert "a results file is shown" in button.toolTip()
+    assert win.deposit_button.isEnabled()  # the way to run it is open
+    end_replay(win)
+    assert "no network yet: press Deposit" in win.run_reason.text()  # a plain document again

@@ -1045,6 +1045,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def run_problems(self) -> list[str]:
         problems = list(self.parameters.errors.values())
         problems += list(self.electrodes.errors.values())
+        if self.replay_results is not None and self.document.built is None:
+            # the file's network is on the canvas, but no circuit to run: say what is shown
+            problems.append(f"{self.replay_results.path.name} is a recorded results file "
+                            f"being replayed: Deposit rebuilds its scenario to run it")
         problems += self.document.problems()
         return problems
 
