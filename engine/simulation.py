@@ -198,7 +198,6 @@ class Simulation:
             DEFAULT_TOLERANCE if solver_tolerance is None else solver_tolerance))
         self.step_index = 0
         self._stop = threading.Event()
-        self._junction_edge = network.junction_edge
         self._driven = [(k, d.stimulus) for k, d in enumerate(self.drives.values())
                         if d.kind in WAVEFORM_KINDS]
         self._stimulus_block: np.ndarray | None = None
