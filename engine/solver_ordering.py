@@ -1,8 +1,9 @@
 """The fill-reducing order of the solver's unknowns, and the sparsity pattern built in it.
 
-The unknowns are numbered by METIS's multilevel nested dissection (``METIS_NodeND`` through
-the ``pymetis`` binding) of the graph of the reduced Laplacian, then by a postorder of the
-elimination tree of the matrix in that order, which the multifrontal factorization
+The unknowns are numbered by METIS's multilevel nested dissection (``METIS_NodeND`` of the
+library ``pymetis`` ships, called through :mod:`ctypes` so that the GIL is released and the
+studio stays responsive while it runs) of the graph of the reduced Laplacian, then by a
+postorder of the elimination tree of the matrix in that order, which the multifrontal factorization
 (:mod:`nwn.engine.supernodal`) needs and which leaves the fill unchanged. The order is
 computed directly from the graph, with no factorization: at 100,000 wires it takes about a
 third of what SuperLU's minimum degree took (which ran a whole LU factorization only to
@@ -20,6 +21,9 @@ solver's own pattern comes with each edge's entry positions from the same pass.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+
 import numba
 import numpy as np
 
@@ -31,6 +35,96 @@ __all__ = ["entry_positions", "fill_reducing_order", "pattern_and_positions",
 #: METIS's random seed (it perturbs matchings during coarsening): fixed so that the order is
 #: reproducible; any fixed value would do.
 METIS_SEED = 12345
+
+
+#: METIS's return codes (metis.h): METIS_OK and the errors it names.
+_METIS_OK = 1
+_METIS_ERRORS = {-2: "METIS_ERROR_INPUT", -3: "METIS_ERROR_MEMORY", -4: "METIS_ERROR"}
+#: Length of METIS's options array (METIS_NOPTIONS in metis.h).
+_METIS_NOPTIONS = 40
+
+
+@functools.cache
+def _metis_entry_points():
+    """METIS_SetDefaultOptions, METIS_NodeND, idx_t and the seed's option index, or None.
+
+    pymetis's own ``nested_dissection`` holds the GIL for the whole METIS call (about 10 s
+    at a million wires), which freezes the studio's event loop while a run starts; a
+    foreign call through :mod:`ctypes` releases the GIL. The library is the one pymetis
+    was built with, so the algorithm, the integer width and the order are the same.
+    """
+    import pymetis  # here, not at the top: its import (~65 ms) is paid by a run, not by start-up
+    from pymetis import _internal
+
+    width = np.dtype(pymetis.zero_copy_dtype())
+    idx_t = {4: ctypes.c_int32, 8: ctypes.c_int64}[width.itemsize]
+    try:
+        lib = ctypes.CDLL(_internal.__file__)
+        set_defaults = lib.METIS_SetDefaultOptions
+        node_nd = lib.METIS_NodeND
+    except (OSError, AttributeError):
+        # a pymetis built without exporting METIS's symbols (a static link with hidden
+        # visibility, another platform's loader): its own binding still orders the graph,
+        # the same order, only holding the GIL
+        return None
+    pointer = ctypes.POINTER(idx_t)
+    set_defaults.argtypes = [pointer]
+    set_defaults.restype = ctypes.c_int
+    node_nd.argtypes = [pointer, pointer, pointer, pointer, pointer, pointer, pointer]
+    node_nd.restype = ctypes.c_int
+    return set_defaults, node_nd, width, int(pymetis.OptionKey.SEED)
+
+
+def _nested_dissection(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """METIS's nested-dissection permutation of a graph, computed without holding the GIL.
+
+    Parameters
+    ----------
+    indptr : ndarray, shape (n + 1,), int
+    indices : ndarray, int
+        The graph's adjacency (CSR, symmetric, no diagonal).
+
+    Returns
+    -------
+    ndarray, shape (n,), int64
+        ``perm[k]``: the vertex placed at position k (METIS's ``perm``), the same as
+        ``pymetis.nested_dissection(..., options=Options(seed=METIS_SEED))[0]``.
+
+    Raises
+    ------
+    RuntimeError
+        METIS returned an error code.
+    """
+    import pymetis
+
+    entry = _metis_entry_points()
+    width = np.dtype(pymetis.zero_copy_dtype())
+    # in METIS's own integer width the arrays are handed over as they are (int32 arrays
+    # to a 64-bit METIS cost ~40 ms of 0.7 s at 100,000 wires converted one by one)
+    xadj = np.ascontiguousarray(indptr, dtype=width)
+    adjncy = np.ascontiguousarray(indices, dtype=width)
+    if entry is None:
+        order, _ = pymetis.nested_dissection(
+            adjacency=pymetis.CSRAdjacency(xadj, adjncy),
+            options=pymetis.Options(seed=METIS_SEED))
+        return np.asarray(order, dtype=np.int64)
+    set_defaults, node_nd, width, seed_key = entry
+    n = xadj.size - 1
+    # what pymetis's nested_dissection hands METIS: the defaults, then only the seed
+    options = np.empty(_METIS_NOPTIONS, dtype=width)
+    pointer = node_nd.argtypes[0]
+    set_defaults(options.ctypes.data_as(pointer))
+    options[seed_key] = METIS_SEED
+    nvtxs = pointer._type_(n)
+    perm = np.empty(n, dtype=width)
+    iperm = np.empty(n, dtype=width)
+    status = node_nd(ctypes.byref(nvtxs), xadj.ctypes.data_as(pointer),
+                     adjncy.ctypes.data_as(pointer), None, options.ctypes.data_as(pointer),
+                     perm.ctypes.data_as(pointer), iperm.ctypes.data_as(pointer))
+    if status != _METIS_OK:
+        raise RuntimeError(f"METIS_NodeND failed on a graph of {n} vertices: "
+                           f"{_METIS_ERRORS.get(status, f'unknown status {status}')}")
+    return perm.astype(np.int64)
 
 
 #: Rows up to this long are sorted by insertion (a row holds a node's few neighbours, and
@@ -265,17 +359,6 @@ def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
                                         n_free, diagonal=False)
     if indices.size == 0:
         return np.arange(n_free, dtype=np.int64)  # no edge between free nodes: no fill
-    import pymetis  # here, not at the top: its import (~65 ms) is paid by a run, not by start-up
-
-    # in METIS's own integer width the binding hands the arrays over without converting
-    # them one by one (int32 arrays to a 64-bit METIS cost ~40 ms of 0.7 s at 100,000 wires);
-    # the graph is the same, and so is the order
-    width = pymetis.zero_copy_dtype()
-    # METIS's perm[k] is the vertex placed at position k (perm and iperm in its manual)
-    order, _ = pymetis.nested_dissection(
-        adjacency=pymetis.CSRAdjacency(indptr.astype(width, copy=False),
-                                       indices.astype(width, copy=False)),
-        options=pymetis.Options(seed=METIS_SEED))
-    order = np.asarray(order, dtype=np.int64)
+    order = _nested_dissection(indptr, indices)
     # the multifrontal factorization needs every elimination subtree contiguous
     return order[supernodal.etree_postorder(indptr, indices, order)]
