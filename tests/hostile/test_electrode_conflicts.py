@@ -152,7 +152,7 @@ def test_the_allowed_cases_really_share_shapes_or_wires():
 
 
 def test_the_studio_shows_the_same_lines(qtbot, tmp_path):
-    from studio_support import deposit_now, open_window
+    from studio_support import deposit_now, open_window, rebuilt
 
     windows = open_window(qtbot, tmp_path)
     win = next(windows)
@@ -166,6 +166,7 @@ def test_the_studio_shows_the_same_lines(qtbot, tmp_path):
         assert win.document.scenario.electrode("right").shape["bounds"][0] == 56e-6
         # next to it, 1 um apart: wires bridge the gap and the network is not built
         win._electrode_edited("right", {"type": "rectangle", "bounds": [5e-6, 0, 9e-6, 60e-6]})
+        rebuilt(qtbot, win)  # the edit's circuit graph is built in a worker thread
         assert win.document.built is None
         banner = win.canvas.banner.toPlainText()
         assert banner.startswith("not built: wire ") and "touches both electrodes[0] 'left' " \
