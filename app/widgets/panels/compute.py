@@ -15,7 +15,6 @@ readout's prediction for the trained tasks, and written with the reservoir modul
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from nwn.app.widgets.fields import spin_tooltip
+from nwn.app.widgets.panels.background_task import PanelTask
 from nwn.app.widgets.worker import error_message
 from nwn.geometry.checks import InputError
 
@@ -117,12 +117,9 @@ class ComputePanel(QtWidgets.QWidget):
         self.folder = folder
         self.run = None
         self.result_path: Path | None = None
-        self.state = "idle"  # idle | running | cancelling | done | cancelled | failed
         #: Wall-clock seconds between live scores of the samples read so far.
         self.live_interval = 1.0
         self.live_scores = 0  # live scores drawn during the last run
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
         layout = QtWidgets.QVBoxLayout(self)
         intro = QtWidgets.QLabel("Drive the input electrode with a task's input u(t), read "
                                  "the read electrodes once per sample, train a linear "
@@ -245,6 +242,7 @@ class ComputePanel(QtWidgets.QWidget):
         self.bar.setValue(0)
         self.bar.setFormat("")
         layout.addWidget(self.bar)
+        self.background = PanelTask(self.run_button, self.cancel_button, self.bar)
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -418,7 +416,13 @@ class ComputePanel(QtWidgets.QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the background work's thread is alive."""
+        return self.background.busy
+
+    @property
+    def state(self) -> str:
+        """``idle``, ``running``, ``cancelling``, ``done``, ``cancelled`` or ``failed``."""
+        return self.background.state
 
     def start(self) -> bool:
         """Store the settings in the scenario and run the protocol in a background thread
@@ -436,8 +440,7 @@ class ComputePanel(QtWidgets.QWidget):
             return False
         built = self.document.built
         path = Path(self.folder()) / "reservoir.h5"
-        self._cancel = threading.Event()
-        cancel = self._cancel
+        cancel = self.background.new_cancel_event()
 
         def progress(fraction: float, t: float) -> None:
             if cancel.is_set():
@@ -466,7 +469,6 @@ class ComputePanel(QtWidgets.QWidget):
                 return
             self.finished.emit((run, path))  # queued to the GUI thread
 
-        self.state = "running"
         self.run = None
         self.live_scores = 0
         self._samples = spec.samples
@@ -478,24 +480,16 @@ class ComputePanel(QtWidgets.QWidget):
         self.status.setText(f"{spec.task}: {spec.washout} + {spec.samples} samples of "
                             f"{spec.hold:g} s = {total:g} s simulated")
         self.score.setText("")
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self._thread = threading.Thread(target=work, name="nwn-reservoir", daemon=True)
-        self._thread.start()
+        self.background.start(work, "nwn-reservoir")
         return True
 
     def cancel(self) -> None:
-        if self.busy and not self._cancel.is_set():
-            self._cancel.set()
-            self.state = "cancelling"
-            self.cancel_button.setEnabled(False)
-            self.bar.setFormat("cancelling…")
+        """Stop the run: nothing is scored or written."""
+        self.background.cancel()
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel any run and wait for its thread (window closing)."""
-        self.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.background.shutdown(timeout)
 
     def _on_progress(self, fraction: float, t: float) -> None:
         if self.state != "running":
@@ -515,19 +509,13 @@ class ComputePanel(QtWidgets.QWidget):
         self._draw(result)
         self.score.setText(f"{self.score.text()}   — live: {n} of {self._samples} samples")
 
-    def _idle(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-
     def _on_cancelled(self) -> None:
-        self.state = "cancelled"
-        self._idle()
+        self.background.ended("cancelled")
         self.bar.setFormat("cancelled")
         self.status.setText("cancelled: nothing was scored or written")
 
     def _on_failed(self, message: str) -> None:
-        self.state = "failed"
-        self._idle()
+        self.background.ended("failed")
         self.bar.setFormat("")
         self._show_error(message)
 
@@ -536,8 +524,7 @@ class ComputePanel(QtWidgets.QWidget):
 
     def _on_finished(self, payload) -> None:
         run, path = payload
-        self.state = "done"
-        self._idle()
+        self.background.ended("done")
         self.run = run
         self.result_path = Path(path)
         self.bar.setValue(1000)

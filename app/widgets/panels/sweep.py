@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ from PySide6 import QtCore, QtWidgets
 
 from nwn.app.models.sweep_keys import common_keys, suggested_values
 from nwn.app.widgets.fields import spin_tooltip
+from nwn.app.widgets.panels.background_task import PanelTask
 from nwn.app.widgets.worker import error_message
 from nwn.geometry.checks import InputError
 
@@ -156,10 +156,7 @@ class SweepPanel(QtWidgets.QWidget):
         self.current_scenario = scenario
         self.folder = folder
         self.result_path: Path | None = None
-        self.state = "idle"  # idle | running | cancelling | done | cancelled | failed
         self.counts = (0, 0, 0, 0)  # done, total, running, failed
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
         layout = QtWidgets.QVBoxLayout(self)
         intro = QtWidgets.QLabel("Run the current scenario over one or two parameters and "
                                  "several seeds (device-to-device spread) on a local Dask "
@@ -224,6 +221,7 @@ class SweepPanel(QtWidgets.QWidget):
         self.bar.setFormat("")
         self.bar.setTextVisible(True)
         layout.addWidget(self.bar)
+        self.background = PanelTask(self.run_button, self.cancel_button, self.bar)
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -328,7 +326,13 @@ class SweepPanel(QtWidgets.QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the background work's thread is alive."""
+        return self.background.busy
+
+    @property
+    def state(self) -> str:
+        """``idle``, ``running``, ``cancelling``, ``done``, ``cancelled`` or ``failed``."""
+        return self.background.state
 
     def start(self) -> bool:
         """Start the sweep in a background thread (False, with a message, if it cannot)."""
@@ -345,8 +349,7 @@ class SweepPanel(QtWidgets.QWidget):
         seeds = self.seeds()
         workers = self.workers.value()
         self.output.setText(str(path))
-        self._cancel = threading.Event()
-        cancel = self._cancel
+        cancel = self.background.new_cancel_event()
 
         def work() -> None:
             from nwn.engine.sweep import run_sweep
@@ -364,34 +367,24 @@ class SweepPanel(QtWidgets.QWidget):
             signal = self.finished if complete else self.cancelled
             signal.emit(str(result.path), _figure_numbers(result.path))
 
-        self.state = "running"
         self._started = time.monotonic()
         self.counts = (0, 0, 0, 0)
         self.result_path = None
         self.bar.setRange(0, 0)  # busy until the cluster is up and the first member reports
         self.bar.setFormat("starting the cluster…")
         self.status.setText(f"starting {workers} worker process(es); writing {path}")
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self._thread = threading.Thread(target=work, name="nwn-sweep", daemon=True)
-        self._thread.start()
+        self.background.start(work, "nwn-sweep")
         return True
 
     def cancel(self) -> None:
         """Stop the sweep (the thread closes the cluster and the file, then reports)."""
-        if self.busy and not self._cancel.is_set():
-            self._cancel.set()
-            self.state = "cancelling"
-            self.cancel_button.setEnabled(False)
-            self.bar.setFormat("cancelling…")
+        if self.background.cancel():
             self.status.setText("cancelling: dropping the members in flight, closing the "
                                 "cluster…")
 
     def shutdown(self, timeout: float = 30.0) -> None:
         """Cancel any sweep and wait for its thread (window closing)."""
-        self.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.background.shutdown(timeout)
 
     def _on_progress(self, fraction: float, message: str) -> None:
         if self.state != "running":
@@ -410,15 +403,13 @@ class SweepPanel(QtWidgets.QWidget):
             self.bar.setValue(int(1000 * fraction))
             self.bar.setFormat(message)
 
-    def _idle(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
+    def _idle(self, state: str) -> None:
+        self.background.ended(state)
         if self.bar.maximum() == 0:
             self.bar.setRange(0, 1)
 
     def _on_finished(self, path: str, numbers) -> None:
-        self.state = "done"
-        self._idle()
+        self._idle("done")
         self.result_path = Path(path)
         done, total, _, failed = self.counts
         self.bar.setValue(self.bar.maximum())
@@ -429,8 +420,7 @@ class SweepPanel(QtWidgets.QWidget):
         self.status.setText(message)
 
     def _on_cancelled(self, path: str, numbers) -> None:
-        self.state = "cancelled"
-        self._idle()
+        self._idle("cancelled")
         self.result_path = Path(path)
         done, total, _, failed = self.counts
         self.bar.setFormat(f"cancelled: {done} done, {failed} failed of {total}")
@@ -439,8 +429,7 @@ class SweepPanel(QtWidgets.QWidget):
                             f"Run sweep with the same settings and file to continue")
 
     def _on_failed(self, message: str) -> None:
-        self.state = "failed"
-        self._idle()
+        self._idle("failed")
         self.bar.setFormat("")
         self._show_error(message)
 

@@ -1,0 +1,84 @@
+"""The one background thread of a panel that runs long work (a sweep, a reservoir run).
+
+The panel's worker function runs in a plain Python thread and reports back through the
+panel's queued Qt signals; the GUI thread only starts it, asks it to stop and draws what it
+reports. What the panels share lives here: the thread, its cancel flag, the state name and
+the Run/Cancel buttons' enabling; what they show (bars, status text, figures) stays theirs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6 import QtWidgets
+
+__all__ = ["PanelTask"]
+
+
+class PanelTask:
+    """A panel's background thread, its cancel flag and its Run/Cancel buttons.
+
+    Parameters
+    ----------
+    run_button, cancel_button : QtWidgets.QAbstractButton
+        Disabled / enabled while the work runs, the reverse when it has ended.
+    bar : QtWidgets.QProgressBar
+        Shows "cancelling…" once a cancel has been asked for.
+
+    Attributes
+    ----------
+    state : str
+        ``idle``, ``running``, ``cancelling``, ``done``, ``cancelled`` or ``failed``.
+    cancel_event : threading.Event
+        Set when the user cancels the current work (a fresh event for each start, so a late
+        check by a previous run cannot see the next run's flag).
+    """
+
+    def __init__(self, run_button: QtWidgets.QAbstractButton,
+                 cancel_button: QtWidgets.QAbstractButton,
+                 bar: QtWidgets.QProgressBar) -> None:
+        self.run_button, self.cancel_button, self.bar = run_button, cancel_button, bar
+        self.state = "idle"
+        self.cancel_event = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether the work's thread is still alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def new_cancel_event(self) -> threading.Event:
+        """A fresh cancel flag for the work about to start (returned for its closure)."""
+        self.cancel_event = threading.Event()
+        return self.cancel_event
+
+    def start(self, work: Callable[[], None], name: str) -> None:
+        """Mark the task running, swap the buttons and run ``work`` in a daemon thread."""
+        self.state = "running"
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._thread = threading.Thread(target=work, name=name, daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> bool:
+        """Ask the running work to stop; True if this call asked (False: nothing to stop)."""
+        if not self.busy or self.cancel_event.is_set():
+            return False
+        self.cancel_event.set()
+        self.state = "cancelling"
+        self.cancel_button.setEnabled(False)
+        self.bar.setFormat("cancelling…")
+        return True
+
+    def ended(self, state: str) -> None:
+        """The work reported its end (``done``, ``cancelled`` or ``failed``): buttons back."""
+        self.state = state
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def shutdown(self, timeout: float) -> None:
+        """Cancel any work and wait up to ``timeout`` s for its thread (window closing)."""
+        self.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout)
