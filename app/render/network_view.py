@@ -16,6 +16,7 @@ boundary (``UM``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -23,13 +24,16 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nwn.app.models.deposition_film import CLUSTER_COLORS, cluster_groups
-from nwn.app.models.scene import (
-    COLOR_MODES,
-    ColorScale,
-    NetworkScene,
-    bin_values,
-    lowest_resistance_path,
+from nwn.app.models.run_style import (
+    N_COLOR_BINS,
+    N_WIDTHS,
+    PATH_INTERVAL_S,
+    RunSettings,
+    RunStyle,
+    make_run_style,
+    path_edges,
 )
+from nwn.app.models.scene import COLOR_MODES, ColorScale, NetworkScene
 from nwn.app.render.layers import PointLayer, SegmentLayer
 from nwn.app.render.units import nice_length
 
@@ -38,7 +42,6 @@ __all__ = ["BACKGROUND", "NetworkView", "PATH_COLOR", "ROLE_COLORS", "UM", "line
 
 #: metres -> scene units (micrometres)
 UM = 1e6
-N_COLOR_BINS = 16
 #: fill colour of each electrode role (RGB); none is a wire or cluster grey, so a contact stands
 #: out among the wires (floating used to be the wires' grey)
 ROLE_COLORS = {
@@ -51,8 +54,6 @@ ROLE_COLORS = {
 #: dark halo drawn under each outline so it reads against bright and dark wires alike
 ELECTRODE_WIDTH = {"area": 2.5, "line": 5.0, "selected": 2.0}
 _HALO = (0, 0, 0)
-#: shortest interval (s) between lowest-resistance path updates during a live run
-PATH_INTERVAL_S = 0.25
 #: electrode-contact outlines are rastered (not QPainter paths) above this many wires
 RASTER_HIGHLIGHT_ABOVE = 2000
 #: junction dots shrink as they crowd, so the wires stay visible: a dot is drawn at most as
@@ -211,6 +212,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.path_between: tuple[str, str] | None = None
         self.path_edges = np.zeros(0, dtype=np.int64)
         self.last_scale: ColorScale | None = None
+        self._style: RunStyle | None = None  # the run style drawn last
         #: (low, high) colour range kept for every state (a movie's), None: fitted per state.
         self.fixed_scale: tuple[float, float] | None = None
         self._electrodes: list = []
@@ -307,6 +309,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
             scene = NetworkScene(network)
         self.scene_data = scene
         self.snapshot = None
+        self._style = None
         self.path_edges = np.zeros(0, dtype=np.int64)
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
         if network is None:
@@ -395,6 +398,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.network = None
         self.scene_data = None
         self.snapshot = None
+        self._style = None
         self._film_groups = None
         self._dot_class = None
         self.path_layer.set_segments(np.zeros((0, 2, 2)))
@@ -542,16 +546,35 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.backbone_fraction, self.path_between = backbone, path
         self._redraw()
 
-    def show_snapshot(self, snapshot, *, live: bool = False) -> None:
+    def run_settings(self) -> RunSettings:
+        """What a run's state is drawn with now (a :class:`RunStyle` made for other settings
+        is stale)."""
+        return RunSettings(mode=self.color_mode, log=self.log_scale,
+                           fixed_scale=self.fixed_scale, backbone=self.backbone_fraction,
+                           path_between=self.path_between)
+
+    def path_due(self) -> bool:
+        """Whether a live frame should recompute the lowest-resistance path: at most every
+        :data:`PATH_INTERVAL_S` (the path moves slowly compared with the display rate)."""
+        return time.monotonic() - self._path_time >= PATH_INTERVAL_S
+
+    def show_snapshot(self, snapshot, *, live: bool = False,
+                      style: RunStyle | None = None) -> None:
         """Draw the network state of a :class:`~nwn.engine.simulation.Snapshot`.
 
         ``live`` (frames of a running simulation): the lowest-resistance path, a Dijkstra over
         the whole graph (~20 ms at 10,000 wires), is recomputed at most every
-        :data:`PATH_INTERVAL_S`; the path moves slowly compared with the display rate.
+        :data:`PATH_INTERVAL_S` (:meth:`path_due`). ``style``: the snapshot's
+        :func:`~nwn.app.models.run_style.make_run_style`, made in a worker thread for
+        :meth:`run_settings`; applied as it is when it is this snapshot's and still current
+        (the GUI thread then styles nothing), made again here when stale.
         """
         self.snapshot = snapshot
-        self._redraw(path_due=not live or
-                     time.monotonic() - self._path_time >= PATH_INTERVAL_S)
+        if style is not None and self.scene_data is not None and snapshot is not None \
+                and style.snapshot is snapshot and style.settings == self.run_settings():
+            self.set_style(style)
+            return
+        self._redraw(path_due=not live or self.path_due())
 
     def _redraw(self, *, path_due: bool = True) -> None:
         if self.scene_data is None:
@@ -560,52 +583,36 @@ class NetworkView(pg.GraphicsLayoutWidget):
             self._draw_plain()
             self._draw_path(None)
             return
-        scene, snapshot, mode = self.scene_data, self.snapshot, self.color_mode
-        log = COLOR_MODES[mode][1] if self.log_scale is None else self.log_scale
-        junction_values = scene.junction_values(snapshot, mode)
-        # Wire widths always follow the current; in current mode it is also the colour.
-        wire_current = scene.wire_current(snapshot)
-        wire_values = wire_current if mode == "current" else scene.wire_values(snapshot, mode)
-        fit_values = junction_values if wire_values is None else np.concatenate(
-            [wire_values, junction_values])
-        scale = ColorScale.for_mode(fit_values, mode, log=log, n_bins=N_COLOR_BINS,
-                                    fixed=self.fixed_scale)
+        style, settings = self._style, self.run_settings()
+        if not path_due and style is not None and style.snapshot is self.snapshot \
+                and style.settings == settings:
+            # the same state and settings (a zoom changed the dots' size): only new pens
+            self.set_style(dataclasses.replace(style, path_edges=None, path_points=None))
+            return
+        self.set_style(make_run_style(self.scene_data, self.snapshot, settings,
+                                      path=path_due, previous=style))
+
+    def set_style(self, style: RunStyle) -> None:
+        """Draw a :class:`~nwn.app.models.run_style.RunStyle` (of the shown network): pens from
+        the colour map's few colours, the groups as they are (read-only: kept, not copied)."""
+        self._style = style
+        scale, mode, log = style.scale, style.settings.mode, style.settings.use_log
         self.last_scale = scale
         lut = pg.colormap.get(_CMAPS[mode]).getLookupTable(nPts=N_COLOR_BINS, alpha=False)
-        # Width/brightness from the current each wire carries, relative to the busiest wire.
-        peak = np.nanmax(wire_current) if wire_current.size else 0.0
-        fraction = (np.nan_to_num(wire_current) / peak if peak and np.isfinite(peak)
-                    else np.zeros_like(wire_current))
-        width_bin = np.digitize(fraction, (0.02, 0.2))
+        colors = [_NEUTRAL_WIRE] if style.n_wire_colors == 1 else [tuple(c) for c in lut]
         widths, alphas = (1.0, 1.6, 3.2), (80, 200, 255)
-        if wire_values is None:
-            color_bin = np.zeros(scene.n_wires, dtype=np.int64)
-            colors = [_NEUTRAL_WIRE]
-        else:
-            color_bin = bin_values(wire_values, scale)
-            colors = [tuple(c) for c in lut]
-        n_colors = len(colors)
-        # group = colour * 3 + width; unsolved wires (no value) go to one dim extra group.
-        group = np.where(color_bin >= 0, np.maximum(color_bin, 0) * 3 + width_bin,
-                         n_colors * 3)
         pens = [line_pen(colors[c], widths[w], alphas[w])
-                for c in range(n_colors) for w in range(3)]
+                for c in range(len(colors)) for w in range(N_WIDTHS)]
         pens.append(line_pen((90, 90, 100), 1.0, 90))
-        junction_bin = bin_values(junction_values, scale)
-        junction_group = np.where(junction_bin >= 0, junction_bin, N_COLOR_BINS)
         self._dot_class = self._dots(3.0)
         size = self._dots(4.0)[0]
         junction_pens = [_dot_pen(tuple(c), size, 255) for c in lut]
         junction_pens.append(_dot_pen((90, 90, 100), min(2.0, size), 120))
-        if self.backbone_fraction is not None:
-            wire_mask, junction_mask = scene.backbone(snapshot, self.backbone_fraction)
-            group = np.where(wire_mask, group, -1)
-            junction_group = np.where(junction_mask, junction_group, -1)
-        self.wires.set_style(_frozen(group), pens)
-        self.junctions.set_style(_frozen(junction_group), junction_pens)
+        self.wires.set_style(style.wire_group, pens)
+        self.junctions.set_style(style.junction_group, junction_pens)
         self._update_colorbar(scale, mode, log)
-        if path_due:
-            self._draw_path(snapshot)
+        if style.path_edges is not None:
+            self._show_path(style.path_edges, style.path_points)
 
     def _update_colorbar(self, scale: ColorScale, mode: str, log: bool) -> None:
         label = COLOR_MODES[mode][0]
@@ -628,24 +635,18 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.colorbar.show()
 
     def _draw_path(self, snapshot) -> None:
+        if self.scene_data is None:
+            self._show_path(np.zeros(0, dtype=np.int64), np.zeros((0, 2)))
+            return
+        edges = path_edges(self.scene_data, snapshot, self.path_between)
+        self._show_path(edges, self.scene_data.path_points(edges) if edges.size
+                        else np.zeros((0, 2)))
+
+    def _show_path(self, edges: np.ndarray, points: np.ndarray) -> None:
+        """Draw the path of ``edges`` along its polyline ``points`` (m, shape (P, 2))."""
         self._path_time = time.monotonic()
-        self.path_edges = np.zeros(0, dtype=np.int64)
-        if self.path_between is None or self.scene_data is None:
-            self.path_layer.set_segments(np.zeros((0, 2, 2)))
-            return
-        names = self.network.electrode_names
-        a, b = self.path_between
-        if a not in names or b not in names or a == b:
-            self.path_layer.set_segments(np.zeros((0, 2, 2)))
-            return
-        if snapshot is not None:
-            conductance = self.scene_data.edge_conductance(snapshot)
-        else:
-            # Before a run every junction counts alike: the path with fewest junctions.
-            conductance = np.array(self.network.edge_conductance, dtype=np.float64, copy=True)
-            conductance[np.isnan(conductance)] = 1.0
-        self.path_edges = lowest_resistance_path(self.network, conductance, a, b)
-        points = self.scene_data.path_points(self.path_edges) * UM
+        self.path_edges = edges
+        points = np.asarray(points, dtype=np.float64) * UM
         if len(points) < 2:
             self.path_layer.set_segments(np.zeros((0, 2, 2)))
             return

@@ -1,0 +1,202 @@
+"""How one state of a run is drawn, computed without Qt: the colour scale, the style group of
+every wire and junction, and the lowest-resistance path.
+
+:func:`make_run_style` turns a :class:`~nwn.engine.simulation.Snapshot` and the view's
+:class:`RunSettings` into a :class:`RunStyle`; the network view (``nwn.app.render``) only turns
+its small palettes into pens and hands the groups to its layers. At a million wires the styling
+passes over 4.7 million junctions take about a second, so during a run the studio makes the
+style in a worker thread and the GUI thread only applies it; every other redraw (a mode change,
+the time slider, a movie frame, an export) makes it on the spot through the same function, so
+both draw the same picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nwn.app.models.palette import COLOR_MODES
+from nwn.app.models.scene import ColorScale, NetworkScene, bin_values, lowest_resistance_path
+
+__all__ = ["N_COLOR_BINS", "N_WIDTHS", "PATH_INTERVAL_S", "RunSettings", "RunStyle",
+           "WIDTH_STEPS", "make_run_style", "path_edges"]
+
+#: colour bins of every colour map (wire and junction groups index them)
+N_COLOR_BINS = 16
+#: a wire's width class from the current it carries, as a fraction of the busiest wire's:
+#: below the first step thin, then medium, above the second wide
+WIDTH_STEPS = (0.02, 0.2)
+N_WIDTHS = len(WIDTH_STEPS) + 1
+#: shortest interval (s) between lowest-resistance path updates during a live run: a Dijkstra
+#: over the whole graph (~20 ms at 10,000 wires), and the path moves slowly compared with the
+#: display rate
+PATH_INTERVAL_S = 0.25
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the view shows of a run: everything a :class:`RunStyle` depends on besides the
+    state. Frozen and comparable, so a style made in a worker thread is known to be stale when
+    the view's settings have changed since (``style.settings != view settings``).
+
+    Attributes
+    ----------
+    mode : str
+        Colour mode, a key of :data:`~nwn.app.models.palette.COLOR_MODES`.
+    log : bool or None
+        Logarithmic colour scale; None: the mode's default.
+    fixed_scale : (float, float) or None
+        Colour range ``(low, high)`` in the mode's unit kept for every state; None: fitted.
+    backbone : float or None
+        Show only what carries more than this fraction of the terminal current; None: all.
+    path_between : (str, str) or None
+        Electrode names whose lowest-resistance path is highlighted; None: no path.
+    """
+
+    mode: str = "state"
+    log: bool | None = None
+    fixed_scale: tuple[float, float] | None = None
+    backbone: float | None = None
+    path_between: tuple[str, str] | None = None
+
+    @property
+    def use_log(self) -> bool:
+        """Whether the colour scale is logarithmic (``log``, or the mode's default)."""
+        return COLOR_MODES[self.mode][1] if self.log is None else bool(self.log)
+
+
+@dataclass(frozen=True, eq=False)
+class RunStyle:
+    """The styles of one drawn state.
+
+    Attributes
+    ----------
+    settings : RunSettings
+        What it was made for.
+    snapshot : Snapshot
+        The state it draws.
+    scale : ColorScale
+        The colour range (also the colour bar's).
+    wire_group : ndarray of int64, shape (W,), read-only
+        ``colour bin * N_WIDTHS + width class`` of each wire, ``n_wire_colors * N_WIDTHS`` for
+        an unsolved wire (no value), -1 where hidden (outside the backbone).
+    n_wire_colors : int
+        Colours the wires use: :data:`N_COLOR_BINS`, or 1 (a neutral grey) in modes whose
+        values live on junctions only.
+    junction_group : ndarray of int64, shape (M,), read-only
+        Colour bin of each junction, :data:`N_COLOR_BINS` when it has no value, -1 hidden.
+    path_edges : ndarray of int64 or None
+        Edges of the lowest-resistance path (empty: none or not connected); None when it was
+        not recomputed for this state (the path drawn before stays).
+    path_points : ndarray, shape (P, 2), or None
+        The path's polyline (m), None with ``path_edges``.
+    """
+
+    settings: RunSettings
+    snapshot: object
+    scale: ColorScale
+    wire_group: np.ndarray
+    n_wire_colors: int
+    junction_group: np.ndarray
+    path_edges: np.ndarray | None = None
+    path_points: np.ndarray | None = None
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """``array`` (made here) marked read-only: the layers keep it without copying it."""
+    array.flags.writeable = False
+    return array
+
+
+def path_edges(scene: NetworkScene, snapshot, between: tuple[str, str] | None) -> np.ndarray:
+    """Edges of the lowest-resistance path between the electrodes named in ``between`` in the
+    state ``snapshot`` (None: before a run, when every junction counts alike and the path is
+    the one with the fewest junctions); empty when there is none to draw (no pair, a name not
+    in the network, the same name twice, or not connected).
+
+    Returns
+    -------
+    ndarray of int64, shape (P,)
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if between is None:
+        return empty
+    network = scene.network
+    names = network.electrode_names
+    a, b = between
+    if a not in names or b not in names or a == b:
+        return empty
+    if snapshot is not None:
+        conductance = scene.edge_conductance(snapshot)
+    else:
+        conductance = np.array(network.edge_conductance, dtype=np.float64, copy=True)
+        conductance[np.isnan(conductance)] = 1.0
+    return lowest_resistance_path(network, conductance, a, b)
+
+
+def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path: bool = True,
+                   previous: RunStyle | None = None) -> RunStyle:
+    """The :class:`RunStyle` of ``snapshot`` on ``scene`` under ``settings``.
+
+    Safe in a worker thread (it reads the scene and the snapshot, changes neither).
+
+    Parameters
+    ----------
+    scene : NetworkScene
+    snapshot : Snapshot
+    settings : RunSettings
+    path : bool
+        Recompute the lowest-resistance path (a Dijkstra over the whole graph); False leaves
+        ``path_edges`` None.
+    previous : RunStyle, optional
+        The style drawn before: a group array equal to its one is replaced by that same
+        object, so the layer knows it again by identity (comparing 4.7 million junction groups
+        costs the GUI thread ~10 ms; in state mode they rarely change from frame to frame).
+    """
+    mode, log = settings.mode, settings.use_log
+    junction_values = scene.junction_values(snapshot, mode)
+    # Wire widths always follow the current; in current mode it is also the colour.
+    wire_current = scene.wire_current(snapshot)
+    wire_values = wire_current if mode == "current" else scene.wire_values(snapshot, mode)
+    fit_values = junction_values if wire_values is None else np.concatenate(
+        [wire_values, junction_values])
+    scale = ColorScale.for_mode(fit_values, mode, log=log, n_bins=N_COLOR_BINS,
+                                fixed=settings.fixed_scale)
+    # Width/brightness from the current each wire carries, relative to the busiest wire.
+    peak = np.nanmax(wire_current) if wire_current.size else 0.0
+    fraction = (np.nan_to_num(wire_current) / peak if peak and np.isfinite(peak)
+                else np.zeros_like(wire_current))
+    width_bin = np.digitize(fraction, WIDTH_STEPS)
+    if wire_values is None:
+        color_bin = np.zeros(scene.n_wires, dtype=np.int64)
+        n_colors = 1
+    else:
+        color_bin = bin_values(wire_values, scale)
+        n_colors = N_COLOR_BINS
+    # group = colour * N_WIDTHS + width; unsolved wires (no value) go to one extra group.
+    group = np.where(color_bin >= 0, np.maximum(color_bin, 0) * N_WIDTHS + width_bin,
+                     n_colors * N_WIDTHS)
+    junction_bin = bin_values(junction_values, scale)
+    junction_group = np.where(junction_bin >= 0, junction_bin, N_COLOR_BINS)
+    if settings.backbone is not None:
+        wire_mask, junction_mask = scene.backbone(snapshot, settings.backbone)
+        group = np.where(wire_mask, group, -1)
+        junction_group = np.where(junction_mask, junction_group, -1)
+    group, junction_group = group.astype(np.int64, copy=False), junction_group.astype(
+        np.int64, copy=False)
+    if previous is not None:
+        if np.array_equal(previous.wire_group, group):
+            group = previous.wire_group
+        if np.array_equal(previous.junction_group, junction_group):
+            junction_group = previous.junction_group
+    edges = points = None
+    if path:
+        edges = path_edges(scene, snapshot, settings.path_between)
+        points = scene.path_points(edges) if edges.size else np.zeros((0, 2))
+    return RunStyle(settings=settings, snapshot=snapshot, scale=scale,
+                    wire_group=group if not group.flags.writeable else _frozen(group),
+                    n_wire_colors=n_colors,
+                    junction_group=junction_group if not junction_group.flags.writeable
+                    else _frozen(junction_group),
+                    path_edges=edges, path_points=points)

@@ -1,0 +1,180 @@
+"""How a run's state is styled (app.models.run_style), checked element by element against the
+rule it implements, and the view applying a style made elsewhere only while it is current
+(pytest-qt, offscreen)."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from scenarios import two_terminal  # noqa: E402
+
+from nwn.app.models.palette import COLOR_MODES  # noqa: E402
+from nwn.app.models.run_style import (  # noqa: E402
+    N_COLOR_BINS,
+    N_WIDTHS,
+    RunSettings,
+    make_run_style,
+)
+from nwn.app.models.scene import ColorScale, NetworkScene, lowest_resistance_path  # noqa: E402
+from nwn.engine.build import build_simulation  # noqa: E402
+from nwn.engine.scenario import parse_scenario  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def run():
+    scenario = parse_scenario(two_terminal(n_wires=250, duration=0.02, seed=5))
+    simulation = build_simulation(scenario)
+    snapshots = list(simulation.iter_run(0.02, snapshot_every=1))
+    return scenario, simulation.network, NetworkScene(simulation.network), snapshots
+
+
+def _wire_current(network, snapshot) -> np.ndarray:
+    """Per wire, the largest node throughput (half the |I| of the node's edges), by loops."""
+    through = np.zeros(network.n_nodes)
+    for (a, b), current in zip(network.edge_nodes, np.nan_to_num(snapshot.edge_current),
+                               strict=True):
+        through[a] += 0.5 * abs(current)
+        through[b] += 0.5 * abs(current)
+    out = np.full(network.wires.endpoints.shape[0], np.nan)
+    for node, wire in enumerate(network.node_wire):
+        if wire >= 0:
+            out[wire] = through[node] if np.isnan(out[wire]) else max(out[wire], through[node])
+    return out
+
+
+def _bin(value: float, scale: ColorScale) -> int:
+    """The colour bin of one value, by the scale's definition (-1: no value)."""
+    if not np.isfinite(value):
+        return -1
+    if scale.log:
+        if value <= 0:
+            return 0
+        position = (np.log10(value) - np.log10(scale.low)) / (np.log10(scale.high)
+                                                              - np.log10(scale.low))
+    else:
+        position = (value - scale.low) / (scale.high - scale.low)
+    return min(max(int(position * scale.n_bins), 0), scale.n_bins - 1)
+
+
+def _expected_groups(network, snapshot, settings):
+    """Every wire's and junction's group, element by element."""
+    mode = settings.mode
+    edge = np.asarray(network.junction_edge)
+    wire_current = _wire_current(network, snapshot)
+    pairs = network.edge_nodes[edge]
+    junction = {"state": snapshot.junction_state,
+                "conductance": snapshot.junction_conductance,
+                "current": np.abs(snapshot.edge_current[edge]),
+                "voltage": 0.5 * (snapshot.node_voltage[pairs[:, 0]]
+                                  + snapshot.node_voltage[pairs[:, 1]])}[mode]
+    wire = {"current": wire_current,
+            "voltage": np.array([snapshot.node_voltage[network.node_wire == w].mean()
+                                 for w in range(len(wire_current))])}.get(mode)
+    values = junction if wire is None else np.concatenate([wire, junction])
+    scale = ColorScale.for_mode(values, mode, log=settings.use_log, n_bins=N_COLOR_BINS,
+                                fixed=settings.fixed_scale)
+    peak = np.nanmax(wire_current)
+    wire_group = []
+    for k, current in enumerate(wire_current):
+        fraction = np.nan_to_num(current) / peak
+        width = 0 if fraction < 0.02 else 1 if fraction < 0.2 else 2
+        color = 0 if wire is None else _bin(wire[k], scale)
+        n_colors = 1 if wire is None else N_COLOR_BINS
+        wire_group.append(n_colors * N_WIDTHS if color < 0 else color * N_WIDTHS + width)
+    junction_group = [N_COLOR_BINS if _bin(v, scale) < 0 else _bin(v, scale)
+                      for v in junction]
+    wire_group, junction_group = np.array(wire_group), np.array(junction_group)
+    if settings.backbone is not None:
+        total = np.nansum(snapshot.terminal_current[snapshot.terminal_current > 0])
+        threshold = settings.backbone * total
+        wire_group[~(np.nan_to_num(wire_current) > threshold)] = -1
+        junction_group[~(np.nan_to_num(np.abs(snapshot.edge_current[edge])) > threshold)] = -1
+    return scale, wire_group, junction_group
+
+
+@pytest.mark.parametrize("mode", list(COLOR_MODES))
+@pytest.mark.parametrize("log", [None, True, False])
+@pytest.mark.parametrize("backbone", [None, 0.05])
+def test_run_style_groups_follow_the_rule_for_every_element(run, mode, log, backbone):
+    scenario, network, scene, snapshots = run
+    snapshot = snapshots[-1]
+    settings = RunSettings(mode=mode, log=log, backbone=backbone,
+                           path_between=("left", "right"))
+    style = make_run_style(scene, snapshot, settings)
+    scale, wire_group, junction_group = _expected_groups(network, snapshot, settings)
+    assert style.scale == scale
+    np.testing.assert_array_equal(style.wire_group, wire_group)
+    np.testing.assert_array_equal(style.junction_group, junction_group)
+    assert style.n_wire_colors == (N_COLOR_BINS if mode in ("current", "voltage") else 1)
+    assert not style.wire_group.flags.writeable and not style.junction_group.flags.writeable
+    if backbone is not None:  # a backbone hides something and keeps something
+        assert 0 < np.count_nonzero(style.wire_group >= 0) < scene.n_wires
+    # the path: the lowest-resistance one under this state's conductances
+    conductance = np.array(network.edge_conductance, dtype=np.float64)
+    conductance[network.junction_edge] = snapshot.junction_conductance
+    expected = lowest_resistance_path(network, conductance, "left", "right")
+    assert expected.size > 0
+    np.testing.assert_array_equal(style.path_edges, expected)
+    np.testing.assert_array_equal(style.path_points, scene.path_points(expected))
+
+
+def test_run_style_fixed_scale_and_no_path(run):
+    _, network, scene, snapshots = run
+    settings = RunSettings(mode="state", fixed_scale=(0.2, 0.7))
+    style = make_run_style(scene, snapshots[-1], settings, path=False)
+    assert (style.scale.low, style.scale.high) == (0.2, 0.7)
+    _, wire_group, junction_group = _expected_groups(network, snapshots[-1], settings)
+    np.testing.assert_array_equal(style.junction_group, junction_group)
+    assert style.path_edges is None and style.path_points is None
+    # no pair of electrodes asked for, or one not in the network: no path at all
+    for between in (None, ("left", "nowhere"), ("left", "left")):
+        style = make_run_style(scene, snapshots[-1], RunSettings(path_between=between))
+        assert style.path_edges.size == 0
+
+
+def test_run_style_reuses_the_previous_groups_when_equal(run):
+    _, _, scene, snapshots = run
+    settings = RunSettings(mode="state")
+    first = make_run_style(scene, snapshots[-1], settings)
+    again = make_run_style(scene, snapshots[-1], settings, previous=first)
+    assert again.wire_group is first.wire_group
+    assert again.junction_group is first.junction_group
+    # another state: a group array that changed is its own, one that did not is reused
+    current = RunSettings(mode="current")
+    first = make_run_style(scene, snapshots[0], current)
+    other = make_run_style(scene, snapshots[-1], current, previous=first)
+    assert not np.array_equal(other.wire_group, first.wire_group)
+    assert other.wire_group is not first.wire_group
+    np.testing.assert_array_equal(other.wire_group,
+                                  make_run_style(scene, snapshots[-1], current).wire_group)
+
+
+def test_view_draws_the_style_and_refuses_a_stale_one(qtbot, run):
+    from nwn.app.render.network_view import NetworkView
+
+    scenario, network, scene, snapshots = run
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.set_network(network, scene=scene)
+    view.set_view("current", log=None, backbone=None, path=("left", "right"))
+    snapshot = snapshots[-1]
+    style = make_run_style(scene, snapshot, view.run_settings())
+    view.show_snapshot(snapshot, live=True, style=style)
+    # applied as it is: the layers hold the style's own arrays, nothing was styled again
+    assert view.wires._group is style.wire_group
+    assert view.junctions._group is style.junction_group
+    assert view.path_edges is style.path_edges and view.last_scale == style.scale
+    assert view.path_layer.n_segments == len(style.path_points) - 1
+    # made for other settings (the mode changed meanwhile): drawn for the view's settings
+    stale = make_run_style(scene, snapshot, RunSettings(mode="state"))
+    view.show_snapshot(snapshot, live=True, style=stale)
+    assert view.wires._group is not stale.wire_group
+    np.testing.assert_array_equal(view.wires._group, style.wire_group)
+    assert view.last_scale == style.scale
+    # made for another state: this one is drawn
+    older = make_run_style(scene, snapshots[0], view.run_settings())
+    view.show_snapshot(snapshot, style=older)
+    assert view.junctions._group is not older.junction_group
+    np.testing.assert_array_equal(view.junctions._group, style.junction_group)
