@@ -94,19 +94,62 @@ def shape_to_path(shape: dict) -> QtGui.QPainterPath:
     return path
 
 
-def _label_anchor(shape: dict) -> tuple[float, float]:
-    """Where an electrode's label goes (scene units): above the shape's top-left corner, so
-    it sits beside the contact rather than on it (a line contact's label used to hide it)."""
+def _shape_bounds(shape: dict) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)`` (scene units) around a scenario shape dict (m)."""
     kind = shape["type"]
     if kind == "rectangle":
-        x0, _, _, y1 = shape["bounds"]
-        return x0 * UM, y1 * UM
+        x0, y0, x1, y1 = shape["bounds"]
+        return x0 * UM, y0 * UM, x1 * UM, y1 * UM
     if kind == "point":
         (cx, cy), r = shape["centre"], shape["radius"]
-        return (cx + r) * UM, (cy + r) * UM
+        return (cx - r) * UM, (cy - r) * UM, (cx + r) * UM, (cy + r) * UM
     points = np.asarray(shape["points"]) * UM
-    top = int(np.argmax(points[:, 1]))
-    return float(points[top, 0]), float(points[top, 1])
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+#: a contact whose top lies this close (fraction of the box height) to the box's top edge gets
+#: its label below its top: above, the label would stand in the view's thin margin and be cut
+_TOP_BAND = 0.1
+
+
+def _label_anchor(shape: dict, box_um: tuple[float, float] | None = None
+                  ) -> tuple[float, float, tuple[float, float]]:
+    """Where an electrode's label goes: ``(x, y)`` (scene units) and the TextItem anchor.
+
+    The label sits beside the contact rather than on it (a line contact's label used to hide
+    it), on the side facing the box's interior: above the contact, right-aligned to its right
+    end in the box's right half; for a contact reaching the box's top edge, beside it at its
+    top (inwards), or under it if it spans most of the width. The label's width is in pixels,
+    not scene units (it keeps its size at every zoom): growing inwards from the contact it
+    stays inside the view however narrow the window (left-aligned, the right-hand contact's
+    label ran off the canvas).
+
+    Parameters
+    ----------
+    shape : dict
+        The scenario shape (m).
+    box_um : (float, float) or None
+        The substrate's (width, height) in scene units (µm); None: not known yet, the label
+        goes above the contact's top-left corner.
+    """
+    x0, y0, x1, y1 = _shape_bounds(shape)
+    if box_um is None:
+        return x0, y1, (0.0, 1.0)
+    width, height = box_um
+    right = 0.5 * (x0 + x1) > 0.5 * width
+    if y1 <= (1.0 - _TOP_BAND) * height:
+        return (x1, y1, (1.0, 1.0)) if right else (x0, y1, (0.0, 1.0))
+    if x1 - x0 > 0.5 * width:
+        return x0, y0, (0.0, 0.0)
+    return (x0, y1, (1.0, 0.0)) if right else (x1, y1, (0.0, 0.0))
+
+
+def _place_label(label: pg.TextItem, shape: dict, box_um: tuple[float, float] | None) -> None:
+    x, y, anchor = _label_anchor(shape, box_um)
+    label.setAnchor(anchor)
+    label.setPos(x, y)
 
 
 def _centroid(shape: dict) -> tuple[float, float]:
@@ -217,6 +260,8 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.fixed_scale: tuple[float, float] | None = None
         self._electrodes: list = []
         self._electrode_items: list[QtWidgets.QGraphicsItem] = []
+        self._labels: list[tuple[pg.TextItem, dict]] = []  # each label and its contact's shape
+        self._box_um: tuple[float, float] | None = None  # the substrate (µm), once set
         self._flagged: set[str] = set()
         self.selected_electrode: str | None = None
         self._drawn_selected: str | None = None  # the selected electrode as drawn
@@ -240,6 +285,9 @@ class NetworkView(pg.GraphicsLayoutWidget):
         width, height = box[0] * UM, box[1] * UM
         self.view.setRange(QtCore.QRectF(0, 0, width, height), padding=0.04)
         self.default_contact_radius = 0.02 * min(box)
+        self._box_um = (width, height)
+        for label, shape in self._labels:
+            _place_label(label, shape, self._box_um)
         nice = nice_length(width / 5)
         self.scale_bar.size = nice
         self.scale_bar.text.setText(f"{nice:g} µm")
@@ -444,7 +492,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._drawn_selected = self.selected_electrode
         for item in self._electrode_items:
             self.view.removeItem(item)
-        self._electrode_items = []
+        self._electrode_items, self._labels = [], []
         for electrode in self._electrodes:
             rgb = ROLE_COLORS.get(electrode.source.kind, ROLE_COLORS["floating"])
             path = shape_to_path(electrode.shape)
@@ -477,14 +525,15 @@ class NetworkView(pg.GraphicsLayoutWidget):
                 self._electrode_items.append(mark)
             label = pg.TextItem(electrode.name + ("  ⚠ touches no wire" if bad else ""),
                                 color=(255, 90, 90) if bad else (255, 255, 255),
-                                anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 150))
+                                fill=pg.mkBrush(0, 0, 0, 150))
             font = label.textItem.font()
             font.setBold(True)
             label.setFont(font)
-            label.setPos(*_label_anchor(electrode.shape))
+            _place_label(label, electrode.shape, self._box_um)
             label.setZValue(50)
             self.view.addItem(label)
             self._electrode_items.append(label)
+            self._labels.append((label, electrode.shape))
         self._update_highlight()
 
     def set_selected_electrode(self, name: str | None) -> None:
