@@ -63,6 +63,32 @@ def test_the_tab_offers_the_scenarios_keys_and_counts_the_runs(qtbot, tmp_path):
     assert panel.size_label.text() == "3 values × 3 values × 4 seed(s) = 36 runs"
 
 
+def test_the_key_list_is_as_wide_as_its_longest_key_in_a_narrow_tab(qtbot, tmp_path):
+    # the box shrinks with the dock; its drop-down list used to take its width and cut long
+    # keys (electrodes[0].source.waveform.value, junction.params.g_max ...) short
+    from nwn.app.widgets.panels.sweep import SweepPanel
+    from nwn.engine.scenario import load_scenario
+    from nwn.resources import preset_path
+
+    pulse = load_scenario(preset_path("two_terminal_pulse"))  # a waveform of segments
+    panel = SweepPanel(lambda: pulse, lambda: tmp_path)
+    qtbot.addWidget(panel)
+    panel.resize(260, 500)
+    panel.show()
+    box = panel.first.key
+    keys = [box.itemText(i) for i in range(box.count())]
+    longest = max(keys, key=len)
+    assert len(longest) > 40
+    box.showPopup()
+    qtbot.waitUntil(lambda: box.view().isVisible())
+    view = box.view()
+    shown = view.viewport().width()
+    assert shown > view.fontMetrics().horizontalAdvance(longest)  # the old list: 291 < 303 px
+    box.hidePopup()
+    box.setCurrentText(longest)  # the tooltip names the whole key the box cuts short
+    assert box.toolTip().startswith(longest + ": a key path of the scenario")
+
+
 def test_a_sweep_runs_in_the_background_and_draws_the_plot_figure(qtbot, tmp_path):
     from nwn.engine.sweep import open_sweep
 

@@ -59,8 +59,7 @@ class _KeyRow(QtWidgets.QWidget):
         self.key = QtWidgets.QComboBox()
         self.key.setEditable(True)
         self.key.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
-        self.key.setToolTip("a key path of the scenario (pick one or type any other, e.g. "
-                            "junction.params.eta_p)")
+        self._describe_key("")
         self.key.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.key.setMinimumContentsLength(18)
@@ -93,7 +92,27 @@ class _KeyRow(QtWidgets.QWidget):
                                  QtCore.Qt.ItemDataRole.ToolTipRole)
         self.key.setCurrentText(current or (_NONE if self.optional else ""))
         self.key.blockSignals(False)
+        self._fit_popup()
         self._describe(self.key.currentText())
+
+    def _fit_popup(self) -> None:
+        """Make the drop-down list as wide as its longest key: the box itself may be narrow
+        (it shrinks with the dock to 18 characters) and the list took its width, cutting
+        keys such as ``electrodes[0].source.waveform.segments[0].value`` short."""
+        view = self.key.view()
+        metrics = view.fontMetrics()
+        texts = [self.key.itemText(i) for i in range(self.key.count())]
+        widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+        scroll = self.key.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        # item padding and the popup's frame, both sides; a scroll bar if the list is long
+        view.setMinimumWidth(widest + scroll + 4 * metrics.averageCharWidth())
+
+    def _describe_key(self, key: str) -> None:
+        """The box's tooltip: the whole key (the box may be too narrow to show it)."""
+        help_text = ("a key path of the scenario (pick one or type any other, e.g. "
+                     "junction.params.eta_p)")
+        self.key.setToolTip(f"{key}: {help_text}" if key.strip() not in ("", _NONE)
+                            else help_text)
 
     @property
     def path(self) -> str:
@@ -101,6 +120,7 @@ class _KeyRow(QtWidgets.QWidget):
         return "" if text == _NONE else text
 
     def _describe(self, key: str) -> None:
+        self._describe_key(key)
         choice = self.choices.get(key.strip())
         if choice is not None:
             self.meaning.setText(f"{choice.meaning}; now {choice.now}")
