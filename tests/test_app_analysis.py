@@ -86,3 +86,47 @@ def test_analysis_tab_saves_the_report_nwn_fit_writes(qtbot, tmp_path):
     assert (folder / "fit.json").stat().st_mtime_ns == before
     panel.confirm = lambda paths: True
     assert len(panel.save_report(folder)) == len(report_files())
+
+
+def test_the_fit_shows_its_progress_and_can_be_cancelled(qtbot):
+    from nwn.app.widgets.panels.analysis import AnalysisPanel
+
+    panel = AnalysisPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.starts.setValue(64)  # long enough to be caught running
+    assert panel.fit_file(TRACE)
+    assert panel.state == "running" and panel.cancel_button.isEnabled()
+    assert not panel.fit_run_button.isEnabled() and not panel.load_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.bar.value() >= 1, timeout=60_000)
+    assert panel.bar.maximum() == 64 and "of 64 starting points" in panel.bar.format()
+    # a second start while it runs is refused without re-enabling the buttons
+    assert not panel.fit_file(TRACE)
+    assert "already running" in panel.status.text() and not panel.load_button.isEnabled()
+    panel.cancel()
+    assert panel.state == "cancelling" and not panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.state == "cancelled", timeout=30_000)
+    assert not panel.busy and panel.result is None
+    assert panel.fit_run_button.isEnabled() and panel.load_button.isEnabled()
+    assert panel.bar.value() < 64 and "cancelled" in panel.status.text()
+
+
+def test_fit_reports_each_start_and_stops_when_its_report_raises():
+    from nwn.engine.analysis.fit import fit_deterministic
+    from nwn.engine.analysis.traces import read_trace
+
+    trace = read_trace(TRACE)
+    calls = []
+    fit = fit_deterministic(trace, n_starts=3, report=lambda done, total: calls.append(
+        (done, total)))
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert fit.parameters == fit_deterministic(trace, n_starts=3).parameters
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_one(done, total):
+        if done == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        fit_deterministic(trace, n_starts=3, report=stop_after_one)

@@ -142,7 +142,7 @@ def test_hdf5_trace(tmp_path):
 
 
 @pytest.mark.slow
-def test_fit_command_writes_report(tmp_path):
+def test_fit_command_writes_report(tmp_path, capsys):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from nwn.app.cli.commands import fit as command
 
@@ -154,6 +154,9 @@ def test_fit_command_writes_report(tmp_path):
     args = parser.parse_args(["fit", str(source), "-o", str(tmp_path / "report"),
                               "--starts", "4", "--threshold", "4"])
     assert args.func(args) == 0
+    # the progress bar (stderr, not a terminal: plain lines) counts the starting points
+    err = capsys.readouterr().err
+    assert "fitting (starts)" in err and "4/4" in err
     report = json.loads((tmp_path / "report" / "fit.json").read_text())
     assert report["fit"]["rms_relative_error"] < 0.02
     assert report["stochastic"]["jumps"]["count"] > 10

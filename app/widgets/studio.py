@@ -1463,6 +1463,7 @@ class MainWindow(QtWidgets.QMainWindow):
             job.join(10.0)
         self.sweep.shutdown()
         self.compute.shutdown()
+        self.analysis.shutdown()
         self.controller.shutdown()
         self._close_results()
         if self.replay_results is not None:

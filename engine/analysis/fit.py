@@ -35,6 +35,7 @@ meaningful uncertainty and is listed in ``FitResult.at_bound``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numba
@@ -354,7 +355,8 @@ def unidentified(fit) -> tuple[str, ...]:
 
 
 def fit_deterministic(trace: Trace, *, model: str = "single", initial_state: str = "fit",
-                      n_starts: int = 12, seed: int = 0, max_nfev: int = 400) -> FitResult:
+                      n_starts: int = 12, seed: int = 0, max_nfev: int = 400,
+                      report: Callable[[int, int], None] | None = None) -> FitResult:
     """Fit the deterministic lumped law to a trace with its own voltage protocol.
 
     Parameters
@@ -372,6 +374,10 @@ def fit_deterministic(trace: Trace, *, model: str = "single", initial_state: str
         Seed of the perturbations; the same trace and seed give the same fit.
     max_nfev : int
         Function evaluations per start.
+    report : callable, optional
+        ``report(done, total)``, called before the first start and after each one with the
+        number of starts done and the number of starts: a progress display. An exception it
+        raises stops the fit and propagates (how a caller cancels it).
 
     Returns
     -------
@@ -460,15 +466,17 @@ def fit_deterministic(trace: Trace, *, model: str = "single", initial_state: str
     inner_low, inner_high = low[free], high[free]
     margin = 1e-6 * (inner_high - inner_low)
     best = None
-    for base in candidates:
+    if report is not None:
+        report(0, len(candidates))
+    for done, base in enumerate(candidates, start=1):
         start = np.clip(base[free], inner_low + margin, inner_high - margin)
         with np.errstate(over="ignore", invalid="ignore"):
             outcome = least_squares(residual, start, jac=jacobian, bounds=(inner_low, inner_high),
                                     x_scale="jac", max_nfev=max_nfev, method="trf")
-        if not np.all(np.isfinite(outcome.fun)):
-            continue
-        if best is None or outcome.cost < best.cost:
+        if np.all(np.isfinite(outcome.fun)) and (best is None or outcome.cost < best.cost):
             best = outcome
+        if report is not None:
+            report(done, len(candidates))
     if best is None:
         raise InputError("the fit found no finite solution; check the trace's voltage column")
     p_log = full(best.x)

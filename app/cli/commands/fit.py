@@ -81,9 +81,12 @@ def _fit(args: argparse.Namespace) -> int:
     output = checked_report_folder(args.output, report_files(figures=figures), args,
                                    inputs=(args.trace,))
     trace = read_trace(args.trace, columns=getattr(args, "columns", None), electrodes=electrodes)
+    from nwn.app.cli.progress import ProgressBar
+
     fit = fit_deterministic(trace, model=getattr(args, "model", "single"),
                             initial_state=getattr(args, "initial_state", "fit"),
-                            n_starts=getattr(args, "starts", 12))
+                            n_starts=getattr(args, "starts", 12),
+                            report=ProgressBar("fitting (starts)").count)
     stochastic = None
     if not getattr(args, "no_stochastic", False):
         stochastic = analyze_residuals(fit, threshold=threshold)

@@ -9,7 +9,6 @@ and the fitted numbers with one-sigma uncertainties and the RMS relative error.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from nwn.app.widgets.fields import spin_tooltip
+from nwn.app.widgets.panels.background_task import PanelTask
 from nwn.app.widgets.worker import error_message
 
 __all__ = ["AnalysisPanel", "run_trace", "summary_text"]
@@ -79,6 +79,10 @@ def summary_text(fit, stochastic) -> str:
     return "\n".join(lines)
 
 
+class _Cancelled(Exception):
+    """Raised in the fit's progress report to stop it (the user pressed Cancel)."""
+
+
 class AnalysisPanel(QtWidgets.QWidget):
     """Fit the lumped law to a trace, off the GUI thread.
 
@@ -93,16 +97,21 @@ class AnalysisPanel(QtWidgets.QWidget):
         ``(fit, stochastic)`` once a fit is done.
     failed(str)
         A one-line error.
+    progressed(int, int)
+        Starting points of the fit done, and their number.
+    cancelled()
+        The fit stopped at the user's request.
     """
 
     finished = QtCore.Signal(object)
     failed = QtCore.Signal(str)
+    progressed = QtCore.Signal(int, int)
+    cancelled = QtCore.Signal()
 
     def __init__(self, current_trace: Callable[[], object], parent=None) -> None:
         super().__init__(parent)
         self.current_trace = current_trace
         self.result = None
-        self._thread: threading.Thread | None = None
         layout = QtWidgets.QVBoxLayout(self)
         buttons = QtWidgets.QHBoxLayout()
         self.fit_run_button = QtWidgets.QPushButton("Fit this run")
@@ -119,12 +128,25 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.save_button.setToolTip("write fit.json and the figures into a folder, as "
                                     "`nwn fit TRACE -o FOLDER` does")
         self.save_button.setEnabled(False)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setToolTip("stop the fit after the starting point it is on; "
+                                      "the last fit shown stays")
         buttons.addWidget(self.fit_run_button)
         buttons.addWidget(self.load_button)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(QtWidgets.QLabel("starts"))
         buttons.addWidget(self.starts)
         layout.addLayout(buttons)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.bar.setFormat("")
+        self.bar.setTextVisible(True)
+        layout.addWidget(self.bar)
+        self.background = PanelTask((self.fit_run_button, self.load_button),
+                                    self.cancel_button, self.bar)
         self.status = QtWidgets.QLabel("fit the Milano 2025 lumped law to a trace")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -162,12 +184,21 @@ class AnalysisPanel(QtWidgets.QWidget):
         from nwn.app.widgets.file_dialogs import _confirm
 
         self.confirm = lambda paths: _confirm(self, paths)
+        self.cancel_button.clicked.connect(self.cancel)
         self.finished.connect(self._show)
-        self.failed.connect(self._show_error)
+        self.failed.connect(self._on_failed)
+        self.progressed.connect(self._on_progress)
+        self.cancelled.connect(self._on_cancelled)
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """Whether a fit is running in its background thread."""
+        return self.background.busy
+
+    @property
+    def state(self) -> str:
+        """``idle``, ``running``, ``cancelling``, ``done``, ``cancelled`` or ``failed``."""
+        return self.background.state
 
     def fit_run(self) -> bool:
         """Fit the current run's two-terminal trace."""
@@ -228,36 +259,67 @@ class AnalysisPanel(QtWidgets.QWidget):
             self._show_error("a fit is already running")
             return False
         n_starts = self.starts.value()
+        cancel = self.background.new_cancel_event()
+
+        def report(done: int, total: int) -> None:
+            if cancel.is_set():
+                raise _Cancelled
+            self.progressed.emit(done, total)  # queued to the GUI thread
 
         def work() -> None:
             from nwn.engine.analysis.fit import fit_deterministic
             from nwn.engine.analysis.residuals import analyze_residuals
 
             try:
-                fit = fit_deterministic(make_trace(), n_starts=n_starts)
+                fit = fit_deterministic(make_trace(), n_starts=n_starts, report=report)
                 stochastic = analyze_residuals(fit)
+            except _Cancelled:
+                self.cancelled.emit()
+                return
             except Exception as error:  # noqa: BLE001 - one line in the panel
                 self.failed.emit(error_message(error))
                 return
             self.finished.emit((fit, stochastic))  # queued to the GUI thread
 
         self.status.setText(message)
-        self.fit_run_button.setEnabled(False)
-        self.load_button.setEnabled(False)
-        self._thread = threading.Thread(target=work, name="nwn-fit", daemon=True)
-        self._thread.start()
+        self.bar.setRange(0, n_starts)
+        self.bar.setValue(0)
+        self.bar.setFormat(f"fitting: 0 of {n_starts} starting points")
+        self.background.start(work, "nwn-fit")
         return True
 
-    def _done(self) -> None:
-        self.fit_run_button.setEnabled(True)
-        self.load_button.setEnabled(True)
+    def cancel(self) -> None:
+        """Stop the fit after the starting point it is on."""
+        self.background.cancel()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel any fit and wait for its thread (window closing)."""
+        self.background.shutdown(timeout)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.state != "running":
+            return  # a late report of a fit being cancelled
+        self.bar.setValue(done)
+        self.bar.setFormat(f"fitting: {done} of {total} starting points" if done < total
+                           else "measuring the residual's noise and jumps…")
+
+    def _on_cancelled(self) -> None:
+        self.background.ended("cancelled")
+        self.bar.setFormat("cancelled")
+        self.status.setText("cancelled" + ("; the last fit shown stays" if self.result else ""))
+
+    def _on_failed(self, message: str) -> None:
+        self.background.ended("failed")
+        self.bar.setFormat("")
+        self._show_error(message)
 
     def _show_error(self, message: str) -> None:
-        self._done()
         self.status.setText(f"<span style='color:#d04020'>{message}</span>")
 
     def _show(self, result) -> None:
-        self._done()
+        self.background.ended("done")
+        self.bar.setValue(self.bar.maximum())
+        self.bar.setFormat("done")
         fit, stochastic = result
         self.result = result
         self.data_curve.setData(fit.t, fit.conductance)

@@ -9,7 +9,7 @@ the Run/Cancel buttons' enabling; what they show (bars, status text, figures) st
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6 import QtWidgets
 
@@ -21,8 +21,10 @@ class PanelTask:
 
     Parameters
     ----------
-    run_button, cancel_button : QtWidgets.QAbstractButton
-        Disabled / enabled while the work runs, the reverse when it has ended.
+    run_button : QtWidgets.QAbstractButton or sequence of them
+        The button(s) that start work: disabled while it runs, enabled when it has ended.
+    cancel_button : QtWidgets.QAbstractButton
+        Enabled while the work runs (until a cancel is asked for).
     bar : QtWidgets.QProgressBar
         Shows "cancelling…" once a cancel has been asked for.
 
@@ -35,10 +37,13 @@ class PanelTask:
         check by a previous run cannot see the next run's flag).
     """
 
-    def __init__(self, run_button: QtWidgets.QAbstractButton,
+    def __init__(self, run_button: QtWidgets.QAbstractButton
+                 | Sequence[QtWidgets.QAbstractButton],
                  cancel_button: QtWidgets.QAbstractButton,
                  bar: QtWidgets.QProgressBar) -> None:
-        self.run_button, self.cancel_button, self.bar = run_button, cancel_button, bar
+        self.run_buttons = (tuple(run_button) if isinstance(run_button, Sequence)
+                            else (run_button,))
+        self.cancel_button, self.bar = cancel_button, bar
         self.state = "idle"
         self.cancel_event = threading.Event()
         self._thread: threading.Thread | None = None
@@ -56,8 +61,7 @@ class PanelTask:
     def start(self, work: Callable[[], None], name: str) -> None:
         """Mark the task running, swap the buttons and run ``work`` in a daemon thread."""
         self.state = "running"
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
+        self._enable(running=True)
         self._thread = threading.Thread(target=work, name=name, daemon=True)
         self._thread.start()
 
@@ -74,8 +78,12 @@ class PanelTask:
     def ended(self, state: str) -> None:
         """The work reported its end (``done``, ``cancelled`` or ``failed``): buttons back."""
         self.state = state
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
+        self._enable(running=False)
+
+    def _enable(self, *, running: bool) -> None:
+        for button in self.run_buttons:
+            button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
 
     def shutdown(self, timeout: float) -> None:
         """Cancel any work and wait up to ``timeout`` s for its thread (window closing)."""
