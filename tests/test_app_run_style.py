@@ -178,3 +178,106 @@ def test_view_draws_the_style_and_refuses_a_stale_one(qtbot, run):
     view.show_snapshot(snapshot, style=older)
     assert view.junctions._group is not older.junction_group
     np.testing.assert_array_equal(view.junctions._group, style.junction_group)
+
+
+# -- the studio: live frames are styled off the GUI thread ------------------------------------
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from studio_support import open_window
+
+    from nwn.app.models.document import Document
+
+    yield from open_window(qtbot, tmp_path, Document(parse_scenario(
+        two_terminal(seed=3, n_wires=200, duration=0.4))))
+
+
+def _record_styles(monkeypatch):
+    """Every style made, with the name of the thread that made it."""
+    import threading
+
+    import nwn.app.render.network_view as network_view
+    import nwn.app.widgets.studio as studio
+
+    made = []
+
+    def recording(*args, **kwargs):
+        style = make_run_style(*args, **kwargs)
+        made.append((threading.current_thread().name, style))
+        return style
+
+    monkeypatch.setattr(studio, "make_run_style", recording)
+    monkeypatch.setattr(network_view, "make_run_style", recording)
+    return made
+
+
+def _record_applied(monkeypatch, win):
+    """Every style the canvas applies, with whether a run was going then."""
+    applied = []
+    original = win.canvas.set_style
+
+    def recording(style):
+        applied.append((win.controller.busy, style))
+        original(style)
+
+    monkeypatch.setattr(win.canvas, "set_style", recording)
+    return applied
+
+
+def test_live_frames_draw_the_styles_made_in_the_styling_thread(qtbot, window, monkeypatch):
+    from studio_support import deposit_now
+
+    win = window
+    deposit_now(qtbot, win)
+    win.path_check.setChecked(True)  # left - right: the path goes with the style
+    made = _record_styles(monkeypatch)
+    applied = _record_applied(monkeypatch, win)
+    win.paced.setChecked(True)
+    win.steps_per_frame.setValue(1)
+    assert win.run()
+    qtbot.waitUntil(lambda: sum(busy for busy, _ in applied) >= 5, timeout=60_000)
+    win.controller.pause()
+    qtbot.waitUntil(lambda: not win.controller.busy, timeout=10_000)
+    styled = {id(style): thread for thread, style in made}
+    live = [style for busy, style in applied if busy]
+    # every frame drawn during the run was styled in the styling thread, none on the GUI's
+    assert len({id(s) for s in live}) == len(live)
+    assert all(styled.get(id(style)) == "nwn-run-style" for style in live)
+    assert not [s for thread, s in made if thread != "nwn-run-style"
+                and any(s.snapshot is style.snapshot for style in live)]
+    assert any(style.path_edges is not None and style.path_edges.size for style in live)
+    assert win.canvas.drawn_style.snapshot is win.canvas.snapshot
+
+
+def test_a_live_style_made_for_old_settings_is_not_drawn(qtbot, window, monkeypatch):
+    import threading
+
+    from studio_support import deposit_now
+
+    win = window
+    deposit_now(qtbot, win)
+    made = _record_styles(monkeypatch)
+    win.paced.setChecked(True)
+    win.steps_per_frame.setValue(1)
+    # the styler is slow: the colour mode changes while a frame is being styled
+    release, original = threading.Event(), win._make_style
+
+    def held(request):
+        release.wait(10)
+        return original(request)
+
+    monkeypatch.setattr(win.styler, "_make", held)
+    assert win.run()
+    qtbot.waitUntil(lambda: win._style_asked > 0, timeout=60_000)
+    applied = _record_applied(monkeypatch, win)
+    win.color_mode.setCurrentText("voltage")  # drawn now, on the GUI thread
+    release.set()
+    qtbot.waitUntil(lambda: sum(busy and s.settings.mode == "voltage" and
+                                any(s is m for t, m in made if t == "nwn-run-style")
+                                for busy, s in applied) >= 2, timeout=30_000)
+    win.controller.pause()
+    qtbot.waitUntil(lambda: not win.controller.busy, timeout=10_000)
+    # a style for state mode was made in the thread after the change, and never drawn
+    assert any(t == "nwn-run-style" and s.settings.mode == "state" for t, s in made)
+    assert all(s.settings.mode == "voltage" for _, s in applied)

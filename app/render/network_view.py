@@ -602,6 +602,11 @@ class NetworkView(pg.GraphicsLayoutWidget):
                            fixed_scale=self.fixed_scale, backbone=self.backbone_fraction,
                            path_between=self.path_between)
 
+    @property
+    def drawn_style(self) -> RunStyle | None:
+        """The run style drawn last (None: none since the network was shown)."""
+        return self._style
+
     def path_due(self) -> bool:
         """Whether a live frame should recompute the lowest-resistance path: at most every
         :data:`PATH_INTERVAL_S` (the path moves slowly compared with the display rate)."""

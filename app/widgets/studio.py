@@ -27,6 +27,7 @@ from nwn.app.models.deposition_film import (
 )
 from nwn.app.models.document import Document, geometry_electrodes
 from nwn.app.models.pacing import FramePacer
+from nwn.app.models.run_style import make_run_style
 from nwn.app.render.gui_garbage import collect_on_gui_thread, freeze_start_up
 from nwn.app.widgets.canvas import NetworkCanvas
 from nwn.app.widgets.panels.deposition import DepositionPanel
@@ -105,6 +106,9 @@ class MainWindow(QtWidgets.QMainWindow):
         Where recent files and the window layout are kept (tests pass a temporary file).
     """
 
+    #: a live frame's style is ready (emitted in the styling thread, delivered queued)
+    _style_made = QtCore.Signal()
+
     def __init__(self, document: Document | None = None, *,
                  settings: QtCore.QSettings | None = None) -> None:
         super().__init__()
@@ -163,6 +167,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.pacer = FramePacer(budget=0.15, min_interval=FRAME_INTERVAL_MS / 1e3)
         self.frame_timer.timeout.connect(self._frame)
         self.frame_timer.start()
+        #: a live frame's colours, widths, backbone and path are worked out here, off the GUI
+        #: thread (a second at a million wires); the GUI thread only applies them
+        self.styler = FrameMaker(self._make_style, name="nwn-run-style",
+                                 made=self._style_made.emit)
+        self._style_made.connect(self._style_ready, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._style_asked = 0  # live frames asked of the styler, counted
+        self._style_floor = 0  # the styler's frames up to this one are older than the canvas
         self.deposit_timer = QtCore.QTimer(self)
         self.deposit_timer.setInterval(30)
         self.deposit_timer.timeout.connect(self._deposit_tick)
@@ -1304,11 +1315,52 @@ class MainWindow(QtWidgets.QMainWindow):
             self._display(snapshot, live=running, panels=panels)
 
     def _display(self, snapshot, *, live: bool = False, panels: bool = True) -> None:
-        """Draw ``snapshot`` on the canvas and, with ``panels``, in the plots and inspector."""
-        self.canvas.show_snapshot(snapshot, live=live)
+        """Draw ``snapshot`` on the canvas and, with ``panels``, in the plots and inspector.
+
+        ``live`` (a frame of the run going on): its style is made by :attr:`styler` and the
+        snapshot drawn when it is ready (:meth:`_style_ready`); anything else is drawn now."""
+        canvas = self.canvas
+        if live and canvas.scene_data is not None and self.styler.failed is None:
+            self._ask_style(snapshot, panels)
+            return
+        self._style_floor = self._style_asked  # frames still being styled are older
+        self._show(snapshot, panels=panels)
+
+    def _show(self, snapshot, *, panels: bool, style=None) -> None:
+        self.canvas.show_snapshot(snapshot, live=style is not None, style=style)
         self.time_label.setText(f"t = {snapshot.t:.6g} s  (step {snapshot.step})")
         if panels:
             self._show_panels(snapshot)
+
+    def _ask_style(self, snapshot, panels: bool) -> None:
+        canvas = self.canvas
+        self._style_asked += 1
+        self.styler.request((self._style_asked, canvas.scene_data, snapshot,
+                             canvas.run_settings(), canvas.path_due(), canvas.drawn_style,
+                             panels))
+
+    @staticmethod
+    def _make_style(request):
+        """A live frame's :class:`~nwn.app.models.run_style.RunStyle` (styling thread)."""
+        _, scene, snapshot, settings, path, previous, _ = request
+        return make_run_style(scene, snapshot, settings, path=path, previous=previous)
+
+    def _style_ready(self) -> None:
+        """Draw the live frame the styler made, unless the canvas moved on meanwhile (a newer
+        frame drawn, another network, the run ended); one made for settings changed since is
+        asked for again rather than styled here."""
+        made = self.styler.frames.take()
+        if made is None:
+            return
+        (ticket, scene, snapshot, settings, _, _, panels), style = made
+        if ticket <= self._style_floor or scene is not self.canvas.scene_data \
+                or not self.controller.busy or not self._live:
+            return
+        self._style_floor = ticket
+        if settings != self.canvas.run_settings():
+            self._ask_style(snapshot, panels)
+            return
+        self._show(snapshot, panels=panels, style=style)
 
     def _show_panels(self, snapshot) -> None:
         self.plots.update_snapshot(snapshot)
@@ -1456,6 +1508,7 @@ class MainWindow(QtWidgets.QMainWindow):
             event.ignore()
             return
         self.frame_timer.stop()
+        self.styler.stop()
         self._stop_film()
         self.setup_job.cancel()
         for job in (self.deposit_job, self.build_job, self.setup_job, self.warm_job,

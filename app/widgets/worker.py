@@ -189,11 +189,15 @@ class FrameMaker:
     ``make(request)`` runs in the thread; :meth:`request` replaces any request not yet started
     (latest wins) and :attr:`frames` (a :class:`LatestSlot`) holds the newest
     ``(request, frame)``. The GUI thread never computes a frame, it only draws one. After
-    each frame the thread rests ``rest`` times as long as the frame took.
+    each frame the thread rests ``rest`` times as long as the frame took. ``made()``, if
+    given, is called in the thread after each frame is put (emitting a Qt signal there
+    tells the GUI thread at once instead of at its next poll).
     """
 
-    def __init__(self, make, *, name: str = "nwn-frames", rest: float = 1.0) -> None:
+    def __init__(self, make, *, name: str = "nwn-frames", rest: float = 1.0,
+                 made=None) -> None:
         self._make = make
+        self._made = made
         self.rest = float(rest)
         self.frames = LatestSlot()
         self._wanted = None
@@ -231,6 +235,8 @@ class FrameMaker:
                 self.failed = error_message(error)
                 return
             self.frames.put((value, frame))
+            if self._made is not None:
+                self._made()
             # Rest as long as the frame took: making frames shares the interpreter lock with
             # the GUI thread, which must keep at least half of it to stay responsive.
             with self._condition:
