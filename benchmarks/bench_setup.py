@@ -13,23 +13,26 @@ its threads):
   (``metis``: METIS nested dissection, ``nwn.engine.solver_ordering``), the earlier one
   (``legacy``: SuperLU minimum degree from a throw-away LU factorization,
   ``legacy_order.py``), the rejected geometric nested dissection (``geometric``,
-  ``geometric_order.py``) and METIS with options that trade refinement for speed
-  (``metis-fast``: ``niter=1, ufactor=400``); the order alone, and for METIS its parts
-  (the graph handed to METIS, METIS itself, the postorder); the fill of each: entries of L
+  ``geometric_order.py``), METIS with options that trade refinement for speed
+  (``metis-fast``: ``niter=1, ufactor=400``) and METIS's multiple minimum degree (``mmd``,
+  :func:`~nwn.engine.solver_ordering.minimum_degree_order`, the order ``solve_dc`` uses);
+  the order alone, and for METIS its parts (the graph handed to METIS, METIS itself, the
+  postorder); the fill of each: entries of L
   and multiply-adds of one factorization, as ratios to the first order;
 - with ``--steps N``: N solves of drifting conductances with each order's solver,
   interleaved: CPU per solve, CG iterations and factorizations;
-- ``solve_dc`` (construction, factorization and solve of one DC operating point) against one
-  plain ``scipy.sparse.linalg.spsolve`` of the same reduced system (assembled beforehand, not
-  counted), and against CHOLMOD (scikit-sparse) building the system with scipy from the
-  network and factoring it once, when ``sksparse`` is importable (skipped with a message
-  otherwise: it needs the SuiteSparse headers to install);
+- ``solve_dc`` (construction in minimum-degree order, factorization and solve of one DC
+  operating point) against one plain ``scipy.sparse.linalg.spsolve`` of the same reduced
+  system (assembled beforehand, not counted), and against CHOLMOD (scikit-sparse)
+  building the system with scipy from the network and factoring it once, when ``sksparse``
+  is importable (skipped with a message otherwise: it needs the SuiteSparse headers to
+  install);
 - the largest difference of ``solve_dc``'s terminal current from spsolve's, relative.
 
 Usage::
 
     python benchmarks/bench_setup.py [--sizes 2000 10000 100000] [--repeats 3]
-        [--orders metis legacy geometric metis-fast] [--steps 30] [--no-spsolve]
+        [--orders metis legacy geometric metis-fast mmd] [--steps 30] [--no-spsolve]
 
 (``--sizes 1000000 --orders metis`` adds a million wires: several GB of memory; the legacy
 order and spsolve take minutes there.)
@@ -51,7 +54,12 @@ from scipy.sparse.linalg import spsolve
 
 from nwn.engine import solver_assembly, supernodal
 from nwn.engine.solver import CircuitSolver, solve_dc
-from nwn.engine.solver_ordering import METIS_SEED, fill_reducing_order, symmetric_pattern
+from nwn.engine.solver_ordering import (
+    METIS_SEED,
+    fill_reducing_order,
+    minimum_degree_order,
+    symmetric_pattern,
+)
 
 SOURCES = {"left": ("voltage", 1.0), "right": ("ground",)}
 
@@ -150,7 +158,7 @@ def metis_fast_order(free_natural, n_nodes, edge_nodes):
 
 def order_functions(network, names):
     table = {"metis": fill_reducing_order, "legacy": legacy_fill_reducing_order,
-             "metis-fast": metis_fast_order}
+             "metis-fast": metis_fast_order, "mmd": minimum_degree_order}
     out = {}
     for name in names:
         out[name] = (geometric_order(network.node_position) if name == "geometric"
@@ -264,7 +272,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--orders", nargs="+", default=["metis", "legacy"],
-                        choices=["metis", "legacy", "geometric", "metis-fast"],
+                        choices=["metis", "legacy", "geometric", "metis-fast", "mmd"],
                         help="fill-reducing orders to build with; ratios are to the first")
     parser.add_argument("--steps", type=int, default=0,
                         help="solves of drifting conductances per order (0: none)")

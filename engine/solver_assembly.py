@@ -16,7 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from nwn.engine import solver_kernels as _k
-from nwn.engine.solver_ordering import fill_reducing_order, pattern_and_positions
+from nwn.engine.solver_ordering import (
+    MINIMUM_DEGREE,
+    NESTED_DISSECTION,
+    fill_reducing_order,
+    minimum_degree_order,
+    pattern_and_positions,
+)
 from nwn.engine.solver_topology import Topology
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import Network
@@ -36,6 +42,9 @@ class ReducedSystem:
     network : Network
     topology : Topology
         Of ``network`` and its sources.
+    ordering : str, keyword-only
+        The unknowns' fill-reducing order, one of
+        :data:`~nwn.engine.solver_ordering.ORDERINGS` (default: nested dissection).
 
     Raises
     ------
@@ -74,7 +83,8 @@ class ReducedSystem:
         residual, below which the stopping criterion asks for nothing.
     """
 
-    def __init__(self, network: Network, topology: Topology):
+    def __init__(self, network: Network, topology: Topology, *,
+                 ordering: str = NESTED_DISSECTION):
         n_nodes = int(network.n_nodes)
         edge_nodes = np.ascontiguousarray(network.edge_nodes, dtype=np.int64)
         n_edges = edge_nodes.shape[0]
@@ -97,7 +107,8 @@ class ReducedSystem:
         # the unknowns: solved nodes that are not ideal-source terminals
         free_natural = np.flatnonzero(node_solved & ~node_dirichlet)
         n_free = free_natural.size
-        free_node = free_natural[fill_reducing_order(free_natural, n_nodes, edge_nodes)]
+        order_of = minimum_degree_order if ordering == MINIMUM_DEGREE else fill_reducing_order
+        free_node = free_natural[order_of(free_natural, n_nodes, edge_nodes)]
         node_free = np.full(n_nodes, -1, dtype=np.int64)
         node_free[free_node] = np.arange(n_free, dtype=np.int64)
 

@@ -288,6 +288,30 @@ def test_grid_effective_resistance_equals_pseudo_inverse(rows, cols):
         assert 1 / result.conductance == pytest.approx(1 / 0.05 + 2 / 10.0, rel=1e-12)
 
 
+def test_solve_dc_in_minimum_degree_order_is_the_dense_solve():
+    # solve_dc orders the unknowns by minimum degree, CircuitSolver by nested dissection by
+    # default: on a network large enough for the two orders to differ, both are the dense
+    # modified-nodal-analysis solve, with series resistance, current source and floating pad
+    network, rng = random_network(5, n=400, radius=0.1)
+    sources = {"left": ("voltage", 1.0, 20.0), "right": ("ground",),
+               "top": ("current", 1e-3), "bottom": ("floating",)}
+    g = 10 ** rng.uniform(-3, -1, network.n_junctions)
+    v_ref, i_ref = dense_mna(network, g, sources)
+    result = solve_dc(network, g, sources)
+    solved = np.isfinite(v_ref)
+    np.testing.assert_allclose(result.node_voltage[solved], v_ref[solved], rtol=0, atol=1e-9)
+    for name, current in i_ref.items():
+        assert result.terminal_current[name] == pytest.approx(current, rel=1e-9, abs=1e-15)
+    nested = CircuitSolver(network, sources)
+    minimum = CircuitSolver(network, sources, ordering="minimum-degree")
+    assert not np.array_equal(nested._system.free_node, minimum._system.free_node)
+    np.testing.assert_allclose(minimum.solve(g).node_voltage, nested.solve(g).node_voltage,
+                               rtol=0, atol=1e-9)
+    with pytest.raises(InputError, match="ordering must be one of 'nested-dissection', "
+                                         "'minimum-degree' \\(got 'amd'\\)"):
+        CircuitSolver(network, sources, ordering="amd")
+
+
 # ------------------------------------------------------------------ excluded clusters, errors
 
 
