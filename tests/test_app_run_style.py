@@ -281,3 +281,124 @@ def test_a_live_style_made_for_old_settings_is_not_drawn(qtbot, window, monkeypa
     # a style for state mode was made in the thread after the change, and never drawn
     assert any(t == "nwn-run-style" and s.settings.mode == "state" for t, s in made)
     assert all(s.settings.mode == "voltage" for _, s in applied)
+
+
+# -- the compiled passes repeat numpy's expressions bit for bit --------------------------------
+
+
+def _awkward(rng, n):
+    """Values with every awkward case: NaN, +-inf, zeros of both signs, negatives, huge and
+    tiny magnitudes, and values on bin edges."""
+    values = rng.lognormal(-10, 4, n) * rng.choice([-1.0, 1.0], n, p=[0.2, 0.8])
+    special = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, -1e300, 5e-324, 0.25, 0.5, 1.0]
+    values[rng.integers(0, n, 300)] = rng.choice(special, 300)
+    return values
+
+
+def test_style_kernels_match_the_numpy_expressions():
+    from nwn.app.models import style_kernels as k
+
+    rng = np.random.default_rng(11)
+    n, n_nodes = 5000, 700
+    current = _awkward(rng, n)
+    a, b = rng.integers(0, n_nodes, n), rng.integers(0, n_nodes, n)
+    magnitude = np.abs(np.nan_to_num(current))
+    with np.errstate(over="ignore"):  # two 1e300 currents at one node
+        expected = 0.5 * (np.bincount(a, magnitude, minlength=n_nodes)
+                          + np.bincount(b, magnitude, minlength=n_nodes))
+    np.testing.assert_array_equal(k.node_throughput(a, b, current, n_nodes), expected)
+    # per-wire maximum, wires without nodes NaN
+    node_values = _awkward(rng, n_nodes)
+    wire_node = rng.permutation(n_nodes)[:600]
+    wire_of_node = rng.integers(0, 250, 600)
+    out = np.full(260, -np.inf)
+    with np.errstate(invalid="ignore"):
+        np.maximum.at(out, wire_of_node, node_values[wire_node])
+    out[np.isinf(out)] = np.nan
+    np.testing.assert_array_equal(k.per_wire_max(node_values, wire_node, wire_of_node, 260),
+                                  out)
+    np.testing.assert_array_equal(k.take_abs(current, a), np.abs(current[a]))
+    np.testing.assert_array_equal(k.take_mean(current, a, b), 0.5 * (current[a] + current[b]))
+    # ranges and bins, linear and log, against the expressions they replace
+    second = _awkward(rng, 300)
+    for positive in (False, True):
+        both = np.concatenate([current, second])
+        both = both[np.isfinite(both)]
+        if positive:
+            both = both[both > 0]
+        assert k.finite_range(current, second, positive) == (both.size, both.min(),
+                                                             both.max())
+    assert k.finite_range(np.array([np.nan]), np.array([-1.0]), True) == (0, 0.0, 0.0)
+    for log, low, high in ((False, -1e-3, 2e-3), (True, 1e-9, 1e-2), (False, 0.0, 1.0),
+                           (False, -1e-290, 1e-290)):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if log:
+                position = (np.log10(current) - np.log10(low)) / (np.log10(high)
+                                                                  - np.log10(low))
+                position[current <= 0] = 0.0
+            else:
+                position = (current - low) / (high - low)
+            reference = np.full(n, -1, dtype=np.int64)
+            finite = np.isfinite(position)
+            reference[finite] = np.clip((position[finite] * 16).astype(np.int64), 0, 15)
+        from nwn.app.models.scene import bin_values
+
+        np.testing.assert_array_equal(bin_values(current, ColorScale(low, high, log, 16)),
+                                      reference)
+
+
+def test_group_kernels_match_the_numpy_expressions():
+    from nwn.app.models import style_kernels as k
+
+    rng = np.random.default_rng(12)
+    wire_current = np.abs(_awkward(rng, 4000))
+    wire_current[wire_current == np.inf] = 3.0  # a finite peak, and one wire at it
+    color_bin = rng.integers(-1, 16, 4000)
+    peak = float(np.nanmax(wire_current))
+    junction_bin = rng.integers(-1, 16, 9000)
+    junction_current = np.abs(_awkward(rng, 9000))
+    for has_colors in (True, False):
+        for backbone, threshold in ((False, 0.0), (True, 1e-6), (True, 0.0)):
+            for p in (peak, 0.0, np.nan):
+                fraction = (np.nan_to_num(wire_current) / p if p and np.isfinite(p)
+                            else np.zeros_like(wire_current))
+                width = np.digitize(fraction, (0.02, 0.2))
+                bins = color_bin if has_colors else np.zeros(4000, dtype=np.int64)
+                n_colors = 16 if has_colors else 1
+                group = np.where(bins >= 0, np.maximum(bins, 0) * 3 + width, n_colors * 3)
+                junction = np.where(junction_bin >= 0, junction_bin, 16)
+                if backbone:
+                    keep = (np.nan_to_num(wire_current) > threshold) if threshold > 0 else \
+                        np.zeros(4000, bool)
+                    group = np.where(keep, group, -1)
+                    keep = (np.nan_to_num(junction_current) > threshold) if threshold > 0 \
+                        else np.zeros(9000, bool)
+                    junction = np.where(keep, junction, -1)
+                made = k.wire_groups(wire_current, color_bin if has_colors else
+                                     np.zeros(0, dtype=np.int64), has_colors, n_colors, p,
+                                     0.02, 0.2, 3, backbone, threshold)
+                np.testing.assert_array_equal(made, group)
+                np.testing.assert_array_equal(
+                    k.junction_groups(junction_bin, 16, backbone, junction_current, threshold),
+                    junction)
+
+
+def test_state_histogram_is_numpys(run):
+    from nwn.app.models.run_style import STATE_BINS, state_histogram
+
+    rng = np.random.default_rng(13)
+    states = np.concatenate([rng.uniform(-0.1, 1.1, 20_000), np.linspace(0, 1, 21),
+                             np.nextafter(np.linspace(0, 1, 21), -1),
+                             [np.nan, np.inf, -np.inf, 1.0, 0.0]])
+    counts, edges = state_histogram(states)
+    expected, expected_edges = np.histogram(states[np.isfinite(states)], bins=STATE_BINS,
+                                            range=(0.0, 1.0))
+    np.testing.assert_array_equal(edges, expected_edges)
+    np.testing.assert_array_equal(counts, expected)
+    assert state_histogram(np.zeros(0))[0].sum() == 0
+    # a live frame's style carries the snapshot's when asked
+    _, _, scene, snapshots = run
+    style = make_run_style(scene, snapshots[-1], RunSettings(), histogram=True)
+    np.testing.assert_array_equal(style.state_histogram[0], np.histogram(
+        snapshots[-1].junction_state, bins=STATE_BINS, range=(0.0, 1.0))[0])
+    assert make_run_style(scene, snapshots[-1], RunSettings()).state_histogram is None

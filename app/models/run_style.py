@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nwn.app.models import style_kernels as kernels
 from nwn.app.models.palette import COLOR_MODES
 from nwn.app.models.scene import ColorScale, NetworkScene, bin_values, lowest_resistance_path
 
 __all__ = ["N_COLOR_BINS", "N_WIDTHS", "PATH_INTERVAL_S", "RunSettings", "RunStyle",
-           "WIDTH_STEPS", "make_run_style", "path_edges"]
+           "STATE_BINS", "WIDTH_STEPS", "make_run_style", "path_edges", "state_histogram"]
 
 #: colour bins of every colour map (wire and junction groups index them)
 N_COLOR_BINS = 16
@@ -32,6 +33,8 @@ N_WIDTHS = len(WIDTH_STEPS) + 1
 #: over the whole graph (~20 ms at 10,000 wires), and the path moves slowly compared with the
 #: display rate
 PATH_INTERVAL_S = 0.25
+#: bins of the junction-state histogram (the plots' "junction states now"), over [0, 1]
+STATE_BINS = 20
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class RunStyle:
         not recomputed for this state (the path drawn before stays).
     path_points : ndarray, shape (P, 2), or None
         The path's polyline (m), None with ``path_edges``.
+    state_histogram : (ndarray, ndarray) or None
+        :func:`state_histogram` of the snapshot, when it was asked for.
     """
 
     settings: RunSettings
@@ -101,6 +106,24 @@ class RunStyle:
     junction_group: np.ndarray
     path_edges: np.ndarray | None = None
     path_points: np.ndarray | None = None
+    state_histogram: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def state_histogram(junction_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Junctions per state bin: ``np.histogram(junction_state, bins=STATE_BINS,
+    range=(0, 1))`` in a loop that releases the interpreter lock (a styling thread's).
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (STATE_BINS,)
+    edges : ndarray, shape (STATE_BINS + 1,)
+    """
+    edges = np.linspace(0.0, 1.0, STATE_BINS + 1)
+    values = np.asarray(junction_state, dtype=np.float64).ravel()
+    return kernels.histogram_counts(values, edges), edges
+
+
+_NO_BINS = np.zeros(0, dtype=np.int64)  # the wires' colour bins where they have no colour
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -136,7 +159,7 @@ def path_edges(scene: NetworkScene, snapshot, between: tuple[str, str] | None) -
 
 
 def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path: bool = True,
-                   previous: RunStyle | None = None) -> RunStyle:
+                   previous: RunStyle | None = None, histogram: bool = False) -> RunStyle:
     """The :class:`RunStyle` of ``snapshot`` on ``scene`` under ``settings``.
 
     Safe in a worker thread (it reads the scene and the snapshot, changes neither).
@@ -149,6 +172,8 @@ def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path
     path : bool
         Recompute the lowest-resistance path (a Dijkstra over the whole graph); False leaves
         ``path_edges`` None.
+    histogram : bool
+        Also count the junction states (:func:`state_histogram`, for the plots).
     previous : RunStyle, optional
         The style drawn before: a group array equal to its one is replaced by that same
         object, so the layer knows it again by identity (comparing 4.7 million junction groups
@@ -159,32 +184,27 @@ def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path
     # Wire widths always follow the current; in current mode it is also the colour.
     wire_current = scene.wire_current(snapshot)
     wire_values = wire_current if mode == "current" else scene.wire_values(snapshot, mode)
-    fit_values = junction_values if wire_values is None else np.concatenate(
-        [wire_values, junction_values])
-    scale = ColorScale.for_mode(fit_values, mode, log=log, n_bins=N_COLOR_BINS,
-                                fixed=settings.fixed_scale)
+    scale = ColorScale.for_mode(junction_values if wire_values is None else (
+        wire_values, junction_values), mode, log=log, n_bins=N_COLOR_BINS,
+        fixed=settings.fixed_scale)
     # Width/brightness from the current each wire carries, relative to the busiest wire.
-    peak = np.nanmax(wire_current) if wire_current.size else 0.0
-    fraction = (np.nan_to_num(wire_current) / peak if peak and np.isfinite(peak)
-                else np.zeros_like(wire_current))
-    width_bin = np.digitize(fraction, WIDTH_STEPS)
-    if wire_values is None:
-        color_bin = np.zeros(scene.n_wires, dtype=np.int64)
-        n_colors = 1
-    else:
-        color_bin = bin_values(wire_values, scale)
-        n_colors = N_COLOR_BINS
+    peak = float(np.nanmax(wire_current)) if wire_current.size else 0.0
+    n_colors = 1 if wire_values is None else N_COLOR_BINS
+    color_bin = _NO_BINS if wire_values is None else bin_values(wire_values, scale)
+    # Backbone: only what carries more than this fraction of the total terminal current.
+    backbone = settings.backbone is not None
+    threshold = settings.backbone * scene.total_current(snapshot) if backbone else 0.0
+    junction_current = (junction_values if mode == "current" or not backbone
+                        else scene.junction_current(snapshot))
     # group = colour * N_WIDTHS + width; unsolved wires (no value) go to one extra group.
-    group = np.where(color_bin >= 0, np.maximum(color_bin, 0) * N_WIDTHS + width_bin,
-                     n_colors * N_WIDTHS)
-    junction_bin = bin_values(junction_values, scale)
-    junction_group = np.where(junction_bin >= 0, junction_bin, N_COLOR_BINS)
-    if settings.backbone is not None:
-        wire_mask, junction_mask = scene.backbone(snapshot, settings.backbone)
-        group = np.where(wire_mask, group, -1)
-        junction_group = np.where(junction_mask, junction_group, -1)
-    group, junction_group = group.astype(np.int64, copy=False), junction_group.astype(
-        np.int64, copy=False)
+    group = kernels.wire_groups(wire_current, color_bin, wire_values is not None, n_colors,
+                                peak, WIDTH_STEPS[0], WIDTH_STEPS[1], N_WIDTHS, backbone,
+                                float(threshold))
+    junction_group = kernels.junction_groups(bin_values(junction_values, scale), N_COLOR_BINS,
+                                             backbone, junction_current, float(threshold))
+    # numba's results carry a dtype object of their own; a view with numpy's int64 is the
+    # array np.asarray(..., int64) hands back as it is (the layers then keep it, not a view)
+    group, junction_group = group.view(np.int64), junction_group.view(np.int64)
     if previous is not None:
         if np.array_equal(previous.wire_group, group):
             group = previous.wire_group
@@ -199,4 +219,6 @@ def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path
                     n_wire_colors=n_colors,
                     junction_group=junction_group if not junction_group.flags.writeable
                     else _frozen(junction_group),
-                    path_edges=edges, path_points=points)
+                    path_edges=edges, path_points=points,
+                    state_histogram=state_histogram(snapshot.junction_state) if histogram
+                    else None)

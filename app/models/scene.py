@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from nwn.app.models import style_kernels as kernels
 from nwn.app.models.palette import COLOR_MODES
 from nwn.geometry.checks import InputError, check_choice
 
@@ -36,7 +37,7 @@ class ColorScale:
     n_bins: int
 
     @classmethod
-    def for_mode(cls, values: np.ndarray, mode: str, *, log: bool, n_bins: int,
+    def for_mode(cls, values, mode: str, *, log: bool, n_bins: int,
                  fixed: tuple[float, float] | None = None) -> ColorScale:
         """The scale colour mode ``mode`` uses for ``values``: ``fixed`` when given, else
         junction state on its whole range [0, 1] (linear), else fitted to the values."""
@@ -45,17 +46,19 @@ class ColorScale:
         return cls.fit(values, log=log, n_bins=n_bins, fixed=fixed)
 
     @classmethod
-    def fit(cls, values: np.ndarray, *, log: bool, n_bins: int,
+    def fit(cls, values, *, log: bool, n_bins: int,
             fixed: tuple[float, float] | None = None) -> ColorScale:
-        """A scale spanning the finite (and, for log, positive) ``values``."""
+        """A scale spanning the finite (and, for log, positive) ``values``: an array, or a
+        tuple of two spanned together (a run's wire and junction values, not concatenated)."""
         if fixed is not None:
             return cls(float(fixed[0]), float(fixed[1]), log, n_bins)
-        finite = values[np.isfinite(values)]
-        if log:
-            finite = finite[finite > 0]
-        if finite.size == 0:
+        first, second = values if isinstance(values, tuple) else (values, _NO_VALUES)
+        count, low, high = kernels.finite_range(
+            np.asarray(first, dtype=np.float64).ravel(),
+            np.asarray(second, dtype=np.float64).ravel(), bool(log))
+        if count == 0:
             return cls(1e-12 if log else 0.0, 1.0, log, n_bins)
-        low, high = float(finite.min()), float(finite.max())
+        low, high = float(low), float(high)
         if log:
             # Six decades below the maximum are enough to see pathways; smaller is noise.
             low = max(low, high * 1e-6)
@@ -63,6 +66,9 @@ class ColorScale:
             high = low * 10 if log else low + 1.0
         low, high = _rounded(low, high, log)
         return cls(low, high, log, n_bins)
+
+
+_NO_VALUES = np.zeros(0)
 
 
 def _rounded(low: float, high: float, log: bool) -> tuple[float, float]:
@@ -93,18 +99,19 @@ def bin_values(values: np.ndarray, scale: ColorScale) -> np.ndarray:
     ndarray of int64, shape (P,)
     """
     values = np.asarray(values, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if scale.log:
-            position = (np.log10(values) - np.log10(scale.low)) / (
-                np.log10(scale.high) - np.log10(scale.low))
-            position[values <= 0] = 0.0
-        else:
-            position = (values - scale.low) / (scale.high - scale.low)
-    out = np.full(values.shape, -1, dtype=np.int64)
-    finite = np.isfinite(position)
-    out[finite] = np.clip((position[finite] * scale.n_bins).astype(np.int64), 0,
-                          scale.n_bins - 1)
-    return out
+    flat = values.ravel()
+    # position = (v - origin) / span in the scale's units (log10 for a log scale), binned by
+    # a compiled loop that releases the interpreter lock (the styling thread's, style_kernels)
+    if scale.log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            source = np.log10(flat)  # numpy's own log10: the same digits as before
+        origin = np.log10(scale.low)
+        span = np.log10(scale.high) - origin
+    else:
+        source, origin, span = flat, scale.low, scale.high - scale.low
+    out = kernels.bin_positions(flat, source, bool(scale.log), float(origin), float(span),
+                                int(scale.n_bins))
+    return out.reshape(values.shape)
 
 
 def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
@@ -304,10 +311,8 @@ class NetworkScene:
     def _per_wire_max(self, node_values: np.ndarray) -> np.ndarray:
         if self._one_node_per_wire:
             return node_values[self._wire_node]
-        out = np.full(self.n_wires, -np.inf)
-        np.maximum.at(out, self._wire_of_node, node_values[self._wire_node])
-        out[np.isinf(out)] = np.nan
-        return out
+        return kernels.per_wire_max(node_values, self._wire_node, self._wire_of_node,
+                                    self.n_wires)
 
     def _per_wire_mean(self, node_values: np.ndarray) -> np.ndarray:
         if self._one_node_per_wire:
@@ -319,10 +324,15 @@ class NetworkScene:
 
     def node_throughput(self, edge_current: np.ndarray) -> np.ndarray:
         """Current through each node (A), shape (N,): half the sum of |I| of its edges."""
-        magnitude = np.abs(np.nan_to_num(edge_current))
-        n = self.network.n_nodes
-        return 0.5 * (np.bincount(self._edge_a, magnitude, minlength=n)
-                      + np.bincount(self._edge_b, magnitude, minlength=n))
+        # 0.5 * (bincount(a, |I|) + bincount(b, |I|)), in a loop that releases the lock
+        return kernels.node_throughput(self._edge_a, self._edge_b,
+                                       np.asarray(edge_current, dtype=np.float64),
+                                       self.network.n_nodes)
+
+    def junction_current(self, snapshot) -> np.ndarray:
+        """|current| through each junction's edge (A), shape (M,)."""
+        return kernels.take_abs(np.asarray(snapshot.edge_current, dtype=np.float64),
+                                self._junction_edge)
 
     def wire_current(self, snapshot) -> np.ndarray:
         """Largest current carried anywhere along each wire (A), shape (W,)."""
@@ -340,9 +350,9 @@ class NetworkScene:
         if mode == "conductance":
             return np.asarray(snapshot.junction_conductance, dtype=np.float64)
         if mode == "current":
-            return np.abs(np.asarray(snapshot.edge_current)[self._junction_edge])
-        voltage = np.asarray(snapshot.node_voltage)
-        return 0.5 * (voltage[self._junction_a] + voltage[self._junction_b])
+            return self.junction_current(snapshot)
+        return kernels.take_mean(np.asarray(snapshot.node_voltage, dtype=np.float64),
+                                 self._junction_a, self._junction_b)
 
     def wire_values(self, snapshot, mode: str) -> np.ndarray | None:
         """Value of every wire for ``mode``, shape (W,), or None where wires are not coloured
@@ -377,7 +387,7 @@ class NetworkScene:
         """
         threshold = fraction * self.total_current(snapshot)
         wire = self.wire_current(snapshot)
-        junction = np.abs(np.asarray(snapshot.edge_current)[self._junction_edge])
+        junction = self.junction_current(snapshot)
         if threshold <= 0:
             return np.zeros(self.n_wires, bool), np.zeros(junction.shape, bool)
         return np.nan_to_num(wire) > threshold, np.nan_to_num(junction) > threshold

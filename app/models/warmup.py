@@ -51,4 +51,21 @@ def warm_kernels(scenario) -> float:
         simulation.run(small.run.duration)
     except ValueError:
         pass  # a tiny network that does not percolate still compiled the solver's set-up
+    else:
+        _warm_styling(simulation)
     return time.perf_counter() - started
+
+
+def _warm_styling(simulation) -> None:
+    """Style the run's state once in every colour mode, log and linear, with the backbone
+    (the compiled passes of a live frame, :mod:`nwn.app.models.style_kernels`)."""
+    from nwn.app.models.palette import COLOR_MODES
+    from nwn.app.models.run_style import RunSettings, make_run_style
+    from nwn.app.models.scene import NetworkScene
+
+    scene = NetworkScene(simulation.network)
+    snapshot = simulation.snapshot()
+    for mode in COLOR_MODES:
+        for log in (False, True):
+            make_run_style(scene, snapshot, RunSettings(mode=mode, log=log, backbone=0.05),
+                           path=False, histogram=True)

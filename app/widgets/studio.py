@@ -1330,7 +1330,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.show_snapshot(snapshot, live=style is not None, style=style)
         self.time_label.setText(f"t = {snapshot.t:.6g} s  (step {snapshot.step})")
         if panels:
-            self._show_panels(snapshot)
+            self._show_panels(snapshot, histogram=None if style is None
+                              else style.state_histogram)
 
     def _ask_style(self, snapshot, panels: bool) -> None:
         canvas = self.canvas
@@ -1342,8 +1343,9 @@ class MainWindow(QtWidgets.QMainWindow):
     @staticmethod
     def _make_style(request):
         """A live frame's :class:`~nwn.app.models.run_style.RunStyle` (styling thread)."""
-        _, scene, snapshot, settings, path, previous, _ = request
-        return make_run_style(scene, snapshot, settings, path=path, previous=previous)
+        _, scene, snapshot, settings, path, previous, panels = request
+        return make_run_style(scene, snapshot, settings, path=path, previous=previous,
+                              histogram=panels)
 
     def _style_ready(self) -> None:
         """Draw the live frame the styler made, unless the canvas moved on meanwhile (a newer
@@ -1362,8 +1364,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._show(snapshot, panels=panels, style=style)
 
-    def _show_panels(self, snapshot) -> None:
-        self.plots.update_snapshot(snapshot)
+    def _show_panels(self, snapshot, *, histogram=None) -> None:
+        self.plots.update_snapshot(snapshot, histogram=histogram)
         if self._selected[0]:
             self._inspect(*self._selected, clicked=False)
         self.inspector.set_time(snapshot.t if self._selected[0] else None)
