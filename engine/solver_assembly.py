@@ -5,7 +5,9 @@ The unknowns are the solved nodes that are not ideal-source terminals
 (:mod:`nwn.engine.solver_ordering`). In that order the reduced Laplacian's CSR pattern
 (both triangles, diagonal included, columns ascending) is built once, together with an
 edge -> matrix-entry map: for every edge of the network, the positions of the diagonal
-and off-diagonal entries its conductance adds to. Each step a numba kernel then rewrites
+and off-diagonal entries its conductance adds to (the kernels of
+:mod:`nwn.engine.solver_edge_maps`, the part that needs no order run while METIS computes
+it). Each step a numba kernel then rewrites
 the values and the right-hand side in place (:meth:`ReducedSystem.assemble`), and another
 maps the solution back to node voltages, edge currents and terminal currents
 (:meth:`ReducedSystem.scatter`).
@@ -16,12 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from nwn.engine import solver_kernels as _k
+from nwn.engine.solver_edge_maps import edge_roles, order_maps
 from nwn.engine.solver_ordering import (
     MINIMUM_DEGREE,
     NESTED_DISSECTION,
     fill_reducing_order,
     minimum_degree_order,
-    pattern_and_positions,
 )
 from nwn.engine.solver_topology import Topology
 from nwn.geometry.checks import InputError
@@ -32,6 +34,11 @@ __all__ = ["ROUNDING_EPS", "ReducedSystem"]
 #: A small multiple (16) of float64's machine epsilon: the relative rounding of a Kirchhoff
 #: residual or a terminal sum of a dozen terms.
 ROUNDING_EPS = 16.0 * float(np.finfo(np.float64).eps)
+
+#: Edges from which the fill-reducing order is computed on a worker thread while the edges'
+#: roles are found on the calling one: below this the thread's start (~0.1 ms) costs more
+#: than the overlap saves. Either way the arrays are the same.
+OVERLAP_MIN_EDGES = 20_000
 
 
 class ReducedSystem:
@@ -102,96 +109,65 @@ class ReducedSystem:
         node_solved = topology.node_solved
         node_dirichlet = topology.node_dirichlet
         terminal_nodes = topology.terminal_nodes
-        n_terms = terminal_nodes.shape[0]
 
-        # the unknowns: solved nodes that are not ideal-source terminals
+        # the unknowns: solved nodes that are not ideal-source terminals, numbered in a
+        # fill-reducing order; METIS releases the GIL, so the edges' roles, which depend only
+        # on which nodes are unknowns, are found meanwhile on this thread (one worker, joined
+        # here; an error in either is raised here)
         free_natural = np.flatnonzero(node_solved & ~node_dirichlet)
         n_free = free_natural.size
         order_of = minimum_degree_order if ordering == MINIMUM_DEGREE else fill_reducing_order
-        free_node = free_natural[order_of(free_natural, n_nodes, edge_nodes)]
-        node_free = np.full(n_nodes, -1, dtype=np.int64)
-        node_free[free_node] = np.arange(n_free, dtype=np.int64)
+        if n_edges >= OVERLAP_MIN_EDGES:
+            from concurrent.futures import ThreadPoolExecutor  # here: a small run needs none
 
-        # CSR pattern of the reduced Laplacian (symmetric), sorted, diagonal included
-        ra = node_free[edge_nodes[:, 0]]
-        rb = node_free[edge_nodes[:, 1]]
-        # and edge -> matrix entries (-1 for edges with no off-diagonal entry)
-        indptr, indices, edge_offdiag_ab, edge_offdiag_ba, diag_pos = pattern_and_positions(
-            ra, rb, n_free)
-
-        node_terminal = np.full(n_nodes, -1, dtype=np.int64)
-        node_terminal[terminal_nodes] = np.arange(n_terms, dtype=np.int64)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nwn-order") as pool:
+                order = pool.submit(order_of, free_natural, n_nodes, edge_nodes)
+                roles = edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
+                                   terminal_nodes)
+                order = order.result()
+        else:
+            order = order_of(free_natural, n_nodes, edge_nodes)
+            roles = edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
+                               terminal_nodes)
+        free_node = free_natural[order]
+        # the CSR pattern (symmetric, sorted, diagonal included) and edge -> matrix entries
+        maps = order_maps(edge_nodes, free_node, n_nodes, node_dirichlet, roles.contact_edge)
+        node_free = maps.node_free
+        node_terminal = roles.node_terminal
 
         # the terminals' contacts, for the stopping criterion's terminal currents
         # (nwn.engine.solver_tolerance): edges from an ideal-source terminal to an unknown,
         # then the series resistance of each non-ideal source whose node is an unknown
-        dir_a = node_dirichlet[edge_nodes[:, 0]]
-        dir_b = node_dirichlet[edge_nodes[:, 1]]
-        contact = np.flatnonzero((dir_a & (rb >= 0)) | (dir_b & (ra >= 0)))
-        source_end = np.where(dir_a[contact], edge_nodes[contact, 0], edge_nodes[contact, 1])
         series = np.flatnonzero((topology.terminal_series_g > 0)
                                 & (node_free[terminal_nodes] >= 0))
-        self._contact_edge = contact
-        self._contact_node = source_end
+        self._contact_edge = roles.contact_edge
+        self._contact_node = roles.contact_node
         self._series_terms = series
         self.contact_free = np.concatenate([
-            np.where(dir_a[contact], rb[contact], ra[contact]),
-            node_free[terminal_nodes[series]]]).astype(np.int64)
-        self.contact_term = np.concatenate([node_terminal[source_end], series]).astype(
+            maps.contact_free, node_free[terminal_nodes[series]]]).astype(np.int64)
+        self.contact_term = np.concatenate([node_terminal[roles.contact_node], series]).astype(
             np.int64)
         self.contact_g = np.zeros(self.contact_free.size)
         self.contact_v = np.zeros(self.contact_free.size)
-        self.contact_g[contact.size:] = topology.terminal_series_g[series]
+        self.contact_g[roles.contact_edge.size:] = topology.terminal_series_g[series]
         self._current_terms = np.flatnonzero((topology.terminal_kind == _k.KIND_CURRENT)
                                              & topology.node_solved[terminal_nodes])
         self.current_scale = 0.0
         self.rounding_conductance = 0.0
 
-        # contacts whose current is better taken from KCL at their wire node (see kernel)
-        fixed_a = node_dirichlet[edge_nodes[:, 0]] & node_solved[edge_nodes[:, 0]]
-        fixed_b = node_dirichlet[edge_nodes[:, 1]] & node_solved[edge_nodes[:, 1]]
-        one_end = fixed_a ^ fixed_b
-        wire_end = np.where(fixed_a, edge_nodes[:, 1], edge_nodes[:, 0])
-        touches = np.bincount(wire_end[one_end], minlength=n_nodes)
-        eligible = (one_end & (node_terminal[wire_end] < 0) & (node_free[wire_end] >= 0)
-                    & (touches[wire_end] == 1))
-        edge_kcl_node = np.where(eligible, wire_end, -1).astype(np.int64)
-
-        # per-edge arrays of the assembly kernel (self-loops carry no current: no free end)
-        loop = edge_nodes[:, 0] == edge_nodes[:, 1]
-        # off-diagonal entries that more than one edge fills are summed apart (see kernel)
-        both = (ra >= 0) & (rb >= 0) & ~loop
-        fills = np.bincount(np.concatenate([edge_offdiag_ab[both], edge_offdiag_ba[both]]),
-                            minlength=indices.size)
-        shared = both.copy()
-        shared[both] = fills[edge_offdiag_ab[both]] > 1
-        # (indices in int32: the per-edge arrays are streamed every step, and at 100,000
-        # wires they no longer fit in cache)
-        self._edges = (np.ascontiguousarray(edge_conductance),) + tuple(
-            np.ascontiguousarray(a, dtype=np.int32) for a in (
-                edge_junction, np.where(loop, -1, ra), np.where(loop, -1, rb),
-                edge_nodes[:, 0], edge_nodes[:, 1], edge_offdiag_ab, edge_offdiag_ba,
-                np.flatnonzero(shared)))
+        # per-edge arrays of the assembly kernel: self-loops carry no current (no free end);
+        # off-diagonal entries that more than one edge fills are summed apart (see kernel);
+        # indices in int32: they are streamed every step, and at 100,000 wires they no
+        # longer fit in cache
+        self._edges = (edge_conductance, roles.edge_junction, maps.row_a, maps.row_b,
+                       roles.edge_a, roles.edge_b, maps.pos_ab, maps.pos_ba,
+                       maps.shared_edges)
         self._edge_nodes = edge_nodes
         # the scatter's short passes visit only the edges they concern: the contacts whose
         # current may come from Kirchhoff's law at their wire node, with the other edges at
-        # that node (in edge order, 2 e where it is their end a, 2 e + 1 where it is end b)
-        kcl_edges = np.flatnonzero(edge_kcl_node >= 0)
-        kcl_node = edge_kcl_node[kcl_edges]
-        slot = np.full(n_nodes, -1, dtype=np.int64)
-        slot[kcl_node] = np.arange(kcl_edges.size)
-        others = edge_kcl_node < 0
-        ends = np.stack([np.where(others, slot[edge_nodes[:, 0]], -1),
-                         np.where(others, slot[edge_nodes[:, 1]], -1)], axis=1).ravel()
-        codes = np.flatnonzero(ends >= 0)  # 2 e + end, ascending: edge order, a before b
-        by_slot = np.argsort(ends[codes], kind="stable")
-        self._kcl = (kcl_edges.astype(np.int32), kcl_node.astype(np.int32),
-                     np.concatenate([[0], np.cumsum(np.bincount(
-                         ends[codes], minlength=kcl_edges.size))]).astype(np.int64),
-                     codes[by_slot].astype(np.int64))
-        self._terminal_edges = np.flatnonzero(
-            (node_terminal[edge_nodes[:, 0]] >= 0) | (node_terminal[edge_nodes[:, 1]] >= 0)
-        ).astype(np.int32)
+        # that node (nwn.engine.solver_edge_maps)
+        self._kcl = (roles.kcl_edges, roles.kcl_node, roles.kcl_ptr, roles.kcl_codes)
+        self._terminal_edges = roles.terminal_edges
         self._node_terminal = node_terminal
         self._terminal_free = node_free[terminal_nodes].copy()
         self._terminal_solved = node_solved[terminal_nodes].copy()
@@ -199,11 +175,11 @@ class ReducedSystem:
         self.n_free = int(n_free)
         self.free_node = free_node.astype(np.int64)
         self.node_free = node_free
-        self.indptr = indptr
-        self.indices = indices
-        self.diag_pos = diag_pos
+        self.indptr = maps.indptr
+        self.indices = maps.indices
+        self.diag_pos = maps.diag_pos
         # values rewritten every step, and the scatter's scratch
-        self.data = np.zeros(indices.size, dtype=np.float64)
+        self.data = np.zeros(maps.indices.size, dtype=np.float64)
         self.rhs = np.zeros(n_free, dtype=np.float64)
         self._diagonal = np.zeros(n_free, dtype=np.float64)
         self._edge_g = np.zeros(n_edges, dtype=np.float64)
