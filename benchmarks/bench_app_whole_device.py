@@ -18,7 +18,8 @@ What is measured (offscreen by default, or on a real X server with ``QT_QPA_PLAT
 Usage::
 
     QT_QPA_PLATFORM=offscreen nice -n 5 python benchmarks/bench_app_whole_device.py
-        [--scenario whole_device] [--wires N] [--report-ms 100]
+        [--scenario whole_device] [--wires N] [--report-ms 100] [--run-s 60]
+        [--steps-per-frame 1]
 
 ``--wires`` scales the preset's wire count (and its box, keeping the density), e.g. 300000
 for a quicker look at the same path.
@@ -150,6 +151,8 @@ def main() -> None:
     parser.add_argument("--report-ms", type=float, default=100.0)
     parser.add_argument("--run-s", type=float, default=0.0,
                         help="then press Run and watch this many seconds of the run (0: none)")
+    parser.add_argument("--steps-per-frame", type=int, default=0,
+                        help="the run's steps per frame (0: the studio's default)")
     args = parser.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from nwn.app.widgets.studio import MainWindow
@@ -257,6 +260,8 @@ def main() -> None:
                 frames.append((time.perf_counter() - start, time.thread_time() - cpu))
 
         setattr(window, name, display)
+        if args.steps_per_frame:
+            window.steps_per_frame.setValue(args.steps_per_frame)
         t_run = time.perf_counter()
         if not window.run():
             raise SystemExit(f"the run did not start: {window.error_bar.text()}")

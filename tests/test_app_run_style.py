@@ -242,9 +242,10 @@ def test_live_frames_draw_the_styles_made_in_the_styling_thread(qtbot, window, m
     styled = {id(style): thread for thread, style in made}
     live = [style for busy, style in applied if busy]
     # every frame drawn during the run was styled in the styling thread, none on the GUI's
-    assert len({id(s) for s in live}) == len(live)
-    assert all(styled.get(id(style)) == "nwn-run-style" for style in live)
-    assert not [s for thread, s in made if thread != "nwn-run-style"
+    # (the first state, drawn when the run was set up, is styled with the set-up)
+    assert all(styled.get(id(style)) in ("nwn-run-style", "nwn-background") for style in live)
+    assert sum(styled.get(id(style)) == "nwn-run-style" for style in live) >= 4
+    assert not [s for thread, s in made if thread == "MainThread"
                 and any(s.snapshot is style.snapshot for style in live)]
     assert any(style.path_edges is not None and style.path_edges.size for style in live)
     assert win.canvas.drawn_style.snapshot is win.canvas.snapshot
@@ -402,3 +403,21 @@ def test_state_histogram_is_numpys(run):
     np.testing.assert_array_equal(style.state_histogram[0], np.histogram(
         snapshots[-1].junction_state, bins=STATE_BINS, range=(0.0, 1.0))[0])
     assert make_run_style(scene, snapshots[-1], RunSettings()).state_histogram is None
+
+
+def test_the_first_state_of_a_run_is_styled_with_its_set_up(qtbot, window, monkeypatch):
+    from studio_support import deposit_now
+
+    win = window
+    deposit_now(qtbot, win)
+    win.color_mode.setCurrentText("current")
+    made = _record_styles(monkeypatch)
+    assert win._set_up_then()
+    qtbot.waitUntil(lambda: not win.setup_job.busy and win.controller.simulation is not None,
+                    timeout=60_000)
+    qtbot.wait(300)  # frames pass: the initial state is drawn again, not styled again
+    initial = win.controller.history[0]
+    assert win.canvas.snapshot is initial and win.canvas.drawn_style.snapshot is initial
+    threads = [thread for thread, style in made if style.snapshot is initial]
+    assert threads == ["nwn-background"]
+    assert win.canvas.drawn_style.settings.mode == "current"

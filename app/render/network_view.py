@@ -16,7 +16,6 @@ boundary (``UM``).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
@@ -638,10 +637,13 @@ class NetworkView(pg.GraphicsLayoutWidget):
             self._draw_path(None)
             return
         style, settings = self._style, self.run_settings()
-        if not path_due and style is not None and style.snapshot is self.snapshot \
-                and style.settings == settings:
-            # the same state and settings (a zoom changed the dots' size): only new pens
-            self.set_style(dataclasses.replace(style, path_edges=None, path_points=None))
+        if style is not None and style.snapshot is self.snapshot and style.settings == settings:
+            # the same state and settings (a zoom changed the dots' size, the frame after a
+            # style made in a worker): the same groups, new pens; the path where it is due and
+            # the style has none
+            self.set_style(style)
+            if path_due and style.path_edges is None:
+                self._draw_path(self.snapshot)
             return
         self.set_style(make_run_style(self.scene_data, self.snapshot, settings,
                                       path=path_due, previous=style))

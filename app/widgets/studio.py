@@ -1164,22 +1164,31 @@ class MainWindow(QtWidgets.QMainWindow):
         built = self.document.built
         electrodes = self.document.electrodes
         generation = self._edits
+        # the first state is drawn as soon as the run is set up: styled here too, for the
+        # canvas's settings now (made again on the GUI thread if they change meanwhile)
+        scene, settings = self.canvas.scene_data, self.canvas.run_settings()
 
         def work(say):
             recorder = HDF5Recorder.for_scenario(path, scenario)
             try:
                 if built is not None:
                     say(f"setting up the run ({built.network.n_junctions:,} junctions)")
-                return recorder, build_simulation(scenario, built=built)
+                simulation = build_simulation(scenario, built=built)
+                initial = simulation.snapshot()
+                style = make_run_style(scene, initial, settings, histogram=True) \
+                    if scene is not None and scene.network is simulation.network else None
+                return recorder, simulation, initial, style
             except BaseException:
                 recorder.close(complete=False)
                 raise
 
         def done(result) -> None:
-            recorder, simulation = result
+            recorder, simulation, initial, style = result
             self._results_path, self._hdf5 = path, recorder
             self.controller.set_simulation(simulation, duration=scenario.run.duration,
-                                           recorders=[recorder])
+                                           recorders=[recorder], initial=initial)
+            if style is not None and self.canvas.scene_data is scene:
+                self.canvas.show_snapshot(initial, style=style)  # the frame redraws it cheaply
             self._run_network = (simulation.network, electrodes, scenario.network.box)
             self.canvas.banner.setText("")  # the deposition's percolation note is history now
             self._sim_stale = generation != self._edits  # edited while it was being built
@@ -1320,6 +1329,11 @@ class MainWindow(QtWidgets.QMainWindow):
         ``live`` (a frame of the run going on): its style is made by :attr:`styler` and the
         snapshot drawn when it is ready (:meth:`_style_ready`); anything else is drawn now."""
         canvas = self.canvas
+        drawn = canvas.drawn_style
+        if live and drawn is not None and drawn.snapshot is snapshot \
+                and drawn.settings == canvas.run_settings():
+            self._show(snapshot, panels=panels, style=drawn)  # styled already (the set-up)
+            return
         if live and canvas.scene_data is not None and self.styler.failed is None:
             self._ask_style(snapshot, panels)
             return
