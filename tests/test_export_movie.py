@@ -109,18 +109,40 @@ def test_cancel_leaves_no_file(results_path, tmp_path, suffix):
 
 
 @pytest.mark.parametrize("options, fragment", [
-    (["--fps", "0"], "fps"),
-    (["--color", "pressure"], "color"),
-    (["--size", "wide"], "size"),
-    (["--size", "321x240"], "even"),
+    # each message names the option as typed (they said fps, size, end ... without the --)
+    (["--fps", "0"], "--fps must be > 0 (got 0)"),
+    (["--fps", "500"], "--fps must be in (0, 120]"),
+    (["--color", "pressure"], "--color must be one of"),
+    (["--size", "wide"], "--size must be WIDTHxHEIGHT"),
+    (["--size", "32x240"], "--size width must be >= 64"),
+    (["--size", "321x240"], "--size must have an even width and height"),
+    (["--speed", "-1"], "--speed must be > 0"),
+    (["--start", "-1"], "--start must be a time >= 0"),
+    (["--start", "0.02", "--end", "0.01"], "--end must be later than --start (got --start"),
+    (["--start", "100"], "--start must be within the recorded times"),
+    (["--trace", "voltage"], "--trace must be one of"),
+    (["-o", "m.avi"], "-o must end in .mp4 or .gif (got 'm.avi')"),
 ])
 def test_bad_movie_options_exit_2_with_one_line(results_path, tmp_path, capsys, options,
-                                                 fragment):
+                                                 fragment, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code = main(["movie", str(results_path), "-o", str(tmp_path / "m.mp4"), *options])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.count("\n") == 1 and fragment in err and err.startswith("nwn: error:")
+    assert err.count("\n") == 1 and fragment in err and err.startswith("nwn: error:"), err
     assert not (tmp_path / "m.mp4").exists()
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (["--duration", "0"], "--duration must be > 0"),
+    (["--until", "never"], "--until must be one of 'all', 'percolation'"),
+])
+def test_bad_deposition_movie_options_name_the_option(tmp_path, capsys, options, fragment):
+    code = main(["movie", "--deposition", "two_terminal_pulse", "-o",
+                 str(tmp_path / "m.gif"), *options])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and fragment in err, err
+    assert not (tmp_path / "m.gif").exists()
 
 
 def test_missing_results_file_exit_2(tmp_path, capsys):

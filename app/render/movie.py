@@ -28,7 +28,7 @@ import errno
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -75,34 +75,36 @@ class ExportCancelled(Exception):
 # -- options ----------------------------------------------------------------------------------
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """``"WxH"`` as ``(width, height)`` pixels; InputError names the option and the text."""
+def parse_size(text: str, *, name: str = "size") -> tuple[int, int]:
+    """``"WxH"`` as ``(width, height)`` pixels; InputError names the option (``name``, e.g.
+    ``--size``) and the text."""
     parts = str(text).lower().replace("×", "x").split("x")
     try:
         width, height = (int(p) for p in parts)
     except ValueError:
-        raise InputError(f"size must be WIDTHxHEIGHT in pixels, e.g. 1280x720 (got {text!r})"
+        raise InputError(f"{name} must be WIDTHxHEIGHT in pixels, e.g. 1280x720 (got {text!r})"
                          ) from None
-    return check_size((width, height))
+    return check_size((width, height), name=name)
 
 
-def check_size(size) -> tuple[int, int]:
+def check_size(size, *, name: str = "size") -> tuple[int, int]:
     """Return ``size`` as a ``(width, height)`` pair of ints in [64, 7680]."""
     try:
         width, height = size
     except (TypeError, ValueError):
-        raise InputError(f"size must be a (width, height) pair in pixels (got {size!r})"
+        raise InputError(f"{name} must be a (width, height) pair in pixels (got {size!r})"
                          ) from None
-    width = check_int("size width", width, minimum=64, maximum=_MAX_SIZE)
-    height = check_int("size height", height, minimum=64, maximum=_MAX_SIZE)
+    width = check_int(f"{name} width", width, minimum=64, maximum=_MAX_SIZE)
+    height = check_int(f"{name} height", height, minimum=64, maximum=_MAX_SIZE)
     return width, height
 
 
-def movie_format(path: str | Path) -> str:
-    """``"mp4"`` or ``"gif"`` from the file name; InputError for anything else."""
+def movie_format(path: str | Path, *, name: str = "movie file") -> str:
+    """``"mp4"`` or ``"gif"`` from the file name; InputError for anything else (naming the
+    file as ``name``, e.g. the option ``-o`` that gave it)."""
     suffix = Path(path).suffix.lower()
     if suffix not in _FORMATS:
-        raise InputError(f"movie file must end in .mp4 or .gif (got {str(path)!r})")
+        raise InputError(f"{name} must end in .mp4 or .gif (got {str(path)!r})")
     return _FORMATS[suffix]
 
 
@@ -138,6 +140,10 @@ class MovieOptions:
         Logarithmic y axis of the side panel (conductance only).
     quality : int
         H.264 constant rate factor (lower is better and bigger), 0..51.
+    names : dict or None
+        How a message names each field (and ``duration``, ``until``, ``hold`` of
+        :func:`deposition_movie`): the command line passes its options (``{"fps": "--fps"}``)
+        so that a refusal names the option as typed; a field not in it is named as itself.
     """
 
     fps: float = 30.0
@@ -155,29 +161,36 @@ class MovieOptions:
     trace: str | None = None
     trace_log: bool = False
     quality: int = 20
+    names: dict[str, str] | None = field(default=None, compare=False, repr=False)
+
+    def name_of(self, name: str) -> str:
+        """How messages name field ``name`` (see :attr:`names`)."""
+        return (self.names or {}).get(name, name)
 
     def checked(self, *, fmt: str | None = None) -> MovieOptions:
         """These options validated (InputError names the option, value and what is allowed)."""
-        fps = check_positive("fps", self.fps)
+        named = self.name_of
+        fps = check_positive(named("fps"), self.fps)
         if fps > 120:
-            raise InputError(f"fps must be in (0, 120] (got {self.fps})")
-        width, height = check_size(self.size)
+            raise InputError(f"{named('fps')} must be in (0, 120] (got {self.fps})")
+        width, height = check_size(self.size, name=named("size"))
         if fmt == "mp4" and (width % 2 or height % 2):
-            raise InputError(f"size must have an even width and height for MP4 (got "
+            raise InputError(f"{named('size')} must have an even width and height for MP4 (got "
                              f"{width}x{height})")
-        speed = None if self.speed is None else check_positive("speed", self.speed)
-        check_choice("color", self.color, COLOR_FIELDS)
+        speed = None if self.speed is None else check_positive(named("speed"), self.speed)
+        check_choice(named("color"), self.color, COLOR_FIELDS)
         if self.trace is not None:
-            check_choice("trace", self.trace, TRACES)
+            check_choice(named("trace"), self.trace, TRACES)
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float))
                                           and math.isfinite(value) and value >= 0):
-                raise InputError(f"{name} must be a time >= 0 in seconds (got {value!r})")
+                raise InputError(f"{named(name)} must be a time >= 0 in seconds (got "
+                                 f"{value!r})")
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise InputError(f"end must be later than start (got start={self.start}, "
-                             f"end={self.end})")
-        check_int("quality", self.quality, minimum=0, maximum=51)
+            raise InputError(f"{named('end')} must be later than {named('start')} (got "
+                             f"{named('start')} {self.start:g}, {named('end')} {self.end:g})")
+        check_int(named("quality"), self.quality, minimum=0, maximum=51)
         scale = self.scale
         if scale is not None:
             try:
@@ -215,12 +228,14 @@ def frame_schedule(times: np.ndarray, options: MovieOptions) -> np.ndarray:
     first, last = float(times[0]), float(times[-1])
     start = first if options.start is None else float(options.start)
     end = last if options.end is None else float(options.end)
+    named = options.name_of
     if not first <= start <= last:
-        raise InputError(f"start must be within the recorded times [{first:.6g}, {last:.6g}] s "
-                         f"(got {start:g})")
+        raise InputError(f"{named('start')} must be within the recorded times [{first:.6g}, "
+                         f"{last:.6g}] s (got {start:g})")
     end = min(end, last)
     if end < start:
-        raise InputError(f"end must be later than start (got start={start:g}, end={end:g})")
+        raise InputError(f"{named('end')} must be later than {named('start')} (got "
+                         f"{named('start')} {start:g}, {named('end')} {end:g})")
     span = end - start
     if options.speed is None:
         in_range = int(np.count_nonzero((times >= start) & (times <= end)))
@@ -472,13 +487,13 @@ class SnapshotSource:
         return self._snapshots[max(row, 0)]
 
 
-def _trace_of(source, kind: str, log: bool) -> _Trace:
+def _trace_of(source, kind: str, log: bool, *, name: str = "trace") -> _Trace:
     t = np.asarray(source.t, dtype=np.float64)
     if kind == "conductance":
         g = np.asarray(source.conductance, dtype=np.float64)
         if not np.any(np.isfinite(g)):
-            raise InputError("trace 'conductance' needs exactly two driven electrodes (the "
-                             "results hold no two-terminal conductance); use trace='current'")
+            raise InputError(f"{name} conductance needs exactly two driven electrodes (the "
+                             f"results hold no two-terminal conductance); use {name} current")
         return _Trace(t, [("G", g)], "G", "S", log)
     current = np.asarray(source.terminal_current, dtype=np.float64)
     names = source.electrode_names
@@ -893,7 +908,8 @@ def write_movie(source, path: str | Path, options: MovieOptions | None = None, *
     times = frame_schedule(source.frame_times, options)
     trace = None
     if options.trace is not None:
-        trace = _trace_of(source, options.trace, options.trace_log)
+        trace = _trace_of(source, options.trace, options.trace_log,
+                          name=options.name_of("trace"))
     options = replace(options, scale=movie_color_scale(source, times, options, cancel))
     renderer = FrameRenderer(source.network, source.electrodes, source.box, options,
                              trace=trace, t_range=(float(times[0]), float(times[-1])))
@@ -976,11 +992,12 @@ def deposition_movie(scenario, path: str | Path, options: MovieOptions | None = 
 
     fmt = movie_format(path)
     options = (options or MovieOptions()).checked(fmt=fmt)
-    check_positive("duration", duration)
-    check_choice("until", until, ("all", "percolation"))
+    check_positive(options.name_of("duration"), duration)
+    check_choice(options.name_of("until"), until, ("all", "percolation"))
     hold = float(hold)
     if not (math.isfinite(hold) and hold >= 0):
-        raise InputError(f"hold must be a time >= 0 in seconds (got {hold!r})")
+        raise InputError(f"{options.name_of('hold')} must be a time >= 0 in seconds (got "
+                         f"{hold!r})")
     spec = scenario.network
     box = tuple(spec.box)
     wires = deposit_wires(scenario)  # a wire file replays in its own order

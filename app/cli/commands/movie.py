@@ -47,16 +47,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+#: how messages name the movie's settings: as the options this command takes them
+OPTION_NAMES = {name: "--" + name.replace("_", "-")
+                for name in ("fps", "size", "speed", "start", "end", "color", "trace",
+                             "duration", "until")}
+
+
 def options_from(args: argparse.Namespace):
-    """:class:`MovieOptions` from parsed arguments (validated)."""
+    """:class:`MovieOptions` from parsed arguments (validated; a refusal names the option)."""
     from nwn.app.render.movie import MovieOptions, movie_format, parse_size
 
     return MovieOptions(
-        fps=args.fps, size=parse_size(args.size), speed=args.speed, start=args.start,
-        end=args.end, color=args.color, log=args.log, trace=args.trace,
+        fps=args.fps, size=parse_size(args.size, name="--size"), speed=args.speed,
+        start=args.start, end=args.end, color=args.color, log=args.log, trace=args.trace,
         show_time=not args.no_time, show_scale_bar=not args.no_scale_bar,
-        show_colorbar=not args.no_colorbar, show_names=not args.no_names,
-    ).checked(fmt=movie_format(args.output))
+        show_colorbar=not args.no_colorbar, show_names=not args.no_names, names=OPTION_NAMES,
+    ).checked(fmt=movie_format(args.output, name="-o"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -57,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
         # Refuse a bad movie request before spending the run on it.
         checked_output(args.movie, "movie", args, inputs=inputs, option="--movie")
         check_distinct(output, args.movie)
-        MovieOptions(fps=args.movie_fps, color=args.movie_color).checked(
-            fmt=movie_format(args.movie))
+        MovieOptions(fps=args.movie_fps, color=args.movie_color,
+                     names={"fps": "--movie-fps", "color": "--movie-color"}).checked(
+            fmt=movie_format(args.movie, name="--movie"))
     simulation = build_simulation(scenario)
     network = simulation.network
     if not args.quiet:
