@@ -164,3 +164,19 @@ def test_a_reader_that_closes_the_pipe_early_is_not_an_error():
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0
     assert stderr == ""
+
+
+@pytest.mark.parametrize("options, fragment", [
+    # the hold's step count used to be refused as "run.duration / run.dt gives 1e+302 steps"
+    (["--hold", "1e300"], "--hold must be in [0.1, 1e+07] s (at least 10 steps of run.dt = "
+                          "0.01 s, and with --relax 10 s at most 1e+09 steps) (got 1e+300)"),
+    (["--hold", "0.05"], "--hold must be in [0.1, "),
+    (["--hold", "-1"], "--hold must be > 0 (got -1)"),
+    (["--relax", "1e300"], "--relax must be at most 1e+07 s"),
+    (["--threshold", "0"], "--threshold must be > 0"),
+])
+def test_bridge_refuses_bad_durations_naming_the_option(tmp_path, capsys, options, fragment):
+    err = one_line_error(capsys, ["bridge", "bridge_filament", "--serial", "-q",
+                                  "-o", str(tmp_path / "report"), *options])
+    assert fragment in err, err
+    assert not (tmp_path / "report").exists()

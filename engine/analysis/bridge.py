@@ -40,7 +40,7 @@ from nwn.engine.build import build_simulation
 from nwn.engine.scenario import Scenario, SourceSpec
 from nwn.geometry.checks import InputError, check_finite, check_int, check_positive
 
-__all__ = ["BridgeLevel", "BridgeResult", "fit_relaxation", "run_bridge"]
+__all__ = ["BridgeLevel", "BridgeResult", "check_protocol", "fit_relaxation", "run_bridge"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -304,6 +304,50 @@ def _lumped_law(levels: Sequence[BridgeLevel]) -> dict:
     return out
 
 
+#: fewest steps of run.dt a hold spans: the relaxation fit needs a curve, not a point
+MIN_HOLD_STEPS = 10
+
+
+def check_protocol(dt: float, hold: float, relax: float, threshold: float, *,
+                   names: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """``(hold, relax, threshold)`` checked before anything runs, each refusal one line.
+
+    A hold spans at least :data:`MIN_HOLD_STEPS` steps of ``dt``, and hold plus relaxation at
+    most :data:`nwn.engine.limits.MAX_STEPS` steps (``--hold 1e300`` used to be refused as
+    ``run.duration / run.dt``, a key nobody typed).
+
+    Parameters
+    ----------
+    dt : float
+        The scenario's ``run.dt`` (s).
+    hold, relax : float
+        Durations of the hold and of the read relaxation (s).
+    threshold : float
+        Jump threshold (multiples of the local noise), > 0.
+    names : dict, optional
+        How messages name ``hold``, ``relax`` and ``threshold`` (the command line passes its
+        options, ``{"hold": "--hold"}``); default their own names.
+    """
+    from nwn.engine.limits import MAX_STEPS
+
+    named = {"hold": "hold", "relax": "relax", "threshold": "threshold", **(names or {})}
+    hold = check_positive(named["hold"], hold)
+    relax = check_positive(named["relax"], relax)
+    threshold = check_positive(named["threshold"], threshold)
+    longest = MAX_STEPS * dt  # hold + relax, s
+    if relax > longest - MIN_HOLD_STEPS * dt:
+        raise InputError(f"{named['relax']} must be at most {longest - MIN_HOLD_STEPS * dt:.3g} "
+                         f"s ({MAX_STEPS:.0e} steps of run.dt = {dt:g} s, less the hold's "
+                         f"{MIN_HOLD_STEPS}) (got {relax:g})")
+    low, high = MIN_HOLD_STEPS * dt, longest - relax
+    if not low <= hold <= high:
+        raise InputError(f"{named['hold']} must be in [{low:.3g}, {high:.3g}] s (at least "
+                         f"{MIN_HOLD_STEPS} steps of run.dt = {dt:g} s, and with "
+                         f"{named['relax']} {relax:g} s at most {MAX_STEPS:.0e} steps) "
+                         f"(got {hold:g})")
+    return hold, relax, threshold
+
+
 def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, relax: float,
                read_voltage: float = 0.01, seed: int | None = None, threshold: float = 5.0,
                client: Any = "serial", workers: int | None = None,
@@ -350,13 +394,9 @@ def run_bridge(scenario: Scenario, voltages: Sequence[float], *, hold: float, re
     for i, volts in enumerate(voltages):
         if volts in voltages[:i]:
             raise InputError(f"voltages lists {volts:g} twice (voltages must be distinct)")
-    hold = check_positive("hold", hold)
-    relax = check_positive("relax", relax)
+    hold, relax, threshold = check_protocol(scenario.run.dt, hold, relax, threshold)
     read_voltage = check_finite("read_voltage", read_voltage)
     electrode = _driven_electrode(scenario)
-    if hold < 10 * scenario.run.dt:
-        raise InputError(f"hold must span at least 10 steps of run.dt={scenario.run.dt:g} s "
-                         f"(got {hold:g})")
     if seed is not None:
         scenario = dataclasses.replace(scenario, seed=check_int("seed", seed, minimum=0))
     protocol = _with_protocol(scenario, electrode, voltages[0], hold, relax, read_voltage)

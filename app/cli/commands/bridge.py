@@ -55,6 +55,11 @@ def run(args: argparse.Namespace) -> int:
 
     scenario, _ = resolve_scenario(args.scenario)
     voltages = _voltages(args.voltages)
+    from nwn.engine.analysis.bridge import check_protocol
+
+    # named here, as typed: run_bridge checks the same under its own argument names
+    check_protocol(scenario.run.dt, args.hold, args.relax, args.threshold,
+                   names={"hold": "--hold", "relax": "--relax", "threshold": "--threshold"})
     from nwn.engine import limits
 
     limits.check_level("--read", args.read, "voltage")
