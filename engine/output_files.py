@@ -48,6 +48,11 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "movie": (".mp4", ".gif"),
     "json": (".json",),
     "text": (".txt", ".dat", ".csv", ".tsv"),
+    # what circuit simulators and their users name netlists (ngspice, LTspice, Xyce)
+    "spice": (".cir", ".sp", ".spice", ".net"),
+    "graphml": (".graphml", ".xml"),
+    # mnns's own wire files are whitespace-separated text
+    "mnns": (".txt", ".dat"),
 }
 
 #: Marker in the name of every temporary file :func:`partial_file` makes.

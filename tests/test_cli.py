@@ -180,3 +180,21 @@ def test_bridge_refuses_bad_durations_naming_the_option(tmp_path, capsys, option
                                   "-o", str(tmp_path / "report"), *options])
     assert fragment in err, err
     assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("option, name, fragment", [
+    # any name used to be taken: x.txt got a netlist
+    ("--spice", "x.txt", "--spice 'x.txt' must end in .cir or .sp or .spice or .net"),
+    ("--graphml", "x.json", "--graphml 'x.json' must end in .graphml or .xml"),
+    ("--mnns", "x.csv", "--mnns 'x.csv' must end in .txt or .dat"),
+])
+def test_export_refuses_an_output_whose_extension_is_another_format(tmp_path, capsys,
+                                                                   monkeypatch, option, name,
+                                                                   fragment):
+    monkeypatch.chdir(tmp_path)
+    err = one_line_error(capsys, ["export", write(tmp_path, GOOD), option, name])
+    assert fragment in err, err
+    assert not (tmp_path / name).exists()
+    # the format's own extensions, in any case, are taken
+    assert main(["export", write(tmp_path, GOOD), "--spice", "net.SP"]) == 0
+    assert (tmp_path / "net.SP").read_text().startswith("nwn-studio network of s.toml")

@@ -14,10 +14,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "contacts as resistors, electrodes as sources), a GraphML graph, or "
                     "MemNNetSim's wire text file.")
     parser.add_argument("source", help="scenario TOML file, preset name, or results .h5 file")
-    parser.add_argument("--spice", metavar="FILE", help="write a SPICE netlist (.cir) here")
-    parser.add_argument("--graphml", metavar="FILE", help="write a GraphML graph here")
+    parser.add_argument("--spice", metavar="FILE",
+                        help="write a SPICE netlist here (.cir, .sp, .spice or .net)")
+    parser.add_argument("--graphml", metavar="FILE",
+                        help="write a GraphML graph here (.graphml or .xml)")
     parser.add_argument("--mnns", metavar="FILE",
-                        help="write the wires and two line electrodes in mnns's text format")
+                        help="write the wires and two line electrodes in mnns's text format "
+                             "(.txt or .dat)")
     parser.add_argument("--time", type=float, default=0.0,
                         help="instant of a results file (s; the latest recorded junction row "
                              "at or before it); default 0")
@@ -33,12 +36,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.spice or args.graphml or args.mnns):
         raise InputError("export needs at least one of --spice, --graphml, --mnns")
-    from nwn.engine.output_files import atomic_path, check_distinct, check_output
+    from nwn.app.cli.commands._common import checked_output
+    from nwn.engine.output_files import atomic_path, check_distinct
 
     for option, name in (("--spice", args.spice), ("--graphml", args.graphml),
                          ("--mnns", args.mnns)):
-        if name:
-            check_output(name, None, inputs=(args.source,), force=args.force, option=option)
+        # each output's extension says its format, as for every other output of nwn
+        checked_output(name, option[2:], args, inputs=(args.source,), option=option)
     check_distinct(args.spice, args.graphml, args.mnns)
     path = Path(args.source)
     if path.suffix.lower() in (".h5", ".hdf5"):
