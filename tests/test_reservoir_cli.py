@@ -124,3 +124,29 @@ def test_the_check_scores_the_input_the_run_scores():
     with pytest.raises(InputError) as scored:
         score_task("memory-capacity", u, np.vstack([u, u ** 2]), max_delay=6000)
     assert str(refused.value) == str(scored.value)
+
+
+def test_a_sweep_over_seeds_alone_lists_each_seed_and_their_mean(tmp_path, capsys):
+    # it printed one row labelled "case" / "None"
+    from rc_reservoirs import pad_device
+
+    path = tmp_path / "d.toml"
+    path.write_text(pad_device(model="rate", params="{kd0 = 5.0, kp0 = 0.5}", samples=530))
+    argv = ["reservoir", "sweep", str(path), "--task", "memory-capacity", "--max-delay", "5",
+            "--seeds", "2", "--first-seed", "3", "--serial", "-o", str(tmp_path / "rc.h5"),
+            "-q"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["seed", "memory-capacity"]
+    assert [line.split()[0] for line in lines[1:3]] == ["3", "4"]
+    assert "None" not in "\n".join(lines) and "case" not in lines[0]
+    scores = [float(line.split()[1]) for line in lines[1:3]]
+    assert lines[3].startswith("mean of 2 seeds")
+    mean, std = float(lines[3].split()[4]), float(lines[3].split()[6])
+    assert mean == pytest.approx(sum(scores) / 2, abs=1e-4)
+    assert std == pytest.approx(abs(scores[0] - scores[1]) / 2, abs=1e-4)
+    assert main([*argv, "--json"]) == 0  # the finished file: read back, nothing reruns
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(row["key"], row["value"], row["memory-capacity_n"]) for row in rows] == [
+        ("seed", 3, 1), ("seed", 4, 1)]
+    assert [row["memory-capacity"] for row in rows] == pytest.approx(scores, abs=1e-4)

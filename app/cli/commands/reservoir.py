@@ -247,7 +247,8 @@ def _run_run(args: argparse.Namespace) -> int:
 
 def sweep_summary(result: Any, tasks: list[str]) -> list[dict[str, Any]]:
     """Mean and standard deviation over seeds of each task's score, per value of the first
-    varied key (or per case of a zipped sweep)."""
+    varied key (or per case of a zipped sweep); a sweep over seeds alone, one row per seed
+    (``key`` ``"seed"``: it used to be one row labelled ``case`` / ``None``)."""
     import numpy as np
 
     from nwn.engine.reservoir.sweeps import output_name
@@ -256,14 +257,12 @@ def sweep_summary(result: Any, tasks: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     names = [output_name(t) for t in tasks]
     first = data[names[0]]
-    key_dim = next((d for d in first.dims if d != "seed"), None)
-    labels = data[key_dim].values.tolist() if key_dim is not None else [None]
+    key_dim = next((d for d in first.dims if d != "seed"), "seed")
+    labels = data[key_dim].values.tolist()
     for index, label in enumerate(labels):
         row: dict[str, Any] = {"key": key_dim, "value": label}
         for task, name in zip(tasks, names, strict=True):
-            values = data[name]
-            if key_dim is not None:
-                values = values.isel({key_dim: index})
+            values = data[name].isel({key_dim: index})
             values = np.asarray(values.values, dtype=np.float64).ravel()
             values = values[np.isfinite(values)]
             row[task] = float(values.mean()) if values.size else float("nan")
@@ -271,6 +270,16 @@ def sweep_summary(result: Any, tasks: list[str]) -> list[dict[str, Any]]:
             row[f"{task}_n"] = int(values.size)
         rows.append(row)
     return rows
+
+
+def _mean_std(rows: list[dict[str, Any]], task: str) -> str:
+    """``mean +- std`` of one task's per-seed scores (the seeds that finished)."""
+    import numpy as np
+
+    values = np.array([row[task] for row in rows if row[f"{task}_n"]], dtype=np.float64)
+    if not values.size:
+        return f"{'nan':>18s} +- {'':<7s}"
+    return f"{values.mean():>18.4f} +- {values.std() if values.size > 1 else 0.0:<7.4f}"
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
@@ -306,11 +315,14 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"tasks": tasks, "rows": rows, "failed": len(failures)}))
     else:
-        key = rows[0]["key"] if rows else None
-        print(f"{key or 'case':<24s}" + "".join(f"{t:>29s}" for t in tasks))
+        key = rows[0]["key"] if rows else "seed"
+        print(f"{key:<24s}" + "".join(f"{t:>29s}" for t in tasks))
         for row in rows:
             cells = "".join(f"{row[t]:>18.4f} +- {row[t + '_std']:<7.4f}" for t in tasks)
             print(f"{str(row['value']):<24s}{cells}")
+        if key == "seed" and len(rows) > 1:  # the spread over the seeds, below them
+            cells = "".join(f"{_mean_std(rows, t)}" for t in tasks)
+            print(f"{f'mean of {len(rows)} seeds':<24s}{cells}")
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 1 if failures else 0
