@@ -421,3 +421,75 @@ def test_the_first_state_of_a_run_is_styled_with_its_set_up(qtbot, window, monke
     threads = [thread for thread, style in made if style.snapshot is initial]
     assert threads == ["nwn-background"]
     assert win.canvas.drawn_style.settings.mode == "current"
+
+
+def _path_by_sorting(network, conductance, source, target):
+    """The lowest-resistance path as it was found before the edge pairs were kept: every
+    usable edge sorted by (node pair, resistance) each time, the first of each pair kept."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    start, end = network.terminal(source), network.terminal(target)
+    usable = np.isfinite(conductance) & (conductance > 0)
+    edges = np.flatnonzero(usable)
+    a, b = network.edge_nodes[edges, 0], network.edge_nodes[edges, 1]
+    resistance = 1.0 / conductance[edges]
+    n = network.n_nodes
+    order = np.lexsort((resistance, np.maximum(a, b), np.minimum(a, b)))
+    key = np.minimum(a, b)[order] * n + np.maximum(a, b)[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    keep = order[first]
+    matrix = coo_matrix((resistance[keep], (a[keep], b[keep])), shape=(n, n)).tocsr()
+    _, predecessors = dijkstra(matrix, directed=False, indices=start,
+                               return_predecessors=True)
+    if predecessors[end] < 0:
+        return np.zeros(0, dtype=np.int64)
+    nodes = [int(end)]
+    while nodes[-1] != start:
+        nodes.append(int(predecessors[nodes[-1]]))
+    nodes = np.asarray(nodes[::-1])
+    lo, hi = np.minimum(nodes[:-1], nodes[1:]), np.maximum(nodes[:-1], nodes[1:])
+    return edges[keep[np.searchsorted(key[first], lo * n + hi)]]
+
+
+def test_the_kept_edge_pairs_give_the_same_path_as_sorting_every_time(run):
+    from nwn.app.models.scene import EdgePairs
+
+    _, network, scene, snapshots = run
+    rng = np.random.default_rng(14)
+    base = scene.edge_conductance(snapshots[-1])
+    n_edges = base.size
+    for trial in range(12):
+        conductance = base.copy()
+        if trial % 3 == 1:  # ties everywhere: every junction alike (the path before a run)
+            conductance[network.junction_edge] = 1e-6
+        if trial % 3 == 2:  # few distinct values, some edges unusable
+            conductance = rng.choice([1e-6, 2e-6, 0.0, np.nan, 1e-3], n_edges)
+        for pair in (("left", "right"), ("right", "left")):
+            np.testing.assert_array_equal(
+                lowest_resistance_path(network, conductance, *pair, pairs=scene.edge_pairs),
+                _path_by_sorting(network, conductance, *pair))
+    # parallel edges between the same two nodes: the lightest (first on a tie) is taken
+    pairs = EdgePairs.of(network)
+    assert np.all(np.diff(pairs.key) >= 0)
+    np.testing.assert_array_equal(np.sort(pairs.order), np.arange(n_edges))
+
+
+def test_parallel_edges_keep_the_lightest_as_sorting_did():
+    from nwn.geometry.network import Network
+
+    rng = np.random.default_rng(15)
+    n = 9
+    edges = np.array([(int(i), int(j)) for i, j in rng.integers(0, n, (60, 2)) if i != j]
+                     + [(0, 1), (1, 0), (1, 8), (8, 1)], dtype=np.int64)  # parallel both ways
+    network = Network(mode="jda", n_nodes=n, edge_nodes=edges,
+                      edge_kind=np.zeros(len(edges), np.int8),
+                      edge_conductance=np.ones(len(edges)), junction_edge=np.arange(len(edges)),
+                      edge_junction=np.arange(len(edges)), electrode_names=("a", "b"),
+                      terminal_nodes=np.array([0, 8]), node_position=np.zeros((n, 2)),
+                      node_wire=np.arange(n), component=np.zeros(n, np.int64))
+    for _ in range(30):
+        conductance = rng.choice([1.0, 2.0, 4.0, 0.0, np.nan], len(edges))
+        np.testing.assert_array_equal(lowest_resistance_path(network, conductance, "a", "b"),
+                                      _path_by_sorting(network, conductance, "a", "b"))

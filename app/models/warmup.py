@@ -58,14 +58,17 @@ def warm_kernels(scenario) -> float:
 
 def _warm_styling(simulation) -> None:
     """Style the run's state once in every colour mode, log and linear, with the backbone
-    (the compiled passes of a live frame, :mod:`nwn.app.models.style_kernels`)."""
+    and the lowest-resistance path (the compiled passes of a live frame,
+    :mod:`nwn.app.models.style_kernels`)."""
     from nwn.app.models.palette import COLOR_MODES
     from nwn.app.models.run_style import RunSettings, make_run_style
     from nwn.app.models.scene import NetworkScene
 
     scene = NetworkScene(simulation.network)
     snapshot = simulation.snapshot()
+    names = simulation.network.electrode_names
     for mode in COLOR_MODES:
         for log in (False, True):
-            make_run_style(scene, snapshot, RunSettings(mode=mode, log=log, backbone=0.05),
-                           path=False, histogram=True)
+            make_run_style(scene, snapshot, RunSettings(mode=mode, log=log, backbone=0.05,
+                                                        path_between=tuple(names[:2])),
+                           path=mode == "state", histogram=True)
