@@ -22,7 +22,8 @@ its threads):
 - with ``--steps N``: N solves of drifting conductances with each order's solver,
   interleaved: CPU per solve, CG iterations and factorizations;
 - ``solve_dc`` (construction in minimum-degree order, factorization and solve of one DC
-  operating point) against one plain ``scipy.sparse.linalg.spsolve`` of the same reduced
+  operating point), and the same in the nested-dissection order (what ``solve_dc`` did
+  until 2026-12-02), against one plain ``scipy.sparse.linalg.spsolve`` of the same reduced
   system (assembled beforehand, not counted), and against CHOLMOD (scikit-sparse)
   building the system with scipy from the network and factoring it once, when ``sksparse``
   is importable (skipped with a message otherwise: it needs the SuiteSparse headers to
@@ -109,6 +110,12 @@ def source_current(network, g, x):
     return float(np.sum(sign * edge_g[at] * (voltage[a[at]] - voltage[b[at]])))
 
 
+def solve_dc_nested(network, g):
+    """What ``solve_dc`` did before it ordered by minimum degree: set-up in the default
+    (nested-dissection) order and one solve."""
+    return CircuitSolver(network, SOURCES).solve(g)
+
+
 def cholmod_dc(network, g):
     """Build the reduced system with scipy from the network, factor it once, solve."""
     matrix, rhs = plain_system(network, g, 1.0)
@@ -187,7 +194,7 @@ def run_size(n_wires: int, repeats: int, names, steps: int, with_spsolve: bool) 
     builds = {k: [] for k in fns}
     orders = {k: [] for k in fns}
     parts = []
-    dc_cpu, sp_cpu, chol = [], [], []
+    dc_cpu, dc_nested_cpu, sp_cpu, chol = [], [], [], []
     solvers = {k: build(network, fn) for k, fn in fns.items()}  # (and compile the kernels)
     # the order's inputs as the solver passes them
     free = np.sort(solvers[names[0]]._system.free_node)
@@ -206,6 +213,7 @@ def run_size(n_wires: int, repeats: int, names, steps: int, with_spsolve: bool) 
         parts.append(split)
         _, c, dc_sol = cpu_timed(solve_dc, network, g, SOURCES)
         dc_cpu.append(c)
+        dc_nested_cpu.append(cpu_timed(solve_dc_nested, network, g)[1])
         if with_spsolve:
             _, c, x_sp = cpu_timed(spsolve, matrix, rhs)
             sp_cpu.append(c)
@@ -226,9 +234,11 @@ def run_size(n_wires: int, repeats: int, names, steps: int, with_spsolve: bool) 
           f"{spread(parts[:, 1])}  postorder {spread(parts[:, 2])}")
     if steps:
         run_steps(network, solvers, g, steps)
-    line = f"  solve_dc CPU {spread(dc_cpu)}"
+    line = (f"  solve_dc CPU {spread(dc_cpu, 4)} (in nested-dissection order "
+            f"{spread(dc_nested_cpu, 4)}, ratio "
+            f"{np.median(dc_cpu) / np.median(dc_nested_cpu):.2f})")
     if with_spsolve:
-        line += (f" | spsolve CPU {spread(sp_cpu)} (all its threads)  ratio "
+        line += (f" | spsolve CPU {spread(sp_cpu, 4)} (all its threads)  ratio "
                  f"{np.median(dc_cpu) / np.median(sp_cpu):.2f} "
                  f"({min(a / b for a, b in zip(dc_cpu, sp_cpu, strict=True)):.2f}-"
                  f"{max(a / b for a, b in zip(dc_cpu, sp_cpu, strict=True)):.2f} per repeat)")
