@@ -6,8 +6,7 @@ The unknowns are the solved nodes that are not ideal-source terminals
 (both triangles, diagonal included, columns ascending) is built once, together with an
 edge -> matrix-entry map: for every edge of the network, the positions of the diagonal
 and off-diagonal entries its conductance adds to (the kernels of
-:mod:`nwn.engine.solver_edge_maps`, the part that needs no order run while METIS computes
-it). Each step a numba kernel then rewrites
+:mod:`nwn.engine.solver_edge_maps`). Each step a numba kernel then rewrites
 the values and the right-hand side in place (:meth:`ReducedSystem.assemble`), and another
 maps the solution back to node voltages, edge currents and terminal currents
 (:meth:`ReducedSystem.scatter`).
@@ -34,11 +33,6 @@ __all__ = ["ROUNDING_EPS", "ReducedSystem"]
 #: A small multiple (16) of float64's machine epsilon: the relative rounding of a Kirchhoff
 #: residual or a terminal sum of a dozen terms.
 ROUNDING_EPS = 16.0 * float(np.finfo(np.float64).eps)
-
-#: Edges from which the fill-reducing order is computed on a worker thread while the edges'
-#: roles are found on the calling one: below this the thread's start (~0.1 ms) costs more
-#: than the overlap saves. Either way the arrays are the same.
-OVERLAP_MIN_EDGES = 20_000
 
 
 class ReducedSystem:
@@ -110,25 +104,17 @@ class ReducedSystem:
         node_dirichlet = topology.node_dirichlet
         terminal_nodes = topology.terminal_nodes
 
-        # the unknowns: solved nodes that are not ideal-source terminals, numbered in a
-        # fill-reducing order; METIS releases the GIL, so the edges' roles, which depend only
-        # on which nodes are unknowns, are found meanwhile on this thread (one worker, joined
-        # here; an error in either is raised here)
+        # the unknowns: solved nodes that are not ideal-source terminals, in a fill-reducing
+        # order. The edges' roles need only which nodes they are, but finding them while METIS
+        # ran on a worker thread saved nothing measurable (their kernel takes ~0.12 s beside
+        # ~10 s of METIS at a million wires) and kept ~0.05-0.1 GB more resident (probably
+        # the worker's freed memory left in its own malloc arena), so it is not done.
         free_natural = np.flatnonzero(node_solved & ~node_dirichlet)
         n_free = free_natural.size
         order_of = minimum_degree_order if ordering == MINIMUM_DEGREE else fill_reducing_order
-        if n_edges >= OVERLAP_MIN_EDGES:
-            from concurrent.futures import ThreadPoolExecutor  # here: a small run needs none
-
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nwn-order") as pool:
-                order = pool.submit(order_of, free_natural, n_nodes, edge_nodes)
-                roles = edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
-                                   terminal_nodes)
-                order = order.result()
-        else:
-            order = order_of(free_natural, n_nodes, edge_nodes)
-            roles = edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
-                               terminal_nodes)
+        order = order_of(free_natural, n_nodes, edge_nodes)
+        roles = edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
+                           terminal_nodes)
         free_node = free_natural[order]
         # the CSR pattern (symmetric, sorted, diagonal included) and edge -> matrix entries
         maps = order_maps(edge_nodes, free_node, n_nodes, node_dirichlet, roles.contact_edge)

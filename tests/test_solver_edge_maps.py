@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from test_solver import random_network
 
-from nwn.engine import solver_assembly
 from nwn.engine import solver_kernels as _k
 from nwn.engine.solver_assembly import ReducedSystem
 from nwn.engine.solver_edge_maps import edge_roles, order_maps
@@ -188,11 +187,8 @@ FILM_SOURCES = (Source("voltage", 1.0), Source("voltage", 0.5, series_resistance
                 Source("ground"), Source("current", 1e-3), Source("floating"))
 
 
-@pytest.mark.parametrize("overlap", [True, False])
 @pytest.mark.parametrize("seed", range(8))
-def test_film_maps_equal_the_numpy_formulation(seed, overlap, monkeypatch):
-    # with the order on a worker thread (as from OVERLAP_MIN_EDGES edges on) and without
-    monkeypatch.setattr(solver_assembly, "OVERLAP_MIN_EDGES", 0 if overlap else 10**12)
+def test_film_maps_equal_the_numpy_formulation(seed):
     network = film_network(seed)
     system, reference = check_against_reference(network, FILM_SOURCES)
     # the cases are there: unsolved clusters, self-loops, shared entries, KCL contacts,
@@ -254,14 +250,3 @@ def test_kernels_refuse_mismatched_shapes():
         order_maps(np.zeros((3, 2), dtype=np.int64), np.zeros(0), 4,
                    np.ones(3, dtype=bool), np.zeros(0))
 
-
-def test_an_error_of_the_order_on_its_thread_is_raised_by_the_set_up(monkeypatch):
-    def failing_order(*args):
-        raise RuntimeError("METIS_NodeND failed on a graph of 3 vertices: METIS_ERROR")
-
-    monkeypatch.setattr(solver_assembly, "OVERLAP_MIN_EDGES", 0)
-    monkeypatch.setattr(solver_assembly, "fill_reducing_order", failing_order)
-    network = film_network(1)
-    topology = find_topology(network, FILM_SOURCES)
-    with pytest.raises(RuntimeError, match="METIS_NodeND failed"):
-        ReducedSystem(network, topology)
