@@ -6,8 +6,9 @@ Laplacian over the free nodes (:func:`nwn.engine.solver_ordering._free_graph`), 
 nested dissection with the fixed seed, then the elimination-tree postorder.
 
 Each option set of ``OPTION_SETS`` is handed to METIS on top of the defaults and the seed
-(the indices are pymetis's ``OptionKey``, which mirrors the ``metis.h`` its library was built
-with); the sets run interleaved, ``--repeats`` times, on the same graph in the same process.
+(through the engine's ctypes call; the indices are pymetis's ``OptionKey``, which mirrors the
+``metis.h`` its library was built with); the sets run interleaved, ``--repeats`` times, on
+the same graph in the same process.
 Printed per size and set:
 
 - METIS's CPU seconds, median (range), and the ratio of medians to the default's;
@@ -23,7 +24,7 @@ Printed per size and set:
 Usage::
 
     python benchmarks/bench_order_options.py [--sizes 10000 100000] [--repeats 3]
-        [--sets default niter1 ...]
+        [--seeds 1 2 3] [--sets default niter1 ...]
 
 (``--sizes 1000000`` takes about a minute per set and several GB of memory.)
 """
@@ -40,9 +41,8 @@ from bench_solver import jda_network
 from nwn.engine import supernodal
 from nwn.engine.solver import CircuitSolver
 from nwn.engine.solver_ordering import (
-    METIS_SEED,
     _free_graph,
-    _metis_entry_points,
+    _nested_dissection,
     symmetric_pattern,
 )
 
@@ -68,38 +68,16 @@ OPTION_SETS = {
     "niter1+rtype2": {"NITER": 1, "RTYPE": 2},
     "niter2+rtype2": {"NITER": 2, "RTYPE": 2},
     "niter2+no2hop+compress0": {"NITER": 2, "NO2HOP": 1, "COMPRESS": 0},
+    "niter1+compress0": {"NITER": 1, "COMPRESS": 0},
+    "niter1+ufactor400": {"NITER": 1, "UFACTOR": 400},
+    "niter1+compress0+ufactor300": {"NITER": 1, "COMPRESS": 0, "UFACTOR": 300},
+    "niter1+no2hop+compress0": {"NITER": 1, "NO2HOP": 1, "COMPRESS": 0},
 }
 
 
 def metis_order(indptr, indices, options):
     """METIS_NodeND's permutation (``perm``) of a graph with ``options`` over the defaults."""
-    import pymetis
-
-    set_defaults, node_nd, width, seed_key = _metis_entry_points()
-    pointer = node_nd.argtypes[0]
-    xadj = np.ascontiguousarray(indptr, dtype=width)
-    adjncy = np.ascontiguousarray(indices, dtype=width)
-    opts = np.empty(40, dtype=width)
-    set_defaults(opts.ctypes.data_as(pointer))
-    opts[seed_key] = METIS_SEED
-    for key, value in options.items():
-        opts[int(getattr(pymetis.OptionKey, key))] = value
-    n = xadj.size - 1
-    perm = np.empty(n, dtype=width)
-    iperm = np.empty(n, dtype=width)
-    status = node_nd(ctypes_int(pointer, n), xadj.ctypes.data_as(pointer),
-                     adjncy.ctypes.data_as(pointer), None, opts.ctypes.data_as(pointer),
-                     perm.ctypes.data_as(pointer), iperm.ctypes.data_as(pointer))
-    if status != 1:
-        raise RuntimeError(f"METIS_NodeND returned {status} with {options}")
-    return perm.astype(np.int64)
-
-
-def ctypes_int(pointer, value):
-    """A pointer to one idx_t holding ``value``."""
-    import ctypes
-
-    return ctypes.byref(pointer._type_(value))
+    return _nested_dissection(indptr, indices, options)
 
 
 def factor_of(indptr, indices, order):
@@ -121,8 +99,8 @@ def spread(values) -> str:
     return f"{np.median(v):.3f} ({v.min():.3f}-{v.max():.3f})"
 
 
-def run_size(n_wires: int, repeats: int, names) -> None:
-    network, _ = jda_network(n_wires, seed=n_wires)
+def run_size(n_wires: int, repeats: int, names, seed: int) -> None:
+    network, _ = jda_network(n_wires, seed=seed)
     CircuitSolver(network, SOURCES)  # compile / load the kernels at this size's types
     _, build_cpu, solver = cpu_timed(CircuitSolver, network, SOURCES)
     free = np.sort(solver._system.free_node)
@@ -146,7 +124,7 @@ def run_size(n_wires: int, repeats: int, names) -> None:
     if base == "default" and fill[base][0] != nnz_engine:
         raise AssertionError(f"nnz(L) {fill[base][0]} is not the solver's {nnz_engine}")
     t_base = np.median(cpu[base])
-    print(f"{n_wires:>8} wires {free.size:>8} unknowns: CircuitSolver build CPU "
+    print(f"{n_wires:>8} wires (seed {seed}) {free.size:>8} unknowns: CircuitSolver build CPU "
           f"{build_cpu:.3f} s, METIS ({base}) {t_base:.3f} s = {t_base / build_cpu:.0%} of "
           f"it (CPU s, median (range) of {repeats}; ratios to {base})")
     for k in names:
@@ -161,12 +139,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="network seeds per size (default: the wire count, as "
+                             "bench_setup.py); fill ratios vary by a few %% between them")
     parser.add_argument("--sets", nargs="+", default=list(OPTION_SETS),
                         choices=list(OPTION_SETS), help="option sets; ratios are to the first")
     opts = parser.parse_args()
     t0 = time.perf_counter()
     for n in opts.sizes:
-        run_size(n, opts.repeats, opts.sets)
+        for seed in opts.seeds or [n]:
+            run_size(n, opts.repeats, opts.sets, seed)
     print(f"({time.perf_counter() - t0:.0f} s)")
 
 

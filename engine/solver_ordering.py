@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+from collections.abc import Mapping
 
 import numba
 import numpy as np
@@ -88,7 +89,8 @@ def _metis_entry_points():
     return set_defaults, node_nd, width, int(pymetis.OptionKey.SEED)
 
 
-def _nested_dissection(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+def _nested_dissection(indptr: np.ndarray, indices: np.ndarray,
+                       options: Mapping[str, int] | None = None) -> np.ndarray:
     """METIS's nested-dissection permutation of a graph, computed without holding the GIL.
 
     Parameters
@@ -96,12 +98,16 @@ def _nested_dissection(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     indptr : ndarray, shape (n + 1,), int
     indices : ndarray, int
         The graph's adjacency (CSR, symmetric, no diagonal).
+    options : mapping of str to int, optional
+        METIS options by ``pymetis.OptionKey`` name, set over the defaults and the seed
+        (the solver uses none; ``benchmarks/bench_order_options.py`` measures them).
 
     Returns
     -------
     ndarray, shape (n,), int64
         ``perm[k]``: the vertex placed at position k (METIS's ``perm``), the same as
-        ``pymetis.nested_dissection(..., options=Options(seed=METIS_SEED))[0]``.
+        ``pymetis.nested_dissection(..., options=Options(seed=METIS_SEED, **options))[0]``
+        (option names in lower case).
 
     Raises
     ------
@@ -116,23 +122,28 @@ def _nested_dissection(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     # to a 64-bit METIS cost ~40 ms of 0.7 s at 100,000 wires converted one by one)
     xadj = np.ascontiguousarray(indptr, dtype=width)
     adjncy = np.ascontiguousarray(indices, dtype=width)
+    options = {} if options is None else options
     if entry is None:
         order, _ = pymetis.nested_dissection(
             adjacency=pymetis.CSRAdjacency(xadj, adjncy),
-            options=pymetis.Options(seed=METIS_SEED))
+            options=pymetis.Options(seed=METIS_SEED,
+                                    **{k.lower(): v for k, v in options.items()}))
         return np.asarray(order, dtype=np.int64)
     set_defaults, node_nd, width, seed_key = entry
     n = xadj.size - 1
-    # what pymetis's nested_dissection hands METIS: the defaults, then only the seed
-    options = np.empty(_METIS_NOPTIONS, dtype=width)
+    # what pymetis's nested_dissection hands METIS: the defaults, then the seed and the
+    # options asked for
+    values = np.empty(_METIS_NOPTIONS, dtype=width)
     pointer = node_nd.argtypes[0]
-    set_defaults(options.ctypes.data_as(pointer))
-    options[seed_key] = METIS_SEED
+    set_defaults(values.ctypes.data_as(pointer))
+    values[seed_key] = METIS_SEED
+    for key, value in options.items():
+        values[int(getattr(pymetis.OptionKey, key))] = value
     nvtxs = pointer._type_(n)
     perm = np.empty(n, dtype=width)
     iperm = np.empty(n, dtype=width)
     status = node_nd(ctypes.byref(nvtxs), xadj.ctypes.data_as(pointer),
-                     adjncy.ctypes.data_as(pointer), None, options.ctypes.data_as(pointer),
+                     adjncy.ctypes.data_as(pointer), None, values.ctypes.data_as(pointer),
                      perm.ctypes.data_as(pointer), iperm.ctypes.data_as(pointer))
     if status != _METIS_OK:
         raise RuntimeError(f"METIS_NodeND failed on a graph of {n} vertices: "

@@ -103,14 +103,14 @@ def geometric_graph(n, radius, seed):
     return symmetric_pattern(pairs[:, 0], pairs[:, 1], n, diagonal=False)
 
 
-def pymetis_order(indptr, indices):
+def pymetis_order(indptr, indices, **options):
     import pymetis
 
     from nwn.engine.solver_ordering import METIS_SEED
     width = pymetis.zero_copy_dtype()
     order, _ = pymetis.nested_dissection(
         adjacency=pymetis.CSRAdjacency(indptr.astype(width), indices.astype(width)),
-        options=pymetis.Options(seed=METIS_SEED))
+        options=pymetis.Options(seed=METIS_SEED, **options))
     return np.asarray(order, dtype=np.int64)
 
 
@@ -157,6 +157,22 @@ def test_ctypes_nested_dissection_is_pymetis_permutation_exactly():
         assert mine.dtype == np.int64
         np.testing.assert_array_equal(mine, pymetis_order(indptr, indices))
     assert any(np.any(np.diff(indptr) == 0) for indptr, _ in graphs)  # isolated nodes seen
+
+
+def test_ctypes_nested_dissection_options_are_pymetis_options():
+    # each option lands in its own slot of METIS's options array: the order is pymetis's
+    # with the same options, and each set changes the order of this graph (so a slot
+    # ignored or misplaced would show)
+    from nwn.engine.solver_ordering import _nested_dissection
+    indptr, indices = geometric_graph(3000, 0.035, 7)
+    default = _nested_dissection(indptr, indices)
+    for options in ({"NITER": 1}, {"RTYPE": 2}, {"NITER": 1, "NO2HOP": 1, "COMPRESS": 0},
+                    {"UFACTOR": 400}):
+        mine = _nested_dissection(indptr, indices, options)
+        np.testing.assert_array_equal(
+            mine, pymetis_order(indptr, indices, **{k.lower(): v for k, v in options.items()}))
+        assert not np.array_equal(mine, default)
+    np.testing.assert_array_equal(_nested_dissection(indptr, indices, {}), default)
 
 
 def test_metis_error_is_a_clear_runtime_error():
