@@ -1,9 +1,11 @@
 """METIS_NodeND's options: its time against the default's, next to the factor each order gives.
 
 Workload: the JDA networks of ``bench_setup.py`` (``bench_solver.jda_network``, seeded with
-the wire count), ordered as ``CircuitSolver`` orders them: the graph of the reduced
-Laplacian over the free nodes (:func:`nwn.engine.solver_ordering._free_graph`), METIS's
-nested dissection with the fixed seed, then the elimination-tree postorder.
+the wire count or ``--seeds``), or with ``--film`` the whole_device preset's film at the same
+density (``bench_whole_device.py``'s scaling), ordered as ``CircuitSolver`` orders them: the
+graph of the reduced Laplacian over the free nodes
+(:func:`nwn.engine.solver_ordering._free_graph`), METIS's nested dissection with the fixed
+seed, then the elimination-tree postorder.
 
 Each option set of ``OPTION_SETS`` is handed to METIS on top of the defaults and the seed
 (through the engine's ctypes call; the indices are pymetis's ``OptionKey``, which mirrors the
@@ -24,7 +26,7 @@ Printed per size and set:
 Usage::
 
     python benchmarks/bench_order_options.py [--sizes 10000 100000] [--repeats 3]
-        [--seeds 1 2 3] [--sets default niter1 ...]
+        [--seeds 1 2 3 | --film] [--sets default niter1 ...]
 
 (``--sizes 1000000`` takes about a minute per set and several GB of memory.)
 """
@@ -43,6 +45,7 @@ from nwn.engine.solver import CircuitSolver
 from nwn.engine.solver_ordering import (
     _free_graph,
     _nested_dissection,
+    metis_options,
     symmetric_pattern,
 )
 
@@ -99,10 +102,33 @@ def spread(values) -> str:
     return f"{np.median(v):.3f} ({v.min():.3f}-{v.max():.3f})"
 
 
-def run_size(n_wires: int, repeats: int, names, seed: int) -> None:
-    network, _ = jda_network(n_wires, seed=seed)
-    CircuitSolver(network, SOURCES)  # compile / load the kernels at this size's types
-    _, build_cpu, solver = cpu_timed(CircuitSolver, network, SOURCES)
+def film_network(n_wires: int):
+    """The ``whole_device`` preset's film scaled to ``n_wires`` (as ``bench_whole_device.py``
+    builds it), and sources on its first two electrodes."""
+    from bench_whole_device import scaled_scenario
+
+    from nwn.engine.build import deposit_wires
+    from nwn.engine.scenario import parse_scenario
+    from nwn.geometry import Electrode, build_network, find_junctions
+
+    scenario = parse_scenario(scaled_scenario(n_wires))
+    wires = deposit_wires(scenario)
+    electrodes = [Electrode(e.name, e.geometry()) for e in scenario.electrodes]
+    spec = scenario.network
+    network = build_network(wires, find_junctions(wires), electrodes, mode=spec.mode,
+                            wire_resistivity=spec.wire_resistivity,
+                            contact_resistance=spec.contact_resistance)
+    return network, {electrodes[0].name: ("voltage", 1.0), electrodes[1].name: ("ground",)}
+
+
+def run_size(n_wires: int, repeats: int, names, seed: int | None) -> None:
+    """One network: the JDA network of ``seed``, or with None the whole_device film."""
+    if seed is None:
+        network, sources = film_network(n_wires)
+    else:
+        network, sources = jda_network(n_wires, seed=seed)[0], SOURCES
+    CircuitSolver(network, sources)  # compile / load the kernels at this size's types
+    _, build_cpu, solver = cpu_timed(CircuitSolver, network, sources)
     free = np.sort(solver._system.free_node)
     nnz_engine = solver.nnz_factor
     del solver
@@ -121,10 +147,13 @@ def run_size(n_wires: int, repeats: int, names, seed: int) -> None:
                 same[k] = False
     fill = {k: factor_of(indptr, indices, first[k]) for k in names}
     base = names[0]
-    if base == "default" and fill[base][0] != nnz_engine:
-        raise AssertionError(f"nnz(L) {fill[base][0]} is not the solver's {nnz_engine}")
+    # the set the solver itself uses at this size, if measured, gives the solver's factor
+    for k in names:
+        if OPTION_SETS[k] == metis_options(free.size) and fill[k][0] != nnz_engine:
+            raise AssertionError(f"nnz(L) {fill[k][0]} of {k} is not the solver's {nnz_engine}")
     t_base = np.median(cpu[base])
-    print(f"{n_wires:>8} wires (seed {seed}) {free.size:>8} unknowns: CircuitSolver build CPU "
+    label = "whole_device film" if seed is None else f"JDA seed {seed}"
+    print(f"{n_wires:>8} wires ({label}) {free.size:>8} unknowns: CircuitSolver build CPU "
           f"{build_cpu:.3f} s, METIS ({base}) {t_base:.3f} s = {t_base / build_cpu:.0%} of "
           f"it (CPU s, median (range) of {repeats}; ratios to {base})")
     for k in names:
@@ -142,12 +171,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="network seeds per size (default: the wire count, as "
                              "bench_setup.py); fill ratios vary by a few %% between them")
+    parser.add_argument("--film", action="store_true",
+                        help="the whole_device preset's film at each size instead of the JDA "
+                             "networks (its own deposition seed; --seeds is ignored)")
     parser.add_argument("--sets", nargs="+", default=list(OPTION_SETS),
                         choices=list(OPTION_SETS), help="option sets; ratios are to the first")
     opts = parser.parse_args()
     t0 = time.perf_counter()
     for n in opts.sizes:
-        for seed in opts.seeds or [n]:
+        for seed in [None] if opts.film else opts.seeds or [n]:
             run_size(n, opts.repeats, opts.sets, seed)
     print(f"({time.perf_counter() - t0:.0f} s)")
 

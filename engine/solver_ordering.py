@@ -15,6 +15,10 @@ decides: there the unknowns are numbered by METIS's multiple minimum degree
 (:func:`minimum_degree_order`, the routine METIS orders its smallest subgraphs with), a
 fifth to a quarter of nested dissection's time for a factor of about the same size.
 
+From :data:`METIS_QUICK_MIN_NODES` unknowns on, METIS refines each level's separator once
+instead of ten times (:data:`METIS_QUICK_OPTIONS`): 0.80-0.86x its time from 100,000 to a
+million wires, for a factor as large on average (0.7 % more entries).
+
 METIS seeds its own random generator with a fixed value and runs sequentially, so the order,
 and with it every result of the solver, is the same from run to run and whatever the number
 of threads.
@@ -35,8 +39,9 @@ import numpy as np
 
 from nwn.engine import supernodal
 
-__all__ = ["MINIMUM_DEGREE", "NESTED_DISSECTION", "ORDERINGS", "entry_positions",
-           "fill_reducing_order", "minimum_degree_order", "pattern_and_positions",
+__all__ = ["METIS_QUICK_MIN_NODES", "METIS_QUICK_OPTIONS", "MINIMUM_DEGREE",
+           "NESTED_DISSECTION", "ORDERINGS", "entry_positions", "fill_reducing_order",
+           "metis_options", "minimum_degree_order", "pattern_and_positions",
            "symmetric_pattern"]
 
 #: The fill-reducing orders a solver can be built with: METIS's nested dissection (the
@@ -49,6 +54,27 @@ ORDERINGS = (NESTED_DISSECTION, MINIMUM_DEGREE)
 #: METIS's random seed (it perturbs matchings during coarsening): fixed so that the order is
 #: reproducible; any fixed value would do.
 METIS_SEED = 12345
+
+#: Graphs of at least this many vertices are ordered with :data:`METIS_QUICK_OPTIONS`,
+#: smaller ones with METIS's defaults, so that every network of the test suite (up to 20,000
+#: nodes; every pinned result) keeps its order. METIS is 60-80 % of ``CircuitSolver``'s build
+#: from 2,000 wires up, but below 50,000 the options save under 0.04 s for a fill that is
+#: clearly larger (``benchmarks/bench_order_options.py``, 3 JDA networks per size: multiply-
+#: adds 1.04-1.12x and triangular-solve work 1.02-1.04x at 10,000 wires, 0.96-1.05x and
+#: 0.99-1.02x at 30,000, for 0.76-0.81x METIS's time).
+METIS_QUICK_MIN_NODES = 50_000
+
+#: The METIS options (``pymetis.OptionKey`` names, over the defaults and the seed) of graphs
+#: of :data:`METIS_QUICK_MIN_NODES` vertices or more: one refinement pass per level instead
+#: of ten (NITER), no 2-hop matching where coarsening stalls (NO2HOP), no search for vertices
+#: of identical adjacency, which wire networks do not have (COMPRESS). Measured with
+#: ``benchmarks/bench_order_options.py`` (2026-12-02, load 4-9, 2 repeats each) on 9 networks
+#: of 100,000 / 300,000 / 1,000,000 wires (JDA networks of 5 seeds, the whole_device film):
+#: METIS in 0.80-0.86x the defaults' time (1.5-1.9 s less at a million wires), for nnz(L)
+#: 0.992-1.037x (mean 1.007), multiply-adds 0.950-1.101x (mean 1.001) and supernodal panel
+#: entries, what each triangular solve reads, 0.992-1.033x (mean 1.006) of the defaults'
+#: order: the fill moves by as much either way from one network to the next.
+METIS_QUICK_OPTIONS = {"NITER": 1, "NO2HOP": 1, "COMPRESS": 0}
 
 
 #: METIS's return codes (metis.h): METIS_OK and the errors it names.
@@ -89,6 +115,14 @@ def _metis_entry_points():
     return set_defaults, node_nd, width, int(pymetis.OptionKey.SEED)
 
 
+def metis_options(n: int) -> dict[str, int]:
+    """METIS's options, over its defaults and the seed, for a graph of ``n`` vertices.
+
+    :data:`METIS_QUICK_OPTIONS` from :data:`METIS_QUICK_MIN_NODES` vertices on, none below.
+    """
+    return dict(METIS_QUICK_OPTIONS) if n >= METIS_QUICK_MIN_NODES else {}
+
+
 def _nested_dissection(indptr: np.ndarray, indices: np.ndarray,
                        options: Mapping[str, int] | None = None) -> np.ndarray:
     """METIS's nested-dissection permutation of a graph, computed without holding the GIL.
@@ -100,7 +134,7 @@ def _nested_dissection(indptr: np.ndarray, indices: np.ndarray,
         The graph's adjacency (CSR, symmetric, no diagonal).
     options : mapping of str to int, optional
         METIS options by ``pymetis.OptionKey`` name, set over the defaults and the seed
-        (the solver uses none; ``benchmarks/bench_order_options.py`` measures them).
+        ({}: the defaults); None: :func:`metis_options` of the graph's size.
 
     Returns
     -------
@@ -122,7 +156,8 @@ def _nested_dissection(indptr: np.ndarray, indices: np.ndarray,
     # to a 64-bit METIS cost ~40 ms of 0.7 s at 100,000 wires converted one by one)
     xadj = np.ascontiguousarray(indptr, dtype=width)
     adjncy = np.ascontiguousarray(indices, dtype=width)
-    options = {} if options is None else options
+    if options is None:
+        options = metis_options(xadj.size - 1)
     if entry is None:
         order, _ = pymetis.nested_dissection(
             adjacency=pymetis.CSRAdjacency(xadj, adjncy),
@@ -446,6 +481,9 @@ def _free_graph(free_natural: np.ndarray, n_nodes: int, edge_nodes: np.ndarray
 def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
                         edge_nodes: np.ndarray) -> np.ndarray:
     """Nested-dissection order of the free nodes (METIS on the graph), then postordered.
+
+    METIS runs with :func:`metis_options` of the number of free nodes: its defaults below
+    :data:`METIS_QUICK_MIN_NODES`.
 
     Parameters
     ----------
