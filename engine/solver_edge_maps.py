@@ -7,9 +7,9 @@ Kirchhoff's law at their wire node and which edges meet there, which edges touch
 (:func:`edge_roles`); and, in the fill-reducing order, each node's unknown, each edge's rows
 and matrix-entry positions, and the off-diagonal entries that more than one edge fills
 (:func:`order_maps`). Each is one numba kernel of a few passes over the edges; the numpy
-formulation they replace made about forty passes over arrays of 10^7 entries (1.4-2.2 s at
-a million wires, ``tests/test_solver_edge_maps.py`` keeps it as the reference they must equal
-bit for bit).
+formulation they replace made about forty passes over arrays of 10^7 entries (1.7-2.6 s at
+a million wires against 0.94-0.99 s, ``benchmarks/bench_edge_maps.py``;
+``tests/test_solver_edge_maps.py`` keeps it as the reference they must equal bit for bit).
 
 The split follows what each needs: :func:`edge_roles` depends only on *which* nodes are
 unknowns, not on their order; :func:`order_maps` needs the order. Both release the GIL
