@@ -121,6 +121,58 @@ def test_a_sweep_runs_in_the_background_and_draws_the_plot_figure(qtbot, tmp_pat
     assert panel.output_path() == tmp_path / "sweep-2.h5"
 
 
+def test_the_sweep_runs_in_a_child_process_not_the_studios(qtbot, tmp_path, monkeypatch):
+    # In a thread of the studio, the sweep's imports (distributed, xarray), its scheduler and
+    # its file writes held the interpreter lock in 0.4-2.2 s stretches on a loaded machine:
+    # the GUI thread's event-loop gaps. Nothing of it may run in this process.
+    import nwn.engine.sweep
+    import nwn.engine.sweep.runner
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("run_sweep ran in the studio's process")
+
+    monkeypatch.setattr(nwn.engine.sweep, "run_sweep", not_here)
+    monkeypatch.setattr(nwn.engine.sweep.runner, "run_sweep", not_here)
+    panel = _panel(qtbot, tmp_path)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.state != "running", timeout=120_000)
+    assert panel.state == "done", panel.status.text()
+    assert panel.counts == (2, 2, 0, 0) and panel.save_figure_button.isEnabled()
+
+
+def test_the_background_task_runs_lowered_and_is_not_busy_once_it_reported_its_end(qtbot):
+    # busy was the thread's liveness: the thread is still returning after its last signal,
+    # so a Run right after a cancel was refused ("already running") and the cancel test
+    # failed now and then. And the work (with what it starts) runs below the GUI thread.
+    import threading
+
+    from PySide6 import QtWidgets
+
+    from nwn.app.models.thread_priority import WORKER_NICE
+    from nwn.app.widgets.panels.background_task import PanelTask
+
+    buttons = [QtWidgets.QPushButton(), QtWidgets.QPushButton()]
+    bar = QtWidgets.QProgressBar()
+    task = PanelTask(buttons[0], buttons[1], bar)
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    release, seen = threading.Event(), []
+
+    def work():
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        release.wait(30)  # still alive after its end was reported
+
+    task.start(work, "probe")
+    assert task.busy and not buttons[0].isEnabled()
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    if os.uname().sysname == "Linux":
+        assert seen == [min(19, gui + WORKER_NICE)]
+    task.ended("done")
+    assert not task.busy and task._thread.is_alive() and buttons[0].isEnabled()
+    release.set()
+    task.shutdown(10)
+    assert not task._thread.is_alive()
+
+
 def test_cancel_stops_the_sweep_and_leaves_a_readable_resumable_file(qtbot, tmp_path):
     from nwn.engine.sweep import SERIAL, open_sweep, run_sweep
     from nwn.engine.sweep.store import partial_path

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore
 
+# one line per error wherever the window shows one (kept importable from here)
+from nwn.app.models.error_text import error_message
 from nwn.app.models.thread_priority import lower_thread_priority
 from nwn.engine.recording import TraceRecorder
 
@@ -33,14 +35,6 @@ __all__ = ["BackgroundJob", "FrameMaker", "LatestSlot", "LiveTraceRecorder", "Ru
 
 #: frames per second the optional real-time pacing aims at
 PACE_FPS = 30.0
-
-
-def error_message(error: BaseException) -> str:
-    """One line for the user: the message of our input/circuit errors, the type otherwise."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if isinstance(error, ValueError):
-        return text or type(error).__name__
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class LatestSlot:

@@ -3,10 +3,13 @@
 One or two key paths of the scenario (offered from :func:`nwn.app.models.sweep_keys.common_keys`
 or typed) with their values, times a number of seeds, run by
 :func:`nwn.engine.sweep.run_sweep` on a ``LocalCluster`` of the chosen number of worker
-processes. The sweep runs in a Python thread (cluster start-up included), never on the GUI
-thread; progress (done / running / failed) comes back through queued signals, Cancel answers
-the sweep's ``should_stop`` (members in flight are cancelled and stay pending, the cluster is
-closed, the file keeps every finished member and running the same sweep again continues it).
+processes. The sweep runs in a child process (:class:`nwn.app.models.sweep_process.SweepProcess`:
+cluster start-up, the scheduler, the file and reading the figure's numbers back included), so
+none of its Python work shares the studio's interpreter lock; a Python thread of the panel
+waits on the child and forwards its progress (done / running / failed) through queued
+signals. Cancel answers the sweep's ``should_stop`` (members in flight are cancelled and stay
+pending, the cluster is closed, the file keeps every finished member and running the same
+sweep again continues it).
 The figure is :func:`nwn.app.render.sweep_figures.draw_sweep_figure`, the one
 ``nwn plot sweep.h5`` draws.
 """
@@ -19,31 +22,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from nwn.app.models.error_text import error_message
 from nwn.app.models.sweep_keys import common_keys, suggested_values
 from nwn.app.widgets.fields import spin_tooltip
 from nwn.app.widgets.panels.background_task import PanelTask
-from nwn.app.widgets.worker import error_message
 from nwn.geometry.checks import InputError
 
 __all__ = ["SweepPanel"]
 
 _NONE = "(none)"
 _COUNTS = re.compile(r"(\d+)/(\d+) done, (\d+) running, (\d+) failed")
-
-
-def _figure_numbers(path: Path):
-    """``(conductance_summary, n_seeds)`` of a sweep file, or the one-line reason it has
-    none; in the worker thread (opening the file with xarray takes seconds the first time)."""
-    from nwn.engine.sweep import open_sweep
-
-    try:
-        with open_sweep(path) as result:
-            return result.conductance_summary("final"), len(result.definition.seeds)
-    except Exception as error:  # noqa: BLE001 - a figure problem is one line, not a crash
-        return error_message(error)
 
 
 class _KeyRow(QtWidgets.QWidget):
@@ -372,20 +362,21 @@ class SweepPanel(QtWidgets.QWidget):
         cancel = self.background.new_cancel_event()
 
         def work() -> None:
-            from nwn.engine.sweep import run_sweep
+            from nwn.app.models.sweep_process import SweepProcess
 
             try:
-                result = run_sweep(scenario, vary, seeds, workers=workers, output=path,
-                                   progress=lambda f, m: self.progressed.emit(f, m),
-                                   should_stop=cancel.is_set)
-                with result:
-                    complete = not np.any(result.status == "pending")
+                run = SweepProcess(scenario, vary, seeds, workers=workers, output=path)
             except Exception as error:  # noqa: BLE001 - one line in the tab
                 self.failed.emit(error_message(error))
                 return
-            # queued to the GUI thread, which only draws
-            signal = self.finished if complete else self.cancelled
-            signal.emit(str(result.path), _figure_numbers(result.path))
+            # each queued to the GUI thread, which only draws
+            for kind, *rest in run.messages(cancel.is_set):
+                if kind == "progress":
+                    self.progressed.emit(*rest)
+                elif kind == "failed":
+                    self.failed.emit(*rest)
+                else:
+                    (self.finished if kind == "finished" else self.cancelled).emit(*rest)
 
         self._started = time.monotonic()
         self.counts = (0, 0, 0, 0)
