@@ -34,3 +34,46 @@ def test_closing_mid_run_stops_the_worker_cleanly(qtbot, tmp_path):
         step = simulation.step_index
         time.sleep(0.3)
         assert simulation.step_index == step
+
+
+LEAVE_MID_RUN = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6 import QtCore, QtWidgets
+app = QtWidgets.QApplication([])
+from nwn.app.models.document import Document
+from nwn.app.widgets.studio import MainWindow
+
+def wait(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+    return predicate()
+
+settings = QtCore.QSettings(sys.argv[1], QtCore.QSettings.Format.IniFormat)
+window = MainWindow(Document.from_preset("filament_network"), settings=settings)
+window.ask_unsaved = lambda: "discard"
+window.show()
+window.deposit()
+window.finish_deposition()
+assert wait(lambda: not window.depositing, 120)
+window.paced.setChecked(False)
+assert window.run() and wait(lambda: window.controller.busy, 120)
+print("leaving mid-run, the window open", flush=True)
+"""
+
+
+def test_a_script_that_ends_without_closing_the_window_exits_cleanly(tmp_path):
+    # The benchmarks and diagnostics that ended without closing the studio (a SystemExit on
+    # the way, a script that just returns) died at exit: Qt aborts on "QThread: Destroyed
+    # while thread 'nwn-simulation' is still running" (exit code 134).
+    import subprocess
+    import sys
+
+    script = tmp_path / "leave.py"
+    script.write_text(LEAVE_MID_RUN)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "s.ini")],
+                          capture_output=True, text=True, timeout=600)
+    assert "leaving mid-run" in done.stdout, done.stderr
+    assert done.returncode == 0 and "QThread" not in done.stderr, done.stderr[-2000:]

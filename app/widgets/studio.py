@@ -12,7 +12,9 @@ import argparse
 import shutil
 import sys
 import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,6 +98,38 @@ def fitted_geometry(available: QtCore.QRect, geometry: QtCore.QRect, frame: QtCo
     return QtCore.QRect(left, top, width, height)
 
 
+#: every studio window not closed yet (closed at interpreter exit, see _close_at_exit)
+_OPEN_WINDOWS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _close_at_exit() -> None:
+    """Close and delete every studio window still open when the interpreter exits.
+
+    A script or benchmark that ended with the window open (a SystemExit on its way, or one
+    that just returns) left the simulation's QThread running, which Qt aborts on ("QThread:
+    Destroyed while thread 'nwn-simulation' is still running", exit code 134), and the window
+    to PySide's own exit clean-up, which destroys it while the interpreter is half gone: its
+    plots' Python event handlers then crashed (exit code 139). Closing stops every worker
+    (nobody is left to ask about unsaved changes); deleting it now, with the interpreter
+    whole, leaves PySide nothing of it to destroy. It runs when the interpreter starts to
+    shut down, before any ``atexit`` function: after h5py's, closing the run's results file
+    re-registered h5py's type conversions, and HDF5's own exit clean-up then called back into
+    the finished interpreter (exit code 139 again).
+    """
+    import shiboken6
+
+    for window in list(_OPEN_WINDOWS):
+        if not shiboken6.isValid(window):  # its Qt object is gone already, and its workers
+            continue
+        window._exiting = True
+        window.close()
+        shiboken6.delete(window)
+
+
+# threading's exit hooks run as the interpreter begins to shut down, before atexit's
+threading._register_atexit(_close_at_exit)
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """The studio window.
 
@@ -113,6 +147,8 @@ class MainWindow(QtWidgets.QMainWindow):
                  settings: QtCore.QSettings | None = None) -> None:
         super().__init__()
         collect_on_gui_thread()  # the window's workers must never destroy Qt objects
+        self._exiting = False  # closed by _close_at_exit: nothing to ask
+        _OPEN_WINDOWS.add(self)
         self.settings = settings if settings is not None else _settings()
         self.document = document if document is not None else Document()
         self.controller = RunController(self)
@@ -1520,9 +1556,10 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- closing ------------------------------------------------------------------------------
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API
-        if not self.maybe_save():
+        if not self._exiting and not self.maybe_save():
             event.ignore()
             return
+        _OPEN_WINDOWS.discard(self)
         self.frame_timer.stop()
         self.styler.stop()
         self._stop_film()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -408,6 +409,15 @@ class SimulationWorker(QtCore.QObject):
         self.finished.emit(reason if done else "paused")
 
 
+def _stop_thread(worker: SimulationWorker, thread: QtCore.QThread) -> None:
+    """Stop the worker's run and end its thread, waiting as long as the step it is in takes
+    (the run stops after it): ending the thread is the only way that does not abort."""
+    if worker.simulation is not None:
+        worker.simulation.stop()
+    thread.quit()
+    thread.wait()
+
+
 class RunController(QtCore.QObject):
     """Owns the worker thread and the run state machine (idle/running, pause, step, stop).
 
@@ -440,6 +450,11 @@ class RunController(QtCore.QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.progress.connect(self.progress)
         self.thread.start()
+        # A QThread destroyed while it runs aborts the process (Qt's qFatal): a script that
+        # ended without closing the window (a benchmark's SystemExit, a diagnostic that just
+        # returns) died with "QThread: Destroyed while thread 'nwn-simulation' is still
+        # running". This stops it when the controller goes, or at interpreter exit.
+        self._finalizer = weakref.finalize(self, _stop_thread, self.worker, self.thread)
         self.state = "idle"
         self.simulation = None
         self.duration = 0.0
@@ -520,11 +535,8 @@ class RunController(QtCore.QObject):
         return not self.busy
 
     def shutdown(self) -> None:
-        """Stop any run and join the worker thread (window closing)."""
-        if self.simulation is not None:
-            self.simulation.stop()
-        self.thread.quit()
-        self.thread.wait(10_000)
+        """Stop any run and join the worker thread (window closing, or at exit)."""
+        self._finalizer()
 
     # -- worker replies -----------------------------------------------------------------------
 
