@@ -65,15 +65,16 @@ class Watchdog:
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
         self.last = time.perf_counter()
-        self.gaps: list[tuple[float, float]] = []  # (start, length)
-        self.where: list[tuple[float, float, list[str]]] = []
+        self.last_cpu = time.thread_time()
+        self.gaps: list[tuple[float, float, float]] = []  # (start, length, GUI-thread CPU)
+        self.where: list[tuple[float, float, float, list[str]]] = []
         self._seen: list[str] = []
         self._main = threading.main_thread().ident
         self._stop = False
         self._thread = threading.Thread(target=self._watch, name="watchdog", daemon=True)
 
     def start(self) -> None:
-        self.last = time.perf_counter()
+        self.last, self.last_cpu = time.perf_counter(), time.thread_time()
         self.timer.start()
         self._thread.start()
 
@@ -83,13 +84,16 @@ class Watchdog:
         self._stop = True
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        # The GUI thread's CPU time over a gap tells its own work from waiting (for a core
+        # on a loaded machine, or for the interpreter lock another thread holds).
+        now, cpu = time.perf_counter(), time.thread_time()
         gap = now - self.last
-        self.gaps.append((self.last, gap))
+        self.gaps.append((self.last, gap, cpu - self.last_cpu))
         if gap > self.report_s:
-            self.where.append((self.last, gap, list(dict.fromkeys(self._seen))))
+            self.where.append((self.last, gap, cpu - self.last_cpu,
+                               list(dict.fromkeys(self._seen))))
         self._seen = []
-        self.last = now
+        self.last, self.last_cpu = now, cpu
 
     def _watch(self) -> None:
         while not self._stop:
@@ -105,13 +109,18 @@ class Watchdog:
                 self._seen.append(" < ".join(names))
 
     def longest(self, start: float, end: float) -> float:
-        return max((gap for t, gap in self.gaps if start <= t < end), default=0.0)
+        return max((gap for t, gap, _ in self.gaps if start <= t < end), default=0.0)
+
+    def longest_cpu(self, start: float, end: float) -> float:
+        """The most GUI-thread CPU time between two ticks (s): its own longest stretch of
+        work, whatever the machine's load."""
+        return max((cpu for t, _, cpu in self.gaps if start <= t < end), default=0.0)
 
     def report(self, start: float, end: float, t0: float) -> None:
-        for t, gap, seen in self.where:
+        for t, gap, cpu, seen in self.where:
             if start <= t < end:
-                print(f"    gap {1e3 * gap:5.0f} ms at {t - t0:6.2f} s: "
-                      + (" | ".join(seen[:3]) if seen else "(not caught)"))
+                print(f"    gap {1e3 * gap:5.0f} ms ({1e3 * cpu:4.0f} ms GUI CPU) at "
+                      f"{t - t0:6.2f} s: " + (" | ".join(seen[:3]) if seen else "(not caught)"))
 
 
 def document_for(name: str, wires: int | None):
@@ -275,7 +284,8 @@ def main() -> None:
               f"{1e3 * dog.longest(t_run, t_busy):.0f} ms); {len(frames)} live frames drawn "
               f"in {args.run_s:.0f} s, each (wall/CPU ms of the GUI thread) "
               + ", ".join(f"{1e3 * w:.0f}/{1e3 * c:.0f}" for w, c in frames[:10])
-              + f"; longest GUI gap {1e3 * dog.longest(t_busy, t_end):.0f} ms")
+              + f"; longest GUI gap {1e3 * dog.longest(t_busy, t_end):.0f} ms, most GUI "
+              f"CPU between two ticks {1e3 * dog.longest_cpu(t_busy, t_end):.0f} ms")
         dog.report(t_run, t_end, t0)
         window.stop()
     dog.stop()
