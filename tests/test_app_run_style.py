@@ -262,17 +262,18 @@ def test_a_live_style_made_for_old_settings_is_not_drawn(qtbot, window, monkeypa
     win.paced.setChecked(True)
     win.steps_per_frame.setValue(1)
     # the styler is slow: the colour mode changes while a frame is being styled
-    release, original = threading.Event(), win._make_style
+    release, entered, original = threading.Event(), threading.Event(), win._make_style
 
     def held(request):
+        entered.set()
         release.wait(10)
         return original(request)
 
     monkeypatch.setattr(win.styler, "_make", held)
     assert win.run()
-    qtbot.waitUntil(lambda: win._style_asked > 0, timeout=60_000)
+    qtbot.waitUntil(entered.is_set, timeout=60_000)  # a state-mode frame is being styled
     applied = _record_applied(monkeypatch, win)
-    win.color_mode.setCurrentText("voltage")  # drawn now, on the GUI thread
+    win.color_mode.setCurrentText("voltage")  # styled for it in the styling thread
     release.set()
     qtbot.waitUntil(lambda: sum(busy and s.settings.mode == "voltage" and
                                 any(s is m for t, m in made if t == "nwn-run-style")
@@ -493,3 +494,30 @@ def test_parallel_edges_keep_the_lightest_as_sorting_did():
         conductance = rng.choice([1.0, 2.0, 4.0, 0.0, np.nan], len(edges))
         np.testing.assert_array_equal(lowest_resistance_path(network, conductance, "a", "b"),
                                       _path_by_sorting(network, conductance, "a", "b"))
+
+
+def test_a_view_change_during_a_run_is_styled_in_the_styling_thread(qtbot, window,
+                                                                   monkeypatch):
+    from studio_support import deposit_now
+
+    win = window
+    deposit_now(qtbot, win)
+    win.paced.setChecked(True)
+    win.steps_per_frame.setValue(1)
+    assert win.run()
+    qtbot.waitUntil(lambda: win.canvas.drawn_style is not None and win.controller.busy
+                    and win.canvas.snapshot is not win.controller.history[0], timeout=60_000)
+    made = _record_styles(monkeypatch)
+    win.path_check.setChecked(True)  # the path, and the colours by voltage
+    win.color_mode.setCurrentText("voltage")
+    qtbot.waitUntil(lambda: win.canvas.drawn_style.settings.mode == "voltage"
+                    and win.canvas.drawn_style.settings.path_between is not None,
+                    timeout=30_000)
+    busy = win.controller.busy
+    win.controller.pause()
+    qtbot.waitUntil(lambda: not win.controller.busy, timeout=10_000)
+    assert busy
+    assert made and all(thread == "nwn-run-style" for thread, _ in made[:2])
+    # the path came with the first style of the new settings (not only when next due)
+    style = next(s for _, s in made if s.settings.path_between is not None)
+    assert style.path_edges is not None and style.path_edges.size

@@ -585,14 +585,17 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._redraw()
 
     def set_view(self, mode: str, *, log: bool | None, backbone: float | None,
-                 path: tuple[str, str] | None) -> None:
+                 path: tuple[str, str] | None, redraw: bool = True) -> None:
         """:meth:`set_color_mode`, :meth:`set_backbone` and :meth:`set_path` at once: one
-        redraw instead of three (each restyles every wire and junction)."""
+        redraw instead of three (each restyles every wire and junction). ``redraw`` False
+        only keeps the settings: the caller has the state styled for them elsewhere (a live
+        run's styling thread) and hands the style to :meth:`show_snapshot`."""
         if mode not in COLOR_MODES:
             raise ValueError(f"mode must be one of {', '.join(COLOR_MODES)} (got {mode!r})")
         self.color_mode, self.log_scale = mode, log
         self.backbone_fraction, self.path_between = backbone, path
-        self._redraw()
+        if redraw:
+            self._redraw()
 
     def run_settings(self) -> RunSettings:
         """What a run's state is drawn with now (a :class:`RunStyle` made for other settings

@@ -1383,12 +1383,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self._show_panels(snapshot, histogram=None if style is None
                               else style.state_histogram)
 
-    def _ask_style(self, snapshot, panels: bool) -> None:
+    def _ask_style(self, snapshot, panels: bool, *, path: bool | None = None) -> None:
+        """Have the styler style ``snapshot`` for the canvas's settings now; ``path`` None:
+        the lowest-resistance path too when it is due (:meth:`NetworkView.path_due`)."""
         canvas = self.canvas
         self._style_asked += 1
         self.styler.request((self._style_asked, canvas.scene_data, snapshot,
-                             canvas.run_settings(), canvas.path_due(), canvas.drawn_style,
-                             panels))
+                             canvas.run_settings(), canvas.path_due() if path is None else path,
+                             canvas.drawn_style, panels))
 
     @staticmethod
     def _make_style(request):
@@ -1410,7 +1412,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._style_floor = ticket
         if settings != self.canvas.run_settings():
-            self._ask_style(snapshot, panels)
+            self._ask_style(snapshot, panels, path=True)
             return
         self._show(snapshot, panels=panels, style=style)
 
@@ -1447,10 +1449,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.log_check.setChecked(COLOR_MODES[mode][1])
             self.log_check.blockSignals(False)
         pair = (self.path_a.currentText(), self.path_b.currentText())
-        self.canvas.set_view(mode, log=self.log_check.isChecked(),
-                             backbone=self.backbone_fraction.value()
-                             if self.backbone_check.isChecked() else None,
-                             path=pair if self.path_check.isChecked() and all(pair) else None)
+        # During a run the state shown is styled for the new settings in the styling thread
+        # (a second at a million wires); the colours change when it is ready.
+        canvas = self.canvas
+        live = self.controller.busy and self._live and canvas.snapshot is not None \
+            and canvas.scene_data is not None and self.styler.failed is None
+        canvas.set_view(mode, log=self.log_check.isChecked(),
+                        backbone=self.backbone_fraction.value()
+                        if self.backbone_check.isChecked() else None,
+                        path=pair if self.path_check.isChecked() and all(pair) else None,
+                        redraw=not live)
+        if live:
+            self._ask_style(canvas.snapshot, panels=False, path=True)
 
     def _inspect(self, kind: str, index: int, *, clicked: bool) -> None:
         network = self.canvas.network
