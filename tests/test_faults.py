@@ -110,7 +110,7 @@ def test_writers_on_a_full_disk_say_so_and_leave_nothing(results, small_disk, ca
             pass
     for argv in (["plot", str(results), "-o", str(small_disk / "p.png")],
                  ["plot", str(results), "-o", str(small_disk / "p.svg")],
-                 ["fit", str(results), "-o", str(small_disk / "fit"), "--no-figures"]):
+                 ["fit", str(results), "-o", str(small_disk / "fit"), "--no-figures", "-q"]):
         line = one_line(capsys, argv, 1)
         assert "disk full writing" in line and "part" not in line
     assert not (small_disk / "p.png").exists() and not (small_disk / "p.svg").exists()
@@ -125,7 +125,7 @@ def test_read_only_folders_are_named(results, read_only, capsys):
                  ["plot", str(results), "-o", str(results.with_name("p.png")), "--force",
                   "--csv", str(read_only / "t.csv")],
                  ["movie", str(results), "-o", str(read_only / "m.gif"), "-q"],
-                 ["fit", str(results), "-o", str(read_only / "fit")],
+                 ["fit", str(results), "-o", str(read_only / "fit"), "-q"],
                  ["ensemble", str(scenario), "--serial", "--seeds", "2", "-o",
                   str(read_only / "e.h5")]):
         line = one_line(capsys, argv, 2)
@@ -376,7 +376,7 @@ def test_an_interrupt_while_fitting_writes_nothing(results, tmp_path, capsys, mo
         raise KeyboardInterrupt
 
     monkeypatch.setattr(fit, "fit_deterministic", interrupted)
-    line = one_line(capsys, ["fit", str(results), "-o", str(tmp_path / "fit"), "--no-figures"],
+    line = one_line(capsys, ["fit", str(results), "-o", str(tmp_path / "fit"), "--no-figures", "-q"],
                     130)
     assert line.startswith("nwn: interrupted while fitting; nothing was written"), line
     assert not (tmp_path / "fit").exists() or not os.listdir(tmp_path / "fit")

@@ -213,7 +213,7 @@ def test_fit_and_export_need_force_over_existing_files(work, capsys):
     report = work / "report"
     report.mkdir()
     (report / "fit.json").write_text("{}")
-    line = one_line(capsys, ["fit", str(work / "r.h5"), "-o", str(report), "--no-figures"])
+    line = one_line(capsys, ["fit", str(work / "r.h5"), "-o", str(report), "--no-figures", "-q"])
     assert "fit.json" in line and "--force" in line
     assert (report / "fit.json").read_text() == "{}"
     netlist = work / "n.cir"

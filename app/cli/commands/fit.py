@@ -43,6 +43,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--no-stochastic", action="store_true",
                         help="skip the noise/jump analysis")
     parser.add_argument("--no-figures", action="store_true", help="write fit.json only")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar (the starting points done)")
     add_force(parser)
     parser.set_defaults(func=run)
     return parser
@@ -86,7 +88,8 @@ def _fit(args: argparse.Namespace) -> int:
     fit = fit_deterministic(trace, model=getattr(args, "model", "single"),
                             initial_state=getattr(args, "initial_state", "fit"),
                             n_starts=getattr(args, "starts", 12),
-                            report=ProgressBar("fitting (starts)").count)
+                            report=None if getattr(args, "quiet", False)
+                            else ProgressBar("fitting (starts)").count)
     stochastic = None
     if not getattr(args, "no_stochastic", False):
         stochastic = analyze_residuals(fit, threshold=threshold)
