@@ -14,7 +14,9 @@ its threads):
   (``legacy``: SuperLU minimum degree from a throw-away LU factorization,
   ``legacy_order.py``), the rejected geometric nested dissection (``geometric``,
   ``geometric_order.py``), METIS with options that trade refinement for speed
-  (``metis-fast``: ``niter=1, ufactor=400``) and METIS's multiple minimum degree (``mmd``,
+  (``metis-fast``: ``niter=1, ufactor=400``), METIS with its defaults at every size
+  (``metis-default``: today's order uses ``METIS_QUICK_OPTIONS`` from 50,000 unknowns on,
+  ``bench_order_options.py``) and METIS's multiple minimum degree (``mmd``,
   :func:`~nwn.engine.solver_ordering.minimum_degree_order`, the order ``solve_dc`` uses);
   the order alone, and for METIS its parts (the graph handed to METIS, METIS itself, the
   postorder); the fill of each: entries of L
@@ -33,7 +35,8 @@ its threads):
 Usage::
 
     python benchmarks/bench_setup.py [--sizes 2000 10000 100000] [--repeats 3]
-        [--orders metis legacy geometric metis-fast mmd] [--steps 30] [--no-spsolve]
+        [--orders metis legacy geometric metis-fast mmd metis-default] [--steps 30]
+        [--no-spsolve]
 
 (``--sizes 1000000 --orders metis`` adds a million wires: several GB of memory; the legacy
 order and spsolve take minutes there.)
@@ -57,7 +60,10 @@ from nwn.engine import solver_assembly, supernodal
 from nwn.engine.solver import CircuitSolver, solve_dc
 from nwn.engine.solver_ordering import (
     METIS_SEED,
+    _free_graph,
+    _nested_dissection,
     fill_reducing_order,
+    metis_options,
     minimum_degree_order,
     symmetric_pattern,
 )
@@ -137,8 +143,9 @@ def metis_parts(free_natural, n_nodes, edge_nodes):
     width = pymetis.zero_copy_dtype()
     adjacency = pymetis.CSRAdjacency(indptr.astype(width), indices.astype(width))
     c1 = time.process_time()
+    options = {k.lower(): v for k, v in metis_options(n_free).items()}
     order, _ = pymetis.nested_dissection(adjacency=adjacency,
-                                         options=pymetis.Options(seed=METIS_SEED))
+                                         options=pymetis.Options(seed=METIS_SEED, **options))
     order = np.asarray(order, dtype=np.int64)
     c2 = time.process_time()
     order = order[supernodal.etree_postorder(indptr, indices, order)]
@@ -163,9 +170,18 @@ def metis_fast_order(free_natural, n_nodes, edge_nodes):
     return order[supernodal.etree_postorder(indptr, indices, order)]
 
 
+def metis_default_order(free_natural, n_nodes, edge_nodes):
+    """METIS with its defaults at every size (the engine's order up to 2026-12-02; it now
+    uses ``METIS_QUICK_OPTIONS`` from ``METIS_QUICK_MIN_NODES`` unknowns on)."""
+    indptr, indices = _free_graph(free_natural, n_nodes, edge_nodes)
+    order = _nested_dissection(indptr, indices, {})
+    return order[supernodal.etree_postorder(indptr, indices, order)]
+
+
 def order_functions(network, names):
     table = {"metis": fill_reducing_order, "legacy": legacy_fill_reducing_order,
-             "metis-fast": metis_fast_order, "mmd": minimum_degree_order}
+             "metis-fast": metis_fast_order, "mmd": minimum_degree_order,
+             "metis-default": metis_default_order}
     out = {}
     for name in names:
         out[name] = (geometric_order(network.node_position) if name == "geometric"
@@ -282,7 +298,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--orders", nargs="+", default=["metis", "legacy"],
-                        choices=["metis", "legacy", "geometric", "metis-fast", "mmd"],
+                        choices=["metis", "legacy", "geometric", "metis-fast", "mmd",
+                                 "metis-default"],
                         help="fill-reducing orders to build with; ratios are to the first")
     parser.add_argument("--steps", type=int, default=0,
                         help="solves of drifting conductances per order (0: none)")
