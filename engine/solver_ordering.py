@@ -56,9 +56,10 @@ ORDERINGS = (NESTED_DISSECTION, MINIMUM_DEGREE)
 METIS_SEED = 12345
 
 #: Graphs of at least this many vertices are ordered with :data:`METIS_QUICK_OPTIONS`,
-#: smaller ones with METIS's defaults, so that every network of the test suite (up to 20,000
-#: nodes; every pinned result) keeps its order. METIS is 60-80 % of ``CircuitSolver``'s build
-#: from 2,000 wires up, but below 50,000 the options save under 0.04 s for a fill that is
+#: smaller ones with METIS's defaults, so that every network whose results the tests pin or
+#: compare (up to 20,000 nodes; every pinned digest) keeps its order. METIS is 60-80 % of
+#: ``CircuitSolver``'s build from 2,000 wires up, but below 50,000 the options save under
+#: 0.04 s for a fill that is
 #: clearly larger (``benchmarks/bench_order_options.py``, 3 JDA networks per size: multiply-
 #: adds 1.04-1.12x and triangular-solve work 1.02-1.04x at 10,000 wires, 0.96-1.05x and
 #: 0.99-1.02x at 30,000, for 0.76-0.81x METIS's time).
