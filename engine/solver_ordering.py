@@ -59,10 +59,9 @@ METIS_SEED = 12345
 #: smaller ones with METIS's defaults, so that every network whose results the tests pin or
 #: compare (up to 20,000 nodes; every pinned digest) keeps its order. METIS is 60-80 % of
 #: ``CircuitSolver``'s build from 2,000 wires up, but below 50,000 the options save under
-#: 0.04 s for a fill that is
-#: clearly larger (``benchmarks/bench_order_options.py``, 3 JDA networks per size: multiply-
-#: adds 1.04-1.12x and triangular-solve work 1.02-1.04x at 10,000 wires, 0.96-1.05x and
-#: 0.99-1.02x at 30,000, for 0.76-0.81x METIS's time).
+#: 0.04 s for a fill that is clearly larger (``benchmarks/bench_order_options.py``, 3 JDA
+#: networks per size: multiply-adds 1.04-1.12x and triangular-solve work 1.02-1.04x at 10,000
+#: wires, 0.96-1.05x and 0.99-1.02x at 30,000, for 0.76-0.81x METIS's time).
 METIS_QUICK_MIN_NODES = 50_000
 
 #: The METIS options (``pymetis.OptionKey`` names, over the defaults and the seed) of graphs
