@@ -29,22 +29,16 @@ import test_solver_edge_maps as reference  # noqa: E402
 from bench_whole_device import scaled_scenario  # noqa: E402
 
 from nwn.engine import solver_assembly  # noqa: E402
-from nwn.engine.build import deposit_wires, make_drives  # noqa: E402
+from nwn.engine.build import build_network_from, make_drives  # noqa: E402
 from nwn.engine.scenario import parse_scenario  # noqa: E402
 from nwn.engine.solver_topology import find_topology  # noqa: E402
 from nwn.engine.sources import Source  # noqa: E402
-from nwn.geometry import Electrode, build_network, find_junctions  # noqa: E402
 
 
 def film(n_wires: int):
     """The scaled whole_device network and its topology under the preset's sources."""
     scenario = parse_scenario(scaled_scenario(n_wires))
-    wires = deposit_wires(scenario)
-    electrodes = [Electrode(e.name, e.geometry()) for e in scenario.electrodes]
-    spec = scenario.network
-    network = build_network(wires, find_junctions(wires), electrodes, mode=spec.mode,
-                            wire_resistivity=spec.wire_resistivity,
-                            contact_resistance=spec.contact_resistance)
+    network = build_network_from(scenario).network
     drives = make_drives(scenario)
     sources = tuple(drives.get(name, Source("floating")) for name in network.electrode_names)
     return network, find_topology(network, sources)

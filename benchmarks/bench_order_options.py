@@ -107,18 +107,12 @@ def film_network(n_wires: int):
     builds it), and sources on its first two electrodes."""
     from bench_whole_device import scaled_scenario
 
-    from nwn.engine.build import deposit_wires
+    from nwn.engine.build import build_network_from
     from nwn.engine.scenario import parse_scenario
-    from nwn.geometry import Electrode, build_network, find_junctions
 
-    scenario = parse_scenario(scaled_scenario(n_wires))
-    wires = deposit_wires(scenario)
-    electrodes = [Electrode(e.name, e.geometry()) for e in scenario.electrodes]
-    spec = scenario.network
-    network = build_network(wires, find_junctions(wires), electrodes, mode=spec.mode,
-                            wire_resistivity=spec.wire_resistivity,
-                            contact_resistance=spec.contact_resistance)
-    return network, {electrodes[0].name: ("voltage", 1.0), electrodes[1].name: ("ground",)}
+    built = build_network_from(parse_scenario(scaled_scenario(n_wires)))
+    first, second = (e.name for e in built.electrodes[:2])
+    return built.network, {first: ("voltage", 1.0), second: ("ground",)}
 
 
 def run_size(n_wires: int, repeats: int, names, seed: int | None) -> None:
