@@ -156,7 +156,7 @@ def path_edges(scene: NetworkScene, snapshot, between: tuple[str, str] | None) -
     else:
         conductance = np.array(network.edge_conductance, dtype=np.float64, copy=True)
         conductance[np.isnan(conductance)] = 1.0
-    return lowest_resistance_path(network, conductance, a, b, pairs=scene.edge_pairs)
+    return lowest_resistance_path(network, conductance, a, b, graph=scene.path_graph)
 
 
 def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path: bool = True,

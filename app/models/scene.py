@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from nwn.app.models import path_kernels
 from nwn.app.models import style_kernels as kernels
 from nwn.app.models.palette import COLOR_MODES
 from nwn.geometry.checks import InputError, check_choice
@@ -22,6 +23,7 @@ __all__ = [
     "ColorScale",
     "EdgePairs",
     "NetworkScene",
+    "PathGraph",
     "bin_values",
     "lowest_resistance_path",
 ]
@@ -140,12 +142,56 @@ class EdgePairs:
         return cls(order, key)
 
 
+@dataclass(frozen=True)
+class PathGraph:
+    """Adjacency of the node pairs of a network, for :func:`lowest_resistance_path` (the same
+    for every state, so made once per network; each path fills in the pairs' resistances).
+
+    Attributes
+    ----------
+    pairs : EdgePairs
+        The edges grouped by node pair.
+    pair_start : ndarray of int64, shape (K + 1,)
+        Pair ``p``'s edges are ``pairs.order[pair_start[p]:pair_start[p + 1]]``.
+    indptr : ndarray of int64, shape (N + 1,)
+    neighbor, pair : ndarray of int64, shape (2 K,)
+        CSR adjacency: the other node and the pair of each of a node's entries
+        (:func:`path_kernels.pair_adjacency`).
+    """
+
+    pairs: EdgePairs
+    pair_start: np.ndarray
+    indptr: np.ndarray
+    neighbor: np.ndarray
+    pair: np.ndarray
+
+    @classmethod
+    def of(cls, network, pairs: EdgePairs | None = None) -> PathGraph:
+        if pairs is None:
+            pairs = EdgePairs.of(network)
+        n = network.n_nodes
+        key = pairs.key
+        # the keys are sorted: a pair's run starts where the key changes
+        pair_start = np.flatnonzero(np.diff(key, prepend=-1, append=-1)).astype(np.int64)
+        if not key.size:
+            pair_start = np.zeros(1, dtype=np.int64)
+        pair_key = key[pair_start[:-1]]
+        indptr, neighbor, pair = path_kernels.pair_adjacency(pair_key // n, pair_key % n, n)
+        return cls(pairs, pair_start, indptr, neighbor, pair)
+
+
 def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
-                           target: str, *, pairs: EdgePairs | None = None) -> np.ndarray:
+                           target: str, *, pairs: EdgePairs | None = None,
+                           graph: PathGraph | None = None) -> np.ndarray:
     """Edges of the lowest-resistance path between two electrodes.
 
     The path minimizes the sum of edge resistances 1/G (Dijkstra), i.e. the single chain of
-    wires and junctions that would carry most current if it were alone.
+    wires and junctions that would carry most current if it were alone. Of parallel edges the
+    one of least resistance counts (the lowest index among equal ones); edges whose
+    conductance is not finite and positive are left out. Among paths of equal resistance
+    (e.g. every junction alike before a run) the one :mod:`~nwn.app.models.path_kernels`'
+    Dijkstra settles first is returned: deterministic, ties broken by node index. Compiled
+    and releasing the interpreter lock but for the few array allocations.
 
     Parameters
     ----------
@@ -155,39 +201,32 @@ def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
     source, target : str
         Electrode names.
     pairs : EdgePairs, optional
-        ``EdgePairs.of(network)``, if kept (:attr:`NetworkScene.edge_pairs`).
+        ``EdgePairs.of(network)``, if kept (:attr:`NetworkScene.edge_pairs`); used only to make
+        ``graph`` when that is not given.
+    graph : PathGraph, optional
+        ``PathGraph.of(network)``, if kept (:attr:`NetworkScene.path_graph`).
 
     Returns
     -------
     ndarray of int64
         Edge indices from ``source`` to ``target``; empty when they are not connected.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
-
     start = network.terminal(source)
     end = network.terminal(target)
     conductance = np.asarray(edge_conductance, dtype=np.float64)
-    if pairs is None:
-        pairs = EdgePairs.of(network)
-    n = network.n_nodes
-    # Keep the lowest resistance among parallel edges; csgraph would sum duplicates.
-    edges, keys = kernels.lightest_parallel_edges(pairs.order, pairs.key, conductance)
-    a = network.edge_nodes[edges, 0]
-    b = network.edge_nodes[edges, 1]
-    matrix = coo_matrix((1.0 / conductance[edges], (a, b)), shape=(n, n)).tocsr()
-    _, predecessors = dijkstra(matrix, directed=False, indices=start,
-                               return_predecessors=True)
-    if predecessors[end] < 0:
-        return np.zeros(0, dtype=np.int64)
-    nodes = [int(end)]
-    while nodes[-1] != start:
-        nodes.append(int(predecessors[nodes[-1]]))
-    nodes = np.asarray(nodes[::-1], dtype=np.int64)
-    # Map each consecutive node pair back to its best edge: the kept keys are sorted.
-    lo, hi = np.minimum(nodes[:-1], nodes[1:]), np.maximum(nodes[:-1], nodes[1:])
-    found = np.searchsorted(keys, lo * n + hi)
-    return np.asarray(edges[found], dtype=np.int64)
+    n_edges = network.edge_nodes.shape[0]
+    if conductance.shape != (n_edges,):
+        raise InputError(f"edge_conductance: shape {conductance.shape}, needs ({n_edges},), "
+                         "one per edge")
+    if graph is None:
+        graph = PathGraph.of(network, pairs)
+    k = graph.pair_start.size - 1
+    edge = np.empty(k, dtype=np.int64)
+    resistance = np.empty(k)
+    path_kernels.pair_resistance(graph.pairs.order, graph.pair_start, conductance, edge,
+                                 resistance)
+    return path_kernels.dijkstra_path(graph.indptr, graph.neighbor, graph.pair, edge,
+                                      resistance, start, end)
 
 
 class NetworkScene:
@@ -232,6 +271,11 @@ class NetworkScene:
     def edge_pairs(self) -> EdgePairs:
         """:class:`EdgePairs` of the network, for :func:`lowest_resistance_path`."""
         return EdgePairs.of(self.network)
+
+    @cached_property
+    def path_graph(self) -> PathGraph:
+        """:class:`PathGraph` of the network, for :func:`lowest_resistance_path`."""
+        return PathGraph.of(self.network, self.edge_pairs)
 
     @cached_property
     def junction_tree(self):

@@ -14,8 +14,7 @@ import numba
 import numpy as np
 
 __all__ = ["bin_positions", "finite_range", "histogram_counts", "junction_groups",
-           "lightest_parallel_edges", "node_throughput", "per_wire_max", "take_abs",
-           "take_mean", "wire_groups"]
+           "node_throughput", "per_wire_max", "take_abs", "take_mean", "wire_groups"]
 
 _BIG = np.finfo(np.float64).max
 #: float64 bounds of int64: numpy's float -> int64 cast of anything outside gives INT64_MIN
@@ -206,46 +205,3 @@ def histogram_counts(values, edges):
             i += 1
         counts[i] += 1
     return counts
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def lightest_parallel_edges(order, key, conductance):
-    """Of each run of edges joining the same two nodes, the one of least resistance 1/G.
-
-    ``order`` (E,) lists the edges sorted by their node pair, stably (by edge index within a
-    pair), and ``key`` (E,) is the pair of each, in that order. Edges whose conductance is not
-    finite and positive are left out; on equal resistance the lowest edge index wins (what a
-    stable sort by pair, then resistance, keeps first).
-
-    Returns
-    -------
-    edges : ndarray of int64, shape (K,)
-        One edge per connected pair, in pair order.
-    keys : ndarray of int64, shape (K,)
-        Their pairs' keys (increasing).
-    """
-    n = order.size
-    edges = np.empty(n, dtype=np.int64)
-    keys = np.empty(n, dtype=np.int64)
-    m = 0
-    i = 0
-    while i < n:
-        k = key[i]
-        best = -1
-        best_r = np.inf
-        j = i
-        while j < n and key[j] == k:
-            e = order[j]
-            g = conductance[e]
-            if np.isfinite(g) and g > 0:
-                r = 1.0 / g
-                if best < 0 or r < best_r:
-                    best = e
-                    best_r = r
-            j += 1
-        if best >= 0:
-            edges[m] = best
-            keys[m] = k
-            m += 1
-        i = j
-    return edges[:m], keys[:m]

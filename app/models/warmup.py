@@ -46,6 +46,7 @@ def warm_kernels(scenario) -> float:
                           small.network.box)
     film.frame(len(film) // 2)
     film.frame(len(film))
+    _warm_path()
     try:
         simulation = build_simulation(small)
         simulation.run(small.run.duration)
@@ -54,6 +55,24 @@ def warm_kernels(scenario) -> float:
     else:
         _warm_styling(simulation)
     return time.perf_counter() - started
+
+
+def _warm_path() -> None:
+    """Find a lowest-resistance path on a triangle (:mod:`nwn.app.models.path_kernels`: its
+    adjacency build, pair resistances and Dijkstra), whether or not the tiny network
+    percolates and gets styled."""
+    import numpy as np
+
+    from nwn.app.models.scene import lowest_resistance_path
+    from nwn.geometry.network import Network
+
+    edges = np.array([(0, 1), (1, 2), (0, 2)], dtype=np.int64)
+    network = Network(mode="jda", n_nodes=3, edge_nodes=edges, edge_kind=np.zeros(3, np.int8),
+                      edge_conductance=np.ones(3), junction_edge=np.arange(3),
+                      edge_junction=np.arange(3), electrode_names=("a", "b"),
+                      terminal_nodes=np.array([0, 2]), node_position=np.zeros((3, 2)),
+                      node_wire=np.arange(3), component=np.zeros(3, np.int64))
+    lowest_resistance_path(network, np.array([1.0, 1.0, 0.1]), "a", "b")
 
 
 def _warm_styling(simulation) -> None:
