@@ -94,6 +94,8 @@ def rate_step(x, node_voltage, edge_nodes, junction_edge, dt, kp0, eta_p, kd0, e
     for j in range(x.shape[0]):
         e = junction_edge[j]
         v = abs(node_voltage[edge_nodes[e, 0]] - node_voltage[edge_nodes[e, 1]])
+        if not math.isfinite(v):
+            v = 0.0  # a junction of a cluster touching no electrode (NaN voltages): no field
         kp = kp0 * math.exp(eta_p * v)
         kd = kd0 * math.exp(-eta_d * v)
         theta = kp + kd
