@@ -19,8 +19,9 @@ Usage::
 
     QT_QPA_PLATFORM=offscreen nice -n 5 python benchmarks/bench_app_whole_device.py
         [--scenario whole_device] [--wires N] [--report-ms 100] [--run-s 60]
-        [--steps-per-frame 1]
+        [--steps-per-frame 1] [--path]
 
+``--path`` shows the lowest-resistance path during the run (and says how many were made).
 ``--wires`` scales the preset's wire count (and its box, keeping the density), e.g. 300000
 for a quicker look at the same path.
 """
@@ -162,6 +163,8 @@ def main() -> None:
                         help="then press Run and watch this many seconds of the run (0: none)")
     parser.add_argument("--steps-per-frame", type=int, default=0,
                         help="the run's steps per frame (0: the studio's default)")
+    parser.add_argument("--path", action="store_true",
+                        help="show the lowest-resistance path during the run")
     args = parser.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from nwn.app.widgets.studio import MainWindow
@@ -269,6 +272,22 @@ def main() -> None:
                 frames.append((time.perf_counter() - start, time.thread_time() - cpu))
 
         setattr(window, name, display)
+        paths = []  # seconds of each lowest-resistance path made while the run goes
+        if args.path:
+            from nwn.app.models import run_style
+
+            path_edges = run_style.path_edges
+
+            def timed_path(*path_args):
+                start = time.perf_counter()
+                edges = path_edges(*path_args)
+                if window.controller.busy:
+                    paths.append(time.perf_counter() - start)
+                return edges
+
+            run_style.path_edges = timed_path
+            window.path_check.setChecked(True)  # styled now, before the run is watched
+            wait(lambda: False, 5.0)
         if args.steps_per_frame:
             window.steps_per_frame.setValue(args.steps_per_frame)
         t_run = time.perf_counter()
@@ -286,6 +305,9 @@ def main() -> None:
               + ", ".join(f"{1e3 * w:.0f}/{1e3 * c:.0f}" for w, c in frames[:10])
               + f"; longest GUI gap {1e3 * dog.longest(t_busy, t_end):.0f} ms, most GUI "
               f"CPU between two ticks {1e3 * dog.longest_cpu(t_busy, t_end):.0f} ms")
+        if args.path:
+            print(f"  path: {len(paths)} lowest-resistance paths made during the run, "
+                  f"{min(paths, default=0):.2f}-{max(paths, default=0):.2f} s each")
         dog.report(t_run, t_end, t0)
         window.stop()
     dog.stop()
