@@ -5,7 +5,8 @@ every wire and junction, and the lowest-resistance path.
 :class:`RunSettings` into a :class:`RunStyle`; the network view (``nwn.app.render``) only turns
 its small palettes into pens and hands the groups to its layers. At a million wires the styling
 passes over 4.7 million junctions take 0.2-0.5 s (the compiled loops of
-:mod:`nwn.app.models.style_kernels`; a lowest-resistance path 1.2-1.4 s more), so during a run
+:mod:`nwn.app.models.style_kernels`; a lowest-resistance path 1.1-1.3 s more, the Dijkstra of
+:mod:`nwn.app.models.path_kernels`, releasing the lock too), so during a run
 the studio makes the style in a worker thread and the GUI thread only applies it; every other
 redraw (the time slider, a movie frame, an export, a change of view with no run going) makes it
 on the spot through the same function, so both draw the same picture.
