@@ -22,12 +22,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import threading
+import sys
 import time
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 from bench_whole_device import scaled_scenario
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from gil_support import Ticker  # noqa: E402
 
 from nwn.app.models import path_kernels
 from nwn.app.models.scene import PathGraph, lowest_resistance_path
@@ -63,24 +67,11 @@ def scipy_path(network, conductance, source, target, graph):
 
 def watched(function):
     """``function()``, its wall seconds and the longest gap (s) of a 1 ms ticker meanwhile."""
-    ticks = []
-    stop = threading.Event()
-
-    def tick():
-        while not stop.is_set():
-            ticks.append(time.perf_counter())
-            time.sleep(0.001)
-
-    thread = threading.Thread(target=tick)
-    thread.start()
-    time.sleep(0.02)
-    start = time.perf_counter()
-    result = function()
-    end = time.perf_counter()
-    stop.set()
-    thread.join()
-    inside = [start] + [t for t in ticks if start < t < end] + [end]
-    return result, end - start, float(np.max(np.diff(inside)))
+    with Ticker(settle=0.02) as ticker:
+        start = time.perf_counter()
+        result = function()
+        end = time.perf_counter()
+    return result, end - start, ticker.longest_gap(start, end)
 
 
 def main() -> None:

@@ -1,11 +1,10 @@
 """The compiled lowest-resistance path (:mod:`nwn.app.models.path_kernels`) against scipy's
 Dijkstra: the same edges where the shortest path is unique, as short a path on ties."""
 
-import threading
-import time
 
 import numpy as np
 import pytest
+from gil_support import ticks_during_calls
 from path_support import assert_shortest, scipy_path
 
 from nwn.app.models import path_kernels
@@ -111,34 +110,13 @@ def test_the_path_releases_the_gil():
     graph = PathGraph.of(network)
     conductance = rng.uniform(1e-6, 1e-3, network.edge_nodes.shape[0])
     assert lowest_resistance_path(network, conductance, "a", "b", graph=graph).size
-    ticks = []
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            ticks.append(time.perf_counter())
-            time.sleep(0.001)
-
-    thread = threading.Thread(target=count)
-    thread.start()
-    calls = 0
-    try:
-        time.sleep(0.05)
-        start = time.perf_counter()
-        while calls == 0 or time.perf_counter() - start < 0.3:
-            lowest_resistance_path(network, conductance, "a", "b", graph=graph)
-            calls += 1
-        end = time.perf_counter()
-    finally:
-        stop.set()
-        thread.join()
-    during = sum(start < t < end for t in ticks)
+    during, calls, elapsed = ticks_during_calls(
+        lambda: lowest_resistance_path(network, conductance, "a", "b", graph=graph))
     # Released, the counter ticked 303 times in 6 calls (0.34 s, load 1.1); through scipy's
     # Dijkstra on the same graph, which holds the lock but in its numpy set-up, 32 times in 5
     # calls: so besides tests/test_solver_ordering.py's 20 ticks and 4 a call, 0.2 of the
     # ticks an idle counter makes (0.76 of them at load 8 in that test)
-    assert during >= max(20, 4 * calls, 0.2 * (end - start) / 0.001), (during, calls,
-                                                                         end - start)
+    assert during >= max(20, 4 * calls, 0.2 * elapsed / 0.001), (during, calls, elapsed)
 
 
 def test_the_warm_up_compiles_the_path_kernels():

@@ -228,38 +228,15 @@ def test_metis_error_is_a_clear_runtime_error():
 @pytest.mark.parametrize("which", ["_nested_dissection", "_multiple_minimum_degree"])
 def test_ordering_releases_the_gil(which):
     """A Python thread keeps running while METIS orders a 100,000-node graph."""
-    import threading
-    import time
+    from gil_support import ticks_during_calls
 
     from nwn.engine import solver_ordering
     order_of = getattr(solver_ordering, which)
     indptr, indices = geometric_graph(100_000, 0.0045, 6)
-    ticks = []
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            ticks.append(time.perf_counter())
-            time.sleep(0.001)
-
-    thread = threading.Thread(target=count)
-    thread.start()
-    calls = 0
-    try:
-        time.sleep(0.05)
-        start = time.perf_counter()
-        # several calls if one is quick (genmmd orders this graph in ~0.07 s on a fast core):
-        # enough time inside the library for the counter's rate to tell
-        while calls == 0 or time.perf_counter() - start < 0.3:
-            order_of(indptr, indices)
-            calls += 1
-        end = time.perf_counter()
-    finally:
-        stop.set()
-        thread.join()
-    during = sum(start < t < end for t in ticks)
+    # several calls if one is quick (genmmd orders this graph in ~0.07 s on a fast core)
+    during, calls, elapsed = ticks_during_calls(lambda: order_of(indptr, indices))
     # Holding the lock, the counter could tick only between calls (about once a call);
     # through pymetis's binding, which holds it, it ticked 9 times in a 0.47 s call. Released,
     # 414 in 0.47 s (idle machine) and 334 in genmmd's 0.44 s (load 8): at least 20 ticks and
     # 4 a call leave room for a more loaded machine and none for a held lock.
-    assert during >= max(20, 4 * calls), (during, calls, end - start)
+    assert during >= max(20, 4 * calls), (during, calls, elapsed)
