@@ -17,9 +17,9 @@ With ``--cholmod`` (optional: scikit-sparse importable; benchmarks/README.md say
 install it), per size also the issue's library baseline for the per-step solve: on the
 default run's own assembled system of every step, scipy's CG preconditioned with a stale
 simplicial CHOLMOD factor (refactorized when a solve takes more than ``CHOLMOD_REFACTOR``
-iterations), warm-started from its previous solution, stopping at a relative residual of 1e-10; its CG
-time per step next to nwn's CG time on the same systems, and how far its solution is from
-nwn's (relative).
+iterations), warm-started from its previous solution, stopping at a relative residual of
+1e-10; its CG time per step next to nwn's CG time on the same systems, and how far its
+solution is from nwn's (relative).
 
 Usage::
 
