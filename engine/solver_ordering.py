@@ -478,6 +478,22 @@ def _free_graph(free_natural: np.ndarray, n_nodes: int, edge_nodes: np.ndarray
                              diagonal=False)
 
 
+def _postordered(free_natural: np.ndarray, n_nodes: int, edge_nodes: np.ndarray,
+                 order_graph) -> np.ndarray:
+    """``order_graph(indptr, indices)`` of the free nodes' graph (a permutation), then
+    postordered; the natural order where there is nothing to order (at most two free
+    nodes, or no edge between them: no fill)."""
+    n_free = int(free_natural.size)
+    if n_free <= 2:
+        return np.arange(n_free, dtype=np.int64)
+    indptr, indices = _free_graph(free_natural, n_nodes, edge_nodes)
+    if indices.size == 0:
+        return np.arange(n_free, dtype=np.int64)
+    order = order_graph(indptr, indices)
+    # the multifrontal factorization needs every elimination subtree contiguous
+    return order[supernodal.etree_postorder(indptr, indices, order)]
+
+
 def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
                         edge_nodes: np.ndarray) -> np.ndarray:
     """Nested-dissection order of the free nodes (METIS on the graph), then postordered.
@@ -498,15 +514,7 @@ def fill_reducing_order(free_natural: np.ndarray, n_nodes: int,
     ndarray, shape (n,), int64
         ``order[k]``: the position in ``free_natural`` of the node numbered k.
     """
-    n_free = int(free_natural.size)
-    if n_free <= 2:
-        return np.arange(n_free, dtype=np.int64)
-    indptr, indices = _free_graph(free_natural, n_nodes, edge_nodes)
-    if indices.size == 0:
-        return np.arange(n_free, dtype=np.int64)  # no edge between free nodes: no fill
-    order = _nested_dissection(indptr, indices)
-    # the multifrontal factorization needs every elimination subtree contiguous
-    return order[supernodal.etree_postorder(indptr, indices, order)]
+    return _postordered(free_natural, n_nodes, edge_nodes, _nested_dissection)
 
 
 def minimum_degree_order(free_natural: np.ndarray, n_nodes: int,
@@ -524,13 +532,8 @@ def minimum_degree_order(free_natural: np.ndarray, n_nodes: int,
 
     Parameters and return value as :func:`fill_reducing_order`.
     """
-    n_free = int(free_natural.size)
-    if n_free <= 2:
-        return np.arange(n_free, dtype=np.int64)
-    indptr, indices = _free_graph(free_natural, n_nodes, edge_nodes)
-    if indices.size == 0:
-        return np.arange(n_free, dtype=np.int64)
-    order = _multiple_minimum_degree(indptr, indices)
-    if order is None:
-        order = _nested_dissection(indptr, indices)
-    return order[supernodal.etree_postorder(indptr, indices, order)]
+    def order_graph(indptr, indices):
+        order = _multiple_minimum_degree(indptr, indices)
+        return _nested_dissection(indptr, indices) if order is None else order
+
+    return _postordered(free_natural, n_nodes, edge_nodes, order_graph)
