@@ -215,7 +215,7 @@ def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path
     edges = points = None
     if path:
         edges = path_edges(scene, snapshot, settings.path_between)
-        points = scene.path_points(edges) if edges.size else np.zeros((0, 2))
+        points = scene.path_points(edges)
     return RunStyle(settings=settings, snapshot=snapshot, scale=scale,
                     wire_group=group if not group.flags.writeable else _frozen(group),
                     n_wire_colors=n_colors,

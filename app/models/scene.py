@@ -166,9 +166,8 @@ class PathGraph:
     pair: np.ndarray
 
     @classmethod
-    def of(cls, network, pairs: EdgePairs | None = None) -> PathGraph:
-        if pairs is None:
-            pairs = EdgePairs.of(network)
+    def of(cls, network) -> PathGraph:
+        pairs = EdgePairs.of(network)
         n = network.n_nodes
         key = pairs.key
         # the keys are sorted: a pair's run starts where the key changes
@@ -181,8 +180,7 @@ class PathGraph:
 
 
 def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
-                           target: str, *, pairs: EdgePairs | None = None,
-                           graph: PathGraph | None = None) -> np.ndarray:
+                           target: str, *, graph: PathGraph | None = None) -> np.ndarray:
     """Edges of the lowest-resistance path between two electrodes.
 
     The path minimizes the sum of edge resistances 1/G (Dijkstra), i.e. the single chain of
@@ -200,9 +198,6 @@ def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
         Conductance of every edge (S); junction edges included.
     source, target : str
         Electrode names.
-    pairs : EdgePairs, optional
-        ``EdgePairs.of(network)``, if kept (:attr:`NetworkScene.edge_pairs`); used only to make
-        ``graph`` when that is not given.
     graph : PathGraph, optional
         ``PathGraph.of(network)``, if kept (:attr:`NetworkScene.path_graph`).
 
@@ -219,7 +214,7 @@ def lowest_resistance_path(network, edge_conductance: np.ndarray, source: str,
         raise InputError(f"edge_conductance: shape {conductance.shape}, needs ({n_edges},), "
                          "one per edge")
     if graph is None:
-        graph = PathGraph.of(network, pairs)
+        graph = PathGraph.of(network)
     k = graph.pair_start.size - 1
     edge = np.empty(k, dtype=np.int64)
     resistance = np.empty(k)
@@ -268,14 +263,9 @@ class NetworkScene:
     # -- searches (built once per network; touch them in a worker thread to pre-build) -------
 
     @cached_property
-    def edge_pairs(self) -> EdgePairs:
-        """:class:`EdgePairs` of the network, for :func:`lowest_resistance_path`."""
-        return EdgePairs.of(self.network)
-
-    @cached_property
     def path_graph(self) -> PathGraph:
         """:class:`PathGraph` of the network, for :func:`lowest_resistance_path`."""
-        return PathGraph.of(self.network, self.edge_pairs)
+        return PathGraph.of(self.network)
 
     @cached_property
     def junction_tree(self):
@@ -448,21 +438,6 @@ class NetworkScene:
         """Current entering the network through all electrodes together (A)."""
         current = np.asarray(snapshot.terminal_current, dtype=np.float64)
         return float(np.nansum(current[current > 0]))
-
-    def backbone(self, snapshot, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-        """Wires and junctions carrying more than ``fraction`` of the total terminal current.
-
-        Returns
-        -------
-        wire_mask : ndarray of bool, shape (W,)
-        junction_mask : ndarray of bool, shape (M,)
-        """
-        threshold = fraction * self.total_current(snapshot)
-        wire = self.wire_current(snapshot)
-        junction = self.junction_current(snapshot)
-        if threshold <= 0:
-            return np.zeros(self.n_wires, bool), np.zeros(junction.shape, bool)
-        return np.nan_to_num(wire) > threshold, np.nan_to_num(junction) > threshold
 
     def path_points(self, edges: np.ndarray) -> np.ndarray:
         """Polyline (m), shape (P, 2), along the wires of a path of edges (see

@@ -698,8 +698,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
             self._show_path(np.zeros(0, dtype=np.int64), np.zeros((0, 2)))
             return
         edges = path_edges(self.scene_data, snapshot, self.path_between)
-        self._show_path(edges, self.scene_data.path_points(edges) if edges.size
-                        else np.zeros((0, 2)))
+        self._show_path(edges, self.scene_data.path_points(edges))
 
     def _show_path(self, edges: np.ndarray, points: np.ndarray) -> None:
         """Draw the path of ``edges`` along its polyline ``points`` (m, shape (P, 2))."""

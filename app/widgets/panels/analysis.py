@@ -192,7 +192,7 @@ class AnalysisPanel(QtWidgets.QWidget):
 
     @property
     def busy(self) -> bool:
-        """Whether a fit is running in its background thread."""
+        """Whether a fit is going (:attr:`PanelTask.busy`)."""
         return self.background.busy
 
     @property

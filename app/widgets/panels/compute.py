@@ -416,7 +416,7 @@ class ComputePanel(QtWidgets.QWidget):
 
     @property
     def busy(self) -> bool:
-        """Whether the background work's thread is alive."""
+        """Whether a reservoir run is going (:attr:`PanelTask.busy`)."""
         return self.background.busy
 
     @property

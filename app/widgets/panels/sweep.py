@@ -336,7 +336,7 @@ class SweepPanel(QtWidgets.QWidget):
 
     @property
     def busy(self) -> bool:
-        """Whether the background work's thread is alive."""
+        """Whether a sweep is going (:attr:`PanelTask.busy`)."""
         return self.background.busy
 
     @property
