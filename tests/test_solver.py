@@ -664,6 +664,9 @@ PINNED_DIGESTS = {
     ("znver4", "X86_V4", "SkylakeX", "2.4.6", "0.68.1"): (
         "af4d63d5949677dcb71d6eddd5e88057a52957a443c0b069ef45d0335ac3f398",
         "67c9783a0acaefa9cc8e98da2a766b4121f12a36c0f062f7b124a40c18609686"),
+    ("rocketlake", "X86_V4", "SkylakeX", "2.4.6", "0.68.1"): (
+        "14b3169613cc5ceed2257bae9b3e3ccc5da9c84e4750006b8d55f3d0d38d951f",
+        "aa465bc752784f12b2b173165d33a4d0ccc98b7ffb7e8a8dae2ef166fb4b4c61"),
 }
 
 
