@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from nwn.app.widgets.studio import main
+from nwn.app.widgets.launch import main
 
 
 def test_no_display_is_one_line_with_the_headless_alternative(monkeypatch, capsys):
@@ -43,3 +43,29 @@ def test_every_missing_x11_library_is_named_in_one_line(monkeypatch, capsys):
     assert "libxcb-icccm4" in err and "libxcb-keysyms1" in err
     assert "libxcb-cursor0" not in err
     assert "sudo apt install libxcb-icccm4 libxcb-keysyms1" in err
+
+
+def test_the_entry_point_opens_the_window_offscreen(qapp, monkeypatch, tmp_path):
+    """``nwn-studio PRESET`` (offscreen): the window shows with the preset and starts depositing;
+    ``main`` returns what the event loop returns."""
+    from PySide6 import QtCore, QtWidgets
+
+    from nwn.app.widgets import studio
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    monkeypatch.setattr(studio, "_settings", lambda: settings)  # not the user's own settings
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # main installs slot_errors' hook
+    seen = []
+
+    def event_loop(app):
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, studio.MainWindow)]
+        for window in windows:
+            seen.append((window.isVisible(), window.document.scenario.name, window.depositing))
+            window.close()
+        return 7
+
+    monkeypatch.setattr(QtWidgets.QApplication, "exec", event_loop)
+    assert main(["two_terminal_pulse"]) == 7
+    from nwn.app.models.document import Document
+
+    assert seen == [(True, Document.from_preset("two_terminal_pulse").scenario.name, True)]

@@ -85,7 +85,7 @@ def test_open_results_refuses_what_is_not_a_results_file(window, tmp_path):
 
 
 def test_nwn_studio_takes_a_results_file(results_path, tmp_path):
-    from nwn.app.widgets.studio import _document_for
+    from nwn.app.widgets.launch import _document_for
 
     assert _document_for(str(results_path)).scenario is not None  # no longer read as TOML
     with pytest.raises(ValueError, match="no such file"):

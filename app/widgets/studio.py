@@ -8,14 +8,12 @@ the snapshots of the run.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +39,7 @@ from nwn.app.widgets.worker import BackgroundJob, FrameMaker, RunController, err
 from nwn.engine.build import deposit_wires
 from nwn.geometry import Deposition, find_junctions
 
-__all__ = ["MainWindow", "fitted_geometry", "main"]
+__all__ = ["MainWindow", "fitted_geometry"]
 
 FRAME_INTERVAL_MS = 33
 #: why the Setup panels are greyed out during a run
@@ -1591,84 +1589,7 @@ class MainWindow(QtWidgets.QMainWindow):
         event.accept()
 
 
-def _document_for(argument: str | None) -> Document:
-    if argument is None:
-        return Document()
-    path = Path(argument)
-    from nwn.app.widgets.results_view import RESULT_SUFFIXES
+if __name__ == "__main__":  # pragma: no cover - `nwn-studio` runs nwn.app.widgets.launch
+    from nwn.app.widgets.launch import main
 
-    if path.suffix.lower() in RESULT_SUFFIXES:
-        if not path.is_file():
-            raise ValueError(f"no such file: {path}")
-        return Document()  # the window opens the results file once it shows
-    if path.suffix == ".toml" or path.exists():
-        return Document.open(path)
-    return Document.from_preset(argument)
-
-
-#: The X11 libraries Qt's xcb plugin loads beyond what a desktop install always has:
-#: (name for ctypes.util.find_library, Debian/Ubuntu package). Qt's own message names only
-#: the first one it trips on (and blames xcb-cursor for the others).
-XCB_LIBRARIES = (("xcb-cursor", "libxcb-cursor0"), ("xcb-icccm", "libxcb-icccm4"),
-                 ("xcb-keysyms", "libxcb-keysyms1"))
-
-
-def _display_problem() -> str:
-    """Why no window can open here, in one line ("" when one can).
-
-    Qt would otherwise abort with a multi-line plugin message; on Linux the usual causes are no
-    display at all (a server, CI) or the X11 plugin's system library missing.
-    """
-    import os
-
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return ""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        return ("no display (neither DISPLAY nor WAYLAND_DISPLAY is set): run a preset headless "
-                "with `nwn run two_terminal_pulse -o run.h5`, or start an X server")
-    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        import ctypes.util
-
-        missing = [package for library, package in XCB_LIBRARIES
-                   if ctypes.util.find_library(library) is None]
-        if missing:
-            return (f"Qt's X11 plugin needs system libraries that are missing: "
-                    f"{', '.join(missing)} (Debian/Ubuntu: sudo apt install {' '.join(missing)})")
-    return ""
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Open the studio window, optionally with a scenario file or a preset name."""
-    parser = argparse.ArgumentParser(prog="nwn-studio",
-                                     description="Nanowire network studio (GUI).")
-    parser.add_argument("scenario", nargs="?",
-                        help="scenario TOML file, preset name (see `nwn presets`) or results "
-                             "file (.h5) to replay")
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    try:
-        document = _document_for(args.scenario)
-    except ValueError as error:
-        print(f"nwn-studio: error: {error_message(error)}", file=sys.stderr)
-        return 2
-    problem = _display_problem()
-    if problem:
-        print(f"nwn-studio: error: {problem}", file=sys.stderr)
-        return 2
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("nwn-studio")
-    window = MainWindow(document)
-    from nwn.app.widgets import slot_errors
-
-    slot_errors.install(window.show_error)  # a failing slot shows in the window, not only stderr
-    window.show()
-    from nwn.app.widgets.results_view import RESULT_SUFFIXES, open_results
-
-    if args.scenario is not None and Path(args.scenario).suffix.lower() in RESULT_SUFFIXES:
-        open_results(window, args.scenario)  # a finished run: replay it
-    elif args.scenario is not None:
-        window.deposit()  # a scenario was asked for: show its network forming right away
-    return int(app.exec())
-
-
-if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
