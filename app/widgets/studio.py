@@ -30,6 +30,11 @@ from nwn.app.models.pacing import FramePacer
 from nwn.app.models.run_style import make_run_style
 from nwn.app.render.gui_garbage import collect_on_gui_thread, freeze_start_up
 from nwn.app.widgets.canvas import NetworkCanvas
+
+# The entry point lives in nwn.app.widgets.launch (it must not import this module at module
+# level); a launcher script written before it moved (an editable install not reinstalled since)
+# still says `from nwn.app.widgets.studio import main`.
+from nwn.app.widgets.launch import main
 from nwn.app.widgets.panels.deposition import DepositionPanel
 from nwn.app.widgets.panels.electrodes import ElectrodePanel
 from nwn.app.widgets.panels.inspector import InspectorPanel
@@ -39,7 +44,7 @@ from nwn.app.widgets.worker import BackgroundJob, FrameMaker, RunController, err
 from nwn.engine.build import deposit_wires
 from nwn.geometry import Deposition, find_junctions
 
-__all__ = ["MainWindow", "fitted_geometry"]
+__all__ = ["MainWindow", "fitted_geometry", "main"]
 
 FRAME_INTERVAL_MS = 33
 #: why the Setup panels are greyed out during a run
@@ -1589,7 +1594,5 @@ class MainWindow(QtWidgets.QMainWindow):
         event.accept()
 
 
-if __name__ == "__main__":  # pragma: no cover - `nwn-studio` runs nwn.app.widgets.launch
-    from nwn.app.widgets.launch import main
-
+if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
