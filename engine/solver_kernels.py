@@ -259,7 +259,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
         for i in range(n):
             p[i] = z[i]
             rz += r[i] * z[i]
-        fresh = True  # r is the true residual
+        exact = True  # r is the true residual (fresh names the parameter)
         current, voltage = _errors(r, z, x, contact_free, contact_g, contact_v, contact_term,
                                    term_sum, term_err, current_scale, rounding_current,
                                    test_current)
@@ -307,7 +307,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
             for i in range(n):
                 p[i] = z[i] + beta * p[i]
             iterations += 1
-            fresh = False
+            exact = False
             current, voltage = _measures(voltage_error, scale, residual, z, x, contact_free,
                                          contact_g, contact_v, contact_term, term_sum,
                                          term_err, current_scale, rounding_current,
@@ -323,7 +323,7 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
                                        contact_term, term_sum, term_err, current_scale,
                                        rounding_current, test_current)
             return iterations, voltage <= tol_voltage, current, voltage
-        if fresh:
+        if exact:
             break  # tested on the true residual already
         # the recursive residual drifts from the true one: confirm Kirchhoff's law with the
         # true residual (one product with A; z's estimates stand, a rounding-level change in
