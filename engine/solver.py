@@ -31,8 +31,9 @@ from the linear extrapolation 2 x_k - x_(k-1) of the last two solutions. Converg
 (:mod:`~nwn.engine.solver_tolerance`): the residual r is the current Kirchhoff's law leaves
 unbalanced at each node and z = M^{-1} r a sharp estimate of the voltage error; CG stops when
 no node leaks more than ``tolerance`` of the largest terminal current, no terminal current's
-estimated error exceeds that, and max|z| <= ``tolerance`` * max|x|, and the recomputed true
-residual passes the same test.
+estimated error exceeds that, and max|z| <= ``tolerance`` * max|x|, and the true residual
+passes the same test: recomputed (one product with A) unless a worst-case bound on the
+rounding by which CG's recursive residual can have drifted from it shows that it passes.
 
 Precision: when the conductances span so many decades (1e4 S wire segments or 1e9 S contacts
 beside 1e-3 S junctions) that float64 cannot reach the tolerance, the step that finds out has a
@@ -285,8 +286,8 @@ class CircuitSolver:
         return _k.pcg(system.indptr, system.indices, system.data, system.rhs, self._x,
                       *self._preconditioner.arrays(), system.contact_free, system.contact_g,
                       system.contact_v, system.contact_term, self._term_sum, self._term_err,
-                      system.current_scale, system.rounding_conductance,
-                      max(tol.current, self._current_floor),
+                      system.current_scale, system.rounding_conductance, system.row_bound,
+                      system.row_gamma, max(tol.current, self._current_floor),
                       max(tol.voltage, self._error_floor), self.max_iterations,
                       give_up, fresh, r, z, p, q)
 

@@ -82,6 +82,13 @@ class ReducedSystem:
         S, :data:`ROUNDING_EPS` times the largest diagonal entry or terminal conductance at
         the last :meth:`assemble`: the current per volt that rounding alone leaves in the
         residual, below which the stopping criterion asks for nothing.
+    row_bound : float
+        S, an upper bound on every row's sum of |a_ij| at the last :meth:`assemble`: twice
+        the largest diagonal entry, as the off-diagonal magnitudes of a row of the reduced
+        Laplacian sum to at most its diagonal entry.
+    row_gamma : float
+        The rounding bound of one row's product with a vector
+        (:func:`nwn.engine.solver_kernels.row_rounding`).
     """
 
     def __init__(self, network: Network, topology: Topology, *,
@@ -140,6 +147,7 @@ class ReducedSystem:
                                              & topology.node_solved[terminal_nodes])
         self.current_scale = 0.0
         self.rounding_conductance = 0.0
+        self.row_bound = 0.0
 
         # per-edge arrays of the assembly kernel: self-loops carry no current (no free end);
         # off-diagonal entries that more than one edge fills are summed apart (see kernel);
@@ -163,6 +171,7 @@ class ReducedSystem:
         self.node_free = node_free
         self.indptr = maps.indptr
         self.indices = maps.indices
+        self.row_gamma = _k.row_rounding(maps.indptr)
         self.diag_pos = maps.diag_pos
         # values rewritten every step, and the scatter's scratch
         self.data = np.zeros(maps.indices.size, dtype=np.float64)
@@ -228,6 +237,8 @@ class ReducedSystem:
         # terminal sum: bounded here by ROUNDING_EPS times the largest diagonal entry or
         # terminal conductance, per volt
         largest = float(np.max(self.data[self.diag_pos])) if self.n_free else 0.0
+        # with room for the diagonal's own rounding (a sum of < 1e9 conductances)
+        self.row_bound = 2.0 * (1.0 + 1e-6) * largest
         if self.contact_g.size:
             largest = max(largest, float(np.max(np.bincount(
                 self.contact_term, weights=self.contact_g))))

@@ -9,6 +9,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from nwn.engine import solver_kernels as kernels
 from nwn.engine import supernodal
+from nwn.engine.solver_assembly import ROUNDING_EPS
 
 
 def random_laplacian(n, seed, drift=0.0, degree=4):
@@ -160,6 +161,12 @@ def test_ldl_reports_a_matrix_that_is_not_positive_definite():
     assert np.linalg.eigvalsh(dense[:bad + 1, :bad + 1]).min() <= 0
 
 
+def bounds(matrix):
+    """``row_bound`` and ``row_gamma`` of ``kernels.pcg`` for a Laplacian as the solver
+    gives them (``ReducedSystem``)."""
+    return 2.0 * (1.0 + 1e-6) * matrix.diagonal().max(), kernels.row_rounding(matrix.indptr)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
     """The factor may be stored in float32 (as the solver does): CG still reaches 1e-13."""
@@ -178,8 +185,8 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
     # the voltage test alone (tol_current = inf, the "legacy" criterion)
     iterations, converged, _, error = kernels.pcg(
         drifted.indptr, drifted.indices, drifted.data, rhs, x, *pattern.arrays(), panels,
-        inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, np.inf, 1e-13, 100,
-        np.inf, 0.0, *work)
+        inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, *bounds(drifted),
+        np.inf, 1e-13, 100, np.inf, 0.0, *work)
     assert converged and 1 < iterations < 30 and error <= 1e-13
     # the float32 factor is the float64 one rounded
     if dtype == np.float32:
@@ -191,14 +198,14 @@ def test_pcg_with_a_stale_factor_solves_the_new_matrix(dtype):
     y = np.zeros(300)
     iterations, converged, current, _ = kernels.pcg(
         drifted.indptr, drifted.indices, drifted.data, rhs, y, *pattern.arrays(), panels,
-        inv_diag, np.zeros(pattern.max_width), *no_contacts, 1.0, 0.0, 1e-9, 1.0, 100, np.inf,
-        0.0, *work)
+        inv_diag, np.zeros(pattern.max_width), *no_contacts, 1.0, 0.0, *bounds(drifted), 1e-9,
+        1.0, 100, np.inf, 0.0, *work)
     assert converged and current <= 1e-9
     assert np.max(np.abs(rhs - drifted @ y)) <= 1e-9
     assert iterations < kernels.pcg(  # a looser test needs fewer iterations than 1e-13
         drifted.indptr, drifted.indices, drifted.data, rhs, np.zeros(300), *pattern.arrays(),
-        panels, inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0, np.inf, 1e-13,
-        100, np.inf, 0.0, *work)[0]
+        panels, inv_diag, np.zeros(pattern.max_width), *no_contacts, 0.0, 0.0,
+        *bounds(drifted), np.inf, 1e-13, 100, np.inf, 0.0, *work)[0]
 
 
 def test_pcg_gives_up_a_factor_too_stale_and_a_fresh_one_finishes():
@@ -217,8 +224,8 @@ def test_pcg_gives_up_a_factor_too_stale_and_a_fresh_one_finishes():
     def pcg(x, panels, inv_diag, give_up, fresh):
         return kernels.pcg(drifted.indptr, drifted.indices, drifted.data, rhs, x,
                            *pattern.arrays(), panels, inv_diag, np.zeros(pattern.max_width),
-                           *no_contacts, 0.0, 0.0, np.inf, 1e-13, 200, give_up, fresh,
-                           *np.zeros((4, 400)))
+                           *no_contacts, 0.0, 0.0, *bounds(drifted), np.inf, 1e-13, 200,
+                           give_up, fresh, *np.zeros((4, 400)))
 
     full, converged = pcg(np.zeros(400), panels, inv_diag, np.inf, 0.0)[:2]
     assert converged and full > 20
@@ -232,3 +239,49 @@ def test_pcg_gives_up_a_factor_too_stale_and_a_fresh_one_finishes():
     assert np.max(np.abs(x - reference)) <= 1e-11 * np.max(np.abs(reference))
     # a generous budget leaves CG alone: the same iterations as without one
     assert pcg(np.zeros(400), panels, inv_diag, 1000.0, 1.0)[:2] == (full, True)
+
+
+@pytest.mark.parametrize("contrast", [1.0, 1e4, 1e8])
+@pytest.mark.parametrize("tolerance", [1e-11, 1e-8])
+def test_pcg_meets_kirchhoffs_test_with_the_exact_residual(contrast, tolerance):
+    """CG stops on its recursive residual and skips recomputing the true one where a bound on
+    their drift shows that the true one passes too: the exact residual of the x it returns
+    (in extended precision) meets Kirchhoff's test, also where conductances span up to 8
+    decades (as 1e4 S wire segments beside 1e-3 S junctions) and the test's rounding floor
+    decides. (The drift measured in these cases is ~1e-6 of the test's allowance: the bound
+    is a worst case, which keeps the skip safe rather than making it rare.)"""
+    rng = np.random.default_rng(int(np.log10(contrast)) * 7 + int(-np.log10(tolerance)))
+
+    def laplacian(drift):
+        base = random_laplacian(400, seed=21, drift=drift).tocoo()
+        strong = np.random.default_rng(22).uniform(size=base.nnz) < 0.3
+        off = base.row != base.col
+        # scale a symmetric subset of the off-diagonal conductances (and their diagonals)
+        pick = strong[off] & (base.row[off] < base.col[off])
+        a, b, g = base.row[off][pick], base.col[off][pick], -base.data[off][pick]
+        extra = sp.coo_matrix(((contrast - 1.0) * g, (a, b)), shape=base.shape)
+        extra = extra + extra.T
+        bump = -extra + sp.diags(np.asarray(extra.sum(axis=1)).ravel())
+        matrix = (base + bump).tocsr()
+        matrix.sum_duplicates()
+        matrix.sort_indices()
+        return matrix
+
+    base = laplacian(0.0)
+    order = supernodal.etree_postorder(base.indptr, base.indices)
+    _, pattern, panels, inv_diag = factorize(permuted(base, order), np.float32)
+    drifted = permuted(laplacian(0.3), order)
+    rhs = rng.normal(size=400)
+    rounding = ROUNDING_EPS * drifted.diagonal().max()
+    no_contacts = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, np.int64),
+                   np.zeros(1), np.zeros(1))
+    x = np.zeros(400)
+    _, converged, current, _ = kernels.pcg(
+        drifted.indptr, drifted.indices, drifted.data, rhs, x, *pattern.arrays(), panels,
+        inv_diag, np.zeros(pattern.max_width), *no_contacts, 1.0, rounding, *bounds(drifted),
+        tolerance, 1.0, 500, np.inf, 0.0, *np.zeros((4, 400)))
+    assert converged and current <= tolerance
+    exact = sp.csr_matrix(drifted, dtype=np.longdouble)
+    residual = rhs.astype(np.longdouble) - exact @ x.astype(np.longdouble)
+    reference = max(1.0, rounding * np.max(np.abs(x)) / tolerance)
+    assert np.max(np.abs(residual)) <= tolerance * reference
