@@ -23,7 +23,7 @@ from nwn.app.models.palette import COLOR_MODES
 from nwn.app.models.scene import ColorScale, NetworkScene, bin_values, lowest_resistance_path
 
 __all__ = ["N_COLOR_BINS", "N_WIDTHS", "PATH_INTERVAL_S", "RunSettings", "RunStyle",
-           "STATE_BINS", "WIDTH_STEPS", "make_run_style", "path_edges", "state_histogram"]
+           "STATE_BINS", "WIDTH_STEPS", "frozen", "make_run_style", "path_edges", "state_histogram"]
 
 #: colour bins of every colour map (wire and junction groups index them)
 N_COLOR_BINS = 16
@@ -128,8 +128,11 @@ def state_histogram(junction_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 _NO_BINS = np.zeros(0, dtype=np.int64)  # the wires' colour bins where they have no colour
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
-    """``array`` (made here) marked read-only: the layers keep it without copying it."""
+def frozen(array: np.ndarray) -> np.ndarray:
+    """``array``, a style group its caller just made and refers to nowhere else, marked
+    read-only and returned: a layer keeps a read-only group as it is, the caller's promise that
+    it never changes, instead of copying it on the GUI thread
+    (:meth:`~nwn.app.render.layers.SegmentLayer.set_style`)."""
     array.flags.writeable = False
     return array
 
@@ -217,10 +220,10 @@ def make_run_style(scene: NetworkScene, snapshot, settings: RunSettings, *, path
         edges = path_edges(scene, snapshot, settings.path_between)
         points = scene.path_points(edges)
     return RunStyle(settings=settings, snapshot=snapshot, scale=scale,
-                    wire_group=group if not group.flags.writeable else _frozen(group),
+                    wire_group=group if not group.flags.writeable else frozen(group),
                     n_wire_colors=n_colors,
                     junction_group=junction_group if not junction_group.flags.writeable
-                    else _frozen(junction_group),
+                    else frozen(junction_group),
                     path_edges=edges, path_points=points,
                     state_histogram=state_histogram(snapshot.junction_state) if histogram
                     else None)

@@ -29,6 +29,7 @@ from nwn.app.models.run_style import (
     PATH_INTERVAL_S,
     RunSettings,
     RunStyle,
+    frozen,
     make_run_style,
     path_edges,
 )
@@ -207,13 +208,6 @@ def _filled(n: int, value: int) -> np.ndarray:
 def _zeros(n: int) -> np.ndarray:
     """:func:`_filled` with zeros: every primitive in the first group."""
     return _filled(n, 0)
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    """``array`` (made here, used nowhere else) marked read-only, so a layer keeps it without
-    copying it (:meth:`~nwn.app.render.layers.SegmentLayer.set_style`)."""
-    array.flags.writeable = False
-    return array
 
 
 class NetworkView(pg.GraphicsLayoutWidget):
@@ -437,8 +431,8 @@ class NetworkView(pg.GraphicsLayoutWidget):
         """
         self._forget_network()
         self._show_geometry(wire_xy, junction_xy)
-        self.show_film_frame(_frozen(cluster_groups(wire_cluster, spanning_cluster,
-                                                    len(_CLUSTER_COLORS))),
+        self.show_film_frame(frozen(cluster_groups(wire_cluster, spanning_cluster,
+                                                   len(_CLUSTER_COLORS))),
                              _zeros(self.junctions.n_points))
 
     def _forget_network(self) -> None:
