@@ -56,9 +56,11 @@ def test_the_entry_point_opens_the_window_offscreen(qapp, monkeypatch, tmp_path)
     monkeypatch.setattr(studio, "_settings", lambda: settings)  # not the user's own settings
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # main installs slot_errors' hook
     seen = []
+    earlier = set(qapp.topLevelWidgets())  # other tests' windows, closed
 
     def event_loop(app):
-        windows = [w for w in app.topLevelWidgets() if isinstance(w, studio.MainWindow)]
+        windows = [w for w in app.topLevelWidgets()
+                   if isinstance(w, studio.MainWindow) and w not in earlier]
         for window in windows:
             seen.append((window.isVisible(), window.document.scenario.name, window.depositing))
             window.close()
