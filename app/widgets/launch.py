@@ -71,6 +71,7 @@ def _display_problem() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the studio window, optionally with a scenario file or a preset name."""
     import argparse
+    import os
     from pathlib import Path
 
     parser = argparse.ArgumentParser(prog="nwn-studio",
@@ -105,7 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         open_results(window, args.scenario)  # a finished run: replay it
     elif args.scenario is not None:
         window.deposit()  # a scenario was asked for: show its network forming right away
-    return int(app.exec())
+    code = int(app.exec())
+    from nwn.app.widgets.worker import left_running
+
+    if left_running():
+        # Closing gave up on a hung step (RunController.shutdown, which said so on stderr):
+        # leaving through the interpreter's exit would wait for it for ever.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

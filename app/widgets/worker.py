@@ -18,6 +18,7 @@ are made by a :class:`FrameMaker` thread: the GUI thread only draws what they ha
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import weakref
@@ -31,11 +32,17 @@ from nwn.app.models.error_text import error_message
 from nwn.app.models.thread_priority import lower_thread_priority
 from nwn.engine.recording import TraceRecorder
 
-__all__ = ["BackgroundJob", "FrameMaker", "LatestSlot", "LiveTraceRecorder", "RunController",
-           "SimulationWorker", "SnapshotHistory", "error_message"]
+__all__ = ["STOP_WAIT_S", "BackgroundJob", "FrameMaker", "LatestSlot", "LiveTraceRecorder",
+           "RunController", "SimulationWorker", "SnapshotHistory", "error_message",
+           "left_running"]
 
 #: frames per second the optional real-time pacing aims at
 PACE_FPS = 30.0
+#: longest wait (s) for the step in flight when a run's controller shuts down (the window
+#: closing): a step takes about 1 s at a million wires, so one still going after 30 is hung
+STOP_WAIT_S = 30.0
+#: worker threads whose step was still going when their controller gave up waiting for it
+_LEFT_RUNNING: list[QtCore.QThread] = []
 
 
 class LatestSlot:
@@ -409,13 +416,28 @@ class SimulationWorker(QtCore.QObject):
         self.finished.emit(reason if done else "paused")
 
 
-def _stop_thread(worker: SimulationWorker, thread: QtCore.QThread) -> None:
-    """Stop the worker's run and end its thread, waiting as long as the step it is in takes
-    (the run stops after it): ending the thread is the only way that does not abort."""
+def _stop_thread(worker: SimulationWorker, thread: QtCore.QThread,
+                 timeout_s: float | None = None) -> bool:
+    """Stop the worker's run and end its thread; True once the thread has ended.
+
+    The run stops after the step it is in, and only letting that step end stops it safely (a
+    step cannot be aborted); this waits for it, at most ``timeout_s`` seconds when given.
+    """
     if worker.simulation is not None:
         worker.simulation.stop()
     thread.quit()
-    thread.wait()
+    if timeout_s is None:
+        return thread.wait()
+    return thread.wait(QtCore.QDeadlineTimer(max(0, round(timeout_s * 1000))))
+
+
+def left_running() -> int:
+    """How many worker threads :meth:`RunController.shutdown` gave up waiting for are still
+    in their step. A process that is done must then end with ``os._exit``: an interpreter
+    exit would wait for them without limit (the controllers' exit clean-up), and Qt aborts
+    the process if a running thread's object is destroyed."""
+    _LEFT_RUNNING[:] = [thread for thread in _LEFT_RUNNING if thread.isRunning()]
+    return len(_LEFT_RUNNING)
 
 
 class RunController(QtCore.QObject):
@@ -534,9 +556,23 @@ class RunController(QtCore.QObject):
             time.sleep(0.002)
         return not self.busy
 
-    def shutdown(self) -> None:
-        """Stop any run and join the worker thread (window closing, or at exit)."""
-        self._finalizer()
+    def shutdown(self, timeout_s: float = STOP_WAIT_S) -> bool:
+        """Stop any run and end the worker thread (the window closing); True once it has ended.
+
+        The run stops after its step in flight; this waits for that step at most
+        ``timeout_s`` seconds. A step still going then (hung: a window that never closed
+        otherwise) is left to finish on its own, the thread with it: one line on stderr says
+        so, False is returned and :func:`left_running` counts it; the studio's
+        :func:`~nwn.app.widgets.launch.main` then ends the process without waiting for it.
+        """
+        if _stop_thread(self.worker, self.thread, timeout_s):
+            self._finalizer.detach()  # nothing left to stop at exit
+            return True
+        print(f"nwn-studio: the run's step in flight did not end within {timeout_s:g} s of "
+              f"closing; closing without it (the step is left unfinished)", file=sys.stderr)
+        if self.thread not in _LEFT_RUNNING:
+            _LEFT_RUNNING.append(self.thread)
+        return False
 
     # -- worker replies -----------------------------------------------------------------------
 
