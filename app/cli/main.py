@@ -131,6 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    if argv is None:
+        # The program itself, its command over: leave without the interpreter's teardown
+        # (a fifth of a one-step `nwn run`) unless something still needs it.
+        from nwn.app.cli import shutdown
+
+        shutdown.leave(code)
     return code
 
 
