@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from nwn.engine.prefetch import prefetch_up
 from nwn.engine.sources import SOURCE_KINDS
 from nwn.engine.supernodal import solve as ldl_solve
 
@@ -20,6 +21,9 @@ KIND_VOLTAGE = SOURCE_KINDS.index("voltage")
 KIND_CURRENT = SOURCE_KINDS.index("current")
 KIND_GROUND = SOURCE_KINDS.index("ground")
 KIND_FLOATING = SOURCE_KINDS.index("floating")
+
+#: How many stored entries ahead of the product with A its prefetches run (8 KB of values).
+_MATRIX_AHEAD = 1024
 
 
 @numba.njit(cache=True, nogil=True)
@@ -120,23 +124,41 @@ def assemble(junction_conductance, edge_conductance, edge_junction, edge_free_a,
 
 @numba.njit(cache=True, nogil=True)
 def _matvec(indptr, indices, data, x, out):
+    """out = A x, each row summed from its first stored entry to its last.
+
+    The positions and column indices are taken as unsigned: numba wraps a signed index
+    that might be negative around the array's end, which cost about ten instructions per
+    stored entry, more than the multiply-add itself. The values and column indices are
+    prefetched a few kilobytes ahead (:mod:`nwn.engine.prefetch`). The floating-point
+    operations and their order are those of the plain loop (figures and the comparison:
+    ``benchmarks/bench_cg_kernels.py``).
+    """
     n = indptr.shape[0] - 1
+    data_ahead = 0
+    indices_ahead = 0
     for i in range(n):
+        data_ahead = prefetch_up(data, data_ahead, indptr[i + 1] + _MATRIX_AHEAD)
+        indices_ahead = prefetch_up(indices, indices_ahead, indptr[i + 1] + _MATRIX_AHEAD)
         s = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            s += data[k] * x[indices[k]]
+        for k in range(np.uint64(indptr[i]), np.uint64(indptr[i + 1])):
+            s += data[k] * x[np.uint32(indices[k])]
         out[i] = s
 
 
 @numba.njit(cache=True, nogil=True)
 def _matvec_dot(indptr, indices, data, x, out):
-    """out = A x, and returns x . out (summed in row order, as a separate pass would)."""
+    """out = A x as :func:`_matvec`, and returns x . out (summed in row order, as a separate
+    pass would)."""
     n = indptr.shape[0] - 1
     dot = 0.0
+    data_ahead = 0
+    indices_ahead = 0
     for i in range(n):
+        data_ahead = prefetch_up(data, data_ahead, indptr[i + 1] + _MATRIX_AHEAD)
+        indices_ahead = prefetch_up(indices, indices_ahead, indptr[i + 1] + _MATRIX_AHEAD)
         s = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            s += data[k] * x[indices[k]]
+        for k in range(np.uint64(indptr[i]), np.uint64(indptr[i + 1])):
+            s += data[k] * x[np.uint32(indices[k])]
         out[i] = s
         dot += x[i] * s
     return dot

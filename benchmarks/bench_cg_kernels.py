@@ -1,0 +1,164 @@
+"""The CG kernels against the ones they replaced, same run, and that the results are the same
+bit for bit.
+
+Workload: ``bench_limit.py``'s (the reference workload of ``bench_solver.py`` at the default
+tolerance). After ``--settle`` steps the inputs of the next ``--steps`` calls of the CG kernel
+(``solver_kernels.pcg``) are recorded, and each is replayed ``--repeats`` times through
+
+- the kernels as they are (``_matvec``, ``_matvec_dot``: unsigned indices and prefetches;
+  ``supernodal.solve``: the same);
+- the earlier ones, kept in ``tests/test_cg_kernels.py`` as the references the tests hold
+  the new ones to: the plain row loop and the earlier solves, the whole CG compiled with
+  them in place of the new ones (``pcg``'s own code is the same on both sides),
+
+alternating which side runs first. Printed per size: the product with A and the solve pair
+alone (each called after the other, as in CG, so that each finds the other's arrays in the
+cache rather than its own), and the whole CG call; medians of each side in ms, the ratio of
+the medians and the range of the per-repeat ratios; and that every output (iterations,
+measures, x) is identical.
+
+Usage::
+
+    python benchmarks/bench_cg_kernels.py [--sizes 10000 100000] [--steps 5] [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import types
+from pathlib import Path
+
+import numba
+import numpy as np
+from bench_solver import DT, FIELD, RATE, jda_network, rate_step
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import test_cg_kernels as reference  # noqa: E402
+
+from nwn.engine import solver_kernels, supernodal  # noqa: E402
+from nwn.engine.solver import CircuitSolver  # noqa: E402
+
+#: Positions in pcg's arguments of the arrays a step rewrites (matrix values, right-hand
+#: side, x, the panels and 1/D): copied when recorded, the others are shared.
+_STEP_ARRAYS = (2, 3, 4, 9, 10)
+
+
+def earlier_pcg():
+    """``pcg`` compiled with the earlier product and solves in place of the new ones."""
+    py = solver_kernels.pcg.py_func
+    names = dict(py.__globals__, _matvec=reference.reference_matvec,
+                 _matvec_dot=reference.reference_matvec_dot,
+                 ldl_solve=reference.reference_solve)
+    return numba.njit(nogil=True)(types.FunctionType(py.__code__, names, py.__name__))
+
+
+def recorded_calls(n_wires: int, settle: int, steps: int) -> list[tuple]:
+    """The arguments of pcg's calls in ``steps`` steps after ``settle``."""
+    network, side = jda_network(n_wires, seed=n_wires)
+    solver = CircuitSolver(network, {"left": ("voltage", FIELD * side), "right": ("ground",)})
+    x = np.random.default_rng(1).uniform(0.0, 0.05, network.n_junctions)
+    g = RATE["g_min"] * (1 - x) + RATE["g_max"] * x
+    args = (network.edge_nodes, network.junction_edge, DT, RATE["kp0"], RATE["eta_p"],
+            RATE["kd0"], RATE["eta_d"], RATE["g_min"], RATE["g_max"])
+    sol = solver.solve(g)
+    for _ in range(settle):
+        sol = solver.solve(g, out=sol)
+        rate_step(x, sol.node_voltage, *args, g)
+    calls = []
+    pcg = solver_kernels.pcg
+
+    def record(*call):
+        calls.append(tuple(a.copy() if i in _STEP_ARRAYS else a for i, a in enumerate(call)))
+        return pcg(*call)
+
+    solver_kernels.pcg = record
+    try:
+        for _ in range(steps):
+            sol = solver.solve(g, out=sol)
+            rate_step(x, sol.node_voltage, *args, g)
+    finally:
+        solver_kernels.pcg = pcg
+    print(f"{n_wires:>8} wires {solver.n_free:>8} unknowns, {len(calls)} CG calls recorded "
+          f"after {settle} steps; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} "
+          f"cores")
+    return calls
+
+
+def report(name: str, old: list, new: list, repeats: int) -> None:
+    old = np.array(old).reshape(repeats, -1)
+    new = np.array(new).reshape(repeats, -1)
+    per_repeat = np.median(new, axis=1) / np.median(old, axis=1)
+    print(f"         {name:<11} earlier {np.median(old) * 1e3:7.3f} ms  now "
+          f"{np.median(new) * 1e3:7.3f} ms  ratio {np.median(new) / np.median(old):.3f} "
+          f"(per repeat {per_repeat.min():.3f}-{per_repeat.max():.3f})")
+
+
+def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg) -> None:
+    calls = recorded_calls(n_wires, settle, steps)
+    # bit for bit: every output of the whole CG call, and each kernel on the first call
+    for call in calls:
+        outputs = []
+        for pcg in (old_pcg, solver_kernels.pcg):
+            x = call[4].copy()
+            outputs.append((pcg(*call[:4], x, *call[5:]), x.tobytes()))
+        if outputs[0] != outputs[1]:
+            raise AssertionError("the CG kernels' results differ from the earlier ones")
+    indptr, indices, data, rhs = calls[0][:4]
+    factor = calls[0][5:11]  # the pattern, panels and 1/D (then the scratch)
+    n = rhs.size
+    r = np.random.default_rng(0).normal(size=n)
+    products = {side: np.empty(n) for side in ("old", "new")}
+    solutions = {side: np.empty(n) for side in ("old", "new")}
+    kernels = {"old": (reference.reference_matvec, reference.reference_solve),
+               "new": (solver_kernels._matvec, supernodal.solve)}
+    times = {key: [] for key in ("matvec old", "matvec new", "solve old", "solve new",
+                                 "pcg old", "pcg new")}
+    pcgs = {"old": old_pcg, "new": solver_kernels.pcg}
+    x = np.empty(n)
+    for repeat in range(repeats):
+        sides = ("old", "new") if repeat % 2 == 0 else ("new", "old")
+        for _ in range(4):
+            for side in sides:
+                matvec, solve = kernels[side]
+                t0 = time.perf_counter()
+                solve(*factor, r, solutions[side], calls[0][11])
+                t1 = time.perf_counter()
+                matvec(indptr, indices, data, solutions[side], products[side])
+                t2 = time.perf_counter()
+                times[f"solve {side}"].append(t1 - t0)
+                times[f"matvec {side}"].append(t2 - t1)
+        for call in calls:
+            for side in sides:
+                np.copyto(x, call[4])
+                t0 = time.perf_counter()
+                pcgs[side](*call[:4], x, *call[5:])
+                times[f"pcg {side}"].append(time.perf_counter() - t0)
+    for key in ("solve", "matvec"):
+        outputs = products if key == "matvec" else solutions
+        if outputs["old"].tobytes() != outputs["new"].tobytes():
+            raise AssertionError(f"the {key} kernel's result differs from the earlier one")
+    print(f"         every output identical bit for bit ({len(calls)} CG calls, the product "
+          f"and the solve pair); medians over {repeats} repeats:")
+    report("A x", times["matvec old"], times["matvec new"], repeats)
+    report("solve pair", times["solve old"], times["solve new"], repeats)
+    report("CG call", times["pcg old"], times["pcg new"], repeats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--settle", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    old_pcg = earlier_pcg()
+    for n in args.sizes:
+        run_size(n, args.settle, args.steps, args.repeats, old_pcg)
+
+
+if __name__ == "__main__":
+    main()
