@@ -47,13 +47,20 @@ from nwn.engine.solver import CircuitSolver  # noqa: E402
 _STEP_ARRAYS = (2, 3, 4, 9, 10)
 
 
+def _recompiled(kernel, **names):
+    """``kernel``'s code compiled again with some of the globals it calls replaced."""
+    py = kernel.py_func
+    globals_ = dict(py.__globals__, **names)
+    return numba.njit(nogil=True)(types.FunctionType(py.__code__, globals_, py.__name__))
+
+
 def earlier_pcg():
-    """``pcg`` compiled with the earlier product and solves in place of the new ones."""
-    py = solver_kernels.pcg.py_func
-    names = dict(py.__globals__, _matvec=reference.reference_matvec,
-                 _matvec_dot=reference.reference_matvec_dot,
-                 ldl_solve=reference.reference_solve)
-    return numba.njit(nogil=True)(types.FunctionType(py.__code__, names, py.__name__))
+    """``pcg`` (and the residual kernel it calls) compiled with the earlier product and
+    solves in place of the new ones."""
+    residual = _recompiled(solver_kernels._residual, _matvec=reference.reference_matvec)
+    return _recompiled(solver_kernels.pcg, _matvec=reference.reference_matvec,
+                       _matvec_dot=reference.reference_matvec_dot,
+                       ldl_solve=reference.reference_solve, _residual=residual)
 
 
 def recorded_calls(n_wires: int, settle: int, steps: int) -> list[tuple]:

@@ -658,9 +658,11 @@ def solve(start, panel_ptr, row_ptr, rows, values, inv_diag, r, z, t):
     Notes
     -----
     Both passes stream the panels and rows from memory, one supernode after the other, and
-    prefetch them a few kilobytes ahead (:mod:`nwn.engine.prefetch`). Rows and positions in
-    the scattered updates are indexed unsigned, which spares numba's wrap-around of negative
-    indices; neither changes an operation on the values or its order.
+    prefetch them a few kilobytes ahead (:mod:`nwn.engine.prefetch`). Positions in the
+    panels, rows and z are indexed unsigned, which spares numba's wrap-around of negative
+    indices; neither changes an operation on the values or its order (the dot products
+    compile to the same reassociated loops as with the row slices they replaced:
+    ``tests/test_cg_kernels.py``).
     """
     n = r.shape[0]
     n_super = start.shape[0] - 1
@@ -683,24 +685,25 @@ def solve(start, panel_ptr, row_ptr, rows, values, inv_diag, r, z, t):
                 for k in range(np.uint64(r0), np.uint64(r1)):
                     z[np.uint32(rows[k])] -= values[column + k] * zf
             continue
-        zf = z[f:f + w]
-        for i in range(1, w):
-            row = values[p0 + i * w:p0 + i * w + i]
+        # dense panel: offsets unsigned (a slice per row cost more than its dot product)
+        uf = np.uint64(f)
+        uw = np.uint64(w)
+        up = np.uint64(p0)
+        for i in range(np.uint64(1), uw):
+            o = up + i * uw
             acc = 0.0
             for j in range(i):
-                acc += row[j] * zf[j]
-            zf[i] -= acc
-        for j in range(w):
-            t[j] = zf[j]
-        tw = t[:w]
-        b = p0 + w * w
-        for k in range(r0, r1):
-            row = values[b:b + w]
+                acc += values[o + j] * z[uf + j]
+            z[uf + i] -= acc
+        for j in range(uw):
+            t[j] = z[uf + j]
+        b = up + uw * uw
+        for k in range(np.uint64(r0), np.uint64(r1)):
             acc = 0.0
-            for j in range(w):
-                acc += row[j] * tw[j]
+            for j in range(uw):
+                acc += values[b + j] * t[j]
             z[np.uint32(rows[k])] -= acc
-            b += w
+            b += uw
     for i in range(n):
         z[i] *= inv_diag[i]
     panel_ahead = panel_ptr[n_super]
@@ -720,19 +723,21 @@ def solve(start, panel_ptr, row_ptr, rows, values, inv_diag, r, z, t):
                 acc += values[column + k] * z[np.uint32(rows[k])]
             z[f] -= acc
             continue
-        tw = t[:w]
-        for j in range(w):
-            tw[j] = z[f + j]
-        b = p0 + w * w
-        for k in range(r0, r1):
+        uf = np.uint64(f)
+        uw = np.uint64(w)
+        up = np.uint64(p0)
+        for j in range(uw):
+            t[j] = z[uf + j]
+        b = up + uw * uw
+        for k in range(np.uint64(r0), np.uint64(r1)):
             zr = z[np.uint32(rows[k])]
-            row = values[b:b + w]
-            for j in range(w):
-                tw[j] -= row[j] * zr
-            b += w
+            for j in range(uw):
+                t[j] -= values[b + j] * zr
+            b += uw
         for i in range(w - 1, -1, -1):
-            zi = tw[i]
-            z[f + i] = zi
-            row = values[p0 + i * w:p0 + i * w + i]
-            for j in range(i):
-                tw[j] -= row[j] * zi
+            ui = np.uint64(i)
+            zi = t[ui]
+            z[uf + ui] = zi
+            o = up + ui * uw
+            for j in range(ui):
+                t[j] -= values[o + j] * zi
