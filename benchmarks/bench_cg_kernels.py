@@ -1,21 +1,26 @@
-"""The CG kernels against the ones they replaced, same run, and that the results are the same
-bit for bit.
+"""The CG kernels and the assembly against the ones they replaced, same run, and that the
+results are the same bit for bit.
 
 Workload: ``bench_limit.py``'s (the reference workload of ``bench_solver.py`` at the default
 tolerance). After ``--settle`` steps the inputs of the next ``--steps`` calls of the CG kernel
-(``solver_kernels.pcg``) are recorded, and each is replayed ``--repeats`` times through
+(``solver_kernels.pcg``) and of the value assembly (``solver_kernels.assemble``) are recorded,
+and each is replayed ``--repeats`` times through
 
 - the kernels as they are (``_matvec``, ``_matvec_dot``: unsigned indices and prefetches;
   ``supernodal.solve``: the same);
 - the earlier ones, kept in ``tests/test_cg_kernels.py`` as the references the tests hold
   the new ones to: the plain row loop and the earlier solves, the whole CG compiled with
-  them in place of the new ones (``pcg``'s own code is the same on both sides),
+  them in place of the new ones (``pcg``'s own code is the same on both sides), and the
+  assembly compiled with its prefetches made no-ops,
 
 alternating which side runs first. Printed per size: the product with A and the solve pair
-alone (each called after the other, as in CG, so that each finds the other's arrays in the
-cache rather than its own), and the whole CG call; medians of each side in ms, the ratio of
-the medians and the range of the per-repeat ratios; and that every output (iterations,
-measures, x) is identical.
+alone (each after a 32 MB copy, so that its arrays come from memory, as at 100,000 wires in
+CG, where the other kernel's have streamed through the cache in between), and the whole CG
+call; medians of each side in ms, the ratio of
+the medians and the range of the per-repeat ratios; the assembly likewise, each call after
+a 32 MB copy (in a step the CG's arrays have just streamed through the cache); and that every
+output (iterations, measures, x; the matrix values, right-hand side and conductances) is
+identical.
 
 Usage::
 
@@ -54,6 +59,16 @@ def _recompiled(kernel, **names):
     return numba.njit(nogil=True)(types.FunctionType(py.__code__, globals_, py.__name__))
 
 
+@numba.njit(inline="always")
+def _no_prefetch(array, index):
+    pass
+
+
+def earlier_assemble():
+    """``assemble`` compiled without its prefetches, as it was."""
+    return _recompiled(solver_kernels.assemble, prefetch=_no_prefetch)
+
+
 def earlier_pcg():
     """``pcg`` (and the residual kernel it calls) compiled with the earlier product and
     solves in place of the new ones."""
@@ -63,8 +78,9 @@ def earlier_pcg():
                        ldl_solve=reference.reference_solve, _residual=residual)
 
 
-def recorded_calls(n_wires: int, settle: int, steps: int) -> list[tuple]:
-    """The arguments of pcg's calls in ``steps`` steps after ``settle``."""
+def recorded_calls(n_wires: int, settle: int, steps: int) -> tuple[list, list]:
+    """The arguments of pcg's and of the assembly's calls in ``steps`` steps after
+    ``settle``."""
     network, side = jda_network(n_wires, seed=n_wires)
     solver = CircuitSolver(network, {"left": ("voltage", FIELD * side), "right": ("ground",)})
     x = np.random.default_rng(1).uniform(0.0, 0.05, network.n_junctions)
@@ -76,23 +92,28 @@ def recorded_calls(n_wires: int, settle: int, steps: int) -> list[tuple]:
         sol = solver.solve(g, out=sol)
         rate_step(x, sol.node_voltage, *args, g)
     calls = []
-    pcg = solver_kernels.pcg
+    assemblies = []
+    pcg, assemble = solver_kernels.pcg, solver_kernels.assemble
 
     def record(*call):
         calls.append(tuple(a.copy() if i in _STEP_ARRAYS else a for i, a in enumerate(call)))
         return pcg(*call)
 
-    solver_kernels.pcg = record
+    def record_assembly(*call):
+        assemblies.append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in call))
+        return assemble(*call)
+
+    solver_kernels.pcg, solver_kernels.assemble = record, record_assembly
     try:
         for _ in range(steps):
             sol = solver.solve(g, out=sol)
             rate_step(x, sol.node_voltage, *args, g)
     finally:
-        solver_kernels.pcg = pcg
+        solver_kernels.pcg, solver_kernels.assemble = pcg, assemble
     print(f"{n_wires:>8} wires {solver.n_free:>8} unknowns, {len(calls)} CG calls recorded "
           f"after {settle} steps; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} "
           f"cores")
-    return calls
+    return calls, assemblies
 
 
 def report(name: str, old: list, new: list, repeats: int) -> None:
@@ -104,8 +125,30 @@ def report(name: str, old: list, new: list, repeats: int) -> None:
           f"(per repeat {per_repeat.min():.3f}-{per_repeat.max():.3f})")
 
 
-def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg) -> None:
-    calls = recorded_calls(n_wires, settle, steps)
+def time_assembly(assemblies: list, repeats: int, old_assemble) -> None:
+    """The assembly with and without its prefetches, on copies of the recorded calls."""
+    sides = {"old": old_assemble, "new": solver_kernels.assemble}
+    copies = {side: [tuple(a.copy() if isinstance(a, np.ndarray) else a for a in call)
+                     for call in assemblies] for side in sides}
+    flush = np.ones(4 * 2**20), np.empty(4 * 2**20)
+    times = {side: [] for side in sides}
+    for repeat in range(repeats):
+        for k in range(len(assemblies)):
+            for side in (("old", "new") if repeat % 2 == 0 else ("new", "old")):
+                np.copyto(flush[1], flush[0])
+                t0 = time.perf_counter()
+                sides[side](*copies[side][k])
+                times[side].append(time.perf_counter() - t0)
+    for old, new in zip(copies["old"], copies["new"], strict=True):
+        if any(a.tobytes() != b.tobytes() for a, b in zip(old, new, strict=True)
+               if isinstance(a, np.ndarray)):
+            raise AssertionError("the assembly's result differs from the earlier one")
+    report("assembly", times["old"], times["new"], repeats)
+
+
+def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg,
+             old_assemble) -> None:
+    calls, assemblies = recorded_calls(n_wires, settle, steps)
     # bit for bit: every output of the whole CG call, and each kernel on the first call
     for call in calls:
         outputs = []
@@ -126,18 +169,22 @@ def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg) -> No
                                  "pcg old", "pcg new")}
     pcgs = {"old": old_pcg, "new": solver_kernels.pcg}
     x = np.empty(n)
+    flush = np.ones(4 * 2**20), np.empty(4 * 2**20)
     for repeat in range(repeats):
         sides = ("old", "new") if repeat % 2 == 0 else ("new", "old")
         for _ in range(4):
             for side in sides:
                 matvec, solve = kernels[side]
+                np.copyto(flush[1], flush[0])
                 t0 = time.perf_counter()
                 solve(*factor, r, solutions[side], calls[0][11])
                 t1 = time.perf_counter()
-                matvec(indptr, indices, data, solutions[side], products[side])
+                np.copyto(flush[1], flush[0])
                 t2 = time.perf_counter()
+                matvec(indptr, indices, data, solutions[side], products[side])
+                t3 = time.perf_counter()
                 times[f"solve {side}"].append(t1 - t0)
-                times[f"matvec {side}"].append(t2 - t1)
+                times[f"matvec {side}"].append(t3 - t2)
         for call in calls:
             for side in sides:
                 np.copyto(x, call[4])
@@ -153,6 +200,7 @@ def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg) -> No
     report("A x", times["matvec old"], times["matvec new"], repeats)
     report("solve pair", times["solve old"], times["solve new"], repeats)
     report("CG call", times["pcg old"], times["pcg new"], repeats)
+    time_assembly(assemblies, repeats, old_assemble)
 
 
 def main() -> None:
@@ -162,9 +210,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    old_pcg = earlier_pcg()
+    old_pcg, old_assemble = earlier_pcg(), earlier_assemble()
     for n in args.sizes:
-        run_size(n, args.settle, args.steps, args.repeats, old_pcg)
+        run_size(n, args.settle, args.steps, args.repeats, old_pcg, old_assemble)
 
 
 if __name__ == "__main__":
