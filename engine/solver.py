@@ -27,7 +27,8 @@ Should CG ever fail to converge, the current matrix is factorized and the step r
 result is never less accurate than the tolerance; and once CG's rate of convergence shows the
 factor too stale to be worth iterating out (more iterations to go than a factorization and a
 fresh solve cost), it is factorized at once and CG continues from where it stood. CG starts
-from the linear extrapolation 2 x_k - x_(k-1) of the last two solutions. Convergence
+from a polynomial extrapolation of the last solutions, of the order that best predicts this
+step's source values (:mod:`~nwn.engine.solver_warm_start`). Convergence
 (:mod:`~nwn.engine.solver_tolerance`): the residual r is the current Kirchhoff's law leaves
 unbalanced at each node and z = M^{-1} r a sharp estimate of the voltage error; CG stops when
 no node leaks more than ``tolerance`` of the largest terminal current, no terminal current's
@@ -65,6 +66,7 @@ from nwn.engine.solver_ordering import MINIMUM_DEGREE, NESTED_DISSECTION, ORDERI
 from nwn.engine.solver_preconditioner import Preconditioner
 from nwn.engine.solver_tolerance import DEFAULT_TOLERANCE, LEGACY, check_tolerance
 from nwn.engine.solver_topology import CircuitError, ExcludedComponent, find_topology, quote
+from nwn.engine.solver_warm_start import WarmStart
 from nwn.engine.sources import Source, as_source
 from nwn.geometry.checks import InputError, check_choice, check_int
 from nwn.geometry.network import Network
@@ -242,12 +244,9 @@ class CircuitSolver:
         self._default_values = np.array([s.at(0.0) for s in self.sources],
                                         dtype=np.float64)
         n = self.n_free
-        # CG's unknowns (V): the solution, the one before it (for the extrapolated start), a
-        # spare for swapping them, and CG's four work vectors; their values are set by reset()
-        self._x = np.empty(n)
-        self._x_previous = np.empty(n)
-        self._x_older = np.empty(n)
-        self._x_spare = np.zeros(n)
+        # CG's unknowns (V) with the last solutions they start from, and CG's four work
+        # vectors
+        self._warm = WarmStart(n, len(self.sources), legacy=self.tolerance.name == LEGACY)
         self._work = np.zeros((4, n), dtype=np.float64)
         # the stopping criterion's per-terminal scratch (A)
         self._term_sum = np.zeros(len(self.sources))
@@ -283,7 +282,7 @@ class CircuitSolver:
         r, z, p, q = self._work
         system = self._system
         tol = self.tolerance
-        return _k.pcg(system.indptr, system.indices, system.data, system.rhs, self._x,
+        return _k.pcg(system.indptr, system.indices, system.data, system.rhs, self._warm.x,
                       *self._preconditioner.arrays(), system.contact_free, system.contact_g,
                       system.contact_v, system.contact_term, self._term_sum, self._term_err,
                       system.current_scale, system.rounding_conductance, system.row_bound,
@@ -320,15 +319,9 @@ class CircuitSolver:
         if self.n_free:
             preconditioner = self._preconditioner
             if not np.any(self._system.rhs):
-                self._x[:] = 0.0  # no source drives the system: exactly zero everywhere
-                self._history = 0
+                self._warm.zero()  # no source drives the system: exactly zero everywhere
             else:
-                if self._history >= 2:
-                    self._extrapolate()
-                else:
-                    self._x_older[:] = self._x_previous
-                    self._x_previous[:] = self._x
-                self._history = min(self._history + 1, 3)
+                self._warm.start(values)
                 if not preconditioner.factored or preconditioner.refactor_due:
                     self._factorize(g)
                     factorized = True
@@ -354,7 +347,7 @@ class CircuitSolver:
                            np.empty(n_terms), np.empty(n_terms))
         if out.junction_voltage is None:
             out.junction_voltage = np.empty(self.network.n_junctions)
-        self._system.scatter(self._x, values, out.node_voltage, out.edge_current,
+        self._system.scatter(self._warm.x, values, out.node_voltage, out.edge_current,
                              out.junction_voltage, out.terminal_current,
                              out.terminal_voltage)
         out.conductance = self._two_terminal_conductance(out)
@@ -391,27 +384,6 @@ class CircuitSolver:
         if current > self.tolerance.current:
             self._current_floor = max(self._current_floor, 4.0 * current)
 
-    def _extrapolate(self) -> None:
-        """Start CG from an extrapolation of the last solutions instead of x_k.
-
-        Conductances and sources change smoothly between steps, so the linear extrapolation
-        2 x_k - x_(k-1) is off by O(dt^2) instead of O(dt) (one to two CG iterations fewer
-        per step), and once three solutions are known the quadratic one
-        3 x_k - 3 x_(k-1) + x_(k-2) by O(dt^3) (at 10,000 wires and tolerance 1e-10, 2.0
-        instead of 2.7 iterations per step); ``"legacy"`` keeps the linear one. x_k becomes
-        the previous solution, x_(k-1) the one before.
-        """
-        x, previous, older, spare = self._x, self._x_previous, self._x_older, self._x_spare
-        spare[:] = x
-        if self._history >= 3 and self.tolerance.name != LEGACY:
-            x -= previous
-            x *= 3.0
-            x += older
-        else:
-            x *= 2.0
-            x -= previous
-        self._x_older, self._x_previous, self._x_spare = previous, spare, older
-
     def _two_terminal_conductance(self, sol: Solution) -> float:
         if self._topology.driven.size != 2:
             return math.nan
@@ -430,37 +402,31 @@ class CircuitSolver:
         Returns
         -------
         dict
-            ``x`` (n,) V, ``x_previous`` (n,) V, ``x_older`` (n,) V and ``history`` (the
-            solutions before, for the extrapolated start, and how many are known),
+            The warm start's history (:meth:`WarmStart.get_state
+            <nwn.engine.solver_warm_start.WarmStart.get_state>`: the last solutions and
+            their source values, for the extrapolated start),
             ``factor_conductance`` (M,) S or None, the refactorization bookkeeping and the
             tolerance floors (copies).
             Passing it to :meth:`set_state` makes later steps bit-identical to what they
             would have been.
         """
-        return {"x": self._x.copy(), "x_previous": self._x_previous.copy(),
-                "x_older": self._x_older.copy(), "history": int(self._history),
-                **self._preconditioner.get_state(),
+        return {**self._warm.get_state(), **self._preconditioner.get_state(),
                 "error_floor": float(self._error_floor),
                 "current_floor": float(self._current_floor)}
 
     def set_state(self, state: Mapping) -> None:
         """Restore a history saved by :meth:`get_state` (refactorizes the stored matrix)."""
         x = np.asarray(state["x"], dtype=np.float64)
-        if x.shape != self._x.shape:
-            raise InputError(f"state['x'] must have shape {self._x.shape} (got {x.shape})")
+        if x.shape != self._warm.x.shape:
+            raise InputError(
+                f"state['x'] must have shape {self._warm.x.shape} (got {x.shape})")
         self.reset()
         fc = state["factor_conductance"]
         if fc is not None and self.n_free:
             self._system.assemble(fc, self._default_values)
             self._factorize(fc)
             self.timings["factorizations"] -= 1  # bookkeeping, not a step's work
-        self._x[:] = x
-        if "x_previous" in state:  # states saved before extrapolation carry no second solution
-            self._x_previous[:] = np.asarray(state["x_previous"], dtype=np.float64)
-            self._history = min(int(state["history"]), 2)
-        if "x_older" in state:  # nor do states saved before the quadratic extrapolation
-            self._x_older[:] = np.asarray(state["x_older"], dtype=np.float64)
-            self._history = int(state["history"])
+        self._warm.set_state(state)
         self._preconditioner.set_bookkeeping(state)
         self._error_floor = float(state["error_floor"])
         self._current_floor = float(state.get("current_floor", 0.0))  # absent before 0.1
@@ -470,10 +436,7 @@ class CircuitSolver:
         self._preconditioner.reset()
         self._error_floor = 0.0
         self._current_floor = 0.0
-        self._x[:] = 0.0
-        self._x_previous[:] = 0.0
-        self._x_older[:] = 0.0
-        self._history = 0
+        self._warm.reset()
 
     def report(self) -> str:
         """A few lines saying what is solved, what is excluded and why."""

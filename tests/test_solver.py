@@ -17,6 +17,7 @@ from nwn.engine.solver import (
     solve_dc,
 )
 from nwn.engine.solver_tolerance import DEFAULT_TOLERANCE
+from nwn.engine.solver_warm_start import WarmStart
 from nwn.engine.sources import WAVEFORM_KINDS
 from nwn.geometry.checks import InputError
 from nwn.geometry.network import EDGE_CONTACT, EDGE_JUNCTION, EDGE_WIRE, Network
@@ -552,7 +553,7 @@ def test_deposited_network_matches_dense_solve(mode):
 
 
 def test_extrapolated_start_saves_iterations_and_changes_no_answer(monkeypatch):
-    # smooth conductance drift: starting CG from 2 x_k - x_(k-1) must need fewer iterations
+    # smooth conductance drift: starting CG from an extrapolation must need fewer iterations
     network, rng = random_network(13, n=150, radius=0.15)
     sources = {"left": ("voltage", 1.0), "right": ("ground",)}
     g0 = 10 ** rng.uniform(-3, -1, network.n_junctions)
@@ -568,8 +569,7 @@ def test_extrapolated_start_saves_iterations_and_changes_no_answer(monkeypatch):
         return voltages, iterations
 
     extrapolated, n_extrapolated = run()
-    monkeypatch.setattr(CircuitSolver, "_extrapolate",
-                        lambda self: self._x_previous.__setitem__(slice(None), self._x))
+    monkeypatch.setattr(WarmStart, "_choose", lambda self, values: 0)  # start from x_k
     plain, n_plain = run()
     assert n_extrapolated < n_plain
     for a, b in zip(extrapolated, plain, strict=True):
@@ -660,12 +660,14 @@ def pinned_run(tolerance=DEFAULT_TOLERANCE):
 #: environment to another: on one Zen 4 host, three environments gave three digests, while the
 #: iteration record and the last terminal current's bits were the same in all (and on the
 #: AVX2 machine where the digests were first pinned: bd2f1e41... / 0a565981...).
+#: None: not known for the code as it is (the default's digest on the Zen 4 host predates the
+#: cubic extrapolation, and no such host was at hand to pin it again).
 PINNED_DIGESTS = {
     ("znver4", "X86_V4", "SkylakeX", "2.4.6", "0.68.1"): (
-        "af4d63d5949677dcb71d6eddd5e88057a52957a443c0b069ef45d0335ac3f398",
+        None,
         "67c9783a0acaefa9cc8e98da2a766b4121f12a36c0f062f7b124a40c18609686"),
     ("rocketlake", "X86_V4", "SkylakeX", "2.4.6", "0.68.1"): (
-        "14b3169613cc5ceed2257bae9b3e3ccc5da9c84e4750006b8d55f3d0d38d951f",
+        "8a2ce8402b459b9b147338e78d491f0f0bff6800fc48481518e9f90e3797158d",
         "aa465bc752784f12b2b173165d33a4d0ccc98b7ffb7e8a8dae2ef166fb4b4c61"),
 }
 
@@ -696,9 +698,9 @@ def check_pinned(digest, which):
     """Pin the digest where this environment's is known; elsewhere a second run in this
     process must give the same digest (bit-identical reruns), so the test fails on a change
     of results in every environment and on a change of rounding order where it is known."""
-    known = PINNED_DIGESTS.get(floating_point_environment())
+    known = PINNED_DIGESTS.get(floating_point_environment(), (None, None))[which]
     if known is not None:
-        assert digest == known[which]
+        assert digest == known
     else:
         again = pinned_run() if which == 0 else pinned_run("legacy")
         assert digest == again[0]
@@ -706,17 +708,18 @@ def check_pinned(digest, which):
 
 def test_results_are_bit_identical_to_the_pinned_run():
     # Pinned from the solver with its physical stopping criterion at the default tolerance
-    # (5e-11), quadratic extrapolation and the excess-iterations renewal; every output agrees
-    # with the legacy run below to 6e-11 relative (terminal currents to 2e-13). Any change in
+    # (5e-11), the extrapolation of the order that best predicts the source values (up to
+    # cubic) and the excess-iterations renewal; every output agrees with the legacy run below
+    # to 6e-11 relative (terminal currents to 2e-13). Any change in
     # the order of floating-point operations changes the digest (PINNED_DIGESTS says why it
     # is pinned per environment); the iteration record and the terminal current's bits are
     # pinned everywhere.
     digest, record, current = pinned_run()
-    assert record == [(2, True), (6, False), (7, False), (9, False), (2, True), (6, False),
-                      (8, False), (8, False), (9, False), (2, True), (6, False), (7, False),
-                      (9, False), (2, True), (5, False), (8, False), (2, True), (6, False),
-                      (8, False), (9, False)]
-    assert current == "0x1.8d7c5671c2f43p-5"
+    assert record == [(2, True), (6, False), (7, False), (8, False), (2, True), (6, False),
+                      (7, False), (8, False), (2, True), (6, False), (7, False), (8, False),
+                      (1, True), (6, False), (6, False), (8, False), (2, True), (6, False),
+                      (8, False), (8, False)]
+    assert current == "0x1.8d7c5671c2f40p-5"
     check_pinned(digest, 0)
 
 
