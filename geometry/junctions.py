@@ -348,7 +348,8 @@ def _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_star
                 counts[cy * nx + cx + 1] += 1
     for c in range(nx * ny):
         counts[c + 1] += counts[c]
-    cell_start[:] = counts
+    for c in range(nx * ny + 1):  # a loop: slice assignment's shape check is code to load
+        cell_start[c] = counts[c]
     cursor = counts[:-1].copy()
     for k in range(order.shape[0]):
         w = order[k]
@@ -413,8 +414,8 @@ def _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv
                             or max(item_ends[p, 1], item_ends[p, 3]) < lo_y):
                         continue
                     if count == partner.shape[0]:
-                        partner = np.concatenate((partner, np.empty_like(partner)))
-                        record = np.concatenate((record, np.empty_like(record)))
+                        partner = _doubled_list(partner)
+                        record = _doubled_list(record)
                     partner[count] = item_wire[p]
                     record[count] = p
                     count += 1
@@ -471,6 +472,82 @@ def _gather_blocks(row_start, row_count, pairs, position, points, out_pairs, out
             row += 1
 
 
+# Arrays grow by these two loops rather than by np.concatenate, whose shape checks bring
+# numba's string formatting into the kernel: a third of its code, loaded at every start.
+
+@numba.njit(cache=True, nogil=True)
+def _doubled(rows, n_written):
+    """``rows`` (shape (K, 2)) in an array twice as long, its first ``n_written`` kept."""
+    out = np.empty((2 * rows.shape[0], 2), dtype=rows.dtype)
+    for r in range(n_written):
+        out[r, 0] = rows[r, 0]
+        out[r, 1] = rows[r, 1]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _doubled_list(values):
+    """``values`` (shape (K,)) in an array twice as long."""
+    out = np.empty(2 * values.shape[0], dtype=values.dtype)
+    for k in range(values.shape[0]):
+        out[k] = values[k]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _grid_search(ends, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h, nx, ny):
+    """The grid method's kernels in one call: order, bin, find, gather.
+
+    One kernel rather than four: loading each from numba's cache costs a few milliseconds
+    at every start, and this is where the CLI and the studio spend them.
+
+    Returns
+    -------
+    pairs, position, points : the junctions, rows in lexicographic order of the pairs
+    unsure : ndarray of int64, shape (U, 2)
+        Pairs the float filter cannot settle (to decide exactly).
+    """
+    n = ends.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    _grid_order(cell_y0 * nx + cell_x0, nx * ny, order)
+    n_items = 0
+    for w in range(n):
+        n_items += (cell_x1[w] - cell_x0[w] + 1) * (cell_y1[w] - cell_y0[w] + 1)
+    cell_start = np.empty(nx * ny + 1, dtype=np.int64)
+    item_wire = np.empty(n_items, dtype=np.int64)
+    item_ends = np.empty((n_items, 4))
+    item_origin = np.empty((n_items, 2), dtype=np.int64)
+    _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
+              item_ends, item_origin)
+    counts = np.zeros(2, dtype=np.int64)
+    row_start = np.zeros(n, dtype=np.int64)
+    row_count = np.zeros(n, dtype=np.int64)
+    capacity = 8 * n + 1024
+    pairs = np.empty((capacity, 2), dtype=np.int64)
+    position = np.empty((capacity, 2))
+    points = np.empty((capacity, 2))
+    unsure = np.empty((capacity, 2), dtype=np.int64)
+    done = 0
+    while True:
+        done = _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, x0, y0, inv_h,
+                               nx, ny, cell_start, item_wire, item_ends, item_origin, done,
+                               counts, row_start, row_count, pairs, position, points, unsure)
+        if done == n:
+            break
+        # dense network: grow the outputs, keeping what is written, and carry on
+        pairs = _doubled(pairs, counts[0])
+        position = _doubled(position, counts[0])
+        points = _doubled(points, counts[0])
+        unsure = _doubled(unsure, counts[1])
+    n_hit = counts[0]
+    sorted_pairs = np.empty((n_hit, 2), dtype=np.int64)
+    sorted_position = np.empty((n_hit, 2))
+    sorted_points = np.empty((n_hit, 2))
+    _gather_blocks(row_start, row_count, pairs, position, points, sorted_pairs, sorted_position,
+                   sorted_points)
+    return sorted_pairs, sorted_position, sorted_points, unsure[:counts[1]].copy()
+
+
 def _grid_junctions_of(ends: np.ndarray, lengths: np.ndarray) -> Junctions:
     """All junctions by the uniform-grid method (see :func:`find_junctions`)."""
     n = ends.shape[0]
@@ -495,44 +572,9 @@ def _grid_junctions_of(ends: np.ndarray, lengths: np.ndarray) -> Junctions:
 
     cell_x0, cell_x1 = index(lo[:, 0], x0, nx), index(hi[:, 0], x0, nx)
     cell_y0, cell_y1 = index(lo[:, 1], y0, ny), index(hi[:, 1], y0, ny)
-    order = np.empty(n, dtype=np.int64)
-    _grid_order(cell_y0 * nx + cell_x0, nx * ny, order)
-    n_items = int(np.sum((cell_x1 - cell_x0 + 1) * (cell_y1 - cell_y0 + 1)))
-    cell_start = np.empty(nx * ny + 1, dtype=np.int64)
-    item_wire = np.empty(n_items, dtype=np.int64)
-    item_ends = np.empty((n_items, 4))
-    item_origin = np.empty((n_items, 2), dtype=np.int64)
-    _grid_bin(order, cell_x0, cell_x1, cell_y0, cell_y1, ends, nx, ny, cell_start, item_wire,
-              item_ends, item_origin)
-    counts = np.zeros(2, dtype=np.int64)
-    row_start = np.zeros(n, dtype=np.int64)
-    row_count = np.zeros(n, dtype=np.int64)
-    capacity = 8 * n + 1024
-    pairs = np.empty((capacity, 2), dtype=np.int64)
-    position = np.empty((capacity, 2))
-    points = np.empty((capacity, 2))
-    unsure = np.empty((capacity, 2), dtype=np.int64)
-    done = 0
-    while True:
-        done = _grid_junctions(ends, order, cell_x0, cell_x1, cell_y0, cell_y1, float(x0),
-                               float(y0), inv_h, nx, ny, cell_start, item_wire, item_ends,
-                               item_origin, done, counts, row_start, row_count, pairs, position,
-                               points, unsure)
-        if done == n:
-            break
-        # dense network: grow the outputs, keeping what is written, and carry on
-        capacity *= 2
-        pairs, position, points, unsure = (
-            np.concatenate([array, np.empty_like(array)]) for array in (pairs, position, points,
-                                                                        unsure))
-    n_hit = int(counts[0])
-    sorted_pairs = np.empty((n_hit, 2), dtype=np.int64)
-    sorted_position = np.empty((n_hit, 2))
-    sorted_points = np.empty((n_hit, 2))
-    _gather_blocks(row_start, row_count, pairs, position, points, sorted_pairs, sorted_position,
-                   sorted_points)
-    return _settle(ends, sorted_pairs, sorted_position, sorted_points, unsure[:counts[1]], n,
-                   lengths)
+    pairs, position, points, unsure = _grid_search(ends, cell_x0, cell_x1, cell_y0, cell_y1,
+                                                   float(x0), float(y0), inv_h, nx, ny)
+    return _settle(ends, pairs, position, points, unsure, n, lengths)
 
 
 def find_junctions(wires: Any, *, method: str = "grid") -> Junctions:

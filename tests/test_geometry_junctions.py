@@ -186,6 +186,15 @@ def test_methods_agree_bit_for_bit_and_mean_degree_is_2nl2_over_pi():
     assert abs(mean_degree / expected - 1) < 0.02, (mean_degree, expected)
 
 
+def test_a_network_denser_than_the_grid_kernels_first_guess_agrees_with_strtree():
+    # ~95 junctions a wire: more partners than the per-wire buffer (64) and more junctions
+    # than the first output arrays (8 per wire) hold, so both grow inside the grid kernel
+    wires = drop_wires(600, box=(2 * L, 2 * L), length=L, rng=7)
+    grid = find_junctions(wires)
+    assert grid.degree().max() > 64 and len(grid) > 8 * 600 + 1024
+    assert grid.equals(find_junctions(wires, method="strtree"))
+
+
 def test_sorted_unique_pairs_and_edge_cases():
     wires = drop_wires(2000, box=(20 * L, 20 * L), length=L, rng=3)
     found = find_junctions(wires)
