@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from nwn.engine import solver_kernels as _k
-from nwn.engine.solver_edge_maps import edge_roles, order_maps
+from nwn.engine.solver_edge_maps import edge_maps
 from nwn.engine.solver_ordering import (
     MINIMUM_DEGREE,
     NESTED_DISSECTION,
@@ -120,11 +120,11 @@ class ReducedSystem:
         n_free = free_natural.size
         order_of = minimum_degree_order if ordering == MINIMUM_DEGREE else fill_reducing_order
         order = order_of(free_natural, n_nodes, edge_nodes)
-        roles = edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
-                           terminal_nodes)
         free_node = free_natural[order]
-        # the CSR pattern (symmetric, sorted, diagonal included) and edge -> matrix entries
-        maps = order_maps(edge_nodes, free_node, n_nodes, node_dirichlet, roles.contact_edge)
+        # the edges' roles, the CSR pattern (symmetric, sorted, diagonal included) and edge ->
+        # matrix entries
+        roles, maps = edge_maps(edge_nodes, edge_junction, node_solved, node_dirichlet,
+                                terminal_nodes, free_node)
         node_free = maps.node_free
         node_terminal = roles.node_terminal
 

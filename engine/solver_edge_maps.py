@@ -4,15 +4,16 @@
 reduced Laplacian, a handful of per-edge and per-node arrays: which terminal a node is,
 which edges are the contacts of ideal sources, which contacts take their current from
 Kirchhoff's law at their wire node and which edges meet there, which edges touch a terminal
-(:func:`edge_roles`); and, in the fill-reducing order, each node's unknown, each edge's rows
+(:class:`EdgeRoles`); and, in the fill-reducing order, each node's unknown, each edge's rows
 and matrix-entry positions, and the off-diagonal entries that more than one edge fills
-(:func:`order_maps`). Each is one numba kernel of a few passes over the edges; the numpy
+(:class:`OrderMaps`). Each is a numba kernel of a few passes over the edges; the numpy
 formulation they replace made about forty passes over arrays of 10^7 entries (1.7-2.6 s at
 a million wires against 0.94-0.99 s, ``benchmarks/bench_edge_maps.py``;
 ``tests/test_solver_edge_maps.py`` keeps it as the reference they must equal bit for bit).
 
-The split follows what each needs: :func:`edge_roles` depends only on *which* nodes are
-unknowns, not on their order; :func:`order_maps` needs the order. Both release the GIL
+The roles depend only on *which* nodes are unknowns, not on their order; the order maps
+need the order. :func:`edge_maps` runs both kernels in one numba call once the order is
+known (one cached kernel to load at every start rather than two), releasing the GIL
 (``nogil=True``), so that a solver set up in a worker thread leaves the others running.
 """
 
@@ -25,11 +26,11 @@ import numpy as np
 
 from nwn.engine.solver_ordering import _pattern_and_positions
 
-__all__ = ["EdgeRoles", "OrderMaps", "edge_roles", "order_maps"]
+__all__ = ["EdgeRoles", "OrderMaps", "edge_maps"]
 
 
 class EdgeRoles(NamedTuple):
-    """What each edge and node is, whatever the order of the unknowns (:func:`edge_roles`).
+    """What each edge and node is, whatever the order of the unknowns (:func:`edge_maps`).
 
     Attributes
     ----------
@@ -70,7 +71,7 @@ class EdgeRoles(NamedTuple):
 
 
 class OrderMaps(NamedTuple):
-    """The unknowns' numbering and the edges' places in the matrix (:func:`order_maps`).
+    """The unknowns' numbering and the edges' places in the matrix (:func:`edge_maps`).
 
     Attributes
     ----------
@@ -243,46 +244,6 @@ def _edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet, terminal
     return contact_edge, contact_node, kcl_edges, kcl_node, kcl_ptr, kcl_codes, terminal_edges
 
 
-def edge_roles(edge_nodes: np.ndarray, edge_junction: np.ndarray, node_solved: np.ndarray,
-               node_dirichlet: np.ndarray, terminal_nodes: np.ndarray) -> EdgeRoles:
-    """What each edge and node is to the solver's kernels, whatever the unknowns' order.
-
-    Parameters
-    ----------
-    edge_nodes : ndarray, shape (E, 2), int
-    edge_junction : ndarray, shape (E,), int
-        Junction of each edge, -1 for fixed edges.
-    node_solved, node_dirichlet : ndarray, shape (N,), bool
-        Nodes of clusters that are solved; ideal-source (Dirichlet) terminal nodes.
-    terminal_nodes : ndarray, shape (K,), int
-        Node of each terminal.
-
-    Returns
-    -------
-    EdgeRoles
-    """
-    edge_nodes = np.ascontiguousarray(edge_nodes, dtype=np.int64)
-    node_solved = np.ascontiguousarray(node_solved, dtype=np.bool_)
-    node_dirichlet = np.ascontiguousarray(node_dirichlet, dtype=np.bool_)
-    n_nodes = node_solved.shape[0]
-    n_edges = edge_nodes.shape[0]
-    if edge_nodes.ndim != 2 or edge_nodes.shape[1] != 2 or node_dirichlet.shape != (n_nodes,):
-        raise ValueError(f"edge_roles: edge_nodes must have shape (E, 2) and node_dirichlet "
-                         f"shape ({n_nodes},) (got {edge_nodes.shape}, "
-                         f"{node_dirichlet.shape})")
-    node_terminal = np.empty(n_nodes, dtype=np.int64)
-    edge_junction32 = np.empty(n_edges, dtype=np.int32)
-    edge_a = np.empty(n_edges, dtype=np.int32)
-    edge_b = np.empty(n_edges, dtype=np.int32)
-    (contact_edge, contact_node, kcl_edges, kcl_node, kcl_ptr, kcl_codes,
-     terminal_edges) = _edge_roles(
-        edge_nodes, np.ascontiguousarray(edge_junction, dtype=np.int64), node_solved,
-        node_dirichlet, np.ascontiguousarray(terminal_nodes, dtype=np.int64), node_terminal,
-        edge_junction32, edge_a, edge_b)
-    return EdgeRoles(node_terminal, contact_edge, contact_node, kcl_edges, kcl_node, kcl_ptr,
-                     kcl_codes, terminal_edges, edge_junction32, edge_a, edge_b)
-
-
 @numba.njit(cache=True, nogil=True)
 def _order_maps(edge_nodes, free_node, node_dirichlet, contact_edge, node_free, row_a,
                 row_b, pos_ab32, pos_ba32, contact_free):
@@ -333,41 +294,66 @@ def _order_maps(edge_nodes, free_node, node_dirichlet, contact_edge, node_free, 
     return indptr, indices, diag_pos, shared_edges
 
 
-def order_maps(edge_nodes: np.ndarray, free_node: np.ndarray, n_nodes: int,
-               node_dirichlet: np.ndarray, contact_edge: np.ndarray) -> OrderMaps:
-    """The unknowns numbered in their order, the matrix pattern, and each edge's place in it.
+@numba.njit(cache=True, nogil=True)
+def _edge_maps(edge_nodes, edge_junction, node_solved, node_dirichlet, terminal_nodes,
+               free_node, node_terminal, edge_junction32, edge_a, edge_b, node_free, row_a,
+               row_b, pos_ab, pos_ba):
+    roles = _edge_roles(edge_nodes, edge_junction, node_solved, node_dirichlet,
+                        terminal_nodes, node_terminal, edge_junction32, edge_a, edge_b)
+    contact_edge = roles[0]
+    contact_free = np.empty(contact_edge.shape[0], dtype=np.int64)
+    maps = _order_maps(edge_nodes, free_node, node_dirichlet, contact_edge, node_free, row_a,
+                       row_b, pos_ab, pos_ba, contact_free)
+    return roles, maps, contact_free
+
+
+def edge_maps(edge_nodes: np.ndarray, edge_junction: np.ndarray, node_solved: np.ndarray,
+              node_dirichlet: np.ndarray, terminal_nodes: np.ndarray, free_node: np.ndarray
+              ) -> tuple[EdgeRoles, OrderMaps]:
+    """What each edge and node is to the solver's kernels, and their places in the matrix.
 
     Parameters
     ----------
     edge_nodes : ndarray, shape (E, 2), int
+    edge_junction : ndarray, shape (E,), int
+        Junction of each edge, -1 for fixed edges.
+    node_solved, node_dirichlet : ndarray, shape (N,), bool
+        Nodes of clusters that are solved; ideal-source (Dirichlet) terminal nodes.
+    terminal_nodes : ndarray, shape (K,), int
+        Node of each terminal.
     free_node : ndarray, shape (n,), int
-        Network node of each unknown, in the fill-reducing order.
-    n_nodes : int
-        N, nodes of the network.
-    node_dirichlet : ndarray, shape (N,), bool
-    contact_edge : ndarray, shape (C,), int
-        The ideal sources' contacts (:attr:`EdgeRoles.contact_edge`).
+        Network node of each unknown (a solved node that is not Dirichlet), in the
+        fill-reducing order.
 
     Returns
     -------
-    OrderMaps
+    EdgeRoles, OrderMaps
     """
     edge_nodes = np.ascontiguousarray(edge_nodes, dtype=np.int64)
+    node_solved = np.ascontiguousarray(node_solved, dtype=np.bool_)
     node_dirichlet = np.ascontiguousarray(node_dirichlet, dtype=np.bool_)
-    contact_edge = np.ascontiguousarray(contact_edge, dtype=np.int64)
-    n_nodes = int(n_nodes)
-    if node_dirichlet.shape != (n_nodes,):
-        raise ValueError(f"order_maps: node_dirichlet must have shape ({n_nodes},) "
-                         f"(got {node_dirichlet.shape})")
+    n_nodes = node_solved.shape[0]
     n_edges = edge_nodes.shape[0]
+    if edge_nodes.ndim != 2 or edge_nodes.shape[1] != 2 or node_dirichlet.shape != (n_nodes,):
+        raise ValueError(f"edge_maps: edge_nodes must have shape (E, 2) and node_dirichlet "
+                         f"shape ({n_nodes},) (got {edge_nodes.shape}, "
+                         f"{node_dirichlet.shape})")
+    node_terminal = np.empty(n_nodes, dtype=np.int64)
+    edge_junction32 = np.empty(n_edges, dtype=np.int32)
+    edge_a = np.empty(n_edges, dtype=np.int32)
+    edge_b = np.empty(n_edges, dtype=np.int32)
     node_free = np.empty(n_nodes, dtype=np.int64)
     row_a = np.empty(n_edges, dtype=np.int32)
     row_b = np.empty(n_edges, dtype=np.int32)
     pos_ab = np.empty(n_edges, dtype=np.int32)
     pos_ba = np.empty(n_edges, dtype=np.int32)
-    contact_free = np.empty(contact_edge.shape[0], dtype=np.int64)
-    indptr, indices, diag_pos, shared_edges = _order_maps(
-        edge_nodes, np.ascontiguousarray(free_node, dtype=np.int64), node_dirichlet,
-        contact_edge, node_free, row_a, row_b, pos_ab, pos_ba, contact_free)
-    return OrderMaps(node_free, indptr, indices, diag_pos, row_a, row_b, pos_ab, pos_ba,
-                     shared_edges, contact_free)
+    ((contact_edge, contact_node, kcl_edges, kcl_node, kcl_ptr, kcl_codes, terminal_edges),
+     (indptr, indices, diag_pos, shared_edges), contact_free) = _edge_maps(
+        edge_nodes, np.ascontiguousarray(edge_junction, dtype=np.int64), node_solved,
+        node_dirichlet, np.ascontiguousarray(terminal_nodes, dtype=np.int64),
+        np.ascontiguousarray(free_node, dtype=np.int64), node_terminal, edge_junction32,
+        edge_a, edge_b, node_free, row_a, row_b, pos_ab, pos_ba)
+    return (EdgeRoles(node_terminal, contact_edge, contact_node, kcl_edges, kcl_node, kcl_ptr,
+                      kcl_codes, terminal_edges, edge_junction32, edge_a, edge_b),
+            OrderMaps(node_free, indptr, indices, diag_pos, row_a, row_b, pos_ab, pos_ba,
+                      shared_edges, contact_free))

@@ -263,15 +263,47 @@ def _multiple_minimum_degree(indptr: np.ndarray, indices: np.ndarray) -> np.ndar
 
 
 #: Rows up to this long are sorted by insertion (a row holds a node's few neighbours, and
-#: numba's general sort cost most of the kernel); longer ones (an electrode's node) by sort.
+#: numba's general sort cost most of the kernel); longer ones (an electrode's node) by heap
+#: sort (:func:`_heap_sort`).
 _SHORT_ROW = 32
+
+
+@numba.njit(cache=True)
+def _sift_down(keys, lo, root, end):
+    """Restore the max-heap ``keys[lo:lo + end]`` below position ``root`` (from 0)."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and keys[lo + child + 1] > keys[lo + child]:
+            child += 1
+        if keys[lo + root] >= keys[lo + child]:
+            return
+        keys[lo + root], keys[lo + child] = keys[lo + child], keys[lo + root]
+        root = child
+
+
+@numba.njit(cache=True)
+def _heap_sort(keys, lo, hi):
+    """Sort ``keys[lo:hi]`` in place, ascending, in O(n log n).
+
+    Rather than ``ndarray.sort``: numba's quicksort is two fifths of the machine code of
+    each kernel that sorts, loaded from the cache at every start. Integers sorted ascending
+    are the same whatever the algorithm.
+    """
+    n = hi - lo
+    for root in range(n // 2 - 1, -1, -1):
+        _sift_down(keys, lo, root, n)
+    for end in range(n - 1, 0, -1):
+        keys[lo], keys[lo + end] = keys[lo + end], keys[lo]
+        _sift_down(keys, lo, 0, end)
 
 
 @numba.njit(cache=True)
 def _sort_row(keys, lo, hi):
     """Sort ``keys[lo:hi]`` in place, ascending."""
     if hi - lo > _SHORT_ROW:
-        keys[lo:hi].sort()
+        _heap_sort(keys, lo, hi)
         return
     for p in range(lo + 1, hi):
         v = keys[p]

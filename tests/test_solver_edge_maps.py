@@ -17,7 +17,7 @@ from test_solver import random_network
 
 from nwn.engine import solver_kernels as _k
 from nwn.engine.solver_assembly import ReducedSystem
-from nwn.engine.solver_edge_maps import edge_roles, order_maps
+from nwn.engine.solver_edge_maps import edge_maps
 from nwn.engine.solver_ordering import fill_reducing_order, pattern_and_positions
 from nwn.engine.solver_topology import find_topology
 from nwn.engine.sources import Source, as_source
@@ -244,9 +244,9 @@ def test_small_networks_equal_the_numpy_formulation():
 
 def test_kernels_refuse_mismatched_shapes():
     with pytest.raises(ValueError, match="node_dirichlet"):
-        edge_roles(np.zeros((3, 2), dtype=np.int64), np.zeros(3), np.ones(4, dtype=bool),
-                   np.ones(3, dtype=bool), np.zeros(1))
-    with pytest.raises(ValueError, match="node_dirichlet"):
-        order_maps(np.zeros((3, 2), dtype=np.int64), np.zeros(0), 4,
-                   np.ones(3, dtype=bool), np.zeros(0))
+        edge_maps(np.zeros((3, 2), dtype=np.int64), np.zeros(3), np.ones(4, dtype=bool),
+                  np.ones(3, dtype=bool), np.zeros(1), np.zeros(0))
+    with pytest.raises(ValueError, match="edge_nodes"):
+        edge_maps(np.zeros((3, 3), dtype=np.int64), np.zeros(3), np.ones(4, dtype=bool),
+                  np.ones(4, dtype=bool), np.zeros(1), np.zeros(0))
 

@@ -23,9 +23,22 @@ def random_edges(n, m, seed):
     return rng.integers(-1, n, (m, 2))  # -1: an end that is not an unknown
 
 
-def test_symmetric_pattern_and_positions_match_scipy():
+def with_hubs(edges):
+    """``edges`` with rows 0 and 1 made hubs (an electrode's node): rows of ~40 to ~900
+    entries, repeats included, longer than the kernels sort by insertion."""
+    hubs = edges.copy()
+    hubs[:900, 0] = 0
+    hubs[900:940, 1] = 1
+    hubs[940:960] = (0, 5)  # a parallel edge, twenty times
+    return hubs
+
+
+@pytest.mark.parametrize("hubs", [False, True], ids=["random", "hubs"])
+def test_symmetric_pattern_and_positions_match_scipy(hubs):
     n = 300
     edges = random_edges(n, 2000, 1)
+    if hubs:
+        edges = with_hubs(edges)
     ra, rb = edges.T
     for diagonal in (False, True):
         indptr, indices = symmetric_pattern(ra, rb, n, diagonal=diagonal)
