@@ -667,7 +667,7 @@ PINNED_DIGESTS = {
         None,
         "67c9783a0acaefa9cc8e98da2a766b4121f12a36c0f062f7b124a40c18609686"),
     ("rocketlake", "X86_V4", "SkylakeX", "2.4.6", "0.68.1"): (
-        "8a2ce8402b459b9b147338e78d491f0f0bff6800fc48481518e9f90e3797158d",
+        "24fc3bab9269c56426169e95d5a3d1396a1cde8200bea782ac3619be565e20bf",
         "aa465bc752784f12b2b173165d33a4d0ccc98b7ffb7e8a8dae2ef166fb4b4c61"),
 }
 
@@ -708,18 +708,18 @@ def check_pinned(digest, which):
 
 def test_results_are_bit_identical_to_the_pinned_run():
     # Pinned from the solver with its physical stopping criterion at the default tolerance
-    # (5e-11), the extrapolation of the order that best predicts the source values (up to
-    # cubic) and the excess-iterations renewal; every output agrees with the legacy run below
+    # (5e-11), the extrapolated start of the order that best predicts both the source values
+    # and the last solution (up to cubic) and the excess-iterations renewal; every output agrees with the legacy run below
     # to 6e-11 relative (terminal currents to 2e-13). Any change in
     # the order of floating-point operations changes the digest (PINNED_DIGESTS says why it
     # is pinned per environment); the iteration record and the terminal current's bits are
     # pinned everywhere.
     digest, record, current = pinned_run()
     assert record == [(2, True), (6, False), (7, False), (8, False), (2, True), (6, False),
-                      (7, False), (8, False), (2, True), (6, False), (7, False), (8, False),
-                      (1, True), (6, False), (6, False), (8, False), (2, True), (6, False),
-                      (8, False), (8, False)]
-    assert current == "0x1.8d7c5671c2f40p-5"
+                      (7, False), (9, False), (2, True), (6, False), (8, False), (8, False),
+                      (8, False), (10, False), (2, True), (6, False), (8, False), (8, False),
+                      (9, False), (2, True)]
+    assert current == "0x1.8d7c5671c2f43p-5"
     check_pinned(digest, 0)
 
 
