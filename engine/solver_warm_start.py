@@ -45,8 +45,8 @@ MAX_ORDER = 3
 #: Extrapolation weights of x_k, x_(k-1), ... per order (the source values' prediction).
 _WEIGHTS = (np.array([1.0]), np.array([2.0, -1.0]), np.array([3.0, -3.0, 1.0]),
             np.array([4.0, -6.0, 4.0, -1.0]))
-#: Relative difference of two orders' source-prediction errors below which they count as
-#: equal, so the higher order is taken (rounding of the values' arithmetic).
+#: Relative difference of two orders' prediction errors (of the source values, of the last
+#: solution) below which they count as equal, so the higher order is taken (rounding).
 _TIE = 1e-12
 
 
@@ -68,7 +68,7 @@ class WarmStart:
         V: CG's iterate. Before a solve :meth:`start` makes it the extrapolated start; CG
         overwrites it with the solution, which the next :meth:`start` keeps as x_k.
     history : int
-        How many solutions are known (0 ... MAX_ORDER + 1).
+        How many solutions are known (0 ... MAX_ORDER + 2).
     order : int
         The order of the last start (-1 before any).
     """
