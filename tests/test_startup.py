@@ -1,8 +1,8 @@
 """Start-up stays short: a plain ``nwn run`` loads none of the heavy optional libraries.
 
 The GUI stack (Qt, pyqtgraph), the sweep stack (Dask, xarray, h5netcdf), rcbench and
-matplotlib each cost a large part of a second to import; ``nwn run`` needs none of them. The
-check runs in a fresh interpreter, where ``sys.modules`` holds exactly what the command loaded.
+matplotlib each cost a large part of a second to import, scipy.sparse (which the solver does
+without) ~20 ms after numba; ``nwn run`` needs none of them. The check runs in a fresh interpreter, where ``sys.modules`` holds exactly what the command loaded.
 """
 
 import json
@@ -16,6 +16,7 @@ from nwn.app.cli.main import COMMANDS, build_parser
 #: Top-level packages a plain ``nwn run`` must not import.
 HEAVY = ("PySide6", "shiboken6", "pyqtgraph", "dask", "distributed", "xarray", "h5netcdf",
          "rcbench", "matplotlib", "pandas", "scipy.optimize", "scipy.stats", "scipy.signal",
+         "scipy.sparse",
          "nwn.app.widgets", "nwn.app.render", "nwn.engine.sweep", "nwn.engine.reservoir")
 
 _PROBE = """
