@@ -42,9 +42,10 @@ __all__ = ["MAX_ORDER", "WarmStart"]
 
 #: The highest extrapolation order (see the module docstring for why not higher).
 MAX_ORDER = 3
-#: Extrapolation weights of x_k, x_(k-1), ... per order (the source values' prediction).
-_WEIGHTS = (np.array([1.0]), np.array([2.0, -1.0]), np.array([3.0, -3.0, 1.0]),
-            np.array([4.0, -6.0, 4.0, -1.0]))
+#: Extrapolation weights of x_k, x_(k-1), ... per order (rows; the source values'
+#: prediction).
+_WEIGHTS = np.array([[1.0, 0.0, 0.0, 0.0], [2.0, -1.0, 0.0, 0.0], [3.0, -3.0, 1.0, 0.0],
+                     [4.0, -6.0, 4.0, -1.0]])
 #: Relative difference of two orders' prediction errors (of the source values, of the last
 #: solution) below which they count as equal, so the higher order is taken (rounding).
 _TIE = 1e-12
@@ -109,22 +110,10 @@ class WarmStart:
         order = self._choose(values)
         x, previous, older, oldest = self.x, self._previous, self._older, self._oldest
         fourth, spare = self._fourth, self._spare
-        spare[:] = x
-        if order == 3:
-            # x_k + 3 ((x_k - x_(k-1)) - (x_(k-1) - x_(k-2))) + (x_(k-2) - x_(k-3)): the
-            # differences of close solutions first, which round least
-            x -= previous
-            x -= previous - older
-            x *= 3.0
-            x += older - oldest
-            x += spare
-        elif order == 2:
-            x -= previous
-            x *= 3.0
-            x += older
-        elif order == 1:
-            x *= 2.0
-            x -= previous
+        if order == 0:
+            spare[:] = x  # (no kernel: a one-step run loads none of this module's)
+        else:
+            _extrapolate(order, x, previous, older, oldest, spare)
         self._fourth, self._oldest, self._older, self._previous, self._spare = (
             oldest, older, previous, spare, fourth)
         self._values[1:] = self._values[:-1]
@@ -139,25 +128,8 @@ class WarmStart:
             return 1 if self.history >= 2 else 0
         if self.history < 2:
             return 0
-        # order p predicts x_k from p + 1 solutions before it: judged up to history - 2
-        judged = min(self.history - 2, MAX_ORDER)
-        scale = _prediction_errors(self.x, self._previous, self._older, self._oldest,
-                                   self._fourth, judged, self._errors)
-        return min(self._by_sources(values), _best(self._errors[:judged + 1], scale))
-
-    def _by_sources(self, values: np.ndarray) -> int:
-        """The order whose extrapolation of the history's source values best predicts
-        ``values`` (the highest among equals), within what the history allows."""
-        best_order, best = 0, np.inf
-        scale = float(np.max(np.abs(values), initial=0.0))
-        for order in range(min(self.history, MAX_ORDER + 1)):
-            known = self._values[:order + 1]
-            if np.isnan(known).any():
-                break
-            error = float(np.max(np.abs(_WEIGHTS[order] @ known - values), initial=0.0))
-            if error <= best + _TIE * max(scale, best):
-                best_order, best = order, min(best, error)
-        return best_order
+        return _choose(self.x, self._previous, self._older, self._oldest, self._fourth,
+                       self.history, self._values, values, self._errors)
 
     def get_state(self) -> dict:
         """The history (copies): ``x``, ``x_previous``, ``x_older``, ``x_oldest``,
@@ -184,40 +156,77 @@ class WarmStart:
             self._values[:] = np.asarray(state["source_history"], dtype=np.float64)
 
 
-def _best(errors: np.ndarray, scale: float) -> int:
-    """The order of least error, the highest among equals (within rounding of ``scale``,
-    the largest |x|)."""
-    least = float(np.min(errors))
-    return int(np.flatnonzero(errors <= least + _TIE * max(least, scale))[-1])
-
-
 @numba.njit(cache=True, nogil=True)
-def _prediction_errors(x, previous, older, oldest, fourth, judged, out):
-    """``out[p]`` = max_i |x_i - (order-p extrapolation from the solutions before x)_i| for
-    p <= ``judged``: the (p + 1)-th backward differences of x, previous, older, ... (V).
-    One pass over the vectors; returns max|x| (V)."""
-    for p in range(out.shape[0]):
-        out[p] = 0.0
+def _choose(x, previous, older, oldest, fourth, history, source_history, values, errors):
+    """The lower of two orders, each the highest among those of least error (within
+    rounding): the one whose extrapolation of ``source_history`` (rows: the source values of
+    x_k, x_(k-1), ...; NaN where unknown) best predicts ``values`` (K,), and the one whose
+    extrapolation from the solutions before x_k best predicts x_k, its error the (p + 1)-th
+    backward difference of x, previous, older, ... (``errors``: (MAX_ORDER + 1,) scratch, V).
+    Order p needs p + 1 solutions to start from, and p + 2 to be judged on x_k: up to
+    ``history`` - 2. One pass over the vectors."""
+    judged = min(history - 2, MAX_ORDER)
+    for p in range(errors.shape[0]):
+        errors[p] = 0.0
     scale = 0.0
     for i in range(x.shape[0]):
         scale = max(scale, abs(x[i]))
         d1 = x[i] - previous[i]
-        e0 = abs(d1)
-        if e0 > out[0]:
-            out[0] = e0
+        errors[0] = max(errors[0], abs(d1))
         if judged >= 1:
             d2 = previous[i] - older[i]
-            e1 = abs(d1 - d2)
-            if e1 > out[1]:
-                out[1] = e1
+            errors[1] = max(errors[1], abs(d1 - d2))
             if judged >= 2:
                 d3 = older[i] - oldest[i]
-                e2 = abs((d1 - d2) - (d2 - d3))
-                if e2 > out[2]:
-                    out[2] = e2
+                errors[2] = max(errors[2], abs((d1 - d2) - (d2 - d3)))
                 if judged >= 3:
                     d4 = oldest[i] - fourth[i]
-                    e3 = abs(((d1 - d2) - (d2 - d3)) - ((d2 - d3) - (d3 - d4)))
-                    if e3 > out[3]:
-                        out[3] = e3
-    return scale
+                    errors[3] = max(errors[3], abs(((d1 - d2) - (d2 - d3))
+                                                   - ((d2 - d3) - (d3 - d4))))
+    least = errors[0]
+    for p in range(1, judged + 1):
+        least = min(least, errors[p])
+    by_solutions = 0
+    for p in range(judged + 1):
+        if errors[p] <= least + _TIE * max(least, scale):
+            by_solutions = p
+    # the sources: each order's prediction of this step's values from the history's
+    by_sources = 0
+    best = np.inf
+    largest = 0.0  # the values' scale, for what rounding leaves in the errors
+    for k in range(values.shape[0]):
+        largest = max(largest, abs(values[k]))
+        for j in range(min(history, MAX_ORDER + 1)):
+            if not np.isnan(source_history[j, k]):
+                largest = max(largest, abs(source_history[j, k]))
+    for p in range(min(history, MAX_ORDER + 1)):
+        error = 0.0
+        for k in range(values.shape[0]):
+            predicted = 0.0
+            for j in range(p + 1):
+                predicted += _WEIGHTS[p, j] * source_history[j, k]
+            error = max(error, abs(predicted - values[k]))
+        if np.isnan(error):
+            break  # a history restored from before the source values were kept
+        if error <= best + _TIE * max(largest, best):
+            by_sources = p
+            best = min(best, error)
+    return min(by_sources, by_solutions)
+
+
+@numba.njit(cache=True, nogil=True)
+def _extrapolate(order, x, previous, older, oldest, spare):
+    """``spare`` = x, and x = its extrapolation of ``order`` (1 ... MAX_ORDER) from x,
+    previous, older, oldest, in one pass."""
+    for i in range(x.shape[0]):
+        xk = x[i]
+        spare[i] = xk
+        if order == 3:
+            # x_k + 3 ((x_k - x_(k-1)) - (x_(k-1) - x_(k-2))) + (x_(k-2) - x_(k-3)): the
+            # differences of close solutions first, which round least
+            x[i] = ((xk - previous[i]) - (previous[i] - older[i])) * 3.0 \
+                + (older[i] - oldest[i]) + xk
+        elif order == 2:
+            x[i] = (xk - previous[i]) * 3.0 + older[i]
+        else:
+            x[i] = xk * 2.0 - previous[i]
