@@ -1,5 +1,5 @@
-"""The CG kernels and the assembly against the ones they replaced, same run, and that the
-results are the same bit for bit.
+"""The CG kernels, the assembly and the factorization against the ones they replaced, same
+run, and that the results are the same bit for bit.
 
 Workload: ``bench_limit.py``'s (the reference workload of ``bench_solver.py`` at the default
 tolerance). After ``--settle`` steps the inputs of the next ``--steps`` calls of the CG kernel
@@ -11,7 +11,8 @@ and each is replayed ``--repeats`` times through
 - the earlier ones, kept in ``tests/test_cg_kernels.py`` as the references the tests hold
   the new ones to: the plain row loop and the earlier solves, the whole CG compiled with
   them in place of the new ones (``pcg``'s own code is the same on both sides), and the
-  assembly compiled with its prefetches made no-ops,
+  assembly compiled with its prefetches made no-ops, and the earlier factorization
+  (``reference_factorize``, signed offsets and row slices) on the first recorded matrix,
 
 alternating which side runs first. Printed per size: the product with A and the solve pair
 alone (each after a 32 MB copy, so that its arrays come from memory, as at 100,000 wires in
@@ -78,9 +79,9 @@ def earlier_pcg():
                        ldl_solve=reference.reference_solve, _residual=residual)
 
 
-def recorded_calls(n_wires: int, settle: int, steps: int) -> tuple[list, list]:
+def recorded_calls(n_wires: int, settle: int, steps: int) -> tuple[list, list, object]:
     """The arguments of pcg's and of the assembly's calls in ``steps`` steps after
-    ``settle``."""
+    ``settle``, and the factor's supernodal pattern."""
     network, side = jda_network(n_wires, seed=n_wires)
     solver = CircuitSolver(network, {"left": ("voltage", FIELD * side), "right": ("ground",)})
     x = np.random.default_rng(1).uniform(0.0, 0.05, network.n_junctions)
@@ -113,7 +114,7 @@ def recorded_calls(n_wires: int, settle: int, steps: int) -> tuple[list, list]:
     print(f"{n_wires:>8} wires {solver.n_free:>8} unknowns, {len(calls)} CG calls recorded "
           f"after {settle} steps; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} "
           f"cores")
-    return calls, assemblies
+    return calls, assemblies, solver._preconditioner.pattern
 
 
 def report(name: str, old: list, new: list, repeats: int) -> None:
@@ -146,9 +147,32 @@ def time_assembly(assemblies: list, repeats: int, old_assemble) -> None:
     report("assembly", times["old"], times["new"], repeats)
 
 
+def time_factorization(call: tuple, pattern, repeats: int) -> None:
+    """The factorization and the earlier one of a recorded call's matrix (float32 panels)."""
+    indptr, indices, data = call[:3]
+    n = call[3].size
+    sides = {"old": reference.reference_factorize, "new": supernodal._factorize}
+    outputs = {}
+    times = {side: [] for side in sides}
+    for repeat in range(repeats):
+        for side in (("old", "new") if repeat % 2 == 0 else ("new", "old")):
+            values = np.zeros(pattern.panel_size, dtype=np.float32)
+            inv_diag = np.zeros(n)
+            work = supernodal.work_arrays(pattern, n)
+            t0 = time.perf_counter()
+            bad = sides[side](indptr, indices, data, pattern.start, pattern.panel_ptr,
+                              pattern.row_ptr, pattern.rows, pattern.parent, values, inv_diag,
+                              *work)
+            times[side].append(time.perf_counter() - t0)
+            outputs[side] = (int(bad), values.tobytes(), inv_diag.tobytes())
+    if outputs["old"] != outputs["new"]:
+        raise AssertionError("the factorization's result differs from the earlier one")
+    report("factorize", times["old"], times["new"], repeats)
+
+
 def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg,
              old_assemble) -> None:
-    calls, assemblies = recorded_calls(n_wires, settle, steps)
+    calls, assemblies, pattern = recorded_calls(n_wires, settle, steps)
     # bit for bit: every output of the whole CG call, and each kernel on the first call
     for call in calls:
         outputs = []
@@ -201,6 +225,7 @@ def run_size(n_wires: int, settle: int, steps: int, repeats: int, old_pcg,
     report("solve pair", times["solve old"], times["solve new"], repeats)
     report("CG call", times["pcg old"], times["pcg new"], repeats)
     time_assembly(assemblies, repeats, old_assemble)
+    time_factorization(calls[0], pattern, repeats)
 
 
 def main() -> None:

@@ -544,34 +544,36 @@ def _factorize(indptr, indices, data, start, panel_ptr, row_ptr, rows, parent, v
                 ia = child_map[a]
                 row = ia * w
                 for b in range(min(a + 1, n_low)):
-                    front[row + child_map[b]] += stack[q + b]
+                    front[np.uint64(row + child_map[b])] += stack[np.uint64(q + b)]
                 if ia >= w:
                     u = (ia - w) * (ia - w + 1) // 2 - w
                     for b in range(n_low, a + 1):
-                        update[u + child_map[b]] += stack[q + b]
+                        update[np.uint64(u + child_map[b])] += stack[np.uint64(q + b)]
                 q += a + 1
         # dense LDL^T of the panel, row by row: L[i, j] d_j = F[i, j] - sum_k L[i, k] d_k L[j, k]
-        # (slices, not offset indexing, let LLVM vectorize the dot products: 6-8x faster)
-        for i in range(m):
-            row = front[i * w:i * w + w]
-            srow = scratch[i * w:i * w + w]
-            for j in range(min(i, w)):
-                other = scratch[j * w:j * w + w]
+        # (at unsigned offsets: signed ones carry numba's wrap-around of negative indices,
+        # which kept LLVM from vectorizing the dot products, and a slice per row costs its
+        # bounds code; both compile to the same reassociated loops, bit for bit)
+        uw = np.uint64(w)
+        for i in range(np.uint64(m)):
+            ro = i * uw
+            for j in range(min(i, uw)):
+                oo = j * uw
                 acc = 0.0
                 for k in range(j):
-                    acc += row[k] * other[k]
-                y = row[j] - acc
-                srow[j] = y
-                row[j] = y * inv_diag[f + j]
-            if i < w:
+                    acc += front[ro + k] * scratch[oo + k]
+                y = front[ro + j] - acc
+                scratch[ro + j] = y
+                front[ro + j] = y * inv_diag[f + j]
+            if i < uw:
                 acc = 0.0
                 for k in range(i):
-                    acc += row[k] * srow[k]
-                d = row[i] - acc
+                    acc += front[ro + k] * scratch[ro + k]
+                d = front[ro + i] - acc
                 if not d > 0.0:
                     return f + i
                 inv_diag[f + i] = 1.0 / d
-                row[i] = 0.0
+                front[ro + i] = 0.0
         # the panel is computed in float64 and stored in the panels' precision
         for q in range(m * w):
             values[p0 + q] = front[q]
@@ -581,24 +583,24 @@ def _factorize(indptr, indices, data, start, panel_ptr, row_ptr, rows, parent, v
         # stack where the children's updates were
         q = top
         if w == 1:
-            # most supernodes are single columns: no per-entry slices, which cost more than
-            # the one multiply-add they would hold
+            # most supernodes are single columns: no dot products, one multiply-add an entry
             for a in range(nr):
                 la = front[1 + a]
                 u = a * (a + 1) // 2
                 for b in range(a + 1):
-                    stack[q + b] = update[u + b] - la * scratch[1 + b]
+                    stack[np.uint64(q + b)] = update[np.uint64(u + b)] - la * scratch[1 + b]
                 q += a + 1
         else:
+            uw = np.uint64(w)
             for a in range(nr):
-                la = front[(w + a) * w:(w + a) * w + w]
+                lo = np.uint64(w + a) * uw
                 u = a * (a + 1) // 2
                 for b in range(a + 1):
-                    sb = scratch[(w + b) * w:(w + b) * w + w]
+                    so = np.uint64(w + b) * uw
                     acc = 0.0
-                    for k in range(w):
-                        acc += la[k] * sb[k]
-                    stack[q + b] = update[u + b] - acc
+                    for k in range(uw):
+                        acc += front[lo + k] * scratch[so + k]
+                    stack[np.uint64(q + b)] = update[np.uint64(u + b)] - acc
                 q += a + 1
         top = q
         pending[n_pending] = s
