@@ -19,10 +19,15 @@ from .electrodes import (
     touching_wires,
 )
 from .junctions import Junctions, find_junctions
+from .kernel_cache import refresh as _refresh_kernel_cache
 from .network import EDGE_CONTACT, EDGE_JUNCTION, EDGE_WIRE, Network
 from .percolation import CRITICAL_DENSITY_RATIO, spanning_probability, spans
 from .wire_io import load_wires, save_wires
 from .wires import Wires, drop_wires
+
+# before any kernel of any layer runs (numba reads its cache at a kernel's first call, not
+# at its definition): see kernel_cache
+_refresh_kernel_cache()
 
 __all__ = [
     "CRITICAL_DENSITY_RATIO",
