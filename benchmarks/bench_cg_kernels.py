@@ -39,14 +39,13 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from bench_solver import DT, FIELD, RATE, jda_network, rate_step
+from bench_solver import rate_step, settled_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import test_cg_kernels as reference  # noqa: E402
 
 from nwn.engine import solver_kernels, supernodal  # noqa: E402
-from nwn.engine.solver import CircuitSolver  # noqa: E402
 
 #: Positions in pcg's arguments of the arrays a step rewrites (matrix values, right-hand
 #: side, x, the panels and 1/D): copied when recorded, the others are shared.
@@ -82,16 +81,7 @@ def earlier_pcg():
 def recorded_calls(n_wires: int, settle: int, steps: int) -> tuple[list, list, object]:
     """The arguments of pcg's and of the assembly's calls in ``steps`` steps after
     ``settle``, and the factor's supernodal pattern."""
-    network, side = jda_network(n_wires, seed=n_wires)
-    solver = CircuitSolver(network, {"left": ("voltage", FIELD * side), "right": ("ground",)})
-    x = np.random.default_rng(1).uniform(0.0, 0.05, network.n_junctions)
-    g = RATE["g_min"] * (1 - x) + RATE["g_max"] * x
-    args = (network.edge_nodes, network.junction_edge, DT, RATE["kp0"], RATE["eta_p"],
-            RATE["kd0"], RATE["eta_d"], RATE["g_min"], RATE["g_max"])
-    sol = solver.solve(g)
-    for _ in range(settle):
-        sol = solver.solve(g, out=sol)
-        rate_step(x, sol.node_voltage, *args, g)
+    network, solver, x, g, args, sol = settled_run(n_wires, settle)
     calls = []
     assemblies = []
     pcg, assemble = solver_kernels.pcg, solver_kernels.assemble

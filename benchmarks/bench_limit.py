@@ -37,7 +37,7 @@ import argparse
 import time
 
 import numpy as np
-from bench_solver import DT, FIELD, RATE, jda_network, rate_step
+from bench_solver import rate_step, settled_run
 
 from nwn.engine.solver import CircuitSolver
 
@@ -86,16 +86,7 @@ def stream_bytes(solver: CircuitSolver) -> dict:
 
 
 def run_size(n_wires: int, steps: int, settle: int, copier: Copier) -> None:
-    network, side = jda_network(n_wires, seed=n_wires)
-    solver = CircuitSolver(network, {"left": ("voltage", FIELD * side), "right": ("ground",)})
-    x = np.random.default_rng(1).uniform(0.0, 0.05, network.n_junctions)
-    g = RATE["g_min"] * (1 - x) + RATE["g_max"] * x
-    args = (network.edge_nodes, network.junction_edge, DT, RATE["kp0"], RATE["eta_p"],
-            RATE["kd0"], RATE["eta_d"], RATE["g_min"], RATE["g_max"])
-    sol = solver.solve(g)
-    for _ in range(settle):
-        sol = solver.solve(g, out=sol)
-        rate_step(x, sol.node_voltage, *args, g)
+    network, solver, x, g, args, sol = settled_run(n_wires, settle)
     b = stream_bytes(solver)
     rows = []  # per step: bandwidth next to it, CG and solve() times, bytes of each
     tm = solver.timings

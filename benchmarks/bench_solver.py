@@ -104,6 +104,23 @@ def rate_step(x, node_voltage, edge_nodes, junction_edge, dt, kp0, eta_p, kd0, e
         g_out[j] = g_min * (1.0 - x[j]) + g_max * x[j]
 
 
+def settled_run(n_wires: int, settle: int):
+    """The reference workload ``settle`` steps in: the network, its solver (default
+    settings), the junction states x (M,) and conductances g (M,) S (updated in place by
+    :func:`rate_step`), rate_step's other arguments and the last Solution."""
+    network, side = jda_network(n_wires, seed=n_wires)
+    solver = CircuitSolver(network, {"left": ("voltage", FIELD * side), "right": ("ground",)})
+    x = np.random.default_rng(1).uniform(0.0, 0.05, network.n_junctions)
+    g = RATE["g_min"] * (1 - x) + RATE["g_max"] * x
+    args = (network.edge_nodes, network.junction_edge, DT, RATE["kp0"], RATE["eta_p"],
+            RATE["kd0"], RATE["eta_d"], RATE["g_min"], RATE["g_max"])
+    sol = solver.solve(g)
+    for _ in range(settle):
+        sol = solver.solve(g, out=sol)
+        rate_step(x, sol.node_voltage, *args, g)
+    return network, solver, x, g, args, sol
+
+
 @numba.njit(cache=True)
 def jacobi_pcg(indptr, indices, data, rhs, x, rtol, max_iterations):
     """Warm-started Jacobi-preconditioned CG (candidate (b)), same stopping test."""
