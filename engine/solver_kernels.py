@@ -179,9 +179,9 @@ def _residual(indptr, indices, data, rhs, x, q, r, row_bound, row_gamma):
 
     Returns
     -------
-    (float, float)
+    (float, float, float)
         A bound (A) on how far each r_i is from the exact residual of x,
-        gamma (row_bound max|x| + max|rhs|), and max|r| (A).
+        gamma (row_bound max|x| + max|rhs|), max|x| (V) and max|r| (A).
     """
     _matvec(indptr, indices, data, x, q)
     scale = 0.0
@@ -192,7 +192,7 @@ def _residual(indptr, indices, data, rhs, x, q, r, row_bound, row_gamma):
         scale = max(scale, abs(x[i]))
         largest = max(largest, abs(rhs[i]))
         residual = max(residual, abs(r[i]))
-    return row_gamma * (row_bound * scale + largest), residual
+    return row_gamma * (row_bound * scale + largest), scale, residual
 
 
 def row_rounding(indptr) -> float:
@@ -326,24 +326,25 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
     # how far the exact residual of the computed x can be from the computed r (A): that of
     # the residual computed from x here, and per iteration that of the updates; twice the
     # former, as the recomputation that a pass of this bound saves would round too
-    true_rounding, residual = _residual(indptr, indices, data, rhs, x, q, r, row_bound,
-                                        row_gamma)
+    true_rounding, scale, residual = _residual(indptr, indices, data, rhs, x, q, r,
+                                               row_bound, row_gamma)
     iterations = 0
     first = np.inf  # the first finite measure and its iteration, for the rate they fall at
     first_iteration = 0
-    voltage_error = 0.0
-    scale = 0.0
     while True:  # a restart from the true residual, should the recursive one have drifted
         drift = 2.0 * true_rounding
         ldl_solve(start, panel_ptr, row_ptr, rows, panels, inv_diag, r, z, t)
         rz = 0.0
+        voltage_error = 0.0
         for i in range(n):
             p[i] = z[i]
             rz += r[i] * z[i]
+            voltage_error = max(voltage_error, abs(z[i]))
         exact = True  # r is the true residual (fresh names the parameter)
-        current, voltage = _errors(r, z, x, contact_free, contact_g, contact_v, contact_term,
-                                   term_sum, term_err, current_scale, rounding_current,
-                                   test_current)
+        # max|x| and max|r| came with the residual: the criterion from them and max|z|
+        current, voltage = _measures(voltage_error, scale, residual, z, x, contact_free,
+                                     contact_g, contact_v, contact_term, term_sum, term_err,
+                                     current_scale, rounding_current, test_current)
         while True:
             if current <= tol_current and voltage <= tol_voltage:
                 break
@@ -422,11 +423,11 @@ def pcg(indptr, indices, data, rhs, x, start, panel_ptr, row_ptr, rows, panels, 
         # the recursive residual may have drifted from the true one: confirm Kirchhoff's law
         # with the true residual (one product with A; z's estimates stand, a rounding-level
         # change in r moves them by far less than any tolerance allowed)
-        true_rounding, residual = _residual(indptr, indices, data, rhs, x, q, r, row_bound,
-                                            row_gamma)
-        current, voltage = _errors(r, z, x, contact_free, contact_g, contact_v, contact_term,
-                                   term_sum, term_err, current_scale, rounding_current,
-                                   test_current)
+        true_rounding, scale, residual = _residual(indptr, indices, data, rhs, x, q, r,
+                                                   row_bound, row_gamma)
+        current, voltage = _measures(voltage_error, scale, residual, z, x, contact_free,
+                                     contact_g, contact_v, contact_term, term_sum, term_err,
+                                     current_scale, rounding_current, test_current)
         if current <= tol_current and voltage <= tol_voltage:
             break
         if iterations >= max_iterations or not rz > 0.0:
