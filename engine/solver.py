@@ -27,8 +27,9 @@ Should CG ever fail to converge, the current matrix is factorized and the step r
 result is never less accurate than the tolerance; and once CG's rate of convergence shows the
 factor too stale to be worth iterating out (more iterations to go than a factorization and a
 fresh solve cost), it is factorized at once and CG continues from where it stood. CG starts
-from a polynomial extrapolation of the last solutions, of the order that best predicts this
-step's source values (:mod:`~nwn.engine.solver_warm_start`). Convergence
+from a polynomial extrapolation of the last solutions, of the order that best predicts both
+this step's source values and the last solution (:mod:`~nwn.engine.solver_warm_start`).
+Convergence
 (:mod:`~nwn.engine.solver_tolerance`): the residual r is the current Kirchhoff's law leaves
 unbalanced at each node and z = M^{-1} r a sharp estimate of the voltage error; CG stops when
 no node leaks more than ``tolerance`` of the largest terminal current, no terminal current's
@@ -319,7 +320,7 @@ class CircuitSolver:
         if self.n_free:
             preconditioner = self._preconditioner
             if not np.any(self._system.rhs):
-                self._warm.zero()  # no source drives the system: exactly zero everywhere
+                self._warm.reset()  # no source drives the system: exactly zero everywhere
             else:
                 self._warm.start(values)
                 if not preconditioner.factored or preconditioner.refactor_due:

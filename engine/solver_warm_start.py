@@ -98,10 +98,6 @@ class WarmStart:
         self.history = 0
         self.order = -1
 
-    def zero(self) -> None:
-        """No source drives the system: the solution is exactly zero, and the history gone."""
-        self.reset()
-
     def start(self, values: np.ndarray) -> None:
         """Make :attr:`x` the start for a step with source values ``values`` (shape (K,)).
 
