@@ -83,9 +83,8 @@ class ReducedSystem:
         the last :meth:`assemble`: the current per volt that rounding alone leaves in the
         residual, below which the stopping criterion asks for nothing.
     row_bound : float
-        S, an upper bound on every row's sum of |a_ij| at the last :meth:`assemble`: twice
-        the largest diagonal entry, as the off-diagonal magnitudes of a row of the reduced
-        Laplacian sum to at most its diagonal entry.
+        S, an upper bound on every row's sum of |a_ij| at the last :meth:`assemble`
+        (:func:`nwn.engine.solver_kernels.row_bound` of the largest diagonal entry).
     row_gamma : float
         The rounding bound of one row's product with a vector
         (:func:`nwn.engine.solver_kernels.row_rounding`).
@@ -237,8 +236,7 @@ class ReducedSystem:
         # terminal sum: bounded here by ROUNDING_EPS times the largest diagonal entry or
         # terminal conductance, per volt
         largest = float(np.max(self.data[self.diag_pos])) if self.n_free else 0.0
-        # with room for the diagonal's own rounding (a sum of < 1e9 conductances)
-        self.row_bound = 2.0 * (1.0 + 1e-6) * largest
+        self.row_bound = _k.row_bound(largest)
         if self.contact_g.size:
             largest = max(largest, float(np.max(np.bincount(
                 self.contact_term, weights=self.contact_g))))

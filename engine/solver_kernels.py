@@ -195,6 +195,14 @@ def _residual(indptr, indices, data, rhs, x, q, r, row_bound, row_gamma):
     return row_gamma * (row_bound * scale + largest), scale, residual
 
 
+def row_bound(largest_diagonal: float) -> float:
+    """``row_bound`` of :func:`pcg` for a reduced Laplacian whose largest diagonal entry is
+    ``largest_diagonal`` (S): a row's off-diagonal magnitudes sum to at most its diagonal
+    entry, so every row's sum of |a_ij| is at most twice it, with room for that entry's own
+    rounding (a sum of fewer than 1e9 conductances)."""
+    return 2.0 * (1.0 + 1e-6) * largest_diagonal
+
+
 def row_rounding(indptr) -> float:
     """``row_gamma`` of :func:`pcg` for a CSR pattern: gamma_(m+2), m its most entries in a
     row. The rounding of a sum of m products is at most gamma_m times the sum of their

@@ -164,7 +164,8 @@ def test_ldl_reports_a_matrix_that_is_not_positive_definite():
 def bounds(matrix):
     """``row_bound`` and ``row_gamma`` of ``kernels.pcg`` for a Laplacian as the solver
     gives them (``ReducedSystem``)."""
-    return 2.0 * (1.0 + 1e-6) * matrix.diagonal().max(), kernels.row_rounding(matrix.indptr)
+    return (kernels.row_bound(matrix.diagonal().max()),
+            kernels.row_rounding(matrix.indptr))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
